@@ -1,0 +1,43 @@
+# Kennel's build. Every target works on a fresh Debian machine with Go.
+GO       ?= go
+BIN      := bin/kennel
+FUZZTIME ?= 30s
+STATICCHECK := v0.8.2
+
+.PHONY: all build test lint fuzz bench demo clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/kennel
+
+# lint: formatting, vet and staticcheck must be clean.
+lint:
+	@unformatted="$$(gofmt -l .)"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) ./...
+
+# test: lint, then every test (fuzz seed corpora included) with the race detector.
+test: lint
+	$(GO) test -race -count=1 ./...
+
+# fuzz: run each fuzzer for FUZZTIME (go test allows one fuzz target per run).
+fuzz:
+	$(GO) test ./servicespec -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./servicespec -run '^$$' -fuzz '^FuzzParseEnvFile$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./servicespec/mustache -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./servicespec/placement -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+
+bench:
+	$(GO) test ./servicespec -run '^$$' -bench . -benchmem
+
+# demo: what works today. The scheduler is not built yet, so the demo checks
+# and renders the example services offline.
+demo: build
+	$(BIN) spec validate examples/hello-world/svc.yml
+	$(BIN) spec validate examples/kafka/svc.yml
+	$(BIN) spec render examples/hello-world/svc.yml --format yaml
+
+clean:
+	rm -rf bin
