@@ -1,0 +1,145 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kennel-sdk/kennel/servicespec"
+)
+
+// defaultsFile is the file beside a spec whose values render it unless
+// --env-file or -e override them.
+const defaultsFile = "svc.env"
+
+type specFlags struct {
+	envFiles []string
+	env      []string
+}
+
+func (f *specFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&f.envFiles, "env-file", nil, "read KEY=VALUE lines from `FILE` (repeatable; later files win)")
+	cmd.Flags().StringArrayVarP(&f.env, "env", "e", nil, "set `KEY=VALUE` for rendering (repeatable; wins over files)")
+}
+
+func specCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "spec",
+		Short: "Check and render a ServiceSpec (svc.yml) offline",
+		Long: `Check and render a ServiceSpec offline.
+
+A spec is a Mustache template rendered against an environment before it is
+parsed. Its values come, lowest precedence first, from svc.env beside the spec
+(when present), from each --env-file, and from each -e KEY=VALUE.`,
+	}
+	cmd.AddCommand(specValidateCommand(), specRenderCommand())
+	return cmd
+}
+
+func specValidateCommand() *cobra.Command {
+	var flags specFlags
+	cmd := &cobra.Command{
+		Use:   "validate FILE",
+		Short: "Report every error of a spec, or summarise it in one line",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			spec, err := loadSpec(cmd, args[0], flags)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: valid: %s\n", args[0], spec.Summary())
+			return nil
+		},
+	}
+	flags.register(cmd)
+	return cmd
+}
+
+func specRenderCommand() *cobra.Command {
+	var flags specFlags
+	var format string
+	cmd := &cobra.Command{
+		Use:   "render FILE",
+		Short: "Print the canonical form of a spec (defaults applied, templates inlined)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "json" && format != "yaml" {
+				return fmt.Errorf("--format must be json or yaml, got %q", format)
+			}
+			spec, err := loadSpec(cmd, args[0], flags)
+			if err != nil {
+				return err
+			}
+			out := spec.IndentedJSON()
+			if format == "yaml" {
+				out = spec.YAML()
+			}
+			_, err = cmd.OutOrStdout().Write(out)
+			return err
+		},
+	}
+	flags.register(cmd)
+	cmd.Flags().StringVar(&format, "format", "json", "output `format`: json or yaml")
+	return cmd
+}
+
+// loadSpec loads the spec at path with the layered environment. Spec errors
+// are printed one per line and become exit status 1.
+func loadSpec(cmd *cobra.Command, path string, flags specFlags) (*servicespec.ServiceSpec, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	env, err := flags.environment(filepath.Join(filepath.Dir(path), defaultsFile))
+	if err == nil {
+		var spec *servicespec.ServiceSpec
+		spec, err = servicespec.Load(path, data, servicespec.LoadOptions{
+			Env:       env,
+			Templates: os.DirFS(filepath.Dir(path)),
+		})
+		if err == nil {
+			return spec, nil
+		}
+	}
+	var list servicespec.ErrorList
+	if errors.As(err, &list) {
+		for _, e := range list {
+			fmt.Fprintln(cmd.ErrOrStderr(), e)
+		}
+		return nil, exitError{code: 1}
+	}
+	return nil, err
+}
+
+// environment layers svc.env (if present), the env files and -e values.
+func (f specFlags) environment(defaults string) (map[string]string, error) {
+	env := map[string]string{}
+	files := f.envFiles
+	if _, err := os.Stat(defaults); err == nil {
+		files = append([]string{defaults}, files...)
+	}
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		values, err := servicespec.ParseEnvFile(name, data)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range values {
+			env[k] = v
+		}
+	}
+	for _, kv := range f.env {
+		k, v, err := servicespec.ParseEnvAssignment(kv)
+		if err != nil {
+			return nil, fmt.Errorf("-e: %w", err)
+		}
+		env[k] = v
+	}
+	return env, nil
+}
