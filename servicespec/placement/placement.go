@@ -20,6 +20,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // ErrInvalid is wrapped by every error Parse returns.
@@ -65,6 +66,9 @@ func Parse(s string) (Constraints, error) {
 	s = strings.TrimSpace(s)
 	if s == "" || s == "[]" {
 		return nil, nil
+	}
+	if !utf8.ValidString(s) {
+		return nil, fmt.Errorf("%w: not valid UTF-8", ErrInvalid)
 	}
 	rows, err := split(s)
 	if err != nil {
