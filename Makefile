@@ -30,7 +30,7 @@ fuzz:
 	$(GO) test ./servicespec/placement -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 
 bench:
-	$(GO) test ./servicespec -run '^$$' -bench . -benchmem
+	$(GO) test ./servicespec ./plans -run '^$$' -bench . -benchmem
 
 # demo: what works today. The scheduler is not built yet, so the demo checks
 # and renders the example services offline.
@@ -38,6 +38,7 @@ demo: build
 	$(BIN) spec validate examples/hello-world/svc.yml
 	$(BIN) spec validate examples/kafka/svc.yml
 	$(BIN) spec render examples/hello-world/svc.yml --format yaml
+	$(BIN) spec render examples/hello-world/svc.yml --plans
 
 clean:
 	rm -rf bin

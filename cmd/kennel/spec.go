@@ -3,11 +3,15 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kennel-sdk/kennel/plans"
 	"github.com/kennel-sdk/kennel/servicespec"
 )
 
@@ -61,9 +65,10 @@ func specValidateCommand() *cobra.Command {
 func specRenderCommand() *cobra.Command {
 	var flags specFlags
 	var format string
+	var showPlans bool
 	cmd := &cobra.Command{
 		Use:   "render FILE",
-		Short: "Print the canonical form of a spec (defaults applied, templates inlined)",
+		Short: "Print the canonical form of a spec (defaults applied, templates inlined), or its plans",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "json" && format != "yaml" {
@@ -71,6 +76,10 @@ func specRenderCommand() *cobra.Command {
 			}
 			spec, err := loadSpec(cmd, args[0], flags)
 			if err != nil {
+				return err
+			}
+			if showPlans {
+				_, err = io.WriteString(cmd.OutOrStdout(), freshInstallPlans(spec))
 				return err
 			}
 			out := spec.IndentedJSON()
@@ -83,7 +92,19 @@ func specRenderCommand() *cobra.Command {
 	}
 	flags.register(cmd)
 	cmd.Flags().StringVar(&format, "format", "json", "output `format`: json or yaml")
+	cmd.Flags().BoolVar(&showPlans, "plans", false, "print the status tree of every plan a fresh install starts with")
 	return cmd
+}
+
+// freshInstallPlans renders every plan of spec before anything has run.
+func freshInstallPlans(spec *servicespec.ServiceSpec) string {
+	set := plans.New(plans.World{Spec: spec, Config: spec.ID(), Now: time.Now()}, plans.Intent{})
+	var b strings.Builder
+	for _, p := range set.Plans() {
+		b.WriteString(p.Info().Tree(p.Name))
+		b.WriteString("\n\n")
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // loadSpec loads the spec at path with the layered environment. Spec errors

@@ -121,3 +121,22 @@ func TestSpecRenderFormats(t *testing.T) {
 		t.Errorf("bad format accepted: %d %s", code, errOut)
 	}
 }
+
+func TestSpecRenderPlans(t *testing.T) {
+	out, errOut, code := run(t, "spec", "render", "../../examples/hello-world/svc.yml", "--plans")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	want := `deploy (serial strategy) (PENDING)
+└─ hello (serial strategy) (PENDING)
+   ├─ hello-0:[init] (PENDING)
+   ├─ hello-0:[server] (PENDING)
+   ├─ hello-1:[init] (PENDING)
+   └─ hello-1:[server] (PENDING)
+
+recovery (parallel strategy) (COMPLETE)
+`
+	if out != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out, want)
+	}
+}

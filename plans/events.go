@@ -1,0 +1,180 @@
+package plans
+
+import (
+	"fmt"
+	"time"
+)
+
+// The methods in this file feed the Set what happened. Each changes the
+// Set's intent where needed; the caller stores Intent() before acting on
+// anything that depends on the change.
+
+// ErrUnknownStep is returned for a step id no plan has.
+var ErrUnknownStep = fmt.Errorf("plans: unknown step")
+
+// Advance moves the Set's clock: DELAYED steps whose backoff has expired
+// become PENDING.
+func (s *Set) Advance(now time.Time) {
+	s.world.Now = now
+	s.refresh()
+}
+
+// Prepared records that the scheduler has started looking for offers for
+// step id. The step reads PREPARED until it launches.
+func (s *Set) Prepared(id string, now time.Time) error {
+	p, st := s.find(id)
+	if st == nil {
+		return fmt.Errorf("%w %s", ErrUnknownStep, id)
+	}
+	s.world.Now = now
+	si := s.planIntent(p).step(st.ID)
+	if si.Prepared == nil {
+		si.Prepared = timePtr(now)
+	}
+	if si.Started == nil {
+		si.Started = timePtr(now)
+	}
+	s.refresh()
+	return nil
+}
+
+// Launched records that the scheduler has launched step id's tasks with
+// the task ids taskIDs (their TaskInfos and TASK_STAGING statuses are
+// stored with the same batch). A pending restart is satisfied by the launch.
+func (s *Set) Launched(id string, taskIDs []string, now time.Time) error {
+	p, st := s.find(id)
+	if st == nil {
+		return fmt.Errorf("%w %s", ErrUnknownStep, id)
+	}
+	s.world.Now = now
+	si := s.planIntent(p).step(st.ID)
+	si.Prepared, si.Restart = nil, false
+	si.Launched = append([]string(nil), taskIDs...)
+	if si.Started == nil {
+		si.Started = timePtr(now)
+	}
+	s.refresh()
+	return nil
+}
+
+// UpdateTask records the latest state of a task and applies the backoff
+// rules: a failure (TASK_FAILED, TASK_ERROR) delays the next launch, more
+// each time; reaching the goal or TASK_GONE_BY_OPERATOR clears the delay. A
+// failure already counted (the same task id) is not counted twice.
+func (s *Set) UpdateTask(t Task, now time.Time) {
+	s.world.Now = now
+	s.world.Tasks[t.Name] = &t
+	switch t.State {
+	case TaskFailed, TaskError:
+		s.recordFailure(&t, now)
+	case TaskGoneByOperator:
+		delete(s.intent.Backoff, t.Name)
+	case TaskRunning:
+		if t.Ready {
+			delete(s.intent.Backoff, t.Name)
+		}
+	}
+	s.rebuildDynamic()
+}
+
+func (s *Set) recordFailure(t *Task, now time.Time) {
+	if s.intent.Backoff == nil {
+		s.intent.Backoff = map[string]*Backoff{}
+	}
+	b := s.intent.Backoff[t.Name]
+	if b == nil {
+		b = &Backoff{}
+		s.intent.Backoff[t.Name] = b
+	}
+	if b.TaskID == t.ID && b.Failures > 0 {
+		return
+	}
+	b.TaskID = t.ID
+	b.Failures++
+	b.Until = now.Add(s.world.Backoff.Delay(b.Failures))
+	b.Reason = describeState(t)
+}
+
+// RemoveTask forgets a task, as the scheduler does when it erases a
+// decommissioned task from its state.
+func (s *Set) RemoveTask(name string, now time.Time) {
+	s.world.Now = now
+	delete(s.world.Tasks, name)
+	delete(s.intent.Backoff, name)
+	s.rebuildDynamic()
+}
+
+// Settle writes into the intent what the statuses show: when steps
+// completed (so that they stay complete), the chosen canary trials, the
+// recoveries and decommissions under way, and the configuration a
+// completed deploy plan deployed. Call it after every batch of events; it
+// is idempotent.
+func (s *Set) Settle(now time.Time) {
+	s.world.Now = now
+	for _, p := range s.plans {
+		s.settlePlan(p)
+	}
+	s.settleRecoveries()
+	s.settleDecommissions()
+	if d := s.Plan(DeployPlan); d.Status == Complete && len(d.Errors) == 0 {
+		s.intent.DeployedConfig = s.world.Config
+	}
+	s.build()
+}
+
+func (s *Set) settlePlan(p *Plan) {
+	for _, ph := range p.Phases {
+		if ph.canary != nil {
+			phi := s.planIntent(p).phase(ph.ID)
+			if !phi.CanaryChosen {
+				phi.CanaryChosen = true
+				phi.Canary = nil
+				for _, st := range ph.canary.steps {
+					phi.Canary = append(phi.Canary, st.ID)
+				}
+			}
+		}
+		for _, st := range ph.Steps {
+			if st.base != Complete || st.Completed != nil || p.kind == kindDecommission {
+				continue
+			}
+			si := s.planIntent(p).step(st.ID)
+			si.Completed = timePtr(s.world.Now)
+			si.Prepared, si.Launched = nil, nil
+		}
+	}
+}
+
+// rebuildDynamic regenerates the plans whose shape follows the tasks
+// (recovery, decommission) and recomputes every status.
+func (s *Set) rebuildDynamic() {
+	out := s.plans[:0]
+	var custom []*Plan
+	for _, p := range s.plans {
+		switch p.kind {
+		case kindDeploy:
+			out = append(out, p, s.recoveryPlan())
+			if d := s.decommissionPlan(); d != nil {
+				out = append(out, d)
+			}
+		case kindCustom:
+			custom = append(custom, p)
+		}
+	}
+	s.plans = append(out, custom...)
+	s.refresh()
+}
+
+// find returns the plan and step with id.
+func (s *Set) find(id string) (*Plan, *Step) {
+	for _, p := range s.plans {
+		for _, ph := range p.Phases {
+			for _, st := range ph.Steps {
+				if st.ID == id {
+					return p, st
+				}
+			}
+		}
+	}
+	return nil, nil
+}
