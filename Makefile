@@ -3,8 +3,10 @@ GO       ?= go
 BIN      := bin/kennel
 FUZZTIME ?= 30s
 STATICCHECK := v0.8.2
+ZKSERVER := /usr/share/zookeeper/bin/zkServer.sh
+SUDO     := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all build test lint fuzz bench demo clean
+.PHONY: all build deps test lint fuzz bench demo clean
 
 all: build
 
@@ -18,8 +20,17 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) ./...
 
-# test: lint, then every test (fuzz seed corpora included) with the race detector.
-test: lint
+# deps: what the tests need beyond Go: a ZooKeeper server (Debian's package).
+deps:
+	@if [ ! -x $(ZKSERVER) ]; then \
+		echo "installing Debian's zookeeper package for the state store tests"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q zookeeper; \
+	fi
+
+# test: lint, then every test (fuzz seed corpora included) with the race
+# detector. With CI set, tests that need ZooKeeper fail instead of skipping.
+test: deps lint
 	$(GO) test -race -count=1 ./...
 
 # fuzz: run each fuzzer for FUZZTIME (go test allows one fuzz target per run).
@@ -30,7 +41,7 @@ fuzz:
 	$(GO) test ./servicespec/placement -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 
 bench:
-	$(GO) test ./servicespec ./plans -run '^$$' -bench . -benchmem
+	$(GO) test ./servicespec ./plans ./scheduler/state -run '^$$' -bench . -benchmem
 
 # demo: what works today. The scheduler is not built yet, so the demo checks
 # and renders the example services offline.

@@ -1,0 +1,385 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// zkBackend keeps entries as ZooKeeper nodes under root.
+type zkBackend struct {
+	conn *zk.Conn
+	root string
+	acl  []zk.ACL
+	log  *slog.Logger
+
+	mu      sync.Mutex
+	lease   *Lease
+	session int64
+	done    chan struct{}
+}
+
+// loadConcurrency is how many reads are in flight while loading: the
+// client pipelines them over its one connection.
+const loadConcurrency = 128
+
+func openZK(ctx context.Context, hosts, root string, opts Options) (*zkBackend, error) {
+	if hosts == "" {
+		return nil, errors.New("state: zk:// URL without servers")
+	}
+	var servers []string
+	for _, h := range strings.Split(hosts, ",") {
+		if _, _, err := net.SplitHostPort(h); err != nil {
+			h = net.JoinHostPort(h, "2181")
+		}
+		servers = append(servers, h)
+	}
+	conn, events, err := zk.Connect(servers, opts.SessionTimeout, zk.WithLogger(zkLogger{opts.Logger}), zk.WithLogInfo(false))
+	if err != nil {
+		return nil, fmt.Errorf("state: connecting to ZooKeeper %s: %w", hosts, err)
+	}
+	z := &zkBackend{conn: conn, root: root, log: opts.Logger, done: make(chan struct{})}
+	z.acl = zk.WorldACL(zk.PermAll)
+	if err := z.waitSession(ctx, events); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if opts.Auth != "" {
+		if err := conn.AddAuth("digest", []byte(opts.Auth)); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("state: ZooKeeper authentication: %w", err)
+		}
+		z.acl = append(zk.AuthACL(zk.PermAll), zk.WorldACL(zk.PermRead)...)
+	}
+	go z.watchSession(events)
+	if err := z.ensureTree(); err != nil {
+		z.close()
+		return nil, err
+	}
+	return z, nil
+}
+
+// waitSession waits for the first session.
+func (z *zkBackend) waitSession(ctx context.Context, events <-chan zk.Event) error {
+	for {
+		select {
+		case ev := <-events:
+			if ev.State == zk.StateHasSession {
+				z.session = z.conn.SessionID()
+				return nil
+			}
+		case <-ctx.Done():
+			return fmt.Errorf("state: no ZooKeeper session: %w", ctx.Err())
+		}
+	}
+}
+
+// watchSession follows the session. Losing the connection loses the lease
+// at once: the client notices a silent partition after two thirds of the
+// session timeout without a reply, while the server expires the session
+// only after the whole timeout, so stopping at the disconnection is what
+// keeps two schedulers from ever acting together. An expired or a new
+// session loses it too.
+func (z *zkBackend) watchSession(events <-chan zk.Event) {
+	for {
+		select {
+		case <-z.done:
+			return
+		case ev, ok := <-events:
+			if !ok {
+				z.loseLease("connection closed")
+				return
+			}
+			switch ev.State {
+			case zk.StateDisconnected:
+				z.loseLease("disconnected from ZooKeeper")
+			case zk.StateExpired:
+				z.loseLease("session expired")
+			case zk.StateHasSession:
+				z.mu.Lock()
+				renewed := z.conn.SessionID() != z.session
+				z.session = z.conn.SessionID()
+				z.mu.Unlock()
+				if renewed {
+					z.loseLease("new session")
+				}
+			}
+		}
+	}
+}
+
+func (z *zkBackend) loseLease(why string) {
+	z.mu.Lock()
+	l := z.lease
+	z.mu.Unlock()
+	if l != nil && l.Held() {
+		z.log.Warn("state: lost the lock", "reason", why, "node", l.node)
+		l.markLost()
+	}
+}
+
+// ensureTree creates the root and its directories (structure only).
+func (z *zkBackend) ensureTree() error {
+	path := ""
+	for _, seg := range strings.Split(strings.Trim(z.root, "/"), "/") {
+		path += "/" + seg
+		if err := z.createIfMissing(path); err != nil {
+			return err
+		}
+	}
+	for _, d := range append(dirs, "lock") {
+		if err := z.createIfMissing(z.root + "/" + d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (z *zkBackend) createIfMissing(path string) error {
+	_, err := z.conn.Create(path, nil, 0, z.acl)
+	if err != nil && !errors.Is(err, zk.ErrNodeExists) {
+		return fmt.Errorf("state: creating %s: %w", path, err)
+	}
+	return nil
+}
+
+// nodePath maps an entry key to its node.
+func (z *zkBackend) nodePath(key string) string {
+	if dir, name, ok := strings.Cut(key, "/"); ok {
+		return z.root + "/" + dir + "/" + url.PathEscape(name)
+	}
+	return z.root + "/" + key
+}
+
+func (z *zkBackend) load(ctx context.Context) (map[string][]byte, error) {
+	keys := []string{keySchema, keyFrameworkID, keyTarget}
+	for _, d := range dirs {
+		children, _, err := z.conn.Children(z.root + "/" + d)
+		if err != nil {
+			return nil, fmt.Errorf("listing %s: %w", d, err)
+		}
+		for _, c := range children {
+			name, err := url.PathUnescape(c)
+			if err != nil {
+				return nil, fmt.Errorf("node %s/%s has a malformed name: %w", d, c, err)
+			}
+			keys = append(keys, d+"/"+name)
+		}
+	}
+	return z.getAll(ctx, keys)
+}
+
+// getAll reads keys with loadConcurrency requests in flight. Missing nodes
+// (top-level entries never written, or removed meanwhile) are skipped.
+func (z *zkBackend) getAll(ctx context.Context, keys []string) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(keys))
+	var mu sync.Mutex
+	var firstErr error
+	work := make(chan string)
+	var wg sync.WaitGroup
+	for i := 0; i < min(loadConcurrency, len(keys)); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range work {
+				data, _, err := z.conn.Get(z.nodePath(k))
+				mu.Lock()
+				switch {
+				case err == nil:
+					out[k] = data
+				case errors.Is(err, zk.ErrNoNode):
+				case firstErr == nil:
+					firstErr = fmt.Errorf("reading %s: %w", k, err)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, k := range keys {
+		select {
+		case work <- k:
+		case <-ctx.Done():
+			close(work)
+			wg.Wait()
+			return nil, ctx.Err()
+		}
+	}
+	close(work)
+	wg.Wait()
+	return out, firstErr
+}
+
+// commit writes ops in one multi-op transaction, fenced by the lease.
+func (z *zkBackend) commit(ctx context.Context, ops []op, exists func(string) bool, fence *Lease) error {
+	var reqs []interface{}
+	if fence != nil {
+		if !fence.Held() {
+			return ErrLeaseLost
+		}
+		reqs = append(reqs, &zk.CheckVersionRequest{Path: fence.node, Version: 0})
+	}
+	present := map[string]bool{}
+	has := func(k string) bool {
+		if v, ok := present[k]; ok {
+			return v
+		}
+		return exists(k)
+	}
+	for _, o := range ops {
+		path := z.nodePath(o.key)
+		switch {
+		case o.delete && has(o.key):
+			reqs = append(reqs, &zk.DeleteRequest{Path: path, Version: -1})
+		case o.delete:
+		case has(o.key):
+			reqs = append(reqs, &zk.SetDataRequest{Path: path, Data: o.value, Version: -1})
+		default:
+			reqs = append(reqs, &zk.CreateRequest{Path: path, Data: o.value, Acl: z.acl})
+		}
+		present[o.key] = !o.delete
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	res, err := z.conn.Multi(reqs...)
+	if err == nil {
+		return nil
+	}
+	if fence != nil && len(res) > 0 && errors.Is(res[0].Error, zk.ErrNoNode) {
+		fence.markLost()
+		return ErrLeaseLost
+	}
+	switch {
+	case errors.Is(err, zk.ErrNoNode), errors.Is(err, zk.ErrNodeExists), errors.Is(err, zk.ErrBadVersion),
+		errors.Is(err, zk.ErrNotEmpty), errors.Is(err, zk.ErrNoAuth), errors.Is(err, zk.ErrBadArguments):
+		// The server refused the transaction: nothing was applied, but the
+		// cache disagrees with the store.
+		return fmt.Errorf("%w: ZooKeeper refused the transaction: %w", errNeedsReload, err)
+	}
+	return fmt.Errorf("%w: %w", errNeedsReload, err)
+}
+
+// lock takes the lock with an ephemeral sequential node under lock/.
+func (z *zkBackend) lock(ctx context.Context, opts LockOptions) (*Lease, error) {
+	if opts.Wait > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opts.Wait)
+		defer cancel()
+	}
+	dir := z.root + "/lock"
+	z.mu.Lock()
+	previous := z.lease
+	z.mu.Unlock()
+	if previous != nil && previous.node != "" {
+		// A lease lost to a disconnection leaves its node while the session
+		// lives; it would stand in front of the new one.
+		if err := z.conn.Delete(previous.node, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
+			return nil, fmt.Errorf("state: removing the previous lock node: %w", err)
+		}
+	}
+	node := ""
+	for {
+		if node == "" {
+			created, err := z.conn.CreateProtectedEphemeralSequential(dir+"/lock-", []byte(opts.Holder), z.acl)
+			if err != nil {
+				return nil, fmt.Errorf("state: creating the lock node: %w", err)
+			}
+			node = created
+		}
+		children, _, err := z.conn.Children(dir)
+		if err != nil {
+			return nil, fmt.Errorf("state: listing lock nodes: %w", err)
+		}
+		sort.Slice(children, func(i, j int) bool { return sequence(children[i]) < sequence(children[j]) })
+		mine := strings.TrimPrefix(node, dir+"/")
+		pos := indexOf(children, mine)
+		if pos < 0 {
+			node = "" // our node vanished with an expired session: start over
+			continue
+		}
+		if pos == 0 {
+			lease := newLease(node, func() error {
+				err := z.conn.Delete(node, -1)
+				if errors.Is(err, zk.ErrNoNode) {
+					return nil
+				}
+				return err
+			})
+			z.mu.Lock()
+			z.lease = lease
+			z.mu.Unlock()
+			return lease, nil
+		}
+		pred := dir + "/" + children[pos-1]
+		holder, _, err := z.conn.Get(dir + "/" + children[0])
+		if err == nil && opts.OnWait != nil {
+			opts.OnWait(string(holder))
+		}
+		found, _, watch, err := z.conn.ExistsW(pred)
+		if err != nil {
+			return nil, fmt.Errorf("state: watching %s: %w", pred, err)
+		}
+		if !found {
+			continue
+		}
+		select {
+		case <-watch:
+		case <-ctx.Done():
+			_ = z.conn.Delete(node, -1)
+			return nil, fmt.Errorf("%w: %s", ErrLockTimeout, describeHolder(holder))
+		}
+	}
+}
+
+func describeHolder(holder []byte) string {
+	if len(holder) == 0 {
+		return "an unnamed scheduler"
+	}
+	return string(holder)
+}
+
+// sequence is the ten-digit suffix ZooKeeper gives sequential nodes.
+func sequence(name string) string {
+	if len(name) < 10 {
+		return name
+	}
+	return name[len(name)-10:]
+}
+
+func indexOf(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return -1
+}
+
+func (z *zkBackend) close() error {
+	z.mu.Lock()
+	l := z.lease
+	z.mu.Unlock()
+	if l != nil {
+		l.markLost()
+	}
+	select {
+	case <-z.done:
+	default:
+		close(z.done)
+	}
+	z.conn.Close()
+	return nil
+}
+
+// zkLogger sends the client's log lines to slog at debug level.
+type zkLogger struct{ l *slog.Logger }
+
+func (z zkLogger) Printf(format string, args ...any) { z.l.Debug(fmt.Sprintf("zk: "+format, args...)) }

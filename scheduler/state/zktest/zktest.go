@@ -1,0 +1,114 @@
+// Package zktest starts throwaway ZooKeeper servers for tests, from
+// Debian's zookeeper package (`make test` installs it when missing), and a
+// TCP proxy that can cut a client off to simulate a network partition.
+//
+// Without ZooKeeper a test is skipped, unless the CI environment variable is
+// set: then it fails, so that CI never passes by skipping.
+package zktest
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// ServerScript is Debian's ZooKeeper launcher.
+const ServerScript = "/usr/share/zookeeper/bin/zkServer.sh"
+
+// Server is a running ZooKeeper server on a loopback port.
+type Server struct {
+	// Addr is host:port for clients.
+	Addr string
+	cmd  *exec.Cmd
+	dir  string
+}
+
+// Start starts a server that the test's cleanup stops. tickTime is 500 ms,
+// so session timeouts may be as short as 1 s.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	if _, err := os.Stat(ServerScript); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("ZooKeeper is required when CI is set: %s is missing (apt-get install zookeeper)", ServerScript)
+		}
+		t.Skipf("ZooKeeper not installed (%s); `make test` installs it", ServerScript)
+	}
+	dir := t.TempDir()
+	port := freePort(t)
+	cfg := filepath.Join(dir, "zoo.cfg")
+	conf := fmt.Sprintf("tickTime=500\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\n"+
+		"admin.enableServer=false\nmaxClientCnxns=0\n4lw.commands.whitelist=ruok\nminSessionTimeout=1000\nmaxSessionTimeout=30000\n",
+		filepath.Join(dir, "data"), port)
+	if err := os.WriteFile(cfg, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logFile, err := os.Create(filepath.Join(dir, "server.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(ServerScript, "start-foreground", cfg)
+	cmd.Env = append(os.Environ(), "SERVER_JVMFLAGS=-Xmx256m -XX:+UseSerialGC -Xshare:auto")
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting ZooKeeper: %v", err)
+	}
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), cmd: cmd, dir: dir}
+	t.Cleanup(s.Stop)
+	if err := s.waitReady(60 * time.Second); err != nil {
+		out, _ := os.ReadFile(filepath.Join(dir, "server.log"))
+		t.Fatalf("ZooKeeper did not start: %v\n%s", err, out)
+	}
+	return s
+}
+
+// waitReady waits until the server answers "ruok" with "imok".
+func (s *Server) waitReady(limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		if ok := ruok(s.Addr); ok {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("no answer on %s after %s", s.Addr, limit)
+}
+
+func ruok(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := c.Write([]byte("ruok")); err != nil {
+		return false
+	}
+	line, _ := bufio.NewReader(c).ReadString('\n')
+	return strings.HasPrefix(line, "imok")
+}
+
+// Stop kills the server and waits for it.
+func (s *Server) Stop() {
+	if s.cmd.Process == nil || s.cmd.ProcessState != nil {
+		return
+	}
+	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+	_ = s.cmd.Wait()
+}
+
+func freePort(t testing.TB) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
