@@ -44,7 +44,7 @@ func (s *Set) decommissioningInstances() []*decommissioning {
 		}
 	}
 	for inst, rec := range s.intent.Decommissions {
-		if byInst[inst] == nil {
+		if byInst[inst] == nil && !s.withinCount(inst) {
 			pod, index := splitInstance(inst)
 			byInst[inst] = &decommissioning{inst: inst, pod: pod, index: index, rank: -1, tasks: rec.Tasks, resources: rec.Resources}
 		}
@@ -67,6 +67,14 @@ func (s *Set) decommissioningInstances() []*decommissioning {
 		return a.index > b.index
 	})
 	return out
+}
+
+// withinCount reports whether the spec's pod count covers the instance
+// again (the pod was scaled back up after it was removed).
+func (s *Set) withinCount(inst string) bool {
+	podName, index := splitInstance(inst)
+	pod := s.world.Spec.Pod(podName)
+	return pod != nil && index < pod.Count
 }
 
 // splitInstance splits <pod>-<index> at its last dash.
@@ -133,6 +141,12 @@ func (s *Set) addDecommissionStep(ph *Phase, d *decommissioning, kind StepKind, 
 // settleDecommissions records the instances being removed and marks
 // finished the ones whose phase completed.
 func (s *Set) settleDecommissions() {
+	for inst, rec := range s.intent.Decommissions {
+		if s.withinCount(inst) {
+			s.forgetDecommissionIntent(inst, rec)
+			delete(s.intent.Decommissions, inst)
+		}
+	}
 	p := s.Plan(DecommissionPlan)
 	if p == nil {
 		return
@@ -158,5 +172,22 @@ func (s *Set) settleDecommissions() {
 			rec.Completed = timePtr(s.world.Now)
 		}
 	}
-	pruneFinished(s.intent.Decommissions, func(r *Decommission) *time.Time { return r.Completed })
+	pruneFinished(s.intent.Decommissions, func(r *Decommission) *time.Time { return r.Completed }, s.forgetDecommissionIntent)
+}
+
+// forgetDecommissionIntent drops the operator intent of a pruned
+// decommission's phase and steps.
+func (s *Set) forgetDecommissionIntent(inst string, rec *Decommission) {
+	pi := s.intent.Plans[DecommissionPlan]
+	if pi == nil {
+		return
+	}
+	delete(pi.Phases, elementID(DecommissionPlan, inst))
+	for _, t := range rec.Tasks {
+		delete(pi.Steps, elementID(DecommissionPlan, inst, "kill-"+t))
+		delete(pi.Steps, elementID(DecommissionPlan, inst, "erase-"+t))
+	}
+	for _, r := range rec.Resources {
+		delete(pi.Steps, elementID(DecommissionPlan, inst, "unreserve-"+r))
+	}
 }

@@ -148,7 +148,7 @@ func (s *Set) settlePlan(p *Plan) {
 // rebuildDynamic regenerates the plans whose shape follows the tasks
 // (recovery, decommission) and recomputes every status.
 func (s *Set) rebuildDynamic() {
-	out := s.plans[:0]
+	out := make([]*Plan, 0, len(s.plans)+2)
 	var custom []*Plan
 	for _, p := range s.plans {
 		switch p.kind {

@@ -22,11 +22,12 @@ func (s *Set) deployPlan() *Plan {
 		p = s.fromSpec(DeployPlan, dp, kindDeploy)
 	} else {
 		p = &Plan{Name: DeployPlan, ID: elementID(DeployPlan), Strategy: Serial, kind: kindDeploy}
+		params := s.peekPlanIntent(p).parameters()
 		for i := range spec.Pods {
 			pod := &spec.Pods[i]
 			ph := s.newPhase(p, pod.Name, Serial)
 			for idx := 0; idx < pod.Count; idx++ {
-				s.addLaunchStep(ph, pod, idx, taskNamesOf(pod))
+				s.addLaunchStep(ph, pod, idx, taskNamesOf(pod)).Parameters = params
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package plans
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -356,4 +357,82 @@ func names(steps []*Step) []string {
 		out[i] = st.phase.plan.Name + ":" + st.Name
 	}
 	return out
+}
+
+func TestScaledBackUpInstanceLeavesTheDecommissionPlan(t *testing.T) {
+	f := newFixture(t, helloSpec)
+	f.deployAll()
+	f.changeSpec(strings.Replace(helloSpec, "  world:\n    count: 1\n", "  world:\n    count: 0\n", 1))
+	f.relabel()
+	f.settle()
+	f.update("world-0-server", TaskKilled, false, "")
+	// An event rebuilds the dynamic plans; the custom plan must survive it.
+	if got := f.set.Names(); !reflect.DeepEqual(got, []string{"deploy", "recovery", "decommission", "backup"}) {
+		t.Fatalf("plans after an event: %v", got)
+	}
+	if f.set.Intent().Decommissions["world-0"] == nil {
+		t.Fatal("the decommission is not recorded")
+	}
+	// The operator scales world back up before the decommission ends.
+	f.changeSpec(helloSpec)
+	f.settle()
+	if p := f.set.Plan(DecommissionPlan); p != nil {
+		t.Fatalf("an instance within the count again is still decommissioned:\n%s", p.Info().Tree(DecommissionPlan))
+	}
+	if d := f.set.Intent().Decommissions; d["world-0"] != nil {
+		t.Errorf("its decommission record stays: %v", d)
+	}
+}
+
+// A task of an instance beyond the count, learned from an event (as
+// reconciliation may report one), brings the decommission plan into being
+// without losing the plans after it.
+func TestEventThatCreatesTheDecommissionPlanKeepsCustomPlans(t *testing.T) {
+	f := newFixture(t, strings.Replace(helloSpec, "  world:\n    count: 1\n", "  world:\n    count: 0\n", 1))
+	if got := f.set.Names(); !reflect.DeepEqual(got, []string{"deploy", "recovery", "backup"}) {
+		t.Fatalf("plans: %v", got)
+	}
+	f.set.UpdateTask(Task{Name: "world-0-server", Pod: "world", Index: 0, Spec: "server", ID: "world-0-server__1",
+		State: TaskRunning, UpdatedAt: f.now}, f.now)
+	if got := f.set.Names(); !reflect.DeepEqual(got, []string{"deploy", "recovery", "decommission", "backup"}) {
+		t.Fatalf("plans after the event: %v", got)
+	}
+}
+
+func TestStartParametersOfTheGeneratedDeployPlanSurviveEvents(t *testing.T) {
+	f := newFixture(t, "name: x\npods:\n  web:\n    count: 1\n    tasks:\n      server:\n        goal: RUNNING\n        cmd: ./web\n        cpus: 0.1\n        memory: 32\n")
+	if r := f.set.Start("deploy", map[string]string{"MODE": "fast"}, f.now); r.Outcome != Accepted {
+		t.Fatal(r)
+	}
+	f.launch(f.set.Candidates()[0])
+	f.update("web-0-server", TaskRunning, false, "")
+	if st := f.step("deploy", "web-0:[server]"); st.Parameters["MODE"] != "fast" {
+		t.Fatalf("after an event: %v", st.Parameters)
+	}
+	f.restart()
+	if st := f.step("deploy", "web-0:[server]"); st.Parameters["MODE"] != "fast" {
+		t.Fatalf("after a restart: %v", st.Parameters)
+	}
+}
+
+func TestRecoveryIntentIsForgottenWithItsRecovery(t *testing.T) {
+	f := newFixture(t, helloSpec)
+	f.deployAll()
+	for i := range 2 * maxFinishedRecords {
+		f.update("world-0-server", TaskFailed, false, fmt.Sprintf("crash %d", i))
+		f.settle()
+		st := f.set.Plan(RecoveryPlan).Phases[0].Steps[0]
+		if r := f.set.ForceComplete(RecoveryPlan, st.phase.ID, st.ID, f.now); r.Outcome != Accepted {
+			t.Fatalf("force-complete: %+v", r)
+		}
+		f.settle()
+		f.tick(time.Second)
+	}
+	in := f.set.Intent()
+	if pi := in.Plans[RecoveryPlan]; pi == nil || len(pi.Steps) > 1 {
+		t.Fatalf("recovery step intents pile up: %d after %d recoveries", len(pi.Steps), 2*maxFinishedRecords)
+	}
+	if len(in.Recoveries) != 1 {
+		t.Errorf("recoveries recorded: %d", len(in.Recoveries))
+	}
 }

@@ -155,6 +155,7 @@ func (s *Set) settleRecoveries() {
 			next := &Recovery{Started: s.world.Now}
 			if rec != nil {
 				next.Generation = rec.Generation + 1
+				s.forgetRecoveryIntent(inst, rec)
 			}
 			rec = next
 			s.intent.Recoveries[inst] = rec
@@ -165,11 +166,26 @@ func (s *Set) settleRecoveries() {
 			rec.Completed = timePtr(s.world.Now)
 		}
 	}
-	pruneFinished(s.intent.Recoveries, func(r *Recovery) *time.Time { return r.Completed })
+	pruneFinished(s.intent.Recoveries, func(r *Recovery) *time.Time { return r.Completed }, s.forgetRecoveryIntent)
 }
 
-// pruneFinished drops the oldest finished records beyond maxFinishedRecords.
-func pruneFinished[T any](records map[string]T, finished func(T) *time.Time) {
+// forgetRecoveryIntent drops the operator intent (interrupts, forced
+// completions, restarts) of a recovery that is over and replaced or pruned,
+// so that intent does not grow with every failure.
+func (s *Set) forgetRecoveryIntent(inst string, rec *Recovery) {
+	pi := s.intent.Plans[RecoveryPlan]
+	if pi == nil {
+		return
+	}
+	pod, index := splitInstance(inst)
+	phaseID := elementID(RecoveryPlan, inst, itoa(rec.Generation))
+	delete(pi.Phases, phaseID)
+	delete(pi.Steps, elementID(phaseID, stepName(pod, index, rec.Tasks)))
+}
+
+// pruneFinished drops the oldest finished records beyond maxFinishedRecords,
+// calling forget for each.
+func pruneFinished[T any](records map[string]T, finished func(T) *time.Time, forget func(string, T)) {
 	var done []string
 	for k, r := range records {
 		if finished(r) != nil {
@@ -187,6 +203,7 @@ func pruneFinished[T any](records map[string]T, finished func(T) *time.Time) {
 		return done[i] < done[j]
 	})
 	for _, k := range done[:len(done)-maxFinishedRecords] {
+		forget(k, records[k])
 		delete(records, k)
 	}
 }

@@ -36,6 +36,10 @@ type Set struct {
 	world  World
 	intent Intent
 	plans  []*Plan
+	// reserved holds the ids of reservations some task still holds; it is
+	// computed once per refresh, for the decommission plan's unreserve
+	// steps.
+	reserved map[string]bool
 }
 
 // New computes every plan from w and in. The Set keeps its own copies of
@@ -94,6 +98,7 @@ func (s *Set) build() {
 // refresh recomputes every status and reason from the current world and
 // intent, without regenerating the plans' shape.
 func (s *Set) refresh() {
+	s.reserved = nil
 	for _, p := range s.plans {
 		for _, ph := range p.Phases {
 			for _, st := range ph.Steps {

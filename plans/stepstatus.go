@@ -107,12 +107,8 @@ func (s *Set) decommissionStatus(st *Step) Status {
 			return Complete
 		}
 	case StepUnreserve:
-		for _, t := range s.world.Tasks {
-			for _, r := range t.Resources {
-				if r.ID == st.Resource && r.Reserved {
-					return Pending
-				}
-			}
+		if s.reservedIDs()[st.Resource] {
+			return Pending
 		}
 		return Complete
 	case StepErase:
@@ -121,6 +117,22 @@ func (s *Set) decommissionStatus(st *Step) Status {
 		}
 	}
 	return Pending
+}
+
+// reservedIDs is the set of reservation ids tasks hold, computed on first
+// use after each refresh.
+func (s *Set) reservedIDs() map[string]bool {
+	if s.reserved == nil {
+		s.reserved = map[string]bool{}
+		for _, t := range s.world.Tasks {
+			for _, r := range t.Resources {
+				if r.Reserved {
+					s.reserved[r.ID] = true
+				}
+			}
+		}
+	}
+	return s.reserved
 }
 
 func (s *Set) backoffUntil(task string) time.Time {

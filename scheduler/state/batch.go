@@ -18,7 +18,8 @@ func (b *Batch) put(dir, name string, value []byte) {
 	if b.err == nil {
 		b.err = checkName(dir, name)
 	}
-	b.ops = append(b.ops, op{key: dir + "/" + name, value: value})
+	// The batch keeps its own copy: the caller may reuse value.
+	b.ops = append(b.ops, op{key: dir + "/" + name, value: append([]byte(nil), value...)})
 }
 
 func (b *Batch) del(dir, name string) {
@@ -73,13 +74,18 @@ func (b *Batch) check() error {
 		if len(o.value) > MaxValueSize {
 			return fmt.Errorf("%w: %s is %d bytes; a value holds at most %d", ErrTooLarge, o.key, len(o.value), MaxValueSize)
 		}
-		total += len(o.key) + len(o.value)
+		total += len(o.key) + len(o.value) + opOverhead
 	}
 	if total > MaxBatchSize {
 		return fmt.Errorf("%w: the batch writes %d bytes in %d entries; a batch holds at most %d", ErrTooLarge, total, len(b.ops), MaxBatchSize)
 	}
 	return nil
 }
+
+// opOverhead is what one write costs in a ZooKeeper multi request beyond
+// its key and value: the operation header, the store's root path before
+// the key (at most maxRootLength), the ACL and the version check.
+const opOverhead = 96 + maxRootLength
 
 // maxNameLength bounds entry names (ZooKeeper paths have no hard limit,
 // file systems and people do).

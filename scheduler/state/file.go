@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,6 +38,7 @@ type fileBackend struct {
 	logSize  int64
 	snapSize int64
 	lockFile *os.File
+	lease    *Lease // the current lease on lockFile
 }
 
 const (
@@ -167,6 +169,13 @@ func (f *fileBackend) replay(entries map[string][]byte) error {
 		good += n
 	}
 	if good < info.Size() {
+		if torn, err := tornTail(file, good, info.Size()); err != nil || !torn {
+			file.Close()
+			if err == nil {
+				err = fmt.Errorf("%w: %s has a bad record at offset %d followed by more records; refusing to drop them", ErrCorrupt, f.logPath(f.gen), good)
+			}
+			return err
+		}
 		if err := file.Truncate(good); err != nil {
 			file.Close()
 			return err
@@ -178,6 +187,24 @@ func (f *fileBackend) replay(entries map[string][]byte) error {
 	}
 	f.log, f.logSize = file, good
 	return nil
+}
+
+// tornTail reports whether the bytes of the log from offset good on are
+// what a crash during an append leaves: a record cut short (its declared
+// end at or past the end of the file), or zeros the file system allocated.
+// Anything else is corruption of records that were durable.
+func tornTail(file *os.File, good, size int64) (bool, error) {
+	rest := make([]byte, size-good)
+	if _, err := file.ReadAt(rest, good); err != nil {
+		return false, err
+	}
+	if len(rest) < 8 {
+		return true, nil
+	}
+	if good+8+int64(binary.BigEndian.Uint32(rest[:4])) >= size {
+		return true, nil
+	}
+	return !slices.ContainsFunc(rest, func(b byte) bool { return b != 0 }), nil
 }
 
 // startLog writes a log's header durably.
@@ -303,10 +330,19 @@ func (f *fileBackend) commit(ctx context.Context, ops []op, _ func(string) bool,
 	if f.log == nil {
 		return ErrNotLoaded
 	}
-	if _, err := f.log.WriteAt(rec, f.logSize); err != nil {
-		return fmt.Errorf("%w: %w", errNeedsReload, err)
+	_, err := f.log.WriteAt(rec, f.logSize)
+	if err == nil {
+		err = f.log.Sync()
 	}
-	if err := f.log.Sync(); err != nil {
+	if err != nil {
+		// After a failed write or fsync the kernel may have dropped the
+		// record's pages: cut the log back to its last durable record, or
+		// close it if even that fails, so that nothing is appended after a
+		// record of unknown fate.
+		if f.log.Truncate(f.logSize) != nil || f.log.Sync() != nil {
+			f.log.Close()
+			f.log = nil
+		}
 		return fmt.Errorf("%w: %w", errNeedsReload, err)
 	}
 	f.logSize += int64(len(rec))
@@ -338,16 +374,26 @@ func (f *fileBackend) compact(entries map[string][]byte) error {
 	body := append([]byte(snapshotMagic), binary.AppendUvarint(nil, next)...)
 	body = append(body, encodeOps(ops)...)
 	body = binary.BigEndian.AppendUint32(body, crc32.Checksum(body, castagnoli))
-	if err := writeFileAtomic(filepath.Join(f.dir, "snapshot"), body); err != nil {
+	// The next generation's log must start empty: nothing may be replayed
+	// on top of the snapshot that the cache does not hold.
+	if err := os.Remove(f.logPath(next)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
+	if err := writeFileAtomic(filepath.Join(f.dir, "snapshot"), body); err != nil {
+		// The old snapshot and log stand; writes go on to the old log.
+		return err
+	}
+	// From the rename on, the new generation is what a load reads.
 	old := f.logPath(f.gen)
 	f.log.Close()
 	f.gen, f.snapSize, f.log = next, int64(len(body)), nil
 	if err := f.replay(map[string][]byte{}); err != nil {
-		return err
+		return fmt.Errorf("%w: starting the log after a compaction: %w", errNeedsReload, err)
 	}
-	return os.Remove(old)
+	if err := os.Remove(old); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err // harmless: the next load removes it
+	}
+	return nil
 }
 
 // writeFileAtomic replaces path with data durably: temporary file, fsync,
@@ -393,6 +439,14 @@ func (f *fileBackend) lock(ctx context.Context, opts LockOptions) (*Lease, error
 		defer cancel()
 	}
 	path := filepath.Join(f.dir, "lock")
+	f.mu.Lock()
+	held, previous := f.lockFile, f.lease
+	f.mu.Unlock()
+	if held != nil {
+		// Taken again by its holder: the lock stays, the old lease ends.
+		previous.markLost()
+		return f.newFileLease(held, opts.Holder), nil
+	}
 	file, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("state: %w", err)
@@ -419,23 +473,31 @@ func (f *fileBackend) lock(ctx context.Context, opts LockOptions) (*Lease, error
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+	return f.newFileLease(file, opts.Holder), nil
+}
+
+// newFileLease records holder in the locked file and makes a new lease the
+// current one; only the current lease's Release unlocks the file.
+func (f *fileBackend) newFileLease(file *os.File, holder string) *Lease {
 	if err := file.Truncate(0); err == nil {
-		_, _ = file.WriteAt([]byte(opts.Holder+"\n"), 0)
+		_, _ = file.WriteAt([]byte(holder+"\n"), 0)
 	}
-	f.mu.Lock()
-	f.lockFile = file
-	f.mu.Unlock()
-	return newLease("", func() error {
+	var lease *Lease
+	lease = newLease("", func() error {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		if f.lockFile == nil {
+		if f.lockFile == nil || f.lease != lease {
 			return nil
 		}
 		err := syscall.Flock(int(file.Fd()), syscall.LOCK_UN)
 		file.Close()
-		f.lockFile = nil
+		f.lockFile, f.lease = nil, nil
 		return err
-	}), nil
+	})
+	f.mu.Lock()
+	f.lockFile, f.lease = file, lease
+	f.mu.Unlock()
+	return lease
 }
 
 func (f *fileBackend) close() error {

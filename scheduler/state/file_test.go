@@ -1,6 +1,7 @@
 package state
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -74,4 +75,80 @@ func TestFileCompaction(t *testing.T) {
 	if c, _ := s.Config("c"); len(c) != len(big) || c[len(c)-1] != 19 {
 		t.Error("config lost in compaction")
 	}
+}
+
+// TestFileRefusesMidLogCorruption: a damaged record followed by good ones
+// is not a torn write; dropping the later records would lose committed
+// state, so the store refuses to load.
+func TestFileRefusesMidLogCorruption(t *testing.T) {
+	dir := t.TempDir()
+	url := "file://" + dir
+	s := open(t, url)
+	for _, v := range []string{"1", "2", "3"} {
+		mustApply(t, s, func(b *Batch) { b.PutProperty("k"+v, []byte(v)) })
+	}
+	s.Close()
+	log := filepath.Join(dir, "svc", "log.0")
+	data, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Flip a payload byte of the first record (after the magic and its
+	// 8-byte header).
+	data[len(logMagic)+9] ^= 0xff
+	if err := os.WriteFile(log, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(ctx, url, "svc", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if _, err := s2.Lock(ctx, LockOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Load(ctx); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("loading a log with a corrupt middle record: %v", err)
+	}
+	if after, _ := os.ReadFile(log); len(after) != len(data) {
+		t.Errorf("the corrupt log was cut from %d to %d bytes", len(data), len(after))
+	}
+}
+
+// TestFileZeroFilledTailIsTorn: zeros past the last record (space the file
+// system allocated before a crash) are a torn write, not corruption.
+func TestFileZeroFilledTailIsTorn(t *testing.T) {
+	dir := t.TempDir()
+	url := "file://" + dir
+	s := open(t, url)
+	mustApply(t, s, func(b *Batch) { b.PutProperty("a", []byte("1")) })
+	s.Close()
+	f, err := os.OpenFile(filepath.Join(dir, "svc", "log.0"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(make([]byte, 4096)); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	s = open(t, url)
+	if v, _ := s.Property("a"); string(v) != "1" {
+		t.Fatalf("a = %q", v)
+	}
+}
+
+// TestLockMakesTheStoreStale: another scheduler may have written while
+// the lock was not held, so the cache must be reloaded before writing.
+func TestLockMakesTheStoreStale(t *testing.T) {
+	s := open(t, "file://"+t.TempDir())
+	if _, err := s.Lock(ctx, LockOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := apply(t, s, func(b *Batch) { b.PutProperty("x", nil) }); !errors.Is(err, ErrStale) {
+		t.Fatalf("a write after re-locking without a reload: %v", err)
+	}
+	if err := s.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mustApply(t, s, func(b *Batch) { b.PutProperty("x", nil) })
 }

@@ -28,6 +28,9 @@ var (
 	ErrSchema = errors.New("state: unsupported schema version")
 	// ErrLockTimeout: another scheduler held the lock for the whole wait.
 	ErrLockTimeout = errors.New("state: lock is held by another scheduler")
+	// ErrCorrupt: the stored data is damaged beyond a torn last write;
+	// nothing is dropped, an operator must look.
+	ErrCorrupt = errors.New("state: corrupt")
 	// ErrNotLoaded: Load must succeed before the store is used.
 	ErrNotLoaded = errors.New("state: store not loaded")
 )
@@ -123,6 +126,9 @@ func Open(ctx context.Context, rawURL, service string, opts Options) (*Store, er
 		opts.SessionTimeout = 10 * time.Second
 	}
 	root := rootPath(u.Path, service)
+	if len(root) > maxRootLength {
+		return nil, fmt.Errorf("state: the store's path %s is longer than %d bytes", root, maxRootLength)
+	}
 	var b backend
 	switch u.Scheme {
 	case "zk":
@@ -138,6 +144,10 @@ func Open(ctx context.Context, rawURL, service string, opts Options) (*Store, er
 	return &Store{b: b, url: rawURL}, nil
 }
 
+// maxRootLength bounds <base>/<service>, which prefixes every ZooKeeper
+// path and so counts against the request size limit.
+const maxRootLength = 256
+
 // rootPath is <base>/<service>, base defaulting to /kennel; a service in a
 // folder (a/b) is stored as a__b.
 func rootPath(base, service string) string {
@@ -149,37 +159,40 @@ func rootPath(base, service string) string {
 }
 
 // Lock takes the service's lock, waiting as opts say. Every later write is
-// fenced by the lease.
+// fenced by the lease. Another scheduler may have written while the lock
+// was not held, so the store is stale until the next Load.
 func (s *Store) Lock(ctx context.Context, opts LockOptions) (*Lease, error) {
 	l, err := s.b.lock(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
-	s.lease = l
+	s.lease, s.stale = l, true
 	s.mu.Unlock()
 	return l, nil
 }
 
 // Load reads the whole store into the cache and checks its schema; a new,
 // empty store gets the current schema version. Load again (Reload) after
-// ErrStale or after taking the lock back.
+// ErrStale or after taking the lock back. A store of another schema
+// version is not loaded. Load excludes Apply while it runs.
 func (s *Store) Load(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	entries, err := s.b.load(ctx)
 	if err != nil {
 		return fmt.Errorf("state: loading %s: %w", s.url, err)
 	}
-	s.mu.Lock()
-	s.cache, s.loaded, s.stale = entries, true, false
-	s.mu.Unlock()
 	v, ok := entries[keySchema]
-	switch {
-	case !ok:
+	if ok && string(v) != fmt.Sprint(SchemaVersion) {
+		s.loaded = false
+		return fmt.Errorf("%w %q (this Kennel reads %d): upgrade Kennel", ErrSchema, v, SchemaVersion)
+	}
+	s.cache, s.loaded, s.stale = entries, true, false
+	if !ok {
 		var b Batch
 		b.ops = append(b.ops, op{key: keySchema, value: []byte(fmt.Sprint(SchemaVersion))})
-		return s.Apply(ctx, &b)
-	case string(v) != fmt.Sprint(SchemaVersion):
-		return fmt.Errorf("%w %q (this Kennel reads %d): upgrade Kennel", ErrSchema, v, SchemaVersion)
+		return s.applyLocked(ctx, &b)
 	}
 	return nil
 }
@@ -195,6 +208,10 @@ func (s *Store) Apply(ctx context.Context, b *Batch) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.applyLocked(ctx, b)
+}
+
+func (s *Store) applyLocked(ctx context.Context, b *Batch) error {
 	switch {
 	case !s.loaded:
 		return ErrNotLoaded
@@ -218,9 +235,12 @@ func (s *Store) Apply(ctx context.Context, b *Batch) error {
 		}
 	}
 	if c, ok := s.b.(compacter); ok && c.shouldCompact() {
-		// The batch is durable already; a failed compaction leaves the
-		// longer log in place and is tried again after the next batch.
-		_ = c.compact(s.cache)
+		// The batch is durable already; a compaction that fails before
+		// its snapshot is in place leaves the longer log and is tried
+		// again after the next batch. One that fails after needs a Reload.
+		if err := c.compact(s.cache); errors.Is(err, errNeedsReload) {
+			s.stale = true
+		}
 	}
 	return nil
 }

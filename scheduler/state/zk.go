@@ -267,8 +267,12 @@ func (z *zkBackend) commit(ctx context.Context, ops []op, exists func(string) bo
 	return fmt.Errorf("%w: %w", errNeedsReload, err)
 }
 
-// lock takes the lock with an ephemeral sequential node under lock/.
-func (z *zkBackend) lock(ctx context.Context, opts LockOptions) (*Lease, error) {
+// lock takes the lock with an ephemeral sequential node under lock/. A
+// lease this backend held before is lost first, and nodes this session left
+// behind (a lost lease's, a failed attempt's) are removed so that they do
+// not stand in front of the new one. On every error path the new node is
+// removed too.
+func (z *zkBackend) lock(ctx context.Context, opts LockOptions) (lease *Lease, err error) {
 	if opts.Wait > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, opts.Wait)
@@ -278,14 +282,18 @@ func (z *zkBackend) lock(ctx context.Context, opts LockOptions) (*Lease, error) 
 	z.mu.Lock()
 	previous := z.lease
 	z.mu.Unlock()
-	if previous != nil && previous.node != "" {
-		// A lease lost to a disconnection leaves its node while the session
-		// lives; it would stand in front of the new one.
-		if err := z.conn.Delete(previous.node, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
-			return nil, fmt.Errorf("state: removing the previous lock node: %w", err)
-		}
+	if previous != nil {
+		previous.markLost()
+	}
+	if err := z.removeOwnNodes(dir); err != nil {
+		return nil, err
 	}
 	node := ""
+	defer func() {
+		if err != nil && node != "" {
+			_ = z.conn.Delete(node, -1)
+		}
+	}()
 	for {
 		if node == "" {
 			created, err := z.conn.CreateProtectedEphemeralSequential(dir+"/lock-", []byte(opts.Holder), z.acl)
@@ -306,17 +314,7 @@ func (z *zkBackend) lock(ctx context.Context, opts LockOptions) (*Lease, error) 
 			continue
 		}
 		if pos == 0 {
-			lease := newLease(node, func() error {
-				err := z.conn.Delete(node, -1)
-				if errors.Is(err, zk.ErrNoNode) {
-					return nil
-				}
-				return err
-			})
-			z.mu.Lock()
-			z.lease = lease
-			z.mu.Unlock()
-			return lease, nil
+			return z.publish(node)
 		}
 		pred := dir + "/" + children[pos-1]
 		holder, _, err := z.conn.Get(dir + "/" + children[0])
@@ -333,10 +331,49 @@ func (z *zkBackend) lock(ctx context.Context, opts LockOptions) (*Lease, error) 
 		select {
 		case <-watch:
 		case <-ctx.Done():
-			_ = z.conn.Delete(node, -1)
 			return nil, fmt.Errorf("%w: %s", ErrLockTimeout, describeHolder(holder))
 		}
 	}
+}
+
+// publish makes the lease of node the current one, then checks that the
+// session it was won in still stands: a disconnection reported before the
+// lease was published would otherwise never reach it.
+func (z *zkBackend) publish(node string) (*Lease, error) {
+	lease := newLease(node, func() error {
+		err := z.conn.Delete(node, -1)
+		if errors.Is(err, zk.ErrNoNode) {
+			return nil
+		}
+		return err
+	})
+	z.mu.Lock()
+	z.lease = lease
+	session := z.session
+	z.mu.Unlock()
+	if z.conn.State() != zk.StateHasSession || z.conn.SessionID() != session {
+		lease.markLost()
+		return nil, fmt.Errorf("%w: the ZooKeeper session changed while taking the lock", ErrLeaseLost)
+	}
+	return lease, nil
+}
+
+// removeOwnNodes deletes the lock nodes owned by this session.
+func (z *zkBackend) removeOwnNodes(dir string) error {
+	children, _, err := z.conn.Children(dir)
+	if err != nil {
+		return fmt.Errorf("state: listing lock nodes: %w", err)
+	}
+	for _, c := range children {
+		_, stat, err := z.conn.Get(dir + "/" + c)
+		if err != nil || stat.EphemeralOwner != z.conn.SessionID() {
+			continue
+		}
+		if err := z.conn.Delete(dir+"/"+c, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
+			return fmt.Errorf("state: removing an old lock node of this session: %w", err)
+		}
+	}
+	return nil
 }
 
 func describeHolder(holder []byte) string {

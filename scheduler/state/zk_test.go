@@ -135,3 +135,25 @@ func TestDigestACL(t *testing.T) {
 		t.Errorf("unauthenticated write: %v", err)
 	}
 }
+
+// TestFailedLockLeavesNoNode: a scheduler that gives up waiting removes its
+// lock node, and a later attempt of the same session removes leftovers, so
+// no node of a waiter stands in line after it stopped waiting.
+func TestFailedLockLeavesNoNode(t *testing.T) {
+	srv := zktest.Start(t)
+	holder := open(t, "zk://"+srv.Addr+"/orphans")
+	_ = holder
+	waiter, err := Open(ctx, "zk://"+srv.Addr+"/orphans", "svc", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer waiter.Close()
+	if _, err := waiter.Lock(ctx, LockOptions{Wait: 200 * time.Millisecond}); !errors.Is(err, ErrLockTimeout) {
+		t.Fatalf("waiting for a held lock: %v", err)
+	}
+	raw := rawClient(t, srv.Addr)
+	nodes, _, err := raw.Children("/orphans/svc/lock")
+	if err != nil || len(nodes) != 1 {
+		t.Fatalf("lock nodes after a timed-out wait: %v %v", nodes, err)
+	}
+}
