@@ -39,17 +39,18 @@ fuzz:
 	$(GO) test ./servicespec -run '^$$' -fuzz '^FuzzParseEnvFile$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./servicespec/mustache -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./servicespec/placement -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./deploy/local -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./deploy/local/wire -run '^$$' -fuzz '^FuzzDecodeCall$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./executor -run '^$$' -fuzz '^FuzzConfigFromEnv$$' -fuzztime $(FUZZTIME)
 
 bench:
-	$(GO) test ./servicespec ./plans ./scheduler/state -run '^$$' -bench . -benchmem
+	$(GO) test ./servicespec ./plans ./scheduler/state ./deploy/local -run '^$$' -bench . -benchmem
 
 # demo: what works today. The scheduler is not built yet, so the demo checks
-# and renders the example services offline.
+# the example services offline, then starts a local cluster, shows its agents
+# and a partition, and stops it.
 demo: build
-	$(BIN) spec validate examples/hello-world/svc.yml
-	$(BIN) spec validate examples/kafka/svc.yml
-	$(BIN) spec render examples/hello-world/svc.yml --format yaml
-	$(BIN) spec render examples/hello-world/svc.yml --plans
+	BIN=$(BIN) ./scripts/demo.sh
 
 clean:
 	rm -rf bin

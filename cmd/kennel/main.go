@@ -23,7 +23,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(specCommand())
+	root.AddCommand(specCommand(), localCommand(), executorCommand())
 	return root
 }
 

@@ -1,0 +1,226 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kennel-sdk/kennel/deploy/local"
+)
+
+func localCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "local",
+		Short: "Run and steer a Mesos cluster on this machine",
+		Long: `A local cluster is a Mesos master and agents in one process. Executors and
+tasks run as real processes; reservations and volumes live under the data
+dir. "kennel local up" runs it in the foreground; the other commands steer a
+running cluster through its admin API (--master).`,
+	}
+	master := cmd.PersistentFlags().String("master", envOr("KENNEL_MESOS_MASTER", "http://127.0.0.1:5050"), "URL of the local cluster's master ($KENNEL_MESOS_MASTER)")
+	client := func() *local.Client { return local.NewClient(*master) }
+	cmd.AddCommand(localUpCommand(), localAgentsCommand(client), localAgentCommand(client),
+		localTaskCommand(client), localMasterCommand(client), localFrameworkCommand(client), localStateCommand(client))
+	return cmd
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func localUpCommand() *cobra.Command {
+	var (
+		configFile, dataDir, host string
+		agents, port, agentPort   int
+		timeScale                 float64
+		destroy                   bool
+	)
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "Run a local cluster in the foreground until interrupted",
+		Long: `Runs a master and agents until SIGINT or SIGTERM. Without --config, the
+cluster has --agents agents, each with 4 cpus, 8 GiB of memory, a 20 GiB ROOT
+disk, two 10 GiB MOUNT disks, ports of its own and a zone (zone-1..3).
+Stopping the cluster leaves executors and tasks running, as stopping the Mesos
+daemons would; the next "up" on the same data dir recovers them. --destroy
+kills them on exit instead.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var cfg local.Config
+			if configFile != "" {
+				var err error
+				if cfg, err = local.LoadConfig(configFile); err != nil {
+					return err
+				}
+			} else {
+				cfg = local.DefaultConfig("", agents)
+			}
+			flags := cmd.Flags()
+			if flags.Changed("data-dir") || cfg.DataDir == "" {
+				if dataDir == "" {
+					d, err := local.DefaultDataDir()
+					if err != nil {
+						return err
+					}
+					dataDir = d
+				}
+				cfg.DataDir = dataDir
+			}
+			if flags.Changed("host") {
+				cfg.Host = host
+			}
+			if flags.Changed("port") || cfg.Port == nil {
+				cfg.Port = &port
+			}
+			if flags.Changed("agent-port") {
+				cfg.AgentPort = &agentPort
+			}
+			if flags.Changed("time-scale") {
+				cfg.TimeScale = timeScale
+			}
+			return runLocal(cmd.Context(), cfg, destroy, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&configFile, "config", "", "cluster config file (YAML: agents, resources, zones, ports)")
+	f.StringVar(&dataDir, "data-dir", "", "where agents keep sandboxes, volumes and checkpoints (default ~/.local/share/kennel/local)")
+	f.StringVar(&host, "host", "127.0.0.1", "the master's address")
+	f.IntVar(&agents, "agents", local.DefaultAgents, "number of agents (without --config)")
+	f.IntVar(&port, "port", local.DefaultPort, "the master's port")
+	f.IntVar(&agentPort, "agent-port", local.DefaultAgentPort, "every agent's port on its own loopback address")
+	f.Float64Var(&timeScale, "time-scale", 1, "multiply Mesos timeouts and intervals (0.1 = ten times faster)")
+	f.BoolVar(&destroy, "destroy", false, "kill executors and tasks when the cluster stops")
+	return cmd
+}
+
+func runLocal(ctx context.Context, cfg local.Config, destroy bool, stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	c, err := local.Start(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "local cluster: master %s, %d agents, data in %s\n", c.URL(), len(cfg.Agents), cfg.DataDir)
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "local cluster: stopping")
+	if destroy {
+		c.Shutdown()
+	} else {
+		c.Stop()
+	}
+	return nil
+}
+
+func localAgentsCommand(client func() *local.Client) *cobra.Command {
+	return &cobra.Command{
+		Use:   "agents",
+		Short: "List the agents",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			agents, err := client().Agents(cmd.Context())
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "NAME\tID\tENDPOINT\tZONE\tUP\tPARTITIONED")
+			for _, a := range agents {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%t\t%t\n", a.Name, a.ID, a.Endpoint, a.Zone, a.Up, a.Partitioned)
+			}
+			return w.Flush()
+		},
+	}
+}
+
+func localAgentCommand(client func() *local.Client) *cobra.Command {
+	actions := []local.AgentAction{local.ActionStop, local.ActionStart, local.ActionRestart, local.ActionPartition,
+		local.ActionHeal, local.ActionDestroy, local.ActionGone}
+	names := make([]string, len(actions))
+	for i, a := range actions {
+		names[i] = string(a)
+	}
+	return &cobra.Command{
+		Use:       "agent (" + strings.Join(names, "|") + ") NAME",
+		Short:     "Stop, start, partition, heal, destroy or remove an agent",
+		ValidArgs: names,
+		Args:      cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return client().Agent(cmd.Context(), args[1], local.AgentAction(args[0]))
+		},
+	}
+}
+
+func localTaskCommand(client func() *local.Client) *cobra.Command {
+	cmd := &cobra.Command{Use: "task", Short: "Inject task faults"}
+	cmd.AddCommand(&cobra.Command{
+		Use:     "kill TASK_ID",
+		Aliases: []string{"crash"},
+		Short:   "Kill a task's processes with SIGKILL, as a crash or the OOM killer would",
+		Long: `Kills the task's processes with SIGKILL behind its executor's back, as a crash
+or the kernel's OOM killer would: the executor reports the task failed. To kill
+a task the way a scheduler does (kill policy, TASK_KILLED), use the scheduler's
+KILL call instead.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return client().CrashTask(cmd.Context(), args[0])
+		},
+	})
+	return cmd
+}
+
+func localMasterCommand(client func() *local.Client) *cobra.Command {
+	cmd := &cobra.Command{Use: "master", Short: "Inject master faults"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "restart",
+		Short: "Fail the master over: frameworks must re-subscribe, agents re-register",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return client().RestartMaster(cmd.Context())
+		},
+	})
+	return cmd
+}
+
+func localFrameworkCommand(client func() *local.Client) *cobra.Command {
+	cmd := &cobra.Command{Use: "framework", Short: "Inject framework faults"}
+	for _, verb := range []string{"stall", "unstall"} {
+		cmd.AddCommand(&cobra.Command{
+			Use:   verb + " FRAMEWORK_ID",
+			Short: map[string]string{"stall": "Stop delivering a framework's events, keeping its connection", "unstall": "Resume a stalled framework's events"}[verb],
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				return client().StallFramework(cmd.Context(), args[0], verb == "stall")
+			},
+		})
+	}
+	return cmd
+}
+
+func localStateCommand(client func() *local.Client) *cobra.Command {
+	return &cobra.Command{
+		Use:   "state",
+		Short: "Print the master's state (GET /master/state) as JSON",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := client().State(cmd.Context())
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			enc.SetIndent("", "  ")
+			return enc.Encode(s)
+		},
+	}
+}

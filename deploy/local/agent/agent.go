@@ -1,0 +1,291 @@
+// Package agent is the local cluster's Mesos agent: declared resources and
+// MOUNT disks, executor processes in sandboxes, the v1 executor HTTP API
+// (/api/v1/executor), a status update manager that forwards updates to the
+// master until they are acknowledged, and a checkpoint from which a
+// restarted agent recovers its reservations, volumes and running
+// executors.
+//
+// Concurrency: one mutex guards the agent's state; it is never held while
+// calling the master or waiting on a process.
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+
+	"github.com/kennel-sdk/kennel/deploy/local/master"
+)
+
+// Timing is every interval the agent keeps, scaled together.
+type Timing struct {
+	StatusUpdateRetryMin   time.Duration // first resend of an unacknowledged update (Mesos: 10s)
+	StatusUpdateRetryMax   time.Duration // longest wait between resends (10min)
+	ExecutorRegistration   time.Duration // an executor must subscribe within (1min)
+	ExecutorReregistration time.Duration // after an agent restart, executors re-subscribe within (2s; Mesos caps it at 15s)
+	ExecutorShutdownGrace  time.Duration // from SHUTDOWN to killing the executor (5s)
+	RecoveryTimeout        time.Duration // executors wait this long for a lost agent (15min)
+	SubscriptionBackoffMax time.Duration // executors' longest wait between re-subscriptions (2s)
+}
+
+// DefaultTiming is Mesos's defaults.
+var DefaultTiming = Timing{
+	StatusUpdateRetryMin: 10 * time.Second, StatusUpdateRetryMax: 10 * time.Minute,
+	ExecutorRegistration: time.Minute, ExecutorReregistration: 2 * time.Second, ExecutorShutdownGrace: 5 * time.Second,
+	RecoveryTimeout: 15 * time.Minute, SubscriptionBackoffMax: 2 * time.Second,
+}
+
+// Scaled multiplies every duration by f.
+func (t Timing) Scaled(f float64) Timing {
+	s := func(d time.Duration) time.Duration { return time.Duration(float64(d) * f) }
+	return Timing{
+		StatusUpdateRetryMin: s(t.StatusUpdateRetryMin), StatusUpdateRetryMax: s(t.StatusUpdateRetryMax),
+		ExecutorRegistration: s(t.ExecutorRegistration), ExecutorReregistration: s(t.ExecutorReregistration),
+		ExecutorShutdownGrace: s(t.ExecutorShutdownGrace), RecoveryTimeout: s(t.RecoveryTimeout),
+		SubscriptionBackoffMax: s(t.SubscriptionBackoffMax),
+	}
+}
+
+// Config configures an agent.
+type Config struct {
+	Name     string // stable name (agent-1); the Mesos agent id is assigned by the master
+	Hostname string // the agent's address, a loopback IP of its own
+	Port     int    // the executor API port
+	Dir      string // everything the agent keeps: sandboxes, disks, volumes, checkpoint
+	// Resources are the declared resources; MOUNT disks point at
+	// directories under Dir/disks.
+	Resources  mesos.Resources
+	Attributes []mesos.Attribute
+	// Domain is the agent's fault domain (region and zone), if any.
+	Domain *mesos.DomainInfo
+	// ExecutorCommand runs the Kennel executor (default and command
+	// executor), e.g. ["/usr/local/bin/kennel", "executor"].
+	ExecutorCommand []string
+	Timing          Timing
+	Logger          *slog.Logger
+}
+
+// Master is what the agent needs of the master. Calls fail while the agent
+// is cut off from it.
+type Master interface {
+	Register(reg master.Registration) (string, error)
+	// StatusUpdate forwards an update with the task's latest state.
+	StatusUpdate(agentID, frameworkID string, status mesos.TaskStatus, latest mesos.TaskState) error
+	ExecutorExited(agentID, frameworkID, executorID string, status int32) error
+}
+
+// Agent is a running agent.
+type Agent struct {
+	cfg    Config
+	log    *slog.Logger
+	master Master
+
+	mu         sync.Mutex
+	id         string
+	total      mesos.Resources
+	frameworks map[string]*mesos.FrameworkInfo
+	executors  map[string]*executorState // by framework id + "/" + executor id
+	running    bool
+	server     *http.Server
+	wg         sync.WaitGroup
+	done       chan struct{}
+}
+
+// New returns an agent; Start runs it.
+func New(cfg Config, m Master) *Agent {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Timing == (Timing{}) {
+		cfg.Timing = DefaultTiming
+	}
+	return &Agent{cfg: cfg, log: cfg.Logger.With("component", "agent", "agent", cfg.Name), master: m}
+}
+
+// Name is the agent's configured name.
+func (a *Agent) Name() string { return a.cfg.Name }
+
+// ID is the Mesos agent id, once registered.
+func (a *Agent) ID() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.id
+}
+
+// Hostname is the agent's address.
+func (a *Agent) Hostname() string { return a.cfg.Hostname }
+
+// Endpoint is host:port of the executor API.
+func (a *Agent) Endpoint() string { return net.JoinHostPort(a.cfg.Hostname, strconv.Itoa(a.cfg.Port)) }
+
+// Start recovers the checkpoint, serves the executor API and registers
+// with the master. Executors that survived a previous run re-subscribe;
+// those that do not within the reregistration timeout are reported gone.
+func (a *Agent) Start() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.running {
+		return nil
+	}
+	a.frameworks, a.executors, a.total, a.done = map[string]*mesos.FrameworkInfo{}, map[string]*executorState{}, a.cfg.Resources.Clone(), make(chan struct{})
+	if err := os.MkdirAll(a.cfg.Dir, 0o755); err != nil {
+		return err
+	}
+	if err := a.recover(); err != nil {
+		return fmt.Errorf("agent %s: recovering its checkpoint: %w", a.cfg.Name, err)
+	}
+	if err := a.prepareDisks(); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", a.Endpoint())
+	if err != nil {
+		return fmt.Errorf("agent %s: %w", a.cfg.Name, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/v1/executor", a.serveExecutor)
+	a.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		if err := a.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("executor API server", "err", err)
+		}
+	}()
+	a.running = true
+	for _, e := range a.executors {
+		a.watchRecovered(e)
+	}
+	go a.register()
+	return nil
+}
+
+// Stop stops the agent process: its API closes and its timers stop, but
+// executors keep running and reconnect when it starts again, as with a
+// Mesos agent restart.
+func (a *Agent) Stop() {
+	a.mu.Lock()
+	if !a.running {
+		a.mu.Unlock()
+		return
+	}
+	a.running = false
+	close(a.done)
+	srv := a.server
+	for _, e := range a.executors {
+		e.stopTimers()
+		if e.sub != nil {
+			e.sub.Close()
+			e.sub = nil
+		}
+	}
+	a.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(ctx)
+	a.wg.Wait()
+}
+
+// Shutdown stops the agent and kills every executor and task, as a Mesos
+// agent does when the master tells it to shut down (it was marked gone).
+// The agent keeps its id: started again, it is refused again.
+func (a *Agent) Shutdown() {
+	a.mu.Lock()
+	var pids []int
+	for _, e := range a.executors {
+		if e.pid > 0 && !e.exited {
+			pids = append(pids, e.pid)
+		}
+	}
+	a.mu.Unlock()
+	a.Stop()
+	for _, pid := range pids {
+		killTree(pid)
+	}
+	a.mu.Lock()
+	for _, e := range a.executors {
+		e.exited = true
+	}
+	_ = a.checkpoint()
+	a.mu.Unlock()
+}
+
+// Destroy models the loss of the host: every executor and task dies, and
+// the agent that comes back after a reboot is a new agent (a new id)
+// whose executors are gone. Its reservations and persistent volumes
+// survive, as the resources a Mesos agent checkpoints do.
+func (a *Agent) Destroy() {
+	a.Shutdown()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.id, a.executors, a.frameworks = "", map[string]*executorState{}, map[string]*mesos.FrameworkInfo{}
+	_ = a.checkpoint()
+}
+
+// register (re-)registers with the master, retrying while it is
+// unreachable, then resends pending status updates.
+func (a *Agent) register() {
+	for delay := 50 * time.Millisecond; ; delay = min(delay*2, 2*time.Second) {
+		a.mu.Lock()
+		if !a.running {
+			a.mu.Unlock()
+			return
+		}
+		reg := a.registration()
+		a.mu.Unlock()
+		id, err := a.master.Register(reg)
+		if err == nil {
+			a.mu.Lock()
+			a.id = id
+			_ = a.checkpoint()
+			a.resendAll()
+			a.mu.Unlock()
+			return
+		}
+		if errors.Is(err, master.ErrAgentGone) {
+			a.log.Error("the master refuses this agent: it was marked gone; shutting it down")
+			go a.Shutdown()
+			return
+		}
+		select {
+		case <-time.After(delay):
+		case <-a.doneChan():
+			return
+		}
+	}
+}
+
+func (a *Agent) doneChan() <-chan struct{} {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.done
+}
+
+// registration describes the agent and everything it runs.
+func (a *Agent) registration() master.Registration {
+	reg := master.Registration{AgentID: a.id, Hostname: a.cfg.Hostname, Port: int32(a.cfg.Port),
+		Resources: a.total.Clone(), Attributes: a.cfg.Attributes, Domain: a.cfg.Domain, Conn: a}
+	for _, fw := range a.frameworks {
+		reg.Frameworks = append(reg.Frameworks, *fw)
+	}
+	for _, e := range a.executors {
+		if e.exited {
+			continue
+		}
+		if !e.command {
+			reg.Executors = append(reg.Executors, e.info)
+		}
+		for _, t := range e.tasks {
+			reg.Tasks = append(reg.Tasks, t.task(a.id, e))
+		}
+	}
+	return reg
+}

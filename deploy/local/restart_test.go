@@ -1,0 +1,63 @@
+package local_test
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	"github.com/mesos/mesos-go/api/v1/lib/scheduler/calls"
+
+	"github.com/kennel-sdk/kennel/deploy/local"
+)
+
+// TestClusterProcessRestartRecoversTasks stops the whole cluster (as
+// stopping "kennel local up" does) and starts a new one on the same data
+// dir: executors outlive it, agents come back with their ids, and the
+// framework finds its task running.
+func TestClusterProcessRestartRecoversTasks(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.1.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	agentPort := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	cfg := local.DefaultConfig(t.TempDir(), 1)
+	zero := 0
+	cfg.Port, cfg.AgentPort, cfg.TimeScale, cfg.ExecutorCommand = &zero, &agentPort, timeScale, executorCommand()
+	logger := slog.New(slog.NewTextHandler(testWriter{t}, nil))
+	start := func() *local.Cluster {
+		c, err := local.Start(context.Background(), cfg, logger)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 5*time.Second, "the agent to register", func() bool { return c.Agents()[0].ID != "" })
+		return c
+	}
+	c := start()
+	f := newFramework(t, c.URL(), protobufCodec)
+	f.subscribe()
+	p := reservePod(t, f, "", "vol-up")
+	p.launch(t, f, "durable", "sleep 300")
+	st := f.update("durable", mesos.TASK_RUNNING)
+	agentID := st.GetAgentID().GetValue()
+	c.Stop()
+	f.cancel()
+
+	c = start()
+	t.Cleanup(c.Shutdown)
+	if got := c.Agents()[0].ID; got != agentID {
+		t.Fatalf("the agent came back as %s, was %s", got, agentID)
+	}
+	f.url = c.URL()
+	f.subscribe()
+	f.mustCall(calls.Reconcile(calls.ReconcileTasks(map[string]string{"durable": agentID})))
+	if rec := f.reconciled("durable"); rec.GetState() != mesos.TASK_RUNNING {
+		t.Fatalf("after the cluster restarted: %s %s", rec.GetState(), rec.GetMessage())
+	}
+	f.mustCall(calls.Kill("durable", agentID))
+	f.update("durable", mesos.TASK_KILLED)
+}
