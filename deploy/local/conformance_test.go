@@ -55,6 +55,13 @@ func reservePod(t *testing.T, f *framework, hostname, volumeID string) pod {
 		executor: defaultExecutor("exec-"+volumeID, f, allocated([]mesos.Resource{reserved(scalar("cpus", 0.1), role), reserved(scalar("mem", 32), role), reserved(scalar("disk", 32), role)}, role)...)}
 }
 
+// run launches shell as the pod's task and waits for TASK_RUNNING.
+func (p *pod) run(t *testing.T, f *framework, taskID, shell string) mesos.TaskStatus {
+	t.Helper()
+	p.launch(t, f, taskID, shell)
+	return f.update(taskID, mesos.TASK_RUNNING)
+}
+
 // launch launches shell as the pod's task, with the volume.
 func (p *pod) launch(t *testing.T, f *framework, taskID, shell string) {
 	t.Helper()
@@ -67,8 +74,7 @@ func TestLaunchGroupWithPersistentVolume(t *testing.T) {
 		t.Run(string(codec), func(t *testing.T) {
 			t.Parallel()
 			c := startCluster(t, 1)
-			f := newFramework(t, c.URL(), codec)
-			f.subscribe()
+			f := subscribed(t, c, codec)
 			p := reservePod(t, f, "", "vol-1")
 			p.launch(t, f, "writer", `echo "$MESOS_TASK_ID was here" > data/proof && test -d "$MESOS_SANDBOX"`)
 			f.update("writer", mesos.TASK_STARTING)
@@ -131,19 +137,16 @@ func waitForOffer(t testing.TB, f *framework, ok func(mesos.Offer) bool) mesos.O
 func TestKillAndCrash(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 1)
-	f := newFramework(t, c.URL(), protobufCodec)
-	f.subscribe()
+	f := subscribed(t, c, protobufCodec)
 	p := reservePod(t, f, "", "vol-k")
-	p.launch(t, f, "sleeper", "sleep 300")
-	st := f.update("sleeper", mesos.TASK_RUNNING)
+	st := p.run(t, f, "sleeper", "sleep 300")
 	f.mustCall(calls.Kill("sleeper", st.GetAgentID().GetValue()))
 	f.update("sleeper", mesos.TASK_KILLED)
 	// The default executor exits once its last task ended; the next task
 	// group starts a new one.
 	f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 10*time.Second)
 	p.offer = waitForOffer(t, f, func(o mesos.Offer) bool { return reservedScalar(o, "cpus") == 0.5 })
-	p.launch(t, f, "crasher", "sleep 300")
-	f.update("crasher", mesos.TASK_RUNNING)
+	p.run(t, f, "crasher", "sleep 300")
 	if err := c.CrashTask("crasher"); err != nil {
 		t.Fatal(err)
 	}
@@ -156,11 +159,9 @@ func TestKillAndCrash(t *testing.T) {
 func TestAgentRestartKeepsTasks(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 1)
-	f := newFramework(t, c.URL(), protobufCodec)
-	f.subscribe()
+	f := subscribed(t, c, protobufCodec)
 	p := reservePod(t, f, "", "vol-r")
-	p.launch(t, f, "survivor", "sleep 300")
-	st := f.update("survivor", mesos.TASK_RUNNING)
+	st := p.run(t, f, "survivor", "sleep 300")
 	if err := c.Agent("agent-1", local.ActionRestart); err != nil {
 		t.Fatal(err)
 	}
@@ -183,11 +184,9 @@ func TestAgentRestartKeepsTasks(t *testing.T) {
 func TestPartitionUnreachableThenBack(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 1)
-	f := newFramework(t, c.URL(), jsonCodec)
-	f.subscribe()
+	f := subscribed(t, c, jsonCodec)
 	p := reservePod(t, f, "", "vol-p")
-	p.launch(t, f, "islander", "sleep 300")
-	f.update("islander", mesos.TASK_RUNNING)
+	p.run(t, f, "islander", "sleep 300")
 	if err := c.Agent("agent-1", local.ActionPartition); err != nil {
 		t.Fatal(err)
 	}
@@ -208,11 +207,9 @@ func TestPartitionUnreachableThenBack(t *testing.T) {
 func TestAgentGone(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 2)
-	f := newFramework(t, c.URL(), protobufCodec)
-	f.subscribe()
+	f := subscribed(t, c, protobufCodec)
 	p := reservePod(t, f, "127.0.1.1", "vol-g")
-	p.launch(t, f, "doomed", "sleep 300")
-	f.update("doomed", mesos.TASK_RUNNING)
+	p.run(t, f, "doomed", "sleep 300")
 	if err := c.Agent("agent-1", local.ActionGone); err != nil {
 		t.Fatal(err)
 	}
@@ -234,11 +231,9 @@ func TestAgentGone(t *testing.T) {
 func TestMasterFailover(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 1)
-	f := newFramework(t, c.URL(), protobufCodec)
-	f.subscribe()
+	f := subscribed(t, c, protobufCodec)
 	p := reservePod(t, f, "", "vol-m")
-	p.launch(t, f, "steady", "sleep 300")
-	st := f.update("steady", mesos.TASK_RUNNING)
+	st := p.run(t, f, "steady", "sleep 300")
 	c.RestartMaster()
 	f.streamEnded(5 * time.Second)
 	id := f.id
@@ -258,8 +253,7 @@ func TestMasterFailover(t *testing.T) {
 func TestDeclineFilterAndRevive(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 1)
-	f := newFramework(t, c.URL(), protobufCodec)
-	f.subscribe()
+	f := subscribed(t, c, protobufCodec)
 	o := f.offer("")
 	f.mustCall(calls.Decline(o.ID).With(calls.RefuseSeconds(time.Hour)))
 	if _, err := f.tryNext(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_OFFERS }, time.Second); err == nil {
@@ -309,8 +303,7 @@ func TestExplicitReconciliationOfUnknownTasks(t *testing.T) {
 func TestVolumeDestroyWipesData(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 1)
-	f := newFramework(t, c.URL(), protobufCodec)
-	f.subscribe()
+	f := subscribed(t, c, protobufCodec)
 	p := reservePod(t, f, "", "vol-d")
 	p.launch(t, f, "scribe", "echo hi > data/file")
 	f.update("scribe", mesos.TASK_FINISHED)

@@ -15,11 +15,9 @@ import (
 func TestAgentDownBeyondPingTimeout(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 1)
-	f := newFramework(t, c.URL(), protobufCodec)
-	f.subscribe()
+	f := subscribed(t, c, protobufCodec)
 	p := reservePod(t, f, "", "vol-s")
-	p.launch(t, f, "patient", "sleep 300")
-	f.update("patient", mesos.TASK_RUNNING)
+	p.run(t, f, "patient", "sleep 300")
 	if err := c.Agent("agent-1", local.ActionStop); err != nil {
 		t.Fatal(err)
 	}
@@ -45,11 +43,9 @@ func TestHostLossKeepsReservationsUnderANewAgentID(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c := startCluster(t, 1)
-			f := newFramework(t, c.URL(), protobufCodec)
-			f.subscribe()
+			f := subscribed(t, c, protobufCodec)
 			p := reservePod(t, f, "", "vol-h")
-			p.launch(t, f, "lost", "echo keep > data/kept; sleep 300")
-			st := f.update("lost", mesos.TASK_RUNNING)
+			st := p.run(t, f, "lost", "echo keep > data/kept; sleep 300")
 			oldID := st.GetAgentID().GetValue()
 			if err := c.Agent("agent-1", local.ActionDestroy); err != nil {
 				t.Fatal(err)
@@ -90,8 +86,7 @@ func TestHostLossKeepsReservationsUnderANewAgentID(t *testing.T) {
 func TestLaunchOnAStoppedAgentIsDropped(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 1)
-	f := newFramework(t, c.URL(), protobufCodec)
-	f.subscribe()
+	f := subscribed(t, c, protobufCodec)
 	o := f.offer("")
 	if err := c.Agent("agent-1", local.ActionStop); err != nil {
 		t.Fatal(err)
@@ -153,11 +148,9 @@ func TestTeardownReleasesOnlyWhatIsHeld(t *testing.T) {
 func TestKillWhileTheAgentRestarts(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 1)
-	f := newFramework(t, c.URL(), protobufCodec)
-	f.subscribe()
+	f := subscribed(t, c, protobufCodec)
 	p := reservePod(t, f, "", "vol-kr")
-	p.launch(t, f, "victim", "sleep 300")
-	st := f.update("victim", mesos.TASK_RUNNING)
+	st := p.run(t, f, "victim", "sleep 300")
 	if err := c.Agent("agent-1", local.ActionRestart); err != nil {
 		t.Fatal(err)
 	}
@@ -177,8 +170,7 @@ func TestFailoverTimeoutRemovesFramework(t *testing.T) {
 	f.info.FailoverTimeout = floatPtr(0.5)
 	f.subscribe()
 	p := reservePod(t, f, "", "vol-f")
-	p.launch(t, f, "orphan", "sleep 300")
-	f.update("orphan", mesos.TASK_RUNNING)
+	p.run(t, f, "orphan", "sleep 300")
 	f.cancel() // the scheduler goes away
 	waitFor(t, 10*time.Second, "the framework to be removed", func() bool {
 		s, err := local.NewClient(c.URL()).State(t.Context())
@@ -204,8 +196,7 @@ func TestFailoverTimeoutRemovesFramework(t *testing.T) {
 func TestStalledFrameworkMissesHeartbeats(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 1)
-	f := newFramework(t, c.URL(), jsonCodec)
-	f.subscribe()
+	f := subscribed(t, c, jsonCodec)
 	heartbeat := func(e *scheduler.Event) bool { return e.Type == scheduler.Event_HEARTBEAT }
 	f.next(heartbeat, 3*time.Second) // 15s × 0.05
 	if err := c.StallFramework(f.id, true); err != nil {

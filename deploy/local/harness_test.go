@@ -133,6 +133,14 @@ func newFramework(t testing.TB, url string, codec encoding) *framework {
 func floatPtr(f float64) *float64 { return &f }
 func boolPtr(b bool) *bool        { return &b }
 
+// subscribed is a framework of the default capabilities subscribed to c.
+func subscribed(t testing.TB, c *local.Cluster, codec encoding) *framework {
+	t.Helper()
+	f := newFramework(t, c.URL(), codec)
+	f.subscribe()
+	return f
+}
+
 // subscribe opens the event stream and reads it in the background.
 func (f *framework) subscribe() {
 	f.t.Helper()

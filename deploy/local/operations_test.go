@@ -19,8 +19,7 @@ import (
 func TestReserveCreateLaunchInOneAccept(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 1)
-	f := newFramework(t, c.URL(), protobufCodec)
-	f.subscribe()
+	f := subscribed(t, c, protobufCodec)
 	o := f.offer("")
 	var mounts int
 	var ports string
@@ -62,8 +61,7 @@ func TestReserveCreateLaunchInOneAccept(t *testing.T) {
 func TestInvalidOperations(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 1)
-	f := newFramework(t, c.URL(), jsonCodec)
-	f.subscribe()
+	f := subscribed(t, c, jsonCodec)
 	o := f.offer("")
 	small := func(id string) mesos.TaskInfo {
 		return commandTask(id, o, "true", allocated([]mesos.Resource{scalar("cpus", 0.1), scalar("mem", 32)}, role)...)
@@ -106,8 +104,7 @@ func TestInvalidOperations(t *testing.T) {
 func TestDestroyAndUnreserveFreeTheDiskForOthers(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 1)
-	f := newFramework(t, c.URL(), protobufCodec)
-	f.subscribe()
+	f := subscribed(t, c, protobufCodec)
 	p := reservePod(t, f, "", "vol-o")
 	root := p.volume.GetDisk().GetSource().GetMount().GetRoot()
 	var res []mesos.Resource
@@ -140,11 +137,9 @@ func TestDestroyAndUnreserveFreeTheDiskForOthers(t *testing.T) {
 func TestKillPolicyGracePeriod(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 1)
-	f := newFramework(t, c.URL(), protobufCodec)
-	f.subscribe()
+	f := subscribed(t, c, protobufCodec)
 	p := reservePod(t, f, "", "vol-term")
-	p.launch(t, f, "graceful", `trap 'echo got-term > data/term; exit 0' TERM; while :; do sleep 0.05; done`)
-	st := f.update("graceful", mesos.TASK_RUNNING)
+	st := p.run(t, f, "graceful", `trap 'echo got-term > data/term; exit 0' TERM; while :; do sleep 0.05; done`)
 	time.Sleep(200 * time.Millisecond) // the trap is set
 	kill := calls.Kill("graceful", st.GetAgentID().GetValue())
 	kill.Kill.KillPolicy = &mesos.KillPolicy{GracePeriod: &mesos.DurationInfo{Nanoseconds: int64(10 * time.Second)}}
@@ -166,8 +161,7 @@ func TestKillPolicyGracePeriod(t *testing.T) {
 func TestHealthAndReadinessChecks(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 1)
-	f := newFramework(t, c.URL(), protobufCodec)
-	f.subscribe()
+	f := subscribed(t, c, protobufCodec)
 	p := reservePod(t, f, "", "vol-hc")
 	cmd := func(s string) *mesos.CommandInfo { return &mesos.CommandInfo{Value: strPtr(s)} }
 	sec := func(v float64) *float64 { return &v }
@@ -224,11 +218,9 @@ func TestUnacknowledgedUpdateIsResent(t *testing.T) {
 func TestImplicitReconciliationAndFailoverWithinTimeout(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 1)
-	f := newFramework(t, c.URL(), jsonCodec)
-	f.subscribe()
+	f := subscribed(t, c, jsonCodec)
 	p := reservePod(t, f, "", "vol-imp")
-	p.launch(t, f, "kept", "sleep 300")
-	f.update("kept", mesos.TASK_RUNNING)
+	p.run(t, f, "kept", "sleep 300")
 	f.cancel()
 	f.streamEnded(5 * time.Second)
 	f.subscribe()

@@ -38,11 +38,9 @@ func TestClusterProcessRestartRecoversTasks(t *testing.T) {
 		return c
 	}
 	c := start()
-	f := newFramework(t, c.URL(), protobufCodec)
-	f.subscribe()
+	f := subscribed(t, c, protobufCodec)
 	p := reservePod(t, f, "", "vol-up")
-	p.launch(t, f, "durable", "sleep 300")
-	st := f.update("durable", mesos.TASK_RUNNING)
+	st := p.run(t, f, "durable", "sleep 300")
 	agentID := st.GetAgentID().GetValue()
 	c.Stop()
 	f.cancel()
