@@ -1,0 +1,236 @@
+package offer
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gogo/protobuf/proto"
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+
+	"github.com/kennel-sdk/kennel/servicespec"
+	"github.com/kennel-sdk/kennel/servicespec/placement"
+)
+
+// executor is the ExecutorInfo the instance's tasks run under: the live
+// one, or a new default executor with the executor slots' resources.
+func (p *plan) executor(o mesos.Offer) mesos.ExecutorInfo {
+	if p.req.LiveExecutor != nil {
+		return *proto.Clone(p.req.LiveExecutor).(*mesos.ExecutorInfo)
+	}
+	inst := instanceName(p.req.Pod.Name, p.req.Index)
+	return mesos.ExecutorInfo{
+		Type:        mesos.ExecutorInfo_DEFAULT,
+		ExecutorID:  mesos.ExecutorID{Value: inst + "__" + p.req.NewID()},
+		FrameworkID: &mesos.FrameworkID{Value: p.req.FrameworkID},
+		Name:        proto.String(inst),
+		Resources:   p.ownedBy(executorOwner),
+	}
+}
+
+func instanceName(pod string, index int) string { return pod + "-" + strconv.Itoa(index) }
+
+// TaskName is a task instance's name, <pod>-<index>-<task>.
+func TaskName(pod string, index int, task string) string {
+	return instanceName(pod, index) + "-" + task
+}
+
+// TaskID is a new Mesos TaskID for a task: <service>__<task name>__<id>,
+// the service's leading "/" dropped and other "/" turned into ".".
+func TaskID(service, taskName, id string) string {
+	s := strings.ReplaceAll(strings.TrimPrefix(service, "/"), "/", ".")
+	return s + "__" + taskName + "__" + id
+}
+
+// task builds the TaskInfo of one task of the request.
+func (p *plan) task(t *servicespec.TaskSpec, o mesos.Offer, ex mesos.ExecutorInfo) mesos.TaskInfo {
+	name := TaskName(p.req.Pod.Name, p.req.Index, t.Name)
+	agent := AgentOf(o)
+	env := p.env(t, agent)
+	cmd := mesos.CommandInfo{Shell: proto.Bool(true), Value: proto.String(t.Cmd), Environment: environment(env)}
+	if p.req.User != "" {
+		cmd.User = proto.String(p.req.User)
+	}
+	for _, u := range p.req.Pod.URIs {
+		cmd.URIs = append(cmd.URIs, mesos.CommandInfo_URI{Value: u, Extract: proto.Bool(true)})
+	}
+	if len(t.Configs) > 0 {
+		for _, cname := range sortedKeys(t.Configs) {
+			cmd.URIs = append(cmd.URIs, mesos.CommandInfo_URI{
+				Value:      p.templateURL(t.Name, cname),
+				Extract:    proto.Bool(false),
+				OutputFile: proto.String("config-templates/" + cname),
+			})
+		}
+		if p.req.Bootstrap != "" {
+			cmd.URIs = append(cmd.URIs, mesos.CommandInfo_URI{Value: p.req.Bootstrap, Executable: proto.Bool(true), OutputFile: proto.String("kennel")})
+		}
+		cmd.Value = proto.String("./kennel bootstrap && " + t.Cmd)
+	}
+	info := mesos.TaskInfo{
+		Name:      name,
+		TaskID:    mesos.TaskID{Value: TaskID(p.req.Service, name, p.req.NewID())},
+		AgentID:   o.AgentID,
+		Resources: p.ownedBy(ownerOf(t)),
+		Command:   &cmd,
+		Executor:  &ex,
+		Labels:    p.labels(t, agent),
+		KillPolicy: &mesos.KillPolicy{GracePeriod: &mesos.DurationInfo{
+			Nanoseconds: int64(time.Duration(t.KillGracePeriod) * time.Second)}},
+	}
+	if hc := t.HealthCheck; hc != nil {
+		failures := uint32(hc.MaxConsecutiveFailures)
+		info.HealthCheck = &mesos.HealthCheck{
+			Type: mesos.HealthCheck_COMMAND, Command: &mesos.CommandInfo{Shell: proto.Bool(true), Value: proto.String(hc.Cmd), Environment: environment(env)},
+			DelaySeconds: seconds(hc.Delay), IntervalSeconds: seconds(hc.Interval), TimeoutSeconds: seconds(hc.Timeout),
+			GracePeriodSeconds: seconds(hc.GracePeriod), ConsecutiveFailures: &failures,
+		}
+	}
+	if rc := t.ReadinessCheck; rc != nil {
+		info.Check = &mesos.CheckInfo{
+			Type:         mesos.CheckInfo_COMMAND,
+			Command:      &mesos.CheckInfo_Command{Command: mesos.CommandInfo{Shell: proto.Bool(true), Value: proto.String(rc.Cmd), Environment: environment(env)}},
+			DelaySeconds: seconds(rc.Delay), IntervalSeconds: seconds(rc.Interval), TimeoutSeconds: seconds(rc.Timeout),
+		}
+	}
+	if d := p.discovery(t, name); d != nil {
+		info.Discovery = d
+	}
+	return info
+}
+
+func seconds(n int) *float64 { v := float64(n); return &v }
+
+// templateURL is where the scheduler serves a config template.
+func (p *plan) templateURL(task, config string) string {
+	return strings.TrimRight(p.req.Artifacts, "/") + "/template/" + url.PathEscape(p.req.ConfigID) + "/" +
+		url.PathEscape(p.req.Pod.Name) + "/" + url.PathEscape(task) + "/" + url.PathEscape(config)
+}
+
+// env is a task's environment, lowest precedence first: routed scheduler
+// variables and plan parameters, the task's env, then what the scheduler
+// sets (reference §2.4).
+func (p *plan) env(t *servicespec.TaskSpec, agent placement.Agent) map[string]string {
+	env := map[string]string{}
+	for k, v := range p.req.Env {
+		env[k] = v
+	}
+	for k, v := range t.Env {
+		env[k] = v
+	}
+	svc := p.req.Service
+	dns := strings.ReplaceAll(strings.Trim(svc, "/"), "/", "")
+	name := TaskName(p.req.Pod.Name, p.req.Index, t.Name)
+	set := map[string]string{
+		"TASK_NAME":              name,
+		envName(name):            "true",
+		"POD_INSTANCE_INDEX":     strconv.Itoa(p.req.Index),
+		"FRAMEWORK_NAME":         svc,
+		"FRAMEWORK_HOST":         dns + ".autoip.dcos.thisdcos.directory",
+		"FRAMEWORK_VIP_HOST":     dns + ".l4lb.thisdcos.directory",
+		"SCHEDULER_API_HOSTNAME": p.req.APIHost,
+		"SCHEDULER_API_PORT":     strconv.Itoa(p.req.APIPort),
+		"MESOS_CONTAINER_IP":     agent.Hostname,
+	}
+	if agent.Region != "" {
+		set["REGION"] = agent.Region
+	}
+	if agent.Zone != "" {
+		set["ZONE"] = agent.Zone
+	}
+	for k, v := range set {
+		env[k] = v
+	}
+	for key, port := range p.ports {
+		env[key] = strconv.FormatUint(port, 10)
+	}
+	for _, cname := range sortedKeys(t.Configs) {
+		env["CONFIG_TEMPLATE_"+envName(cname)] = "config-templates/" + cname + "," + t.Configs[cname].Dest
+	}
+	return env
+}
+
+func environment(env map[string]string) *mesos.Environment {
+	keys := sortedKeys(env)
+	e := &mesos.Environment{}
+	for _, k := range keys {
+		e.Variables = append(e.Variables, mesos.Environment_Variable{Name: k, Type: mesos.Environment_Variable_VALUE.Enum(), Value: proto.String(env[k])})
+	}
+	return e
+}
+
+// labels are DC/OS Commons' TaskInfo labels.
+func (p *plan) labels(t *servicespec.TaskSpec, agent placement.Agent) *mesos.Labels {
+	l := map[string]string{
+		LabelTargetConfig: p.req.ConfigID,
+		LabelTaskType:     p.req.Pod.Name,
+		LabelIndex:        strconv.Itoa(p.req.Index),
+		LabelHostname:     agent.Hostname,
+		LabelGoal:         t.Goal,
+	}
+	if agent.Zone != "" {
+		l[LabelZone] = agent.Zone
+	}
+	if agent.Region != "" {
+		l[LabelRegion] = agent.Region
+	}
+	for k, v := range t.Labels {
+		l[k] = v
+	}
+	out := &mesos.Labels{}
+	for _, k := range sortedKeys(l) {
+		out.Labels = append(out.Labels, mesos.Label{Key: k, Value: proto.String(l[k])})
+	}
+	return out
+}
+
+// discovery names the task and its advertised ports (reference §1.6).
+func (p *plan) discovery(t *servicespec.TaskSpec, name string) *mesos.DiscoveryInfo {
+	res := p.req.Pod.TaskResources(t)
+	var ports []mesos.Port
+	for _, pname := range sortedKeys(res.Ports) {
+		ps := res.Ports[pname]
+		port, ok := p.ports[portEnvKey(pname, ps)]
+		if !ok {
+			continue
+		}
+		mp := mesos.Port{Number: uint32(port), Name: proto.String(pname), Protocol: proto.String("tcp")}
+		if ps.Advertise {
+			v := mesos.EXTERNAL
+			mp.Visibility = &v
+		}
+		ports = append(ports, mp)
+	}
+	if len(ports) == 0 && t.Discovery == nil {
+		return nil
+	}
+	d := &mesos.DiscoveryInfo{Visibility: mesos.CLUSTER, Name: proto.String(name)}
+	if t.Discovery != nil && t.Discovery.Prefix != "" {
+		d.Name = proto.String(t.Discovery.Prefix + "-" + strconv.Itoa(p.req.Index))
+	}
+	if len(ports) > 0 {
+		d.Ports = &mesos.Ports{Ports: ports}
+	}
+	return d
+}
+
+// RouteEnv selects the scheduler variables meant for tasks of a pod type:
+// TASKCFG_ALL_<K> becomes <K> for every pod, TASKCFG_<POD>_<K> (the pod
+// type upper-cased, '-' as '_') becomes <K> for that pod type and wins.
+func RouteEnv(schedulerEnv map[string]string, pod string) map[string]string {
+	out := map[string]string{}
+	podPrefix := "TASKCFG_" + envName(pod) + "_"
+	keys := sortedKeys(schedulerEnv)
+	for _, k := range keys {
+		if rest, ok := strings.CutPrefix(k, "TASKCFG_ALL_"); ok && rest != "" {
+			out[rest] = schedulerEnv[k]
+		}
+	}
+	for _, k := range keys {
+		if rest, ok := strings.CutPrefix(k, podPrefix); ok && rest != "" {
+			out[rest] = schedulerEnv[k]
+		}
+	}
+	return out
+}
