@@ -121,7 +121,7 @@ type Match struct {
 
 // Refusal is why one offer cannot host the request.
 type Refusal struct {
-	OfferID  string `json:"offer_id"`
-	Hostname string `json:"hostname"`
+	OfferID  string   `json:"offer_id"`
+	Hostname string   `json:"hostname"`
 	Reasons  []string `json:"reasons"`
 }
