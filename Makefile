@@ -46,9 +46,8 @@ fuzz:
 bench:
 	$(GO) test ./servicespec ./plans ./scheduler/state ./deploy/local -run '^$$' -bench . -benchmem
 
-# demo: what works today. The scheduler is not built yet, so the demo checks
-# the example services offline, then starts a local cluster, shows its agents
-# and a partition, and stops it.
+# demo: builds Kennel, starts the local cluster with the hello-world service
+# and follows its deploy plan to COMPLETE.
 demo: build
 	BIN=$(BIN) ./scripts/demo.sh
 

@@ -1,10 +1,32 @@
-// Package scheduler will hold Kennel's framework scheduler: the pure
-// decision core (offer evaluation, reservations labelled with resource ids,
-// the volume lifecycle, launches, status handling, recovery, reconciliation,
-// suppress and revive) and the runtime around it (the Mesos client loop, the
-// state store and the ZooKeeper lock).
+// Package scheduler is Kennel's decision core: a pure function of events
+// and time. Core takes Mesos events (Subscribed, Offers, Update), operator
+// actions (PodRestart, PodReplace, PlanAction) and clock ticks (Tick), and
+// returns Decisions: a state batch to write and Mesos calls to send, in that
+// order. It does no IO, reads no clock and starts no goroutine; package
+// scheduler/runtime feeds it from one goroutine and applies its decisions,
+// writing the batch before sending any call that depends on it.
 //
-// Contract for what lands here: decision code takes events and the current
-// time and returns state writes and Mesos calls as data; only the runtime
-// does IO, and it writes state before the Mesos call that depends on it.
+// What the core decides, following DC/OS Commons (reference §1):
+//
+//   - launches: each candidate step of the plans (package plans) is matched
+//     against the offers by package scheduler/offer; its TaskInfos are stored
+//     (with a TASK_STAGING status) before the ACCEPT that reserves, creates
+//     volumes and launches; running tasks a step relaunches are killed first;
+//   - identity: reservations carry resource_id labels; an instance relaunches
+//     in place on the reservations its stored TaskInfos name, and resources
+//     labelled with the framework id that no task claims are released
+//     (DESTROY, then UNRESERVE);
+//   - recovery: tasks that should run and stopped are relaunched in place; a
+//     pod replaced by an operator, gone by operator or unreachable past the
+//     permanent-failure timeout is relaunched on fresh resources;
+//   - confirmation: a launch whose reservations are not known to exist (Mesos
+//     never reported it, e.g. the scheduler died before the ACCEPT) is redone
+//     on fresh resources, never on reservations that may not exist;
+//   - reconciliation: explicit after each subscription (no launch before it
+//     completes), then implicit every hour;
+//   - offer discipline: declines with long filters when idle, SUPPRESS when
+//     nothing needs offers, REVIVE (at most every 5 s) when something does;
+//   - configuration: ResolveTarget decides the target when the scheduler
+//     starts; tasks of instances an update does not change keep running;
+//   - decommission and uninstall.
 package scheduler

@@ -46,6 +46,7 @@ func localUpCommand() *cobra.Command {
 		agents, port, agentPort   int
 		timeScale                 float64
 		destroy                   bool
+		svc                       serviceFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -55,7 +56,14 @@ cluster has --agents agents, each with 4 cpus, 8 GiB of memory, a 20 GiB ROOT
 disk, two 10 GiB MOUNT disks, ports of its own and a zone (zone-1..3).
 Stopping the cluster leaves executors and tasks running, as stopping the Mesos
 daemons would; the next "up" on the same data dir recovers them. --destroy
-kills them on exit instead.`,
+kills them on exit instead.
+
+--service DIR also runs the scheduler of the service in DIR (its svc.yml, svc.env
+and config templates) on the cluster, with its state under the data dir. The
+scheduler's API URL is printed on a line of its own once it serves, then the
+deploy plan's status tree each time it changes. --until-complete exits 0 once
+the deploy plan is COMPLETE (non-zero after --timeout), stopping the cluster and
+its tasks.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var cfg local.Config
@@ -90,6 +98,9 @@ kills them on exit instead.`,
 			if flags.Changed("time-scale") {
 				cfg.TimeScale = timeScale
 			}
+			if svc.dir != "" {
+				return runLocalService(cmd.Context(), cfg, svc, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			}
 			return runLocal(cmd.Context(), cfg, destroy, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
@@ -102,6 +113,7 @@ kills them on exit instead.`,
 	f.IntVar(&agentPort, "agent-port", local.DefaultAgentPort, "every agent's port on its own loopback address")
 	f.Float64Var(&timeScale, "time-scale", 1, "multiply Mesos timeouts and intervals (0.1 = ten times faster)")
 	f.BoolVar(&destroy, "destroy", false, "kill executors and tasks when the cluster stops")
+	svc.register(cmd)
 	return cmd
 }
 

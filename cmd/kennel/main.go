@@ -23,7 +23,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(specCommand(), localCommand(), executorCommand(), bootstrapCommand())
+	root.AddCommand(specCommand(), localCommand(), executorCommand(), bootstrapCommand(), schedulerCommand())
 	return root
 }
 

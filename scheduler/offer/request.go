@@ -47,6 +47,7 @@ const (
 	LabelHostname     = "offer_hostname"
 	LabelZone         = "offer_zone"
 	LabelRegion       = "offer_region"
+	LabelAttributes   = "offer_attributes"
 	LabelGoal         = "goal"
 )
 

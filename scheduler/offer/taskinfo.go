@@ -175,6 +175,13 @@ func (p *plan) labels(t *servicespec.TaskSpec, agent placement.Agent) *mesos.Lab
 	if agent.Region != "" {
 		l[LabelRegion] = agent.Region
 	}
+	if len(agent.Attributes) > 0 {
+		var attrs []string
+		for _, k := range sortedKeys(agent.Attributes) {
+			attrs = append(attrs, k+":"+agent.Attributes[k])
+		}
+		l[LabelAttributes] = strings.Join(attrs, ";")
+	}
 	for k, v := range t.Labels {
 		l[k] = v
 	}

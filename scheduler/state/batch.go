@@ -34,6 +34,12 @@ func (b *Batch) SetFrameworkID(id string) {
 	b.ops = append(b.ops, op{key: keyFrameworkID, value: []byte(id)})
 }
 
+// ClearFrameworkID removes the stored FrameworkID (after a teardown).
+func (b *Batch) ClearFrameworkID() { b.ops = append(b.ops, op{key: keyFrameworkID, delete: true}) }
+
+// ClearTarget removes the target configuration id.
+func (b *Batch) ClearTarget() { b.ops = append(b.ops, op{key: keyTarget, delete: true}) }
+
 // SetTarget makes configuration id the target.
 func (b *Batch) SetTarget(id string) { b.ops = append(b.ops, op{key: keyTarget, value: []byte(id)}) }
 

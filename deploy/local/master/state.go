@@ -67,7 +67,7 @@ func (m *Master) State() State {
 	s := State{ID: m.cfg.ID, Hostname: m.cfg.Hostname, Version: "1.11.0",
 		Frameworks: []FrameworkState{}, Slaves: []AgentState{}, UnreachableSlaves: []string{}, GoneSlaves: []string{}}
 	for _, f := range m.sortedFrameworks() {
-		fs := FrameworkState{ID: f.id, Name: f.info.Name, Role: f.role, Active: f.sub != nil && !f.suppressed,
+		fs := FrameworkState{ID: f.id, Name: f.info.Name, Role: f.role, Active: f.sub != nil,
 			Connected: f.sub != nil, Tasks: []TaskState{}}
 		ids := make([]string, 0, len(f.tasks))
 		for id := range f.tasks {

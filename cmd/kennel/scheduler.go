@@ -1,0 +1,126 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kennel-sdk/kennel/plans"
+	"github.com/kennel-sdk/kennel/scheduler/runtime"
+)
+
+// schedulerCommand is what Marathon runs: flags default to the variables
+// a Marathon app (or `kennel local up --service`) sets.
+func schedulerCommand() *cobra.Command {
+	var (
+		opts      runtime.Options
+		flags     specFlags
+		masters   string
+		port      int
+		host      string
+		backoff   plans.BackoffPolicy
+		uninstall bool
+		verbose   bool
+	)
+	cmd := &cobra.Command{
+		Use:   "scheduler",
+		Short: "Run a service's scheduler (what Marathon runs)",
+		Long: `Runs the scheduler of the service described by --spec: it takes the service's
+lock in the state store, renders the spec against its environment (svc.env
+beside the spec, then --env-file, then the process environment, then -e),
+checks it against the stored target, subscribes to Mesos and deploys, keeps and
+updates the service's pods. Its API serves at --api-host:--api-port.
+
+SDK_UNINSTALL=true (or --uninstall) removes the service instead: every task is
+killed, every volume destroyed and reservation released, the framework torn down
+and its state erased.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			env, err := flags.environment(filepath.Join(filepath.Dir(opts.SpecPath), defaultsFile))
+			if err != nil {
+				return err
+			}
+			for _, kv := range os.Environ() {
+				if k, v, ok := strings.Cut(kv, "="); ok {
+					env[k] = v
+				}
+			}
+			for _, kv := range flags.env { // -e wins over the process environment
+				if k, v, ok := strings.Cut(kv, "="); ok {
+					env[k] = v
+				}
+			}
+			opts.Env = env
+			opts.Masters = splitList(masters)
+			opts.Listen = fmt.Sprintf("%s:%d", host, port)
+			opts.Backoff = backoff
+			opts.Uninstall = uninstall || strings.EqualFold(os.Getenv("SDK_UNINSTALL"), "true")
+			level := slog.LevelInfo
+			if verbose {
+				level = slog.LevelDebug
+			}
+			opts.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+			opts.OnReady = func(url string) { fmt.Fprintln(cmd.OutOrStdout(), url) }
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runtime.Run(ctx, opts)
+		},
+	}
+	f := cmd.Flags()
+	flags.register(cmd)
+	f.StringVar(&opts.SpecPath, "spec", envOr("KENNEL_SPEC", "svc.yml"), "the service's svc.yml ($KENNEL_SPEC); config templates are beside it")
+	f.StringVar(&opts.Service, "service", os.Getenv("SERVICE_NAME"), "service name ($SERVICE_NAME; default: the spec's name)")
+	f.StringVar(&opts.Role, "role", os.Getenv("SERVICE_ROLE"), "Mesos role ($SERVICE_ROLE; default <service>-role)")
+	f.StringVar(&opts.Principal, "principal", os.Getenv("SERVICE_PRINCIPAL"), "Mesos principal ($SERVICE_PRINCIPAL; default: the spec's)")
+	f.StringVar(&opts.User, "user", os.Getenv("SERVICE_USER"), "user tasks run as ($SERVICE_USER; default: the spec's)")
+	f.StringVar(&masters, "master", envOr("MESOS_MASTER", "http://127.0.0.1:5050"), "Mesos master URLs, comma-separated, tried in turn ($MESOS_MASTER)")
+	f.StringVar(&opts.State, "state", envOr("KENNEL_STATE", "zk://master.mesos:2181/kennel"), "state store: zk://host:port[,host:port]/path or file:///path ($KENNEL_STATE)")
+	f.StringVar(&opts.StateAuth, "state-auth", os.Getenv("KENNEL_STATE_AUTH"), "ZooKeeper digest credentials user:password ($KENNEL_STATE_AUTH)")
+	f.IntVar(&port, "api-port", envInt("PORT_API", envInt("PORT0", 0)), "API port ($PORT_API, else $PORT0; 0 picks one)")
+	f.StringVar(&host, "api-host", envOr("KENNEL_API_HOST", "0.0.0.0"), "address the API listens on")
+	f.StringVar(&opts.AdvertiseHost, "advertise-host", os.Getenv("LIBPROCESS_IP"), "host tasks reach the API at ($LIBPROCESS_IP; default: this host)")
+	f.DurationVar(&opts.FailoverTimeout, "failover-timeout", 14*24*time.Hour, "framework failover timeout")
+	f.DurationVar(&opts.PermanentFailureTimeout, "permanent-failure-timeout", envDuration("PERMANENT_FAILURE_TIMEOUT", 0), "replace pods unreachable this long; 0 never ($PERMANENT_FAILURE_TIMEOUT)")
+	f.DurationVar(&backoff.Initial, "backoff-initial", plans.DefaultBackoff.Initial, "first delay after a failed launch")
+	f.Float64Var(&backoff.Factor, "backoff-factor", plans.DefaultBackoff.Factor, "growth of the delay per failure")
+	f.DurationVar(&backoff.Max, "backoff-max", plans.DefaultBackoff.Max, "longest delay")
+	f.BoolVar(&uninstall, "uninstall", false, "remove the service ($SDK_UNINSTALL=true)")
+	f.DurationVar(&opts.LockWait, "lock-wait", 0, "how long to wait for another scheduler of the service to stop; 0 waits for good")
+	f.BoolVarP(&verbose, "verbose", "v", false, "log debug messages")
+	return cmd
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			if !strings.Contains(p, "://") {
+				p = "http://" + p
+			}
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}

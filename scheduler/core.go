@@ -1,0 +1,196 @@
+package scheduler
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	sched "github.com/mesos/mesos-go/api/v1/lib/scheduler"
+
+	"github.com/kennel-sdk/kennel/plans"
+	"github.com/kennel-sdk/kennel/scheduler/offer"
+	"github.com/kennel-sdk/kennel/scheduler/state"
+	"github.com/kennel-sdk/kennel/servicespec"
+)
+
+// Config is what the core is told once, at start.
+type Config struct {
+	offer.Identity
+	offer.Endpoints
+	// SchedulerEnv is the scheduler's environment; TASKCFG_* variables are
+	// routed into tasks (offer.RouteEnv).
+	SchedulerEnv map[string]string
+	// PermanentFailureTimeout replaces a pod whose task has been
+	// unreachable this long; zero never does.
+	PermanentFailureTimeout time.Duration
+	// Backoff is the failure backoff; zero is plans.DefaultBackoff.
+	Backoff plans.BackoffPolicy
+	// Uninstall removes the service: every task killed, every volume
+	// destroyed and reservation released, then the framework torn down.
+	Uninstall bool
+}
+
+// Offer discipline (reference §1.13).
+const (
+	declineLong     = time.Hour
+	declineShort    = 5 * time.Second
+	reviveInterval  = 5 * time.Second
+	killResend      = 30 * time.Second
+	reconcileFirst  = 4 * time.Second
+	reconcileMax    = 30 * time.Second
+	implicitEvery   = time.Hour
+	maxOfferReasons = 3
+)
+
+// Decisions are what an event asks of the runtime, applied in order: the
+// batch is written (all or nothing) before any call is sent.
+type Decisions struct {
+	Batch *state.Batch
+	Calls []*sched.Call
+	// Done is set when an uninstall has finished: the runtime tears the
+	// framework down and stops.
+	Done bool
+}
+
+func (d *Decisions) call(c *sched.Call) { d.Calls = append(d.Calls, c) }
+
+// Core is the scheduler's decision core. It is pure: events and the time
+// come in, state writes and Mesos calls go out as Decisions, and nothing
+// else is touched. One goroutine owns it; its methods are not safe for
+// concurrent use. State is what the store holds, mirrored in memory: the
+// core assumes every Batch it returned was written before its next call.
+type Core struct {
+	cfg      Config
+	newID    func() string
+	spec     *servicespec.ServiceSpec
+	configID string
+	errors   []string
+
+	frameworkID string
+	tasks       map[string]*task  // by task name
+	byID        map[string]string // Mesos TaskID -> task name
+	ready       map[string]string // task name -> TaskID whose readiness passed
+	set         *plans.Set
+	intent      map[string][]byte // the intent entries as stored
+
+	reconcile  reconciliation
+	waiting    map[string]string // pod instance -> why no offer fits
+	outcomes   []StepOutcome     // the latest offer outcomes, newest first
+	suppressed bool
+	lastRevive time.Time
+	killed     map[string]time.Time // TaskID -> when KILL was last sent
+	uninstall  *uninstallState
+}
+
+// Loaded is what the core starts from: the store's contents, read by the
+// runtime after taking the lock.
+type Loaded struct {
+	FrameworkID string
+	Spec        *servicespec.ServiceSpec
+	ConfigID    string
+	// Errors are configuration errors (a refused update): the deploy plan
+	// shows them and nothing is deployed.
+	Errors     []string
+	Tasks      map[string]state.TaskRecord
+	Intent     map[string][]byte
+	Properties map[string][]byte
+}
+
+// New builds the core from the store's contents. newID returns unique ids
+// (UUIDs in production).
+func New(cfg Config, l Loaded, newID func() string, now time.Time) (*Core, error) {
+	c := &Core{cfg: cfg, newID: newID, spec: l.Spec, configID: l.ConfigID, errors: l.Errors,
+		frameworkID: l.FrameworkID, tasks: map[string]*task{}, byID: map[string]string{}, ready: map[string]string{},
+		intent: l.Intent, waiting: map[string]string{}, killed: map[string]time.Time{}}
+	for name, rec := range l.Tasks {
+		t, err := decodeTask(name, rec)
+		if err != nil {
+			return nil, fmt.Errorf("scheduler: task %s: %w", name, err)
+		}
+		c.tasks[name] = t
+		c.byID[t.info.TaskID.Value] = name
+	}
+	for key, v := range l.Properties {
+		if name, ok := strings.CutPrefix(key, readyPrefix); ok {
+			c.ready[name] = string(v)
+		}
+	}
+	in, err := plans.IntentFromEntries(l.Intent)
+	if err != nil {
+		return nil, fmt.Errorf("scheduler: stored plan intent: %w", err)
+	}
+	if cfg.Uninstall {
+		c.uninstall = &uninstallState{}
+	}
+	c.set = plans.New(c.world(now), in)
+	return c, nil
+}
+
+// readyPrefix keys the properties that record a passed readiness check.
+const readyPrefix = "ready:"
+
+// world is what plans are computed from.
+func (c *Core) world(now time.Time) plans.World {
+	w := plans.World{Spec: c.spec, Config: c.configID, Tasks: map[string]*plans.Task{}, Errors: c.errors,
+		Now: now, Backoff: c.cfg.Backoff, Waiting: c.waiting}
+	for name, t := range c.tasks {
+		w.Tasks[name] = c.planTask(t)
+	}
+	return w
+}
+
+// Plans is the current plan set, for the API to read.
+func (c *Core) Plans() *plans.Set { return c.set }
+
+// FrameworkID is the id Mesos gave, or "".
+func (c *Core) FrameworkID() string { return c.frameworkID }
+
+// settle ends every event: the plans record what changed, and the intent
+// entries that changed are written.
+func (c *Core) settle(d *Decisions, now time.Time) {
+	c.set.Settle(now)
+	after := c.set.Intent().Entries()
+	put, del := plans.EntryChanges(c.intent, after)
+	for _, k := range sortedKeys(put) {
+		d.Batch.PutIntent(k, put[k])
+	}
+	for _, k := range del {
+		d.Batch.DeleteIntent(k)
+	}
+	c.intent = after
+}
+
+func newDecisions() Decisions { return Decisions{Batch: &state.Batch{}} }
+
+// FrameworkInfo is what the scheduler subscribes with.
+func (c *Core) FrameworkInfo(failover time.Duration) mesos.FrameworkInfo {
+	secs := failover.Seconds()
+	info := mesos.FrameworkInfo{
+		User: c.cfg.User, Name: c.cfg.Service, Roles: []string{c.cfg.Role}, Principal: &c.cfg.Principal,
+		FailoverTimeout: &secs, Checkpoint: boolPtr(true),
+		Capabilities: []mesos.FrameworkInfo_Capability{
+			{Type: mesos.FrameworkInfo_Capability_MULTI_ROLE},
+			{Type: mesos.FrameworkInfo_Capability_RESERVATION_REFINEMENT},
+			{Type: mesos.FrameworkInfo_Capability_PARTITION_AWARE},
+			{Type: mesos.FrameworkInfo_Capability_TASK_KILLING_STATE},
+			{Type: mesos.FrameworkInfo_Capability_REGION_AWARE},
+		},
+	}
+	if c.frameworkID != "" {
+		info.ID = &mesos.FrameworkID{Value: c.frameworkID}
+	}
+	return info
+}
+
+func boolPtr(b bool) *bool { return &b }
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

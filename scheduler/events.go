@@ -1,0 +1,201 @@
+package scheduler
+
+import (
+	"time"
+
+	"github.com/gogo/protobuf/proto"
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	sched "github.com/mesos/mesos-go/api/v1/lib/scheduler"
+	"github.com/mesos/mesos-go/api/v1/lib/scheduler/calls"
+)
+
+// reconciliation tracks explicit reconciliation after each subscription:
+// no launch happens until every known task has a fresh status (reference
+// §1.9).
+type reconciliation struct {
+	pending  map[string]string // TaskID -> AgentID
+	done     bool
+	next     time.Time
+	delay    time.Duration
+	implicit time.Time // when the next implicit reconciliation is due
+}
+
+// Subscribed handles SUBSCRIBED: a new FrameworkID is stored, and explicit
+// reconciliation of every task that may be alive starts.
+func (c *Core) Subscribed(frameworkID string, now time.Time) Decisions {
+	d := newDecisions()
+	if frameworkID != c.frameworkID {
+		d.Batch.SetFrameworkID(frameworkID)
+		c.frameworkID = frameworkID
+	}
+	c.cfg.FrameworkID = frameworkID
+	c.suppressed = false
+	c.reconcile = reconciliation{pending: map[string]string{}, delay: reconcileFirst}
+	for _, t := range c.tasks {
+		if t.info.TaskID.Value != "" && t.live() {
+			c.reconcile.pending[t.info.TaskID.Value] = t.info.AgentID.Value
+		}
+	}
+	c.reconcileCall(&d, now)
+	c.settle(&d, now)
+	return d
+}
+
+// reconcileCall asks about the tasks still pending, or finishes explicit
+// reconciliation with an implicit one.
+func (c *Core) reconcileCall(d *Decisions, now time.Time) {
+	r := &c.reconcile
+	if len(r.pending) == 0 {
+		if !r.done {
+			r.done = true
+			r.implicit = now.Add(implicitEvery)
+			d.call(calls.Reconcile())
+		}
+		return
+	}
+	d.call(calls.Reconcile(calls.ReconcileTasks(r.pending)))
+	r.next = now.Add(r.delay)
+	r.delay = min(2*r.delay, reconcileMax)
+}
+
+// Update handles a status update: the status is stored, acknowledged and
+// shown to the plans. A status of a task the scheduler does not know (or no
+// longer launches) is acknowledged and the task killed.
+func (c *Core) Update(st mesos.TaskStatus, now time.Time) Decisions {
+	d := newDecisions()
+	id := st.TaskID.Value
+	delete(c.reconcile.pending, id)
+	if !c.reconcile.done && len(c.reconcile.pending) == 0 {
+		c.reconcileCall(&d, now)
+	}
+	name, known := c.byID[id]
+	t := c.tasks[name]
+	switch {
+	case !known || t == nil || t.info.TaskID.Value != id:
+		if !terminal(st.GetState()) {
+			c.kill(&d, id, st.GetAgentID().GetValue(), now)
+		}
+	default:
+		c.record(&d, t, st, now)
+	}
+	if len(st.UUID) > 0 {
+		d.call(calls.Acknowledge(st.GetAgentID().GetValue(), id, st.UUID))
+	}
+	c.settle(&d, now)
+	return d
+}
+
+// record stores a status of a known task.
+func (c *Core) record(d *Decisions, t *task, st mesos.TaskStatus, now time.Time) {
+	next := *t
+	next.status = &st
+	if !t.confirmed() && launched(st.GetState()) {
+		info := *proto.Clone(&t.info).(*mesos.TaskInfo)
+		info.Labels = setLabel(info.Labels, labelConfirmed, "true")
+		next.info = info
+	}
+	if cmd := st.GetCheckStatus().GetCommand(); st.GetState() == mesos.TASK_RUNNING && cmd != nil && cmd.ExitCode != nil &&
+		*cmd.ExitCode == 0 && c.ready[t.name] != t.info.TaskID.Value {
+		c.ready[t.name] = t.info.TaskID.Value
+		d.Batch.PutProperty(readyPrefix+t.name, []byte(t.info.TaskID.Value))
+	}
+	if terminal(st.GetState()) {
+		delete(c.killed, t.info.TaskID.Value)
+	}
+	c.put(d, &next)
+	c.set.UpdateTask(*c.planTask(&next), now)
+}
+
+// launched reports whether a status proves Mesos got the launch (and so
+// its reservations and volumes exist).
+func launched(s mesos.TaskState) bool {
+	switch s {
+	case mesos.TASK_STAGING, mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_KILLING,
+		mesos.TASK_FINISHED, mesos.TASK_FAILED, mesos.TASK_KILLED, mesos.TASK_UNREACHABLE:
+		return true
+	}
+	return false
+}
+
+func terminal(s mesos.TaskState) bool {
+	switch s {
+	case mesos.TASK_FINISHED, mesos.TASK_FAILED, mesos.TASK_KILLED, mesos.TASK_ERROR,
+		mesos.TASK_DROPPED, mesos.TASK_GONE, mesos.TASK_GONE_BY_OPERATOR, mesos.TASK_UNKNOWN, mesos.TASK_LOST:
+		return true
+	}
+	return false
+}
+
+// kill sends KILL for a task, at most once per killResend.
+func (c *Core) kill(d *Decisions, taskID, agentID string, now time.Time) {
+	if last, ok := c.killed[taskID]; ok && now.Sub(last) < killResend {
+		return
+	}
+	c.killed[taskID] = now
+	d.call(calls.Kill(taskID, agentID))
+}
+
+// Tick is the clock: backoff delays end, reconciliation is retried, tasks
+// unreachable past the permanent-failure timeout are marked for
+// replacement, kills are resent, and offers are revived or suppressed.
+func (c *Core) Tick(now time.Time) Decisions {
+	d := newDecisions()
+	c.set.Advance(now)
+	r := &c.reconcile
+	if r.pending != nil && !r.done && !r.next.IsZero() && now.After(r.next) {
+		c.reconcileCall(&d, now)
+	}
+	if r.done && now.After(r.implicit) {
+		r.implicit = now.Add(implicitEvery)
+		d.call(calls.Reconcile())
+	}
+	c.failUnreachable(&d, now)
+	for id, at := range c.killed {
+		if name, ok := c.byID[id]; ok && now.Sub(at) >= killResend {
+			if t := c.tasks[name]; t != nil && t.info.TaskID.Value == id && t.live() {
+				c.kill(&d, id, t.info.AgentID.Value, now)
+			}
+		}
+	}
+	c.offerDiscipline(&d, now)
+	c.settle(&d, now)
+	return d
+}
+
+// failUnreachable marks tasks unreachable longer than the permanent-failure
+// timeout as permanently failed: their pods are replaced elsewhere.
+func (c *Core) failUnreachable(d *Decisions, now time.Time) {
+	if c.cfg.PermanentFailureTimeout <= 0 {
+		return
+	}
+	for _, name := range sortedKeys(c.tasks) {
+		t := c.tasks[name]
+		if t.state() != mesos.TASK_UNREACHABLE || t.permanentlyFailed() {
+			continue
+		}
+		since := t.status.GetTimestamp()
+		if ut := t.status.GetUnreachableTime(); ut != nil {
+			since = float64(ut.Nanoseconds) / 1e9
+		}
+		if now.Sub(time.Unix(0, int64(since*1e9))) >= c.cfg.PermanentFailureTimeout {
+			c.markPermanent(d, t, now)
+		}
+	}
+}
+
+// markPermanent labels a task permanently failed.
+func (c *Core) markPermanent(d *Decisions, t *task, now time.Time) {
+	next := *t
+	info := *proto.Clone(&t.info).(*mesos.TaskInfo)
+	info.Labels = setLabel(info.Labels, labelPermanentlyFailed, "true")
+	next.info = info
+	c.put(d, &next)
+	c.set.UpdateTask(*c.planTask(&next), now)
+}
+
+// Rescinded forgets nothing: offers are not kept between events.
+func (c *Core) Rescinded(string) {}
+
+// Failure handles FAILURE (an agent or executor is gone): statuses for the
+// tasks follow separately, so nothing changes here.
+func (c *Core) Failure(*sched.Event_Failure) {}

@@ -1,0 +1,423 @@
+package scheduler
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gogo/protobuf/proto"
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	sched "github.com/mesos/mesos-go/api/v1/lib/scheduler"
+	"github.com/mesos/mesos-go/api/v1/lib/scheduler/calls"
+
+	"github.com/kennel-sdk/kennel/plans"
+	"github.com/kennel-sdk/kennel/scheduler/offer"
+	"github.com/kennel-sdk/kennel/servicespec"
+	"github.com/kennel-sdk/kennel/servicespec/placement"
+)
+
+// StepOutcome is the latest offer evaluation of a step, for the API.
+type StepOutcome struct {
+	Time     time.Time       `json:"time"`
+	Step     string          `json:"step"`
+	Accepted string          `json:"accepted_offer,omitempty"`
+	Refusals []offer.Refusal `json:"refusals,omitempty"`
+}
+
+const maxOutcomes = 100
+
+// Offers handles OFFERS: candidate steps are worked on (launches matched
+// against the offers, decommission kills sent and tasks erased), resources
+// no task claims are released, and the rest is declined, for long when the
+// service has nothing to do.
+func (c *Core) Offers(offers []mesos.Offer, now time.Time) Decisions {
+	d := newDecisions()
+	c.suppressed = false
+	switch {
+	case !c.reconcile.done:
+		c.decline(&d, offers, declineShort)
+	case c.uninstall != nil:
+		c.uninstallOffers(&d, offers, now)
+	default:
+		c.workOffers(&d, offers, now)
+	}
+	c.settle(&d, now)
+	return d
+}
+
+func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
+	unused := append([]mesos.Offer(nil), offers...)
+	work := false
+	release := map[string]bool{}
+	for _, st := range c.set.Candidates() {
+		switch st.Kind {
+		case plans.StepLaunch:
+			if st.Status == plans.Pending || st.Status == plans.Prepared {
+				work = true
+				unused = c.launchStep(d, st, unused, now)
+			}
+		case plans.StepKill:
+			for _, name := range st.TaskNames() {
+				if t := c.tasks[name]; t != nil && t.live() {
+					work = true
+					c.kill(d, t.info.TaskID.Value, t.info.AgentID.Value, now)
+				}
+			}
+		case plans.StepUnreserve:
+			work = true
+			release[st.Resource] = true
+		case plans.StepErase:
+			for _, name := range st.TaskNames() {
+				if _, ok := c.tasks[name]; ok {
+					c.erase(d, name, now)
+				}
+			}
+		}
+	}
+	unused = c.releaseUnclaimed(d, unused, release)
+	refuse := declineLong
+	if work {
+		refuse = declineShort
+	}
+	c.decline(d, unused, refuse)
+}
+
+// decline declines offers with a filter of refuse.
+func (c *Core) decline(d *Decisions, offers []mesos.Offer, refuse time.Duration) {
+	if len(offers) == 0 {
+		return
+	}
+	ids := make([]mesos.OfferID, len(offers))
+	for i, o := range offers {
+		ids[i] = o.ID
+	}
+	d.call(calls.Decline(ids...).With(calls.RefuseSeconds(refuse)))
+}
+
+// accept sends the operations on one offer; the offer's leftovers come
+// back in a second.
+func accept(d *Decisions, o mesos.Offer, ops []mesos.Offer_Operation) {
+	d.call(calls.Accept(calls.OfferOperations(ops).WithOffers(o.ID)).With(calls.RefuseSeconds(time.Second)))
+}
+
+// launchStep looks for an offer for a launch step. Tasks of the instance
+// still running that the step relaunches are killed first: their
+// reservations come back in later offers.
+func (c *Core) launchStep(d *Decisions, st *plans.Step, offers []mesos.Offer, now time.Time) []mesos.Offer {
+	pod := c.spec.Pod(st.Pod)
+	if pod == nil {
+		return offers
+	}
+	existing := c.instanceTasks(st.Instance())
+	killing := false
+	for _, name := range st.Tasks {
+		if t := existing[name]; t != nil && t.live() {
+			killing = true
+			c.kill(d, t.info.TaskID.Value, t.info.AgentID.Value, now)
+		}
+	}
+	if killing {
+		_ = c.set.Prepared(st.ID, now)
+		return offers
+	}
+	req := c.request(pod, st, existing)
+	m, refusals, ok := offer.Evaluate(req, offers)
+	c.outcome(st, m, refusals, ok, now)
+	if !ok {
+		c.waiting[st.Instance()] = summarize(refusals)
+		return offers
+	}
+	delete(c.waiting, st.Instance())
+	c.launch(d, st, req, m, existing, now)
+	rest := make([]mesos.Offer, 0, len(offers)-1)
+	for _, o := range offers {
+		if o.ID != m.Offer.ID {
+			rest = append(rest, o)
+		}
+	}
+	return rest
+}
+
+// request is what a launch step asks of the offers.
+func (c *Core) request(pod *servicespec.PodSpec, st *plans.Step, existing map[string]*task) offer.Request {
+	env := offer.RouteEnv(c.cfg.SchedulerEnv, pod.Name)
+	for k, v := range st.Parameters {
+		env[k] = v
+	}
+	req := offer.Request{Identity: c.cfg.Identity, Endpoints: c.cfg.Endpoints, Spec: c.spec, ConfigID: c.configID,
+		Pod: pod, Index: st.Index, Tasks: st.Tasks, Env: env, NewID: c.newID,
+		Existing: map[string]*mesos.TaskInfo{}, Permanent: st.Recovery == plans.Permanent}
+	req.FrameworkID = c.frameworkID
+	confirmed := false
+	for name, t := range existing {
+		req.Existing[name] = &t.info
+		confirmed = confirmed || t.confirmed()
+		if t.permanentlyFailed() {
+			req.Permanent = true
+		}
+		if t.live() && !contains(st.Tasks, name) && req.LiveExecutor == nil && t.info.Executor != nil {
+			req.LiveExecutor = t.info.Executor
+		}
+	}
+	if !confirmed {
+		req.Existing = nil // nothing of the instance is known to be reserved
+	}
+	if req.Permanent {
+		req.LiveExecutor = nil
+	}
+	req.Placed = otherInstances(c.tasks, pod.Name, st.Instance())
+	return req
+}
+
+// launch records the match's tasks (write-ahead) and sends the ACCEPT.
+func (c *Core) launch(d *Decisions, st *plans.Step, req offer.Request, m offer.Match, existing map[string]*task, now time.Time) {
+	confirmed := req.Existing != nil && !req.Permanent && !reservesAnything(m)
+	var ids []string
+	for _, info := range m.Tasks {
+		info := info
+		if confirmed {
+			info.Labels = setLabel(info.Labels, labelConfirmed, "true")
+		}
+		name := info.Name
+		ts := float64(now.UnixNano()) / 1e9
+		staging := &mesos.TaskStatus{TaskID: info.TaskID, State: mesos.TASK_STAGING.Enum(), AgentID: &info.AgentID,
+			Source: mesos.SOURCE_MASTER.Enum(), Message: proto.String("launch sent"), Timestamp: &ts}
+		t := &task{name: name, info: info, status: staging}
+		if old := existing[t.specName()]; old != nil {
+			t.goal = old.goal
+		}
+		c.put(d, t)
+		ids = append(ids, info.TaskID.Value)
+	}
+	if req.Permanent || req.Existing == nil {
+		c.rewriteFootprints(d, st, m, existing)
+	}
+	accept(d, m.Offer, m.Operations)
+	for _, id := range ids {
+		c.set.UpdateTask(*c.planTask(c.tasks[c.byID[id]]), now)
+	}
+	_ = c.set.Launched(st.ID, ids, now)
+}
+
+// rewriteFootprints points the instance's other tasks at the executor and
+// pod volumes of a launch on fresh resources, and drops the old resources
+// they held: those are no longer claimed and get released.
+func (c *Core) rewriteFootprints(d *Decisions, st *plans.Step, m offer.Match, existing map[string]*task) {
+	if len(m.Tasks) == 0 {
+		return
+	}
+	ex := m.Tasks[0].Executor
+	for name, t := range existing {
+		if contains(st.Tasks, name) {
+			continue
+		}
+		next := *t
+		info := *proto.Clone(&t.info).(*mesos.TaskInfo)
+		info.Executor = proto.Clone(ex).(*mesos.ExecutorInfo)
+		info.Resources = nil
+		info.Labels = setLabel(setLabel(info.Labels, labelPermanentlyFailed, ""), labelConfirmed, "")
+		next.info = info
+		c.put(d, &next)
+	}
+}
+
+func reservesAnything(m offer.Match) bool {
+	for _, op := range m.Operations {
+		if op.Type == mesos.Offer_Operation_RESERVE || op.Type == mesos.Offer_Operation_CREATE {
+			return true
+		}
+	}
+	return false
+}
+
+// releaseUnclaimed releases, offer by offer, our reservations no task
+// claims and those decommission steps release, and returns the offers left.
+func (c *Core) releaseUnclaimed(d *Decisions, offers []mesos.Offer, release map[string]bool) []mesos.Offer {
+	claimed := map[string]bool{}
+	for _, t := range c.tasks {
+		for _, id := range offer.ResourceIDs(&t.info) {
+			claimed[id] = !release[id]
+		}
+	}
+	var rest []mesos.Offer
+	for _, o := range offers {
+		ops, ids := offer.Unexpected(o, c.frameworkID, func(id string) bool { return claimed[id] })
+		if len(ops) == 0 {
+			rest = append(rest, o)
+			continue
+		}
+		c.forgetResources(d, ids)
+		accept(d, o, ops)
+	}
+	return rest
+}
+
+// forgetResources drops released resources from the task records that
+// hold them, so that decommission's unreserve steps complete.
+func (c *Core) forgetResources(d *Decisions, ids []string) {
+	gone := map[string]bool{}
+	for _, id := range ids {
+		gone[id] = true
+	}
+	for _, name := range sortedKeys(c.tasks) {
+		t := c.tasks[name]
+		keep := func(rs []mesos.Resource) ([]mesos.Resource, bool) {
+			var out []mesos.Resource
+			changed := false
+			for _, r := range rs {
+				if gone[resourceIDOf(r)] {
+					changed = true
+					continue
+				}
+				out = append(out, r)
+			}
+			return out, changed
+		}
+		res, changed := keep(t.info.Resources)
+		var exRes []mesos.Resource
+		exChanged := false
+		if t.info.Executor != nil {
+			exRes, exChanged = keep(t.info.Executor.Resources)
+		}
+		if !changed && !exChanged {
+			continue
+		}
+		next := *t
+		info := *proto.Clone(&t.info).(*mesos.TaskInfo)
+		info.Resources = res
+		if info.Executor != nil {
+			info.Executor.Resources = exRes
+		}
+		next.info = info
+		c.put(d, &next)
+		c.set.UpdateTask(*c.planTask(&next), time.Time{})
+	}
+}
+
+func resourceIDOf(r mesos.Resource) string {
+	ids := offer.ResourceIDs(&mesos.TaskInfo{Resources: []mesos.Resource{r}})
+	if len(ids) == 0 {
+		return ""
+	}
+	return ids[0]
+}
+
+// erase forgets a decommissioned task.
+func (c *Core) erase(d *Decisions, name string, now time.Time) {
+	t := c.tasks[name]
+	d.Batch.DeleteTask(name)
+	if _, ok := c.ready[name]; ok {
+		d.Batch.DeleteProperty(readyPrefix + name)
+		delete(c.ready, name)
+	}
+	delete(c.byID, t.info.TaskID.Value)
+	delete(c.tasks, name)
+	c.set.RemoveTask(name, now)
+}
+
+// outcome records an evaluation for the API (the newest first).
+func (c *Core) outcome(st *plans.Step, m offer.Match, refusals []offer.Refusal, ok bool, now time.Time) {
+	o := StepOutcome{Time: now, Step: st.Name, Refusals: refusals}
+	if ok {
+		o.Accepted = m.Offer.ID.Value
+	}
+	c.outcomes = append([]StepOutcome{o}, c.outcomes...)
+	if len(c.outcomes) > maxOutcomes {
+		c.outcomes = c.outcomes[:maxOutcomes]
+	}
+}
+
+// Outcomes are the latest offer evaluations, newest first.
+func (c *Core) Outcomes() []StepOutcome { return c.outcomes }
+
+// summarize condenses refusals into a step reason.
+func summarize(refusals []offer.Refusal) string {
+	if len(refusals) == 0 {
+		return "waiting for offers"
+	}
+	var parts []string
+	for i, r := range refusals {
+		if i == maxOfferReasons {
+			parts = append(parts, fmt.Sprintf("and %d more offers", len(refusals)-i))
+			break
+		}
+		parts = append(parts, r.Hostname+": "+strings.Join(r.Reasons, ", "))
+	}
+	return "no offer fits: " + strings.Join(parts, "; ")
+}
+
+// offerDiscipline suppresses offers when nothing needs them and revives
+// them (at most every reviveInterval) when something does.
+func (c *Core) offerDiscipline(d *Decisions, now time.Time) {
+	if !c.reconcile.done {
+		return
+	}
+	needs := c.needsOffers()
+	switch {
+	case needs && c.suppressed && now.Sub(c.lastRevive) >= reviveInterval:
+		c.suppressed, c.lastRevive = false, now
+		d.call(&sched.Call{Type: sched.Call_REVIVE})
+	case !needs && !c.suppressed:
+		c.suppressed = true
+		d.call(&sched.Call{Type: sched.Call_SUPPRESS})
+	}
+}
+
+// needsOffers reports whether some step waits for an offer, or resources
+// may need releasing.
+func (c *Core) needsOffers() bool {
+	if c.uninstall != nil {
+		return true
+	}
+	for _, st := range c.set.Candidates() {
+		switch st.Kind {
+		case plans.StepLaunch:
+			if st.Status == plans.Pending || st.Status == plans.Prepared {
+				return true
+			}
+		case plans.StepUnreserve, plans.StepKill, plans.StepErase:
+			return true
+		}
+	}
+	return false
+}
+
+func placedAgent(t *task) placement.Agent {
+	a := placement.Agent{Hostname: label(&t.info, offer.LabelHostname), Zone: label(&t.info, offer.LabelZone),
+		Region: label(&t.info, offer.LabelRegion), Attributes: map[string]string{}}
+	for _, kv := range strings.Split(label(&t.info, offer.LabelAttributes), ";") {
+		if k, v, ok := strings.Cut(kv, ":"); ok {
+			a.Attributes[k] = v
+		}
+	}
+	return a
+}
+
+// otherInstances are the agents of the pod type's other instances, one
+// per instance.
+func otherInstances(tasks map[string]*task, pod, self string) []placement.Agent {
+	byInstance := map[string]placement.Agent{}
+	for _, name := range sortedKeys(tasks) {
+		t := tasks[name]
+		if t.pod() != pod || t.instance() == self || t.info.TaskID.Value == "" || t.permanentlyFailed() {
+			continue
+		}
+		if _, ok := byInstance[t.instance()]; !ok {
+			byInstance[t.instance()] = placedAgent(t)
+		}
+	}
+	out := make([]placement.Agent, 0, len(byInstance))
+	for _, k := range sortedKeys(byInstance) {
+		out = append(out, byInstance[k])
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

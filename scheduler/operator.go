@@ -1,0 +1,77 @@
+package scheduler
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/kennel-sdk/kennel/plans"
+)
+
+// ErrUnknownPod is returned for a pod instance the scheduler has no task of.
+var ErrUnknownPod = errors.New("scheduler: unknown pod instance")
+
+// Empty reports whether the scheduler knows no task.
+func (c *Core) Empty() bool { return len(c.tasks) == 0 }
+
+// PodTasks are the task names of a pod instance, sorted.
+func (c *Core) PodTasks(instance string) []string {
+	var out []string
+	for name, t := range c.tasks {
+		if t.instance() == instance {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// PodRestart kills a pod instance's tasks; the recovery plan relaunches
+// them in place, on the same reservations and volumes (TRANSIENT).
+func (c *Core) PodRestart(instance string, now time.Time) (Decisions, []string, error) {
+	d := newDecisions()
+	names := c.PodTasks(instance)
+	if len(names) == 0 {
+		return d, nil, fmt.Errorf("%w %s", ErrUnknownPod, instance)
+	}
+	for _, name := range names {
+		if t := c.tasks[name]; t.live() {
+			c.kill(&d, t.info.TaskID.Value, t.info.AgentID.Value, now)
+		}
+	}
+	c.settle(&d, now)
+	return d, names, nil
+}
+
+// PodReplace marks a pod instance's tasks permanently failed and kills
+// them: the recovery plan relaunches the instance on fresh resources
+// wherever its placement allows (PERMANENT), and its old reservations and
+// volumes are released when their agent offers them.
+func (c *Core) PodReplace(instance string, now time.Time) (Decisions, []string, error) {
+	d := newDecisions()
+	names := c.PodTasks(instance)
+	if len(names) == 0 {
+		return d, nil, fmt.Errorf("%w %s", ErrUnknownPod, instance)
+	}
+	for _, name := range names {
+		t := c.tasks[name]
+		if !t.permanentlyFailed() {
+			c.markPermanent(&d, t, now)
+		}
+		if t := c.tasks[name]; t.live() {
+			c.kill(&d, t.info.TaskID.Value, t.info.AgentID.Value, now)
+		}
+	}
+	c.settle(&d, now)
+	return d, names, nil
+}
+
+// PlanAction runs an operator action on the plans (start, stop, interrupt,
+// continue, force-complete, restart) and writes the intent it changed.
+func (c *Core) PlanAction(now time.Time, action func(*plans.Set) plans.Result) (Decisions, plans.Result) {
+	d := newDecisions()
+	r := action(c.set)
+	c.settle(&d, now)
+	return d, r
+}

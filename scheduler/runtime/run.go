@@ -1,0 +1,261 @@
+// Package runtime runs a Kennel scheduler: it takes the service's lock in
+// the state store, resolves the target configuration, subscribes to the
+// Mesos master, feeds the decision core (package scheduler) from one
+// goroutine and applies its decisions in order — state first, then the
+// Mesos calls that depend on it — and serves the API.
+package runtime
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/kennel-sdk/kennel/api"
+	"github.com/kennel-sdk/kennel/plans"
+	"github.com/kennel-sdk/kennel/scheduler"
+	"github.com/kennel-sdk/kennel/scheduler/offer"
+	"github.com/kennel-sdk/kennel/scheduler/state"
+	"github.com/kennel-sdk/kennel/servicespec"
+)
+
+// Options configure a scheduler.
+type Options struct {
+	// SpecPath is the svc.yml; its directory holds the config templates.
+	SpecPath string
+	// Env renders the spec and feeds TASKCFG_* variables to tasks.
+	Env map[string]string
+	// Service overrides the spec's name as the service name.
+	Service string
+	// Role defaults to <service>-role; Principal and User to the spec's.
+	Role, Principal, User string
+	// Masters are the Mesos masters' base URLs, tried in turn.
+	Masters []string
+	// State is the store URL: zk://host:port/path or file:///path.
+	State     string
+	StateAuth string
+	// Listen is the API's address (host:port; port 0 picks one);
+	// AdvertiseHost is the host tasks reach it at (default: Listen's host,
+	// or this machine's hostname for an unspecified address).
+	Listen        string
+	AdvertiseHost string
+	// FailoverTimeout is the framework's failover timeout (default two
+	// weeks, as DC/OS Commons).
+	FailoverTimeout time.Duration
+	// PermanentFailureTimeout replaces pods whose tasks are unreachable
+	// this long (0: never).
+	PermanentFailureTimeout time.Duration
+	Backoff                 plans.BackoffPolicy
+	// Uninstall removes the service instead of running it.
+	Uninstall bool
+	// Binary is the kennel executable served to tasks (default: this one).
+	Binary string
+	// LockWait bounds the wait for another scheduler of the service to go
+	// (0: wait until ctx ends).
+	LockWait time.Duration
+	// Tick is the core's clock period (default 1s).
+	Tick   time.Duration
+	Logger *slog.Logger
+	// OnReady is called with the API's URL once it serves.
+	OnReady func(url string)
+}
+
+// ErrLeaseLost: another scheduler may act for the service now; this one
+// must stop at once.
+var ErrLeaseLost = errors.New("the scheduler lost its lock")
+
+// Run runs the scheduler until ctx ends or it must stop (lost lock, store
+// failure, framework removed). An uninstall that finished keeps serving
+// its COMPLETE deploy plan until ctx ends.
+func Run(ctx context.Context, opts Options) error {
+	opts.defaults()
+	log := opts.Logger
+	spec, err := loadSpec(opts)
+	if err != nil {
+		return err
+	}
+	service := opts.Service
+	if service == "" {
+		service = spec.Name
+	}
+	store, err := state.Open(ctx, opts.State, service, state.Options{Logger: log, Auth: opts.StateAuth})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	host, _ := os.Hostname()
+	lease, err := store.Lock(ctx, state.LockOptions{Wait: opts.LockWait,
+		Holder: fmt.Sprintf("kennel scheduler on %s, pid %d, since %s", host, os.Getpid(), time.Now().UTC().Format(time.RFC3339)),
+		OnWait: func(h string) { log.Warn("another scheduler holds the service's lock; waiting", "holder", h) }})
+	if err != nil {
+		return err
+	}
+	if err := store.Load(ctx); err != nil {
+		return err
+	}
+	r := &runner{opts: opts, log: log, store: store, lease: lease, service: service, requests: make(chan request)}
+	if err := r.start(ctx, spec); err != nil {
+		return err
+	}
+	return r.loop(ctx)
+}
+
+func (o *Options) defaults() {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.FailoverTimeout == 0 {
+		o.FailoverTimeout = 14 * 24 * time.Hour
+	}
+	if o.Tick == 0 {
+		o.Tick = time.Second
+	}
+	if o.Listen == "" {
+		o.Listen = "127.0.0.1:0"
+	}
+	if o.Binary == "" {
+		o.Binary, _ = os.Executable()
+	}
+}
+
+// loadSpec renders and validates the spec against the environment.
+func loadSpec(opts Options) (*servicespec.ServiceSpec, error) {
+	data, err := os.ReadFile(opts.SpecPath)
+	if err != nil {
+		return nil, fmt.Errorf("scheduler: %w", err)
+	}
+	spec, err := servicespec.Load(opts.SpecPath, data, servicespec.LoadOptions{Env: opts.Env, Templates: os.DirFS(filepath.Dir(opts.SpecPath))})
+	if err != nil {
+		return nil, fmt.Errorf("scheduler: invalid service spec:\n%w", err)
+	}
+	return spec, nil
+}
+
+// runner is a running scheduler: the core and what feeds it.
+type runner struct {
+	opts     Options
+	log      *slog.Logger
+	store    *state.Store
+	lease    *state.Lease
+	service  string
+	core     *scheduler.Core
+	conn     *connector
+	requests chan request
+	apiURL   string
+	done     bool // an uninstall finished
+	// cancelSession ends the current Mesos session (core goroutine only).
+	cancelSession context.CancelFunc
+}
+
+// request is work the API asks of the core goroutine.
+type request struct {
+	do    func(*scheduler.Core) scheduler.Decisions
+	reply chan struct{}
+}
+
+// start resolves the target, builds the core and starts the API.
+func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec) error {
+	stored := scheduler.Stored{Target: r.store.Target(), Configs: map[string][]byte{}, Tasks: map[string]state.TaskRecord{}}
+	for _, id := range r.store.ConfigIDs() {
+		stored.Configs[id], _ = r.store.Config(id)
+	}
+	for _, name := range r.store.TaskNames() {
+		rec, _, err := r.store.Task(name)
+		if err != nil {
+			return err
+		}
+		stored.Tasks[name] = rec
+	}
+	target, err := scheduler.ResolveTarget(stored, spec)
+	if err != nil {
+		return err
+	}
+	for _, e := range target.Errors {
+		r.log.Error("configuration refused; the previous one stays", "error", e)
+	}
+	for _, n := range target.Notices {
+		r.log.Info("configuration notice", "notice", n)
+	}
+	if err := r.store.Apply(ctx, target.Batch); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", r.opts.Listen)
+	if err != nil {
+		return fmt.Errorf("scheduler API: %w", err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	host := r.advertiseHost(ln)
+	r.apiURL = "http://" + net.JoinHostPort(host, strconv.Itoa(port))
+	cfg := scheduler.Config{
+		Identity: offer.Identity{Service: r.service, Role: r.opts.Role, Principal: r.opts.Principal, User: r.opts.User},
+		Endpoints: offer.Endpoints{APIHost: host, APIPort: port, Artifacts: r.apiURL + "/v1/artifacts",
+			Bootstrap: r.apiURL + "/v1/artifacts/kennel"},
+		SchedulerEnv: r.opts.Env, PermanentFailureTimeout: r.opts.PermanentFailureTimeout,
+		Backoff: r.opts.Backoff, Uninstall: r.opts.Uninstall,
+	}
+	if cfg.Role == "" {
+		cfg.Role = r.service + "-role"
+	}
+	if cfg.Principal == "" {
+		cfg.Principal = target.Spec.Scheduler.Principal
+	}
+	if cfg.User == "" {
+		cfg.User = target.Spec.Scheduler.User
+	}
+	loaded := scheduler.Loaded{FrameworkID: r.store.FrameworkID(), Spec: target.Spec, ConfigID: target.ConfigID,
+		Errors: target.Errors, Tasks: target.Tasks, Intent: r.store.Intent(), Properties: map[string][]byte{}}
+	for _, k := range r.store.PropertyKeys() {
+		loaded.Properties[k], _ = r.store.Property(k)
+	}
+	r.core, err = scheduler.New(cfg, loaded, newUUID, time.Now())
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: api.Handler(&apiBackend{r: r}, api.Options{Service: r.service, Binary: r.opts.Binary}),
+		ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			r.log.Error("scheduler API", "err", err)
+		}
+	}()
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	r.log.Info("scheduler API serving", "url", r.apiURL, "service", r.service, "config", target.ConfigID)
+	if r.opts.OnReady != nil {
+		r.opts.OnReady(r.apiURL)
+	}
+	return nil
+}
+
+func (r *runner) advertiseHost(ln net.Listener) string {
+	if r.opts.AdvertiseHost != "" {
+		return r.opts.AdvertiseHost
+	}
+	ip := ln.Addr().(*net.TCPAddr).IP
+	if ip.IsUnspecified() {
+		if h, err := os.Hostname(); err == nil {
+			return h
+		}
+		return "127.0.0.1"
+	}
+	return ip.String()
+}
+
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

@@ -1,0 +1,119 @@
+package scheduler
+
+import (
+	"fmt"
+
+	"github.com/gogo/protobuf/proto"
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+
+	"github.com/kennel-sdk/kennel/scheduler/offer"
+	"github.com/kennel-sdk/kennel/scheduler/state"
+	"github.com/kennel-sdk/kennel/servicespec"
+)
+
+// Stored is what target resolution reads of the store.
+type Stored struct {
+	Target  string
+	Configs map[string][]byte // canonical JSON by id
+	Tasks   map[string]state.TaskRecord
+}
+
+// Target is the outcome of resolving a candidate spec against the store.
+type Target struct {
+	Spec     *servicespec.ServiceSpec
+	ConfigID string
+	// Errors are the reasons the candidate was refused; the old target
+	// stays and the deploy plan shows them.
+	Errors []string
+	// Notices are allowed changes that do not apply everywhere.
+	Notices []string
+	// Batch stores the new target, relabels the tasks whose pod instance
+	// does not change (so they are not restarted) and deletes the
+	// configurations nothing uses any more.
+	Batch *state.Batch
+	// Tasks are the task records after the batch.
+	Tasks map[string]state.TaskRecord
+}
+
+// ResolveTarget decides the target configuration when the scheduler
+// starts with candidate (DC/OS Commons' DefaultConfigurationUpdater): the
+// first spec becomes the target; a changed spec replaces it if
+// servicespec.CompareUpdate allows, and the tasks of instances it does not
+// change are moved to the new configuration; a refused one leaves the
+// store as it is and becomes plan errors.
+func ResolveTarget(s Stored, candidate *servicespec.ServiceSpec) (Target, error) {
+	t := Target{Spec: candidate, ConfigID: candidate.ID(), Batch: &state.Batch{}, Tasks: map[string]state.TaskRecord{}}
+	for k, v := range s.Tasks {
+		t.Tasks[k] = v
+	}
+	if s.Target == "" {
+		t.store(candidate)
+		return t, nil
+	}
+	data, ok := s.Configs[s.Target]
+	if !ok {
+		return t, fmt.Errorf("scheduler: the target configuration %s is missing from the store", s.Target)
+	}
+	old, err := servicespec.Decode(s.Target, data)
+	if err != nil {
+		return t, fmt.Errorf("scheduler: the stored target configuration %s: %w", s.Target, err)
+	}
+	if s.Target == t.ConfigID {
+		t.cleanup(s)
+		return t, nil
+	}
+	u := servicespec.CompareUpdate(old, candidate)
+	t.Notices = u.Notices
+	if !u.Allowed() {
+		t.Spec, t.ConfigID = old, s.Target
+		for _, v := range u.Forbidden {
+			t.Errors = append(t.Errors, v.String())
+		}
+		return t, nil
+	}
+	t.store(candidate)
+	unchanged := map[string]bool{}
+	for _, iu := range u.Instances {
+		if iu.Action == servicespec.ActionNone {
+			unchanged[iu.Instance] = true
+		}
+	}
+	for _, name := range sortedKeys(t.Tasks) {
+		rec := t.Tasks[name]
+		var info mesos.TaskInfo
+		if err := proto.Unmarshal(rec.Info, &info); err != nil {
+			return t, fmt.Errorf("scheduler: task %s: %w", name, err)
+		}
+		inst := label(&info, offer.LabelTaskType) + "-" + label(&info, offer.LabelIndex)
+		if !unchanged[inst] || label(&info, offer.LabelTargetConfig) == t.ConfigID {
+			continue
+		}
+		info.Labels = setLabel(info.Labels, offer.LabelTargetConfig, t.ConfigID)
+		rec.Info, _ = proto.Marshal(&info)
+		t.Tasks[name] = rec
+		t.Batch.PutTask(name, rec)
+	}
+	t.cleanup(s)
+	return t, nil
+}
+
+func (t *Target) store(spec *servicespec.ServiceSpec) {
+	t.Batch.PutConfig(t.ConfigID, spec.CanonicalJSON())
+	t.Batch.SetTarget(t.ConfigID)
+}
+
+// cleanup deletes the configurations neither the target nor a task uses.
+func (t *Target) cleanup(s Stored) {
+	used := map[string]bool{t.ConfigID: true}
+	for _, rec := range t.Tasks {
+		var info mesos.TaskInfo
+		if proto.Unmarshal(rec.Info, &info) == nil {
+			used[label(&info, offer.LabelTargetConfig)] = true
+		}
+	}
+	for _, id := range sortedKeys(s.Configs) {
+		if !used[id] {
+			t.Batch.DeleteConfig(id)
+		}
+	}
+}
