@@ -30,6 +30,11 @@ type Config struct {
 	// Uninstall removes the service: every task killed, every volume
 	// destroyed and reservation released, then the framework torn down.
 	Uninstall bool
+	// SweepWindow is how long offers keep coming after a subscription and
+	// after each launch or replacement, so that every agent offers what it
+	// holds and reservations no task claims any more are released (zero:
+	// defaultSweep).
+	SweepWindow time.Duration
 }
 
 // Offer discipline (reference §1.13).
@@ -42,6 +47,7 @@ const (
 	reconcileMax    = 30 * time.Second
 	implicitEvery   = time.Hour
 	maxOfferReasons = 3
+	defaultSweep    = 30 * time.Second
 )
 
 // Decisions are what an event asks of the runtime, applied in order: the
@@ -80,6 +86,8 @@ type Core struct {
 	outcomes   []StepOutcome     // the latest offer outcomes, newest first
 	suppressed bool
 	lastRevive time.Time
+	sweepUntil time.Time            // offers are wanted until then (see Config.SweepWindow)
+	lastWork   map[string]bool      // the steps that needed offers at the last tick
 	killed     map[string]time.Time // TaskID -> when KILL was last sent
 	uninstall  *uninstallState
 }
@@ -124,8 +132,18 @@ func New(cfg Config, l Loaded, newID func() string, now time.Time) (*Core, error
 	if cfg.Uninstall {
 		c.uninstall = &uninstallState{}
 	}
+	if c.cfg.SweepWindow <= 0 {
+		c.cfg.SweepWindow = defaultSweep
+	}
 	c.set = plans.New(c.world(now), in)
 	return c, nil
+}
+
+// sweep wants offers for the sweep window from now.
+func (c *Core) sweep(now time.Time) {
+	if until := now.Add(c.cfg.SweepWindow); until.After(c.sweepUntil) {
+		c.sweepUntil = until
+	}
 }
 
 // readyPrefix keys the properties that record a passed readiness check.

@@ -30,6 +30,7 @@ func (c *Core) Subscribed(frameworkID string, now time.Time) Decisions {
 	}
 	c.cfg.FrameworkID = frameworkID
 	c.suppressed = false
+	c.sweep(now)
 	c.reconcile = reconciliation{pending: map[string]string{}, delay: reconcileFirst}
 	for _, t := range c.tasks {
 		if t.info.TaskID.Value != "" && t.live() {
@@ -191,6 +192,7 @@ func (c *Core) markPermanent(d *Decisions, t *task, now time.Time) {
 	next.info = info
 	c.put(d, &next)
 	c.set.UpdateTask(*c.planTask(&next), now)
+	c.sweep(now)
 }
 
 // Rescinded forgets nothing: offers are not kept between events.

@@ -74,9 +74,9 @@ func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 			}
 		}
 	}
-	unused = c.releaseUnclaimed(d, unused, release)
+	unused = c.releaseUnclaimed(d, unused, release, now)
 	refuse := declineLong
-	if work {
+	if work || now.Before(c.sweepUntil) {
 		refuse = declineShort
 	}
 	c.decline(d, unused, refuse)
@@ -193,6 +193,7 @@ func (c *Core) launch(d *Decisions, st *plans.Step, req offer.Request, m offer.M
 		c.rewriteFootprints(d, st, m, existing)
 	}
 	accept(d, m.Offer, m.Operations)
+	c.sweep(now)
 	for _, id := range ids {
 		c.set.UpdateTask(*c.planTask(c.tasks[c.byID[id]]), now)
 	}
@@ -232,7 +233,7 @@ func reservesAnything(m offer.Match) bool {
 
 // releaseUnclaimed releases, offer by offer, our reservations no task
 // claims and those decommission steps release, and returns the offers left.
-func (c *Core) releaseUnclaimed(d *Decisions, offers []mesos.Offer, release map[string]bool) []mesos.Offer {
+func (c *Core) releaseUnclaimed(d *Decisions, offers []mesos.Offer, release map[string]bool, now time.Time) []mesos.Offer {
 	claimed := map[string]bool{}
 	for _, t := range c.tasks {
 		for _, id := range offer.ResourceIDs(&t.info) {
@@ -248,6 +249,7 @@ func (c *Core) releaseUnclaimed(d *Decisions, offers []mesos.Offer, release map[
 		}
 		c.forgetResources(d, ids)
 		accept(d, o, ops)
+		c.sweep(now)
 	}
 	return rest
 }
@@ -347,39 +349,53 @@ func summarize(refusals []offer.Refusal) string {
 }
 
 // offerDiscipline suppresses offers when nothing needs them and revives
-// them (at most every reviveInterval) when something does.
+// them (at most every reviveInterval) when new work appears: REVIVE also
+// clears the decline filters, so the offers work needs come at once.
 func (c *Core) offerDiscipline(d *Decisions, now time.Time) {
 	if !c.reconcile.done {
 		return
 	}
-	needs := c.needsOffers()
+	work := c.workSet()
+	fresh := false
+	for id := range work {
+		if !c.lastWork[id] {
+			fresh = true
+		}
+	}
+	needs := len(work) > 0 || now.Before(c.sweepUntil)
 	switch {
-	case needs && c.suppressed && now.Sub(c.lastRevive) >= reviveInterval:
+	case (fresh || c.suppressed && needs) && now.Sub(c.lastRevive) >= reviveInterval:
 		c.suppressed, c.lastRevive = false, now
+		c.lastWork = work
 		d.call(&sched.Call{Type: sched.Call_REVIVE})
 	case !needs && !c.suppressed:
 		c.suppressed = true
 		d.call(&sched.Call{Type: sched.Call_SUPPRESS})
 	}
+	if !fresh {
+		c.lastWork = work
+	}
 }
 
-// needsOffers reports whether some step waits for an offer, or resources
-// may need releasing.
-func (c *Core) needsOffers() bool {
+// workSet is the steps that need offers: launches waiting for one and
+// decommission steps (uninstalling needs them all along).
+func (c *Core) workSet() map[string]bool {
+	work := map[string]bool{}
 	if c.uninstall != nil {
-		return true
+		work["uninstall"] = true
+		return work
 	}
 	for _, st := range c.set.Candidates() {
 		switch st.Kind {
 		case plans.StepLaunch:
 			if st.Status == plans.Pending || st.Status == plans.Prepared {
-				return true
+				work[st.ID] = true
 			}
 		case plans.StepUnreserve, plans.StepKill, plans.StepErase:
-			return true
+			work[st.ID] = true
 		}
 	}
-	return false
+	return work
 }
 
 func placedAgent(t *task) placement.Agent {

@@ -146,6 +146,7 @@ func send(ctx context.Context, log *slog.Logger, caller calls.Caller, cs []*sche
 			log.Debug("not subscribed; call dropped", "call", call.Type)
 			continue
 		}
+		log.Debug("call", "type", call.Type, "detail", describeCall(call))
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		err := calls.CallNoData(ctx, caller, call)
 		cancel()
@@ -161,4 +162,21 @@ func backoff(n int) time.Duration {
 	d := time.Second << min(n, 5)
 	d = min(d, 30*time.Second)
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+// describeCall summarizes a call for the debug log.
+func describeCall(call *sched.Call) string {
+	switch call.Type {
+	case sched.Call_ACCEPT:
+		var ops []string
+		for _, op := range call.GetAccept().Operations {
+			ops = append(ops, op.Type.String())
+		}
+		return fmt.Sprintf("offers %v ops %v", call.GetAccept().OfferIDs, ops)
+	case sched.Call_DECLINE:
+		return fmt.Sprintf("%d offers for %gs", len(call.GetDecline().OfferIDs), call.GetDecline().GetFilters().GetRefuseSeconds())
+	case sched.Call_KILL:
+		return call.GetKill().TaskID.Value
+	}
+	return ""
 }

@@ -41,6 +41,9 @@ type Options struct {
 	// State is the store URL: zk://host:port/path or file:///path.
 	State     string
 	StateAuth string
+	// ZKSessionTimeout is the ZooKeeper session timeout (default 10s): a
+	// scheduler that dies holds the lock this long.
+	ZKSessionTimeout time.Duration
 	// Listen is the API's address (host:port; port 0 picks one);
 	// AdvertiseHost is the host tasks reach it at (default: Listen's host,
 	// or this machine's hostname for an unspecified address).
@@ -53,6 +56,8 @@ type Options struct {
 	// this long (0: never).
 	PermanentFailureTimeout time.Duration
 	Backoff                 plans.BackoffPolicy
+	// SweepWindow: see scheduler.Config.
+	SweepWindow time.Duration
 	// Uninstall removes the service instead of running it.
 	Uninstall bool
 	// Binary is the kennel executable served to tasks (default: this one).
@@ -85,7 +90,7 @@ func Run(ctx context.Context, opts Options) error {
 	if service == "" {
 		service = spec.Name
 	}
-	store, err := state.Open(ctx, opts.State, service, state.Options{Logger: log, Auth: opts.StateAuth})
+	store, err := state.Open(ctx, opts.State, service, state.Options{Logger: log, Auth: opts.StateAuth, SessionTimeout: opts.ZKSessionTimeout})
 	if err != nil {
 		return err
 	}
@@ -198,7 +203,7 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec) error
 		Endpoints: offer.Endpoints{APIHost: host, APIPort: port, Artifacts: r.apiURL + "/v1/artifacts",
 			Bootstrap: r.apiURL + "/v1/artifacts/kennel"},
 		SchedulerEnv: r.opts.Env, PermanentFailureTimeout: r.opts.PermanentFailureTimeout,
-		Backoff: r.opts.Backoff, Uninstall: r.opts.Uninstall,
+		Backoff: r.opts.Backoff, Uninstall: r.opts.Uninstall, SweepWindow: r.opts.SweepWindow,
 	}
 	if cfg.Role == "" {
 		cfg.Role = r.service + "-role"
