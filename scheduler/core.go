@@ -130,7 +130,8 @@ func New(cfg Config, l Loaded, newID func() string, now time.Time) (*Core, error
 		return nil, fmt.Errorf("scheduler: stored plan intent: %w", err)
 	}
 	if cfg.Uninstall {
-		c.uninstall = &uninstallState{}
+		// Nothing stored: an earlier uninstall finished.
+		c.uninstall = &uninstallState{done: l.FrameworkID == "" && len(l.Tasks) == 0}
 	}
 	if c.cfg.SweepWindow <= 0 {
 		c.cfg.SweepWindow = defaultSweep

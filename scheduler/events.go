@@ -73,8 +73,11 @@ func (c *Core) Update(st mesos.TaskStatus, now time.Time) Decisions {
 	t := c.tasks[name]
 	switch {
 	case !known || t == nil || t.info.TaskID.Value != id:
+		// A task the scheduler no longer launches (replaced while its agent
+		// was away, or forgotten) is killed each time it reports in.
 		if !terminal(st.GetState()) {
-			c.kill(&d, id, st.GetAgentID().GetValue(), now)
+			c.killed[id] = now
+			d.call(calls.Kill(id, st.GetAgentID().GetValue()))
 		}
 	default:
 		c.record(&d, t, st, now)

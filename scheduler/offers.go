@@ -112,8 +112,11 @@ func (c *Core) launchStep(d *Decisions, st *plans.Step, offers []mesos.Offer, no
 	killing := false
 	for _, name := range st.Tasks {
 		if t := existing[name]; t != nil && t.live() {
-			killing = true
 			c.kill(d, t.info.TaskID.Value, t.info.AgentID.Value, now)
+			// A task being replaced on an agent Mesos cannot reach is not
+			// waited for: it is killed if the agent comes back.
+			unreachable := t.state() == mesos.TASK_UNREACHABLE
+			killing = killing || !(unreachable && (t.permanentlyFailed() || st.Recovery == plans.Permanent))
 		}
 	}
 	if killing {

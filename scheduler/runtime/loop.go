@@ -33,6 +33,7 @@ func (r *runner) loop(ctx context.Context) error {
 	defer func() { sessionCx() }()
 	if r.core.Uninstalling() && r.core.FrameworkID() == "" && r.core.Empty() {
 		r.done = true // an earlier run finished the uninstall
+		r.log.Info("the service is uninstalled; serving its COMPLETE deploy plan")
 	}
 	tick := time.NewTicker(r.opts.Tick)
 	defer tick.Stop()

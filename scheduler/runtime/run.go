@@ -188,8 +188,11 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec) error
 	for _, n := range target.Notices {
 		r.log.Info("configuration notice", "notice", n)
 	}
-	if err := r.store.Apply(ctx, target.Batch); err != nil {
-		return err
+	finished := r.opts.Uninstall && r.store.FrameworkID() == "" && len(stored.Tasks) == 0
+	if !finished { // an uninstalled service's state stays empty
+		if err := r.store.Apply(ctx, target.Batch); err != nil {
+			return err
+		}
 	}
 	ln, err := net.Listen("tcp", r.opts.Listen)
 	if err != nil {
