@@ -44,7 +44,7 @@ fuzz:
 	$(GO) test ./executor -run '^$$' -fuzz '^FuzzConfigFromEnv$$' -fuzztime $(FUZZTIME)
 
 bench:
-	$(GO) test ./servicespec ./plans ./scheduler/state ./deploy/local -run '^$$' -bench . -benchmem
+	$(GO) test ./servicespec ./plans ./scheduler/offer ./scheduler/state ./deploy/local -run '^$$' -bench . -benchmem
 
 # demo: builds Kennel, starts the local cluster with the hello-world service
 # and follows its deploy plan to COMPLETE.

@@ -33,6 +33,7 @@ const maxOutcomes = 100
 func (c *Core) Offers(offers []mesos.Offer, now time.Time) Decisions {
 	d := newDecisions()
 	c.suppressed = false
+	c.set.Advance(now)
 	switch {
 	case !c.reconcile.done:
 		c.decline(&d, offers, declineShort)

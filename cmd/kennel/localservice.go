@@ -70,6 +70,10 @@ func runLocalService(ctx context.Context, cfg local.Config, svc serviceFlags, st
 	}
 	defer c.Shutdown()
 	fmt.Fprintf(stdout, "local cluster: master %s, %d agents, data in %s\n", c.URL(), len(cfg.Agents), cfg.DataDir)
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
 	ready := make(chan string, 1)
 	schedCtx, cancelSched := context.WithCancel(ctx)
 	defer cancelSched()
@@ -79,7 +83,8 @@ func runLocalService(ctx context.Context, cfg local.Config, svc serviceFlags, st
 			SpecPath: spec, Env: env, Masters: []string{c.URL()},
 			State: "file://" + filepath.Join(cfg.DataDir, "state"), Listen: "127.0.0.1:0",
 			Tick: 250 * time.Millisecond, Logger: logger.With("component", "scheduler"),
-			OnReady: func(url string) { ready <- url },
+			BootstrapURI: "file://" + self, // the agents share this host
+			OnReady:      func(url string) { ready <- url },
 		})
 	}()
 	var url string

@@ -94,6 +94,7 @@ and its state erased.`,
 	f.Float64Var(&backoff.Factor, "backoff-factor", plans.DefaultBackoff.Factor, "growth of the delay per failure")
 	f.DurationVar(&backoff.Max, "backoff-max", plans.DefaultBackoff.Max, "longest delay")
 	f.DurationVar(&opts.SweepWindow, "sweep-window", 30*time.Second, "keep offers coming this long after a subscription, launch or replacement, so that reservations no task claims are released")
+	f.StringVar(&opts.BootstrapURI, "bootstrap-uri", os.Getenv("KENNEL_BOOTSTRAP_URI"), "where tasks with config templates fetch kennel ($KENNEL_BOOTSTRAP_URI; default: this scheduler's /v1/artifacts/kennel)")
 	f.BoolVar(&uninstall, "uninstall", false, "remove the service ($SDK_UNINSTALL=true)")
 	f.DurationVar(&opts.LockWait, "lock-wait", 0, "how long to wait for another scheduler of the service to stop; 0 waits for good")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log debug messages")

@@ -131,6 +131,7 @@ func (r *runner) apply(ctx context.Context, d scheduler.Decisions, caller calls.
 		if err := r.store.Apply(ctx, d.Batch); err != nil {
 			return fmt.Errorf("scheduler: writing state: %w", err)
 		}
+		r.log.Debug("state written", "entries", d.Batch.Len())
 	}
 	send(ctx, r.log, caller, d.Calls)
 	if d.Done && !r.done {

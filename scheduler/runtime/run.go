@@ -62,6 +62,10 @@ type Options struct {
 	Uninstall bool
 	// Binary is the kennel executable served to tasks (default: this one).
 	Binary string
+	// BootstrapURI is where tasks with config templates fetch the kennel
+	// binary that renders them (default: the API's /v1/artifacts/kennel,
+	// which serves Binary; a file:// URI suits agents on this host).
+	BootstrapURI string
 	// LockWait bounds the wait for another scheduler of the service to go
 	// (0: wait until ctx ends).
 	LockWait time.Duration
@@ -204,9 +208,12 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec) error
 	cfg := scheduler.Config{
 		Identity: offer.Identity{Service: r.service, Role: r.opts.Role, Principal: r.opts.Principal, User: r.opts.User},
 		Endpoints: offer.Endpoints{APIHost: host, APIPort: port, Artifacts: r.apiURL + "/v1/artifacts",
-			Bootstrap: r.apiURL + "/v1/artifacts/kennel"},
+			Bootstrap: r.opts.BootstrapURI},
 		SchedulerEnv: r.opts.Env, PermanentFailureTimeout: r.opts.PermanentFailureTimeout,
 		Backoff: r.opts.Backoff, Uninstall: r.opts.Uninstall, SweepWindow: r.opts.SweepWindow,
+	}
+	if cfg.Bootstrap == "" {
+		cfg.Bootstrap = r.apiURL + "/v1/artifacts/kennel"
 	}
 	if cfg.Role == "" {
 		cfg.Role = r.service + "-role"

@@ -1,6 +1,8 @@
 package scenario_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +29,16 @@ func TestDeployRecoverReplace(t *testing.T) {
 			if log, ok := e.volumeFile(i, "server.log"); !ok || strings.Count(log, "hello from hello-") != 1 {
 				t.Fatalf("hello-%d server.log: %q", i, log)
 			}
+		}
+
+		// world's config template was rendered inside its task, from the
+		// scheduler's artifact and TASKCFG_WORLD_MOTTO.
+		logs, _ := filepath.Glob(filepath.Join(e.dir, "cluster", "agents", "*", "volumes", "roles", "*", "*", "world.log"))
+		if len(logs) != 1 {
+			t.Fatalf("world.log on %d volumes", len(logs))
+		}
+		if b, _ := os.ReadFile(logs[0]); string(b) != "world of scenario: world-0-server says \"hello world\"\n" {
+			t.Errorf("world's rendered config: %q", b)
 		}
 
 		// 2. A crashed server comes back on the same agent and volume.

@@ -106,7 +106,7 @@ func newEnv(t *testing.T, storeKind string) *env {
 	if err := os.MkdirAll(e.svc, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"svc.yml", "svc.env"} {
+	for _, f := range []string{"svc.yml", "svc.env", "world.conf.mustache"} {
 		b, err := os.ReadFile(filepath.Join("testdata", f))
 		if err != nil {
 			t.Fatal(err)
@@ -194,7 +194,7 @@ func (e *env) startScheduler(extra ...string) {
 	e.t.Helper()
 	args := []string{"scheduler", "--spec", filepath.Join(e.svc, "svc.yml"), "--master", e.cluster, "--state", e.state,
 		"--api-host", "127.0.0.1", "--api-port", "0", "--backoff-initial", "100ms", "--backoff-max", "500ms",
-		"--sweep-window", "6s", "--lock-wait", "1m", "-v"}
+		"--sweep-window", "6s", "--lock-wait", "1m", "-v", "--bootstrap-uri", "file://" + kennel}
 	args = append(append(args, e.args...), extra...)
 	for _, k := range sortedKeys(e.vars) {
 		args = append(args, "-e", k+"="+e.vars[k])

@@ -1,0 +1,78 @@
+package scheduler
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/gogo/protobuf/proto"
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+
+	"github.com/kennel-sdk/kennel/scheduler/offer"
+	"github.com/kennel-sdk/kennel/scheduler/state"
+	"github.com/kennel-sdk/kennel/servicespec"
+)
+
+func specOf(t *testing.T, text string) *servicespec.ServiceSpec {
+	t.Helper()
+	s, err := servicespec.Load("svc.yml", []byte(text), servicespec.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// taskRecord is a stored task of an instance on configuration cfg.
+func taskRecord(pod string, index, cfg string) state.TaskRecord {
+	info := mesos.TaskInfo{Name: pod + "-" + index + "-server", TaskID: mesos.TaskID{Value: "t"}, Labels: &mesos.Labels{Labels: []mesos.Label{
+		{Key: offer.LabelTaskType, Value: proto.String(pod)}, {Key: offer.LabelIndex, Value: proto.String(index)},
+		{Key: offer.LabelTargetConfig, Value: proto.String(cfg)}}}}
+	b, _ := proto.Marshal(&info)
+	return state.TaskRecord{Info: b}
+}
+
+func configOf(rec state.TaskRecord) string {
+	var info mesos.TaskInfo
+	_ = proto.Unmarshal(rec.Info, &info)
+	return label(&info, offer.LabelTargetConfig)
+}
+
+func TestResolveTarget(t *testing.T) {
+	v1 := specOf(t, spec)
+	two := strings.Replace(spec, "count: 1", "count: 2", 1)
+	v2 := specOf(t, two)
+	stored := Stored{Target: v1.ID(), Configs: map[string][]byte{v1.ID(): v1.CanonicalJSON(), "orphan": []byte("{}")},
+		Tasks: map[string]state.TaskRecord{"hello-0-server": taskRecord("hello", "0", v1.ID())}}
+
+	first, err := ResolveTarget(Stored{}, v1)
+	if err != nil || first.ConfigID != v1.ID() || first.Batch.Len() != 2 {
+		t.Fatalf("first install: %+v %v", first, err)
+	}
+
+	same, err := ResolveTarget(stored, v1)
+	if err != nil || same.ConfigID != v1.ID() || same.Batch.Len() != 1 { // the orphan config is deleted
+		t.Fatalf("same spec: %d writes, %v", same.Batch.Len(), err)
+	}
+
+	// Scaling up restarts nobody: hello-0 moves to the new configuration.
+	up, err := ResolveTarget(stored, v2)
+	if err != nil || up.ConfigID != v2.ID() || len(up.Errors) != 0 {
+		t.Fatalf("scale up: %+v %v", up, err)
+	}
+	if got := configOf(up.Tasks["hello-0-server"]); got != v2.ID() {
+		t.Errorf("an unchanged instance stays on the old configuration %s", got)
+	}
+
+	// A changed command restarts hello-0: it keeps its configuration.
+	changed := specOf(t, strings.Replace(spec, "./server", "./server --new", 1))
+	upd, _ := ResolveTarget(stored, changed)
+	if got := configOf(upd.Tasks["hello-0-server"]); got != v1.ID() {
+		t.Errorf("a changed instance was moved to the new configuration")
+	}
+
+	// Shrinking without allow-decommission is refused: the old target stays.
+	stored2 := Stored{Target: v2.ID(), Configs: map[string][]byte{v2.ID(): v2.CanonicalJSON()}}
+	down, err := ResolveTarget(stored2, v1)
+	if err != nil || down.ConfigID != v2.ID() || len(down.Errors) == 0 || down.Batch.Len() != 0 {
+		t.Fatalf("refused shrink: config %s errors %v writes %d err %v", down.ConfigID, down.Errors, down.Batch.Len(), err)
+	}
+}
