@@ -6,9 +6,11 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -27,6 +29,10 @@ type Scheduler interface {
 	// task names; ErrNotFound if it has none.
 	PodRestart(ctx context.Context, instance string) ([]string, error)
 	PodReplace(ctx context.Context, instance string) ([]string, error)
+	// PodPause and PodResume act on the named tasks of an instance (all
+	// if none); ErrNotFound for an unknown instance or task.
+	PodPause(ctx context.Context, instance string, tasks []string) ([]string, error)
+	PodResume(ctx context.Context, instance string, tasks []string) ([]string, error)
 	// Template returns a config template of a stored configuration.
 	Template(ctx context.Context, config, pod, task, name string) ([]byte, bool, error)
 }
@@ -51,6 +57,8 @@ func Handler(s Scheduler, opts Options) http.Handler {
 	mux.HandleFunc("GET /v1/plans/{plan}", h.plan)
 	mux.HandleFunc("POST /v1/pod/{name}/restart", h.pod(s.PodRestart))
 	mux.HandleFunc("POST /v1/pod/{name}/replace", h.pod(s.PodReplace))
+	mux.HandleFunc("POST /v1/pod/{name}/pause", h.podTasks(s.PodPause))
+	mux.HandleFunc("POST /v1/pod/{name}/resume", h.podTasks(s.PodResume))
 	mux.HandleFunc("GET /v1/artifacts/template/{config}/{pod}/{task}/{name}", h.template)
 	mux.HandleFunc("GET /v1/artifacts/kennel", h.binary)
 	prefix := "/service/" + strings.Trim(opts.Service, "/")
@@ -108,6 +116,23 @@ func (h *handler) pod(action func(context.Context, string) ([]string, error)) ht
 		default:
 			writeJSON(w, http.StatusOK, map[string]any{"pod": name, "tasks": tasks})
 		}
+	}
+}
+
+// podTasks handles pause and resume: an optional JSON array of task names
+// ("server" or "hello-0-server") in the body.
+func (h *handler) podTasks(action func(context.Context, string, []string) ([]string, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var names []string
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err == nil && len(bytes.TrimSpace(body)) > 0 {
+			err = json.Unmarshal(body, &names)
+		}
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"message": "Failed to parse task names: " + err.Error()})
+			return
+		}
+		h.pod(func(ctx context.Context, pod string) ([]string, error) { return action(ctx, pod, names) })(w, r)
 	}
 }
 

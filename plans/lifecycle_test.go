@@ -327,6 +327,22 @@ func TestPausedPodsDisplay(t *testing.T) {
 	if st := f.step("deploy", "hello-1:[server, sidecar]"); st.Display != "COMPLETE" {
 		t.Errorf("other instance shows %s", st.Display)
 	}
+	// Relaunched paused, its server runs but never passes readiness: the
+	// recovery step is STARTED and shows PAUSED; while it starts, PAUSING.
+	f.update("hello-0-server", TaskKilled, false, "")
+	f.settle()
+	f.tick(time.Minute)
+	rec := f.step(RecoveryPlan, "hello-0:[server, sidecar]")
+	f.launch(rec)
+	for _, name := range []string{"hello-0-server", "hello-0-sidecar"} {
+		task := *f.set.world.Tasks[name]
+		task.State, task.Ready, task.Paused = TaskRunning, false, true
+		f.set.UpdateTask(task, f.now)
+	}
+	rec = f.step(RecoveryPlan, "hello-0:[server, sidecar]")
+	if rec == nil || rec.Status != Started || rec.Display != Paused {
+		t.Errorf("a paused pod running its sleep command: %v", rec)
+	}
 }
 
 func TestOneStepPerPodInstanceAcrossPlans(t *testing.T) {

@@ -76,10 +76,10 @@ func (st *Step) display(paused bool) {
 		return
 	}
 	switch {
-	case st.Status.Running():
-		st.Display = Pausing
 	case st.Status == Complete || st.Status == Started:
 		st.Display = Paused
+	case st.Status.Running():
+		st.Display = Pausing
 	}
 }
 

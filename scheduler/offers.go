@@ -153,8 +153,10 @@ func (c *Core) request(pod *servicespec.PodSpec, st *plans.Step, existing map[st
 		Existing: map[string]*mesos.TaskInfo{}, Permanent: st.Recovery == plans.Permanent}
 	req.FrameworkID = c.frameworkID
 	confirmed := false
+	req.Paused = map[string]bool{}
 	for name, t := range existing {
 		req.Existing[name] = &t.info
+		req.Paused[name] = t.goal == goalPaused
 		confirmed = confirmed || t.confirmed()
 		if t.permanentlyFailed() {
 			req.Permanent = true

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/kennel-sdk/kennel/plans"
@@ -65,6 +66,63 @@ func (c *Core) PodReplace(instance string, now time.Time) (Decisions, []string, 
 	}
 	c.settle(&d, now)
 	return d, names, nil
+}
+
+// ErrUnknownTask is returned when a pause or resume names a task the pod
+// instance does not have.
+var ErrUnknownTask = errors.New("scheduler: unknown task")
+
+// PodPause relaunches tasks of a pod instance (all of them if tasks is
+// empty; spec names or full task names) with a command that only sleeps,
+// on the same resources, for an operator to debug in their sandbox.
+func (c *Core) PodPause(instance string, tasks []string, now time.Time) (Decisions, []string, error) {
+	return c.setGoal(instance, tasks, goalPaused, now)
+}
+
+// PodResume relaunches paused tasks with their own command.
+func (c *Core) PodResume(instance string, tasks []string, now time.Time) (Decisions, []string, error) {
+	return c.setGoal(instance, tasks, "", now)
+}
+
+// setGoal overrides the goal of tasks of an instance and kills the live
+// ones whose goal changed: recovery relaunches them under the new goal.
+func (c *Core) setGoal(instance string, tasks []string, goal string, now time.Time) (Decisions, []string, error) {
+	d := newDecisions()
+	names := c.PodTasks(instance)
+	if len(names) == 0 {
+		return d, nil, fmt.Errorf("%w %s", ErrUnknownPod, instance)
+	}
+	selected := names
+	if len(tasks) > 0 {
+		selected = nil
+		for _, want := range tasks {
+			name := want
+			if !strings.HasPrefix(want, instance+"-") {
+				name = instance + "-" + want
+			}
+			if _, ok := c.tasks[name]; !ok || c.tasks[name].instance() != instance {
+				return newDecisions(), nil, fmt.Errorf("%w %s in %s", ErrUnknownTask, want, instance)
+			}
+			selected = append(selected, name)
+		}
+	}
+	var changed []string
+	for _, name := range selected {
+		t := c.tasks[name]
+		if t.goal == goal || t.goal == goalDecommissioned {
+			continue
+		}
+		next := *t
+		next.goal = goal
+		c.put(&d, &next)
+		c.set.UpdateTask(*c.planTask(&next), now)
+		if next.live() {
+			c.kill(&d, next.info.TaskID.Value, next.info.AgentID.Value, now)
+		}
+		changed = append(changed, name)
+	}
+	c.settle(&d, now)
+	return d, changed, nil
 }
 
 // PlanAction runs an operator action on the plans (start, stop, interrupt,

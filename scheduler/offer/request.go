@@ -106,6 +106,10 @@ type Request struct {
 	// Placed are the agents of the other instances of the pod type, for
 	// placement rules.
 	Placed []placement.Agent
+	// Paused names the tasks (spec names) whose goal is PAUSED: they launch
+	// with a command that only sleeps and a readiness check that never
+	// passes, on the same resources (reference §1.6, debug pod pause).
+	Paused map[string]bool
 	// NewID returns a fresh unique id (a UUID in production).
 	NewID func() string
 }

@@ -79,6 +79,14 @@ func (p *plan) task(t *servicespec.TaskSpec, o mesos.Offer, ex mesos.ExecutorInf
 		KillPolicy: &mesos.KillPolicy{GracePeriod: &mesos.DurationInfo{
 			Nanoseconds: int64(time.Duration(t.KillGracePeriod) * time.Second)}},
 	}
+	if p.req.Paused[t.Name] {
+		cmd.Value = proto.String(PauseCommand)
+		info.Command = &cmd
+		info.Check = &mesos.CheckInfo{Type: mesos.CheckInfo_COMMAND,
+			Command:         &mesos.CheckInfo_Command{Command: mesos.CommandInfo{Shell: proto.Bool(true), Value: proto.String("exit 1")}},
+			IntervalSeconds: seconds(60), TimeoutSeconds: seconds(5)}
+		return info
+	}
 	if hc := t.HealthCheck; hc != nil {
 		failures := uint32(hc.MaxConsecutiveFailures)
 		info.HealthCheck = &mesos.HealthCheck{
@@ -101,6 +109,9 @@ func (p *plan) task(t *servicespec.TaskSpec, o mesos.Offer, ex mesos.ExecutorInf
 }
 
 func seconds(n int) *float64 { v := float64(n); return &v }
+
+// PauseCommand is what a paused task runs instead of its command.
+const PauseCommand = "trap 'exit 0' TERM; while true; do sleep 1000 & wait $!; done"
 
 // templateURL is where the scheduler serves a config template.
 func (p *plan) templateURL(task, config string) string {

@@ -228,7 +228,7 @@ func (b *apiBackend) pod(ctx context.Context, instance string,
 		d, tasks, actionErr = action(c, instance, time.Now())
 		return d
 	})
-	if errors.Is(actionErr, scheduler.ErrUnknownPod) {
+	if errors.Is(actionErr, scheduler.ErrUnknownPod) || errors.Is(actionErr, scheduler.ErrUnknownTask) {
 		return nil, fmt.Errorf("%w: %w", api.ErrNotFound, actionErr)
 	}
 	if err == nil {
@@ -243,6 +243,18 @@ func (b *apiBackend) PodRestart(ctx context.Context, instance string) ([]string,
 
 func (b *apiBackend) PodReplace(ctx context.Context, instance string) ([]string, error) {
 	return b.pod(ctx, instance, (*scheduler.Core).PodReplace)
+}
+
+func (b *apiBackend) PodPause(ctx context.Context, instance string, tasks []string) ([]string, error) {
+	return b.pod(ctx, instance, func(c *scheduler.Core, inst string, now time.Time) (scheduler.Decisions, []string, error) {
+		return c.PodPause(inst, tasks, now)
+	})
+}
+
+func (b *apiBackend) PodResume(ctx context.Context, instance string, tasks []string) ([]string, error) {
+	return b.pod(ctx, instance, func(c *scheduler.Core, inst string, now time.Time) (scheduler.Decisions, []string, error) {
+		return c.PodResume(inst, tasks, now)
+	})
 }
 
 // Template reads a config template from a stored configuration; the store

@@ -1,6 +1,7 @@
 package scenario_test
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,12 +34,21 @@ func TestDeployRecoverReplace(t *testing.T) {
 
 		// world's config template was rendered inside its task, from the
 		// scheduler's artifact and TASKCFG_WORLD_MOTTO.
-		logs, _ := filepath.Glob(filepath.Join(e.dir, "cluster", "agents", "*", "volumes", "roles", "*", "*", "world.log"))
-		if len(logs) != 1 {
-			t.Fatalf("world.log on %d volumes", len(logs))
-		}
-		if b, _ := os.ReadFile(logs[0]); string(b) != "world of scenario: world-0-server says \"hello world\"\n" {
-			t.Errorf("world's rendered config: %q", b)
+		// world has no readiness check, so RUNNING (and COMPLETE) can come
+		// before its command has written the log.
+		const want = "world of scenario: world-0-server says \"hello world\"\n"
+		var got string
+		e.waitFor(10*time.Second, "world.log on one volume", func() bool {
+			logs, _ := filepath.Glob(filepath.Join(e.dir, "cluster", "agents", "*", "volumes", "roles", "*", "*", "world.log"))
+			if len(logs) != 1 {
+				return false
+			}
+			b, _ := os.ReadFile(logs[0])
+			got = string(b)
+			return strings.HasSuffix(got, "\n")
+		})
+		if got != want {
+			t.Errorf("world's rendered config: %q", got)
 		}
 
 		// 2. A crashed server comes back on the same agent and volume.
@@ -99,5 +109,43 @@ func TestDeployRecoverReplace(t *testing.T) {
 			log, _ := e.volumeFile(0, "server.log")
 			return log == "hello from hello-0-server\n"
 		})
+	})
+}
+
+// TestPauseResume: a paused server is relaunched on its resources with a
+// command that only sleeps; resumed, it runs its own command again.
+func TestPauseResume(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		e.startScheduler()
+		e.waitPlan(plans.DeployPlan, plans.Complete, deployTimeout)
+		first := e.taskIDs("hello-1-")["hello-1-server"]
+		resp, err := http.Post(e.api+"/v1/pod/hello-1/pause", "application/json", strings.NewReader(`["server", "hello-1-init"]`))
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("pause: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		var paused string
+		e.waitFor(deployTimeout, "hello-1-server paused", func() bool {
+			paused = e.taskIDs("hello-1-")["hello-1-server"]
+			return paused != "" && paused != first && e.running()["hello-1-server"][0].State == "TASK_RUNNING"
+		})
+		var info plans.PlanInfo
+		e.waitFor(10*time.Second, "the recovery step shown PAUSED", func() bool {
+			info, _, _ = e.plan(plans.RecoveryPlan)
+			return len(info.Phases) > 0 && info.Phases[len(info.Phases)-1].Steps[0].Status == plans.Paused
+		})
+		if log, _ := e.volumeFile(1, "server.log"); strings.Count(log, "hello from hello-1-server") != 1 {
+			t.Errorf("the paused task ran its command: %q", log)
+		}
+		if code := e.post("/v1/pod/hello-1/resume"); code != 200 {
+			t.Fatalf("resume: %d", code)
+		}
+		e.waitFor(deployTimeout, "hello-1-server resumed", func() bool {
+			log, _ := e.volumeFile(1, "server.log")
+			return strings.Count(log, "hello from hello-1-server") == 2
+		})
+		if code := e.post("/v1/pod/hello-7/pause"); code != 404 {
+			t.Errorf("pausing an unknown pod: %d", code)
+		}
 	})
 }
