@@ -1,30 +1,38 @@
 // Package api is the scheduler's HTTP API, wire-compatible with DC/OS
 // Commons' scheduler API v1 (reference/dcos-commons.md §4): the same paths,
-// status codes and JSON shapes, served at /v1/... and at
-// /service/<name>/v1/.... It holds no scheduler state of its own: every
-// request goes through Scheduler.
+// methods, status codes and JSON shapes, served at /v1/... and at
+// /service/<name>/v1/.... Kennel's additions are new fields (step
+// timestamps and reasons) and new endpoints (/v1/debug/offers, /metrics).
+//
+// The package holds no scheduler state of its own. Reads of plans and
+// health come from the Snapshot the scheduler publishes after each event,
+// so they never wait for the scheduler's goroutine; everything else goes
+// through Scheduler, whose methods run on that goroutine, or through Store,
+// whose reads are safe on any goroutine.
 package api
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
-	"os"
 	"strings"
 
-	"github.com/kennel-sdk/kennel/plans"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/kennel-sdk/kennel/scheduler"
 )
 
-// Scheduler is what the API needs of a running scheduler. Methods are safe
+// Scheduler is what the API asks of a running scheduler. Methods are safe
 // for concurrent use; ctx is the request's.
 type Scheduler interface {
-	// PlanNames lists the plans.
-	PlanNames(ctx context.Context) ([]string, error)
-	// Plan returns a plan; found is false for an unknown plan.
-	Plan(ctx context.Context, name string) (info plans.PlanInfo, found bool, err error)
+	// Snapshot is the latest published view of the plans; never nil.
+	Snapshot() *Snapshot
+	// PlanCommand runs an operator action on the plans.
+	PlanCommand(ctx context.Context, cmd PlanCommand) (PlanResult, error)
+	// Tasks are the stored tasks, sorted by name.
+	Tasks(ctx context.Context) ([]scheduler.TaskView, error)
+	// Outcomes are the latest offer evaluations, newest first.
+	Outcomes(ctx context.Context) ([]scheduler.StepOutcome, error)
 	// PodRestart and PodReplace act on a pod instance and return its
 	// task names; ErrNotFound if it has none.
 	PodRestart(ctx context.Context, instance string) ([]string, error)
@@ -37,37 +45,75 @@ type Scheduler interface {
 	Template(ctx context.Context, config, pod, task, name string) ([]byte, bool, error)
 }
 
-// ErrNotFound is what Scheduler methods wrap for an unknown pod instance.
+// Store is the state store's read side; reads are safe on any goroutine.
+type Store interface {
+	FrameworkID() string
+	Target() string
+	ConfigIDs() []string
+	Config(id string) ([]byte, bool)
+	PropertyKeys() []string
+	Property(key string) ([]byte, bool)
+}
+
+// ErrNotFound is what Scheduler methods wrap for an unknown pod instance
+// or task.
 var ErrNotFound = errors.New("not found")
 
 // Options configure the handler.
 type Options struct {
-	// Service is the service name, for the /service/<name> prefix.
+	// Service is the service name, for the /service/<name> prefix and the
+	// endpoints' DNS names.
 	Service string
+	// Store serves configurations and state.
+	Store Store
 	// Binary is the kennel executable served at /v1/artifacts/kennel for
 	// tasks that render config templates.
 	Binary string
+	// Token, when set, is required of every request (Authorization:
+	// Bearer <token> or DC/OS's token=<token>) except /v1/health, which
+	// Marathon's health checks call without headers, and /v1/artifacts,
+	// which tasks fetch. Without it, any Authorization header is accepted
+	// and ignored, as DC/OS Commons does behind Admin Router.
+	Token string
+	// Metrics serves /v1/metrics/prometheus and /metrics (nil: 404).
+	Metrics http.Handler
 }
 
 // Handler serves the API.
 func Handler(s Scheduler, opts Options) http.Handler {
-	mux := http.NewServeMux()
 	h := &handler{s: s, opts: opts}
-	mux.HandleFunc("GET /v1/plans", h.planNames)
-	mux.HandleFunc("GET /v1/plans/{plan}", h.plan)
-	mux.HandleFunc("POST /v1/pod/{name}/restart", h.pod(s.PodRestart))
-	mux.HandleFunc("POST /v1/pod/{name}/replace", h.pod(s.PodReplace))
-	mux.HandleFunc("POST /v1/pod/{name}/pause", h.podTasks(s.PodPause))
-	mux.HandleFunc("POST /v1/pod/{name}/resume", h.podTasks(s.PodResume))
-	mux.HandleFunc("GET /v1/artifacts/template/{config}/{pod}/{task}/{name}", h.template)
-	mux.HandleFunc("GET /v1/artifacts/kennel", h.binary)
+	r := chi.NewRouter()
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		text(w, http.StatusNotFound, "No endpoint "+r.URL.Path)
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		text(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path)
+	})
+	h.plansRoutes(r)
+	h.podRoutes(r)
+	h.stateRoutes(r)
+	r.Get("/v1/endpoints", h.endpointNames)
+	r.Get("/v1/endpoints/{name}", h.endpoint)
+	r.Get("/v1/health", h.health)
+	r.Get("/v1/debug/offers", h.debugOffers)
+	r.Get("/v2/debug/offers", h.debugOffers)
+	if opts.Metrics != nil {
+		r.Get("/v1/metrics/prometheus", opts.Metrics.ServeHTTP)
+		r.Get("/metrics", opts.Metrics.ServeHTTP)
+	}
+	r.Get("/v1/artifacts/template/{config}/{pod}/{task}/{name}", h.template)
+	r.Get("/v1/artifacts/kennel", h.binary)
 	prefix := "/service/" + strings.Trim(opts.Service, "/")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rest, ok := strings.CutPrefix(r.URL.Path, prefix); ok && strings.HasPrefix(rest, "/v1/") {
-			r = r.Clone(r.Context())
-			r.URL.Path = rest
+	var served http.Handler = r
+	if opts.Token != "" {
+		served = requireToken(opts.Token, r)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if rest, ok := strings.CutPrefix(req.URL.Path, prefix); ok && strings.HasPrefix(rest, "/v1/") {
+			req = req.Clone(req.Context())
+			req.URL.Path, req.URL.RawPath = rest, ""
 		}
-		mux.ServeHTTP(w, r)
+		served.ServeHTTP(w, req)
 	})
 }
 
@@ -75,104 +121,3 @@ type handler struct {
 	s    Scheduler
 	opts Options
 }
-
-func (h *handler) planNames(w http.ResponseWriter, r *http.Request) {
-	names, err := h.s.PlanNames(r.Context())
-	if err != nil {
-		internal(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, names)
-}
-
-// plan is GET /v1/plans/{plan}: 200 when COMPLETE, 202 while not, 417
-// with errors, 404 for an unknown plan.
-func (h *handler) plan(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("plan")
-	info, found, err := h.s.Plan(r.Context(), name)
-	switch {
-	case err != nil:
-		internal(w, err)
-	case !found:
-		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Plan " + name + " not found"})
-	case len(info.Errors) > 0:
-		writeJSON(w, http.StatusExpectationFailed, info)
-	case info.Status == plans.Complete:
-		writeJSON(w, http.StatusOK, info)
-	default:
-		writeJSON(w, http.StatusAccepted, info)
-	}
-}
-
-func (h *handler) pod(action func(context.Context, string) ([]string, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		name := r.PathValue("name")
-		tasks, err := action(r.Context(), name)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			writeJSON(w, http.StatusNotFound, map[string]string{"message": "Pod " + name + " not found"})
-		case err != nil:
-			internal(w, err)
-		default:
-			writeJSON(w, http.StatusOK, map[string]any{"pod": name, "tasks": tasks})
-		}
-	}
-}
-
-// podTasks handles pause and resume: an optional JSON array of task names
-// ("server" or "hello-0-server") in the body.
-func (h *handler) podTasks(action func(context.Context, string, []string) ([]string, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		var names []string
-		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		if err == nil && len(bytes.TrimSpace(body)) > 0 {
-			err = json.Unmarshal(body, &names)
-		}
-		if err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"message": "Failed to parse task names: " + err.Error()})
-			return
-		}
-		h.pod(func(ctx context.Context, pod string) ([]string, error) { return action(ctx, pod, names) })(w, r)
-	}
-}
-
-func (h *handler) template(w http.ResponseWriter, r *http.Request) {
-	data, found, err := h.s.Template(r.Context(), r.PathValue("config"), r.PathValue("pod"), r.PathValue("task"), r.PathValue("name"))
-	switch {
-	case err != nil:
-		internal(w, err)
-	case !found:
-		http.NotFound(w, r)
-	default:
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write(data)
-	}
-}
-
-func (h *handler) binary(w http.ResponseWriter, r *http.Request) {
-	f, err := os.Open(h.opts.Binary)
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		internal(w, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/octet-stream")
-	http.ServeContent(w, r, "kennel", info.ModTime(), f)
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
-}
-
-// internal is DC/OS Commons' 500: an empty body (the error is the
-// runtime's to log).
-func internal(w http.ResponseWriter, _ error) { w.WriteHeader(http.StatusInternalServerError) }

@@ -20,6 +20,7 @@ import (
 type StepOutcome struct {
 	Time     time.Time       `json:"time"`
 	Step     string          `json:"step"`
+	StepID   string          `json:"step_id"`
 	Accepted string          `json:"accepted_offer,omitempty"`
 	Refusals []offer.Refusal `json:"refusals,omitempty"`
 }
@@ -325,7 +326,7 @@ func (c *Core) erase(d *Decisions, name string, now time.Time) {
 
 // outcome records an evaluation for the API (the newest first).
 func (c *Core) outcome(st *plans.Step, m offer.Match, refusals []offer.Refusal, ok bool, now time.Time) {
-	o := StepOutcome{Time: now, Step: st.Name, Refusals: refusals}
+	o := StepOutcome{Time: now, Step: st.Name, StepID: st.ID, Refusals: refusals}
 	if ok {
 		o.Accepted = m.Offer.ID.Value
 	}

@@ -20,7 +20,7 @@ STATE=${STATE:-file://$data/state}
 cluster=$!
 until master=$(sed -n 's/^local cluster: master \([^,]*\),.*/\1/p' "$data/cluster.out") && [ -n "$master" ]; do sleep 0.1; done
 start=$(date +%s.%N)
-"$BIN" scheduler --spec scripts/bench/svc.yml -e PODS="$PODS" --master "$master" --state "$STATE" \
+"$BIN" scheduler --spec scripts/bench/svc.yml -e PODS="$PODS" -e STRATEGY=parallel --master "$master" --state "$STATE" \
 	--api-host 127.0.0.1 --api-port 0 -v >"$data/sched.out" 2>"$data/sched.log" &
 sched=$!
 until api=$(head -n 1 "$data/sched.out") && [ -n "$api" ]; do sleep 0.1; done

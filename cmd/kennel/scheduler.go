@@ -29,6 +29,7 @@ func schedulerCommand() *cobra.Command {
 		backoff   plans.BackoffPolicy
 		uninstall bool
 		verbose   bool
+		tokenFile string
 	)
 	cmd := &cobra.Command{
 		Use:   "scheduler",
@@ -57,6 +58,18 @@ and its state erased.`,
 				if k, v, ok := strings.Cut(kv, "="); ok {
 					env[k] = v
 				}
+			}
+			if tokenFile != "" {
+				tok, err := os.ReadFile(tokenFile)
+				if err != nil {
+					return fmt.Errorf("--api-token-file: %w", err)
+				}
+				if opts.APIToken = strings.TrimSpace(string(tok)); opts.APIToken == "" {
+					return fmt.Errorf("--api-token-file: %s is empty", tokenFile)
+				}
+			}
+			if (opts.TLSCert == "") != (opts.TLSKey == "") {
+				return fmt.Errorf("--tls-cert and --tls-key go together")
 			}
 			opts.Env = env
 			opts.Masters = splitList(masters)
@@ -95,6 +108,9 @@ and its state erased.`,
 	f.DurationVar(&backoff.Max, "backoff-max", plans.DefaultBackoff.Max, "longest delay")
 	f.DurationVar(&opts.SweepWindow, "sweep-window", 30*time.Second, "keep offers coming this long after a subscription, launch or replacement, so that reservations no task claims are released")
 	f.StringVar(&opts.BootstrapURI, "bootstrap-uri", os.Getenv("KENNEL_BOOTSTRAP_URI"), "where tasks with config templates fetch kennel ($KENNEL_BOOTSTRAP_URI; default: this scheduler's /v1/artifacts/kennel)")
+	f.StringVar(&tokenFile, "api-token-file", os.Getenv("KENNEL_API_TOKEN_FILE"), "require the token in `FILE` of API requests (Authorization: Bearer <token> or token=<token>); /v1/health and /v1/artifacts stay open ($KENNEL_API_TOKEN_FILE)")
+	f.StringVar(&opts.TLSCert, "tls-cert", os.Getenv("KENNEL_TLS_CERT"), "serve the API over HTTPS with this PEM certificate ($KENNEL_TLS_CERT)")
+	f.StringVar(&opts.TLSKey, "tls-key", os.Getenv("KENNEL_TLS_KEY"), "the certificate's PEM private key ($KENNEL_TLS_KEY)")
 	f.BoolVar(&uninstall, "uninstall", false, "remove the service ($SDK_UNINSTALL=true)")
 	f.DurationVar(&opts.LockWait, "lock-wait", 0, "how long to wait for another scheduler of the service to stop; 0 waits for good")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log debug messages")

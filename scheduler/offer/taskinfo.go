@@ -218,6 +218,10 @@ func (p *plan) discovery(t *servicespec.TaskSpec, name string) *mesos.DiscoveryI
 			v := mesos.EXTERNAL
 			mp.Visibility = &v
 		}
+		if ps.VIP != nil {
+			mp.Labels = &mesos.Labels{Labels: []mesos.Label{{Key: LabelVIPPrefix + pname,
+				Value: proto.String(vipName(pname, ps.VIP) + ":" + strconv.Itoa(ps.VIP.Port))}}}
+		}
 		ports = append(ports, mp)
 	}
 	if len(ports) == 0 && t.Discovery == nil {
@@ -231,6 +235,18 @@ func (p *plan) discovery(t *servicespec.TaskSpec, name string) *mesos.DiscoveryI
 		d.Ports = &mesos.Ports{Ports: ports}
 	}
 	return d
+}
+
+// LabelVIPPrefix prefixes the label of a discovery port that has a VIP:
+// VIP_<port name> = <vip name>:<vip port> (DC/OS Commons labels VIP_<uuid>).
+const LabelVIPPrefix = "VIP_"
+
+// vipName is a VIP's name: its prefix, or the port's name without one.
+func vipName(port string, v *servicespec.VIPSpec) string {
+	if v.Prefix != "" {
+		return v.Prefix
+	}
+	return port
 }
 
 // RouteEnv selects the scheduler variables meant for tasks of a pod type:

@@ -9,11 +9,8 @@ import (
 	sched "github.com/mesos/mesos-go/api/v1/lib/scheduler"
 	"github.com/mesos/mesos-go/api/v1/lib/scheduler/calls"
 
-	"github.com/kennel-sdk/kennel/api"
-	"github.com/kennel-sdk/kennel/plans"
 	"github.com/kennel-sdk/kennel/scheduler"
 	"github.com/kennel-sdk/kennel/scheduler/state"
-	"github.com/kennel-sdk/kennel/servicespec"
 )
 
 // loop is the one goroutine that owns the core: Mesos events, API
@@ -72,11 +69,14 @@ func (r *runner) loop(ctx context.Context) error {
 			d = r.handle(e.ev)
 		case req := <-r.requests:
 			d = req.do(r.core)
-			if err := r.apply(ctx, d, caller); err != nil {
-				close(req.reply)
-				return err
+			err := r.apply(ctx, d, caller)
+			if err == nil {
+				r.publish()
 			}
 			close(req.reply)
+			if err != nil {
+				return err
+			}
 			continue
 		case now := <-tick.C:
 			if r.done {
@@ -87,6 +87,7 @@ func (r *runner) loop(ctx context.Context) error {
 		if err := r.apply(ctx, d, caller); err != nil {
 			return err
 		}
+		r.publish()
 	}
 }
 
@@ -112,8 +113,12 @@ func (r *runner) handle(ev *sched.Event) scheduler.Decisions {
 	case sched.Event_SUBSCRIBED:
 		return r.core.Subscribed(ev.GetSubscribed().GetFrameworkID().GetValue(), now)
 	case sched.Event_OFFERS:
-		return r.core.Offers(ev.GetOffers().Offers, now)
+		offers := ev.GetOffers().Offers
+		d := r.core.Offers(offers, now)
+		r.metrics.offers(len(offers), time.Since(now))
+		return d
 	case sched.Event_UPDATE:
+		r.metrics.update(ev.GetUpdate().Status.GetState())
 		return r.core.Update(ev.GetUpdate().Status, now)
 	case sched.Event_RESCIND:
 		r.core.Rescinded(ev.GetRescind().OfferID.Value)
@@ -128,10 +133,17 @@ func (r *runner) handle(ev *sched.Event) scheduler.Decisions {
 // restart reloads it.
 func (r *runner) apply(ctx context.Context, d scheduler.Decisions, caller calls.Caller) error {
 	if d.Batch != nil && d.Batch.Len() > 0 {
+		start := time.Now()
 		if err := r.store.Apply(ctx, d.Batch); err != nil {
 			return fmt.Errorf("scheduler: writing state: %w", err)
 		}
+		r.metrics.stateWrite(time.Since(start))
 		r.log.Debug("state written", "entries", d.Batch.Len())
+	}
+	if caller != nil {
+		for _, c := range d.Calls {
+			r.metrics.call(c)
+		}
 	}
 	send(ctx, r.log, caller, d.Calls)
 	if d.Done && !r.done {
@@ -183,98 +195,4 @@ func (r *runner) run(ctx context.Context, fn func(*scheduler.Core) scheduler.Dec
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// apiBackend is the API's view of the runner.
-type apiBackend struct{ r *runner }
-
-func (b *apiBackend) PlanNames(ctx context.Context) ([]string, error) {
-	var names []string
-	err := b.r.run(ctx, func(c *scheduler.Core) scheduler.Decisions {
-		if c.Uninstalling() {
-			names = []string{plans.DeployPlan}
-		} else {
-			names = c.Plans().Names()
-		}
-		return scheduler.Decisions{}
-	})
-	return names, err
-}
-
-func (b *apiBackend) Plan(ctx context.Context, name string) (plans.PlanInfo, bool, error) {
-	var info plans.PlanInfo
-	found := false
-	err := b.r.run(ctx, func(c *scheduler.Core) scheduler.Decisions {
-		if c.Uninstalling() {
-			if name == plans.DeployPlan {
-				info, found = c.UninstallPlan(), true
-			}
-			return scheduler.Decisions{}
-		}
-		if p := c.Plans().Plan(name); p != nil {
-			info, found = p.Info(), true
-		}
-		return scheduler.Decisions{}
-	})
-	return info, found, err
-}
-
-func (b *apiBackend) pod(ctx context.Context, instance string,
-	action func(*scheduler.Core, string, time.Time) (scheduler.Decisions, []string, error)) ([]string, error) {
-	var tasks []string
-	var actionErr error
-	err := b.r.run(ctx, func(c *scheduler.Core) scheduler.Decisions {
-		var d scheduler.Decisions
-		d, tasks, actionErr = action(c, instance, time.Now())
-		return d
-	})
-	if errors.Is(actionErr, scheduler.ErrUnknownPod) || errors.Is(actionErr, scheduler.ErrUnknownTask) {
-		return nil, fmt.Errorf("%w: %w", api.ErrNotFound, actionErr)
-	}
-	if err == nil {
-		err = actionErr
-	}
-	return tasks, err
-}
-
-func (b *apiBackend) PodRestart(ctx context.Context, instance string) ([]string, error) {
-	return b.pod(ctx, instance, (*scheduler.Core).PodRestart)
-}
-
-func (b *apiBackend) PodReplace(ctx context.Context, instance string) ([]string, error) {
-	return b.pod(ctx, instance, (*scheduler.Core).PodReplace)
-}
-
-func (b *apiBackend) PodPause(ctx context.Context, instance string, tasks []string) ([]string, error) {
-	return b.pod(ctx, instance, func(c *scheduler.Core, inst string, now time.Time) (scheduler.Decisions, []string, error) {
-		return c.PodPause(inst, tasks, now)
-	})
-}
-
-func (b *apiBackend) PodResume(ctx context.Context, instance string, tasks []string) ([]string, error) {
-	return b.pod(ctx, instance, func(c *scheduler.Core, inst string, now time.Time) (scheduler.Decisions, []string, error) {
-		return c.PodResume(inst, tasks, now)
-	})
-}
-
-// Template reads a config template from a stored configuration; the store
-// is safe for concurrent reads.
-func (b *apiBackend) Template(_ context.Context, config, pod, task, name string) ([]byte, bool, error) {
-	data, ok := b.r.store.Config(config)
-	if !ok {
-		return nil, false, nil
-	}
-	spec, err := servicespec.Decode(config, data)
-	if err != nil {
-		return nil, false, err
-	}
-	p := spec.Pod(pod)
-	if p == nil || p.Task(task) == nil {
-		return nil, false, nil
-	}
-	cfg, ok := p.Task(task).Configs[name]
-	if !ok {
-		return nil, false, nil
-	}
-	return []byte(cfg.TemplateContent), true, nil
 }

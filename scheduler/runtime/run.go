@@ -8,6 +8,7 @@ package runtime
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/kennel-sdk/kennel/api"
@@ -66,6 +68,10 @@ type Options struct {
 	// binary that renders them (default: the API's /v1/artifacts/kennel,
 	// which serves Binary; a file:// URI suits agents on this host).
 	BootstrapURI string
+	// APIToken, when set, is required of API requests (see api.Options).
+	APIToken string
+	// TLSCert and TLSKey make the API serve HTTPS.
+	TLSCert, TLSKey string
 	// LockWait bounds the wait for another scheduler of the service to go
 	// (0: wait until ctx ends).
 	LockWait time.Duration
@@ -109,7 +115,8 @@ func Run(ctx context.Context, opts Options) error {
 	if err := store.Load(ctx); err != nil {
 		return err
 	}
-	r := &runner{opts: opts, log: log, store: store, lease: lease, service: service, requests: make(chan request)}
+	r := &runner{opts: opts, log: log, store: store, lease: lease, service: service, requests: make(chan request),
+		metrics: newMetrics(service)}
 	if err := r.start(ctx, spec); err != nil {
 		return err
 	}
@@ -157,6 +164,8 @@ type runner struct {
 	core     *scheduler.Core
 	conn     *connector
 	requests chan request
+	snapshot atomic.Pointer[api.Snapshot]
+	metrics  *metrics
 	apiURL   string
 	done     bool // an uninstall finished
 	// cancelSession ends the current Mesos session (core goroutine only).
@@ -204,7 +213,11 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec) error
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	host := r.advertiseHost(ln)
-	r.apiURL = "http://" + net.JoinHostPort(host, strconv.Itoa(port))
+	scheme := "http"
+	if r.opts.TLSCert != "" {
+		scheme = "https"
+	}
+	r.apiURL = scheme + "://" + net.JoinHostPort(host, strconv.Itoa(port))
 	cfg := scheduler.Config{
 		Identity: offer.Identity{Service: r.service, Role: r.opts.Role, Principal: r.opts.Principal, User: r.opts.User},
 		Endpoints: offer.Endpoints{APIHost: host, APIPort: port, Artifacts: r.apiURL + "/v1/artifacts",
@@ -233,10 +246,26 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec) error
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: api.Handler(&apiBackend{r: r}, api.Options{Service: r.service, Binary: r.opts.Binary}),
-		ReadHeaderTimeout: 10 * time.Second}
+	r.publish()
+	handler := api.Handler(&apiBackend{r: r}, api.Options{Service: r.service, Binary: r.opts.Binary, Store: r.store,
+		Token: r.opts.APIToken, Metrics: r.metrics.handler()})
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	if r.opts.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(r.opts.TLSCert, r.opts.TLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("scheduler API: TLS: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		var err error
+		if srv.TLSConfig != nil {
+			err = srv.ServeTLS(ln, "", "")
+		} else {
+			err = srv.Serve(ln)
+		}
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
 			r.log.Error("scheduler API", "err", err)
 		}
 	}()

@@ -1,0 +1,157 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/kennel-sdk/kennel/plans"
+)
+
+// PlanResult is an operator action's outcome and DC/OS message.
+type PlanResult = plans.Result
+
+// PlanCommand is an operator action on a plan, addressed as the request
+// addressed it (phases and steps by name or id).
+type PlanCommand struct {
+	// Verb is start, stop, interrupt, continue, forceComplete or restart.
+	Verb              string
+	Plan, Phase, Step string
+	Parameters        map[string]string
+}
+
+// Apply runs the command on the plans; the scheduler calls it on its own
+// goroutine.
+func (c PlanCommand) Apply(s *plans.Set, now time.Time) PlanResult {
+	switch c.Verb {
+	case "start":
+		return s.Start(c.Plan, c.Parameters, now)
+	case "stop":
+		return s.Stop(c.Plan, now)
+	case "interrupt":
+		return s.Interrupt(c.Plan, c.Phase)
+	case "continue":
+		return s.Continue(c.Plan, c.Phase)
+	case "forceComplete":
+		return s.ForceComplete(c.Plan, c.Phase, c.Step, now)
+	case "restart":
+		return s.Restart(c.Plan, c.Phase, c.Step, now)
+	}
+	return PlanResult{Outcome: plans.BadRequest, Message: "Unknown command " + c.Verb}
+}
+
+func (h *handler) plansRoutes(r chi.Router) {
+	r.Get("/v1/plans", h.planNames)
+	r.Get("/v1/plans/{plan}", h.plan)
+	for _, verb := range []string{"start", "stop", "interrupt", "continue", "forceComplete", "restart"} {
+		r.Post("/v1/plans/{plan}/"+verb, h.planCommand(verb, ""))
+	}
+	// DC/OS Commons' deprecated /v1/plan aliases act on the deploy plan.
+	r.Get("/v1/plan", func(w http.ResponseWriter, r *http.Request) { h.servePlan(w, plans.DeployPlan) })
+	for _, verb := range []string{"interrupt", "continue", "forceComplete", "restart"} {
+		r.Post("/v1/plan/"+verb, h.planCommand(verb, plans.DeployPlan))
+	}
+}
+
+func (h *handler) planNames(w http.ResponseWriter, _ *http.Request) {
+	names := h.s.Snapshot().PlanNames
+	if names == nil {
+		names = []string{}
+	}
+	writeJSON(w, http.StatusOK, names)
+}
+
+func (h *handler) plan(w http.ResponseWriter, r *http.Request) {
+	h.servePlan(w, chi.URLParam(r, "plan"))
+}
+
+// servePlan is GET /v1/plans/{plan}: 200 when COMPLETE, 202 while not, 417
+// with errors, 404 for an unknown plan.
+func (h *handler) servePlan(w http.ResponseWriter, name string) {
+	view := h.s.Snapshot().Plans[name]
+	switch {
+	case view == nil:
+		text(w, http.StatusNotFound, "Plan "+name+" not found")
+	case len(view.Info.Errors) > 0:
+		writeRawJSON(w, http.StatusExpectationFailed, view.JSON())
+	case view.Info.Status == plans.Complete:
+		writeRawJSON(w, http.StatusOK, view.JSON())
+	default:
+		writeRawJSON(w, http.StatusAccepted, view.JSON())
+	}
+}
+
+// planCommand handles POST /v1/plans/{plan}/<verb> (plan is fixed for the
+// deprecated aliases): 200 with DC/OS's "Received cmd" message, 208 when
+// there is nothing to do, 400 and 404 with a message.
+func (h *handler) planCommand(verb, plan string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		cmd := PlanCommand{Verb: verb, Plan: plan, Phase: r.URL.Query().Get("phase"), Step: r.URL.Query().Get("step")}
+		if cmd.Plan == "" {
+			cmd.Plan = chi.URLParam(r, "plan")
+		}
+		if verb == "start" {
+			params, err := parameters(r.Body)
+			if err != nil {
+				text(w, http.StatusBadRequest, "Couldn't parse parameters: "+err.Error())
+				return
+			}
+			cmd.Parameters = params
+		}
+		res, err := h.s.PlanCommand(r.Context(), cmd)
+		if err != nil {
+			internal(w, err)
+			return
+		}
+		switch res.Outcome {
+		case plans.Accepted:
+			message(w, res.Message)
+		case plans.AlreadyReported:
+			text(w, http.StatusAlreadyReported, res.Message)
+		case plans.NotFound:
+			text(w, http.StatusNotFound, res.Message)
+		default:
+			text(w, http.StatusBadRequest, res.Message)
+		}
+	}
+}
+
+// parameters reads a start body: a JSON object of names to values. Strings,
+// numbers and booleans are taken as their text; an empty body is {}.
+func parameters(body io.Reader) (map[string]string, error) {
+	data, err := io.ReadAll(io.LimitReader(body, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) == 0 {
+		return map[string]string{}, nil
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(data, &raw); err != nil {
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
+			return nil, fmt.Errorf("the body is not JSON: %w", err)
+		}
+		return nil, errors.New("the body must be a JSON object of parameter names to values")
+	}
+	out := make(map[string]string, len(raw))
+	for k, v := range raw {
+		switch v := v.(type) {
+		case string:
+			out[k] = v
+		case float64:
+			out[k] = strconv.FormatFloat(v, 'f', -1, 64)
+		case bool:
+			out[k] = strconv.FormatBool(v)
+		default:
+			return nil, fmt.Errorf("the value of %s must be a string, a number or a boolean", k)
+		}
+	}
+	return out, nil
+}

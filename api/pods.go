@@ -1,0 +1,264 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/gogo/protobuf/jsonpb"
+	"github.com/gogo/protobuf/proto"
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+
+	"github.com/kennel-sdk/kennel/scheduler"
+)
+
+func (h *handler) podRoutes(r chi.Router) {
+	r.Get("/v1/pod", h.podNames)
+	r.Get("/v1/pod/status", h.podsStatus)
+	r.Get("/v1/pod/{name}/status", h.podStatus)
+	r.Get("/v1/pod/{name}/info", h.podInfo)
+	r.Post("/v1/pod/{name}/restart", h.pod(h.s.PodRestart))
+	r.Post("/v1/pod/{name}/replace", h.pod(h.s.PodReplace))
+	r.Post("/v1/pod/{name}/pause", h.podTasks(h.s.PodPause))
+	r.Post("/v1/pod/{name}/resume", h.podTasks(h.s.PodResume))
+}
+
+// PodsStatus is GET /v1/pod/status: pod types, their instances and tasks,
+// each level sorted by name.
+type PodsStatus struct {
+	Service string      `json:"service"`
+	Pods    []PodStatus `json:"pods"`
+}
+
+// PodStatus is one pod type.
+type PodStatus struct {
+	Name      string           `json:"name"`
+	Instances []InstanceStatus `json:"instances"`
+}
+
+// InstanceStatus is one pod instance: GET /v1/pod/{name}/status.
+type InstanceStatus struct {
+	Name  string       `json:"name"`
+	Tasks []TaskStatus `json:"tasks"`
+}
+
+// TaskStatus is a task's display status: its Mesos state without TASK_, or
+// an operator override in progress or done (PAUSING, PAUSED, STARTING
+// while resuming, DECOMMISSIONING, DECOMMISSIONED). Status is omitted
+// before the task's first status update.
+type TaskStatus struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Status string `json:"status,omitempty"`
+}
+
+// displayStatus follows DC/OS Commons' PodQueries.
+func displayStatus(t scheduler.TaskView) string {
+	state := ""
+	if t.Status != nil {
+		state = strings.TrimPrefix(t.Status.GetState().String(), "TASK_")
+	}
+	running := state == "RUNNING"
+	switch {
+	case t.Goal == scheduler.GoalPaused && t.PausedLaunch && running:
+		return "PAUSED"
+	case t.Goal == scheduler.GoalPaused:
+		return "PAUSING"
+	case t.Goal == scheduler.GoalDecommissioned && isLive(t):
+		return "DECOMMISSIONING"
+	case t.Goal == scheduler.GoalDecommissioned:
+		return "DECOMMISSIONED"
+	case t.PausedLaunch && state != "":
+		return "STARTING"
+	}
+	return state
+}
+
+func isLive(t scheduler.TaskView) bool {
+	if t.Status == nil {
+		return t.Info.TaskID.Value != ""
+	}
+	switch t.Status.GetState() {
+	case mesos.TASK_STAGING, mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_KILLING, mesos.TASK_UNREACHABLE:
+		return true
+	}
+	return false
+}
+
+// podsStatus groups tasks (sorted by name) into pod types and instances.
+func podsStatus(service string, tasks []scheduler.TaskView) PodsStatus {
+	out := PodsStatus{Service: service, Pods: []PodStatus{}}
+	types := map[string]map[string][]TaskStatus{}
+	for _, t := range tasks {
+		if types[t.PodType] == nil {
+			types[t.PodType] = map[string][]TaskStatus{}
+		}
+		types[t.PodType][t.Instance] = append(types[t.PodType][t.Instance],
+			TaskStatus{ID: t.Info.TaskID.Value, Name: t.Name, Status: displayStatus(t)})
+	}
+	for _, pt := range sortedKeys(types) {
+		ps := PodStatus{Name: pt, Instances: []InstanceStatus{}}
+		for _, inst := range sortedKeys(types[pt]) {
+			ps.Instances = append(ps.Instances, InstanceStatus{Name: inst, Tasks: types[pt][inst]})
+		}
+		out.Pods = append(out.Pods, ps)
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (h *handler) tasks(w http.ResponseWriter, r *http.Request) ([]scheduler.TaskView, bool) {
+	tasks, err := h.s.Tasks(r.Context())
+	if err != nil {
+		internal(w, err)
+		return nil, false
+	}
+	return tasks, true
+}
+
+func (h *handler) podNames(w http.ResponseWriter, r *http.Request) {
+	tasks, ok := h.tasks(w, r)
+	if !ok {
+		return
+	}
+	seen := map[string]bool{}
+	names := []string{}
+	for _, t := range tasks {
+		if !seen[t.Instance] {
+			seen[t.Instance] = true
+			names = append(names, t.Instance)
+		}
+	}
+	sort.Strings(names)
+	writeJSON(w, http.StatusOK, names)
+}
+
+func (h *handler) podsStatus(w http.ResponseWriter, r *http.Request) {
+	if tasks, ok := h.tasks(w, r); ok {
+		writeJSON(w, http.StatusOK, podsStatus(h.opts.Service, tasks))
+	}
+}
+
+// instanceTasks are the tasks of the instance the request names, or a 404.
+func (h *handler) instanceTasks(w http.ResponseWriter, r *http.Request) ([]scheduler.TaskView, bool) {
+	name := chi.URLParam(r, "name")
+	tasks, ok := h.tasks(w, r)
+	if !ok {
+		return nil, false
+	}
+	var out []scheduler.TaskView
+	for _, t := range tasks {
+		if t.Instance == name {
+			out = append(out, t)
+		}
+	}
+	if len(out) == 0 {
+		text(w, http.StatusNotFound, "Pod "+name+" not found")
+		return nil, false
+	}
+	return out, true
+}
+
+func (h *handler) podStatus(w http.ResponseWriter, r *http.Request) {
+	tasks, ok := h.instanceTasks(w, r)
+	if !ok {
+		return
+	}
+	st := podsStatus(h.opts.Service, tasks)
+	writeJSON(w, http.StatusOK, st.Pods[0].Instances[0])
+}
+
+// podInfo is GET /v1/pod/{name}/info: [{"info": TaskInfo, "status":
+// TaskStatus or null}], the protobufs in protobuf's JSON mapping
+// (lowerCamelCase fields, enums by name), as DC/OS Commons' Jackson
+// protobuf module writes them.
+func (h *handler) podInfo(w http.ResponseWriter, r *http.Request) {
+	tasks, ok := h.instanceTasks(w, r)
+	if !ok {
+		return
+	}
+	type entry struct {
+		Info   json.RawMessage `json:"info"`
+		Status json.RawMessage `json:"status"`
+	}
+	out := make([]entry, 0, len(tasks))
+	for _, t := range tasks {
+		e := entry{Status: json.RawMessage("null")}
+		var err error
+		if e.Info, err = protoJSON(t.Info); err == nil && t.Status != nil {
+			e.Status, err = protoJSON(t.Status)
+		}
+		if err != nil {
+			internal(w, err)
+			return
+		}
+		out = append(out, e)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func protoJSON(m proto.Message) (json.RawMessage, error) {
+	var b bytes.Buffer
+	if err := (&jsonpb.Marshaler{}).Marshal(&b, m); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func (h *handler) pod(action func(context.Context, string) ([]string, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		name := chi.URLParam(r, "name")
+		tasks, err := action(r.Context(), name)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			text(w, http.StatusNotFound, notFoundMessage(name, err))
+		case err != nil:
+			internal(w, err)
+		default:
+			if tasks == nil {
+				tasks = []string{}
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"pod": name, "tasks": tasks})
+		}
+	}
+}
+
+// notFoundMessage says what was not found: the pod, or one of its tasks.
+func notFoundMessage(pod string, err error) string {
+	const unknown = "unknown task "
+	if msg := err.Error(); errors.Is(err, scheduler.ErrUnknownTask) && strings.Contains(msg, unknown) {
+		return "Task " + msg[strings.Index(msg, unknown)+len(unknown):] + " not found" // "Task x in hello-0 not found"
+	}
+	return "Pod " + pod + " not found"
+}
+
+// podTasks handles pause and resume: an optional JSON array of task names
+// ("server" or "hello-0-server") in the body.
+func (h *handler) podTasks(action func(context.Context, string, []string) ([]string, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var names []string
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err == nil && len(bytes.TrimSpace(body)) > 0 {
+			err = json.Unmarshal(body, &names)
+		}
+		if err != nil {
+			text(w, http.StatusBadRequest, "Failed to parse task names: the body must be a JSON array of task names")
+			return
+		}
+		h.pod(func(ctx context.Context, pod string) ([]string, error) { return action(ctx, pod, names) })(w, r)
+	}
+}

@@ -1,0 +1,50 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+)
+
+// writeJSON writes v pretty-printed, as DC/OS Commons does.
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	body, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		text(w, http.StatusInternalServerError, "encoding the response: "+err.Error())
+		return
+	}
+	writeRawJSON(w, code, append(body, '\n'))
+}
+
+func writeRawJSON(w http.ResponseWriter, code int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_, _ = w.Write(body)
+}
+
+// text is DC/OS Commons' error response: a plain-text message.
+func text(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	_, _ = w.Write([]byte(msg + "\n"))
+}
+
+// message is a command's success body.
+func message(w http.ResponseWriter, msg string) {
+	writeJSON(w, http.StatusOK, map[string]string{"message": msg})
+}
+
+// internal is DC/OS Commons' 500: an empty body. It is for failures of the
+// scheduler itself (it is stopping, its store failed), never for bad input.
+func internal(w http.ResponseWriter, _ error) { w.WriteHeader(http.StatusInternalServerError) }
+
+// indent pretty-prints stored JSON; what is not JSON is served as stored.
+func indent(data []byte) []byte {
+	var b bytes.Buffer
+	if err := json.Indent(&b, data, "", "  "); err != nil {
+		return data
+	}
+	b.WriteByte('\n')
+	return b.Bytes()
+}

@@ -1,0 +1,51 @@
+package scheduler
+
+import (
+	"sort"
+
+	"github.com/gogo/protobuf/proto"
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+
+	"github.com/kennel-sdk/kennel/scheduler/offer"
+)
+
+// TaskView is a stored task as the API shows it. It owns copies of the
+// TaskInfo and TaskStatus, so it may be read on any goroutine once
+// returned.
+type TaskView struct {
+	Name     string
+	PodType  string
+	Instance string
+	Info     *mesos.TaskInfo
+	// Status is the latest status; nil before the first update.
+	Status *mesos.TaskStatus
+	// Goal is the operator's override: "", "PAUSED" or "DECOMMISSIONED".
+	Goal string
+	// PausedLaunch is set when the stored launch runs the pause command
+	// instead of the task's own.
+	PausedLaunch bool
+}
+
+// Goal overrides as TaskView.Goal reports them.
+const (
+	GoalPaused         = goalPaused
+	GoalDecommissioned = goalDecommissioned
+)
+
+// TaskViews are copies of the stored tasks, sorted by name.
+func (c *Core) TaskViews() []TaskView {
+	out := make([]TaskView, 0, len(c.tasks))
+	for _, t := range c.tasks {
+		v := TaskView{Name: t.name, PodType: t.pod(), Instance: t.instance(), Goal: t.goal,
+			Info: proto.Clone(&t.info).(*mesos.TaskInfo)}
+		if t.status != nil {
+			v.Status = proto.Clone(t.status).(*mesos.TaskStatus)
+		}
+		if cmd := t.info.GetCommand(); cmd != nil && cmd.GetValue() == offer.PauseCommand {
+			v.PausedLaunch = true
+		}
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}

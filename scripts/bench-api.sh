@@ -1,0 +1,32 @@
+#!/bin/sh
+# Loads GET /v1/plans/deploy with CONNS (default 50) connections for
+# DURATION (default 10s) while the scheduler deploys PODS (default 100)
+# pods one after another on a local cluster of ten agents, and reports the
+# API's throughput and latency and how far the deploy got meanwhile.
+set -eu
+BIN=${BIN:-bin/kennel}
+PODS=${PODS:-100}
+CONNS=${CONNS:-50}
+DURATION=${DURATION:-10s}
+data=$(mktemp -d)
+cleanup() {
+	[ -n "${sched:-}" ] && kill "$sched" 2>/dev/null && wait "$sched" 2>/dev/null || true
+	[ -n "${cluster:-}" ] && kill "$cluster" 2>/dev/null && wait "$cluster" 2>/dev/null || true
+	rm -rf "$data"
+}
+trap cleanup EXIT INT TERM
+go build -o "$data/apiload" ./scripts/apiload
+"$BIN" local up --config scripts/bench/cluster.yaml --data-dir "$data/cluster" --port 0 --agent-port 0 \
+	--time-scale 0.2 --destroy >"$data/cluster.out" 2>"$data/cluster.log" &
+cluster=$!
+until master=$(sed -n 's/^local cluster: master \([^,]*\),.*/\1/p' "$data/cluster.out") && [ -n "$master" ]; do sleep 0.1; done
+"$BIN" scheduler --spec scripts/bench/svc.yml -e PODS="$PODS" -e STRATEGY=serial --master "$master" \
+	--state "file://$data/state" --api-host 127.0.0.1 --api-port 0 >"$data/sched.out" 2>"$data/sched.log" &
+sched=$!
+until api=$(head -n 1 "$data/sched.out") && [ -n "$api" ]; do sleep 0.1; done
+complete() { curl -s "$api/v1/plans/deploy" | grep -c '"status": "COMPLETE"' || true; }
+sleep 2
+before=$(complete)
+"$data/apiload" -url "$api/v1/plans/deploy" -c "$CONNS" -d "$DURATION"
+after=$(complete)
+echo "deploy:     $before steps COMPLETE before the load, $after after (of $PODS)"
