@@ -20,6 +20,7 @@ import (
 	"github.com/kennel-sdk/kennel/deploy/local"
 	"github.com/kennel-sdk/kennel/plans"
 	"github.com/kennel-sdk/kennel/scheduler/runtime"
+	"github.com/kennel-sdk/kennel/servicespec"
 )
 
 // serviceFlags are `kennel local up`'s flags for running a service.
@@ -96,11 +97,33 @@ func runLocalService(ctx context.Context, cfg local.Config, svc serviceFlags, st
 		return nil
 	}
 	fmt.Fprintln(stdout, url)
+	remove, err := recordLocalService(spec, env, cfg.DataDir, url)
+	if err != nil {
+		fmt.Fprintf(stderr, "kennel: %v; --name will not find the service\n", err)
+	} else {
+		defer remove()
+	}
 	var deadline <-chan time.Time
 	if svc.untilComplete {
 		deadline = time.After(svc.timeout)
 	}
 	return followDeploy(ctx, url, svc.untilComplete, deadline, failed, stdout)
+}
+
+// recordLocalService records the scheduler's API URL under the service's
+// name in the cluster's data dir, for the scheduler commands' --name, and
+// returns a func that removes the record. The name is the spec's, as the
+// scheduler, which loaded the same spec, has it.
+func recordLocalService(specPath string, env map[string]string, dataDir, url string) (remove func(), err error) {
+	data, err := os.ReadFile(specPath)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := servicespec.Load(specPath, data, servicespec.LoadOptions{Env: env, Templates: os.DirFS(filepath.Dir(specPath))})
+	if err != nil {
+		return nil, err
+	}
+	return recordAPIURL(dataDir, spec.Name, url)
 }
 
 // followDeploy prints the deploy plan's tree whenever it changes; with

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 )
@@ -16,19 +17,43 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
-func newRootCommand() *cobra.Command {
+// newRootCommand builds the command tree for the name the binary runs
+// under (see rootCommandFor).
+func newRootCommand() *cobra.Command { return rootCommandFor(filepath.Base(os.Args[0])) }
+
+// rootCommandFor builds the command tree. Run as dcos-<module> (a symlink),
+// the binary is a DC/OS CLI module: its scheduler commands drive the
+// service <module> through the DC/OS cluster the DC/OS CLI is attached to.
+func rootCommandFor(program string) *cobra.Command {
+	module := dcosModule(program)
 	root := &cobra.Command{
 		Use:           "kennel",
 		Short:         "Run stateful services on Apache Mesos",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	if module != "" {
+		root.Use, root.Short = program, "Manage the "+module+" service"
+		info := root.Flags().Bool("info", false, "print a one-line description, for the DC/OS CLI")
+		_ = root.Flags().MarkHidden("info")
+		root.RunE = func(cmd *cobra.Command, _ []string) error {
+			if *info {
+				_, err := fmt.Fprintln(cmd.OutOrStdout(), cmd.Short)
+				return err
+			}
+			return cmd.Help()
+		}
+	}
 	root.AddCommand(specCommand(), localCommand(), executorCommand(), bootstrapCommand(), schedulerCommand())
+	root.AddCommand(apiCommands(module)...)
 	return root
 }
 
 func main() {
-	if err := newRootCommand().Execute(); err != nil {
+	program := filepath.Base(os.Args[0])
+	root := rootCommandFor(program)
+	root.SetArgs(cliArgs(dcosModule(program), os.Args[1:]))
+	if err := root.Execute(); err != nil {
 		var exit exitError
 		if errors.As(err, &exit) {
 			os.Exit(exit.code)

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kennel-sdk/kennel/api/client"
+)
+
+// apiCommands are the command groups that talk to a service's scheduler.
+// module is the DC/OS CLI module when running as dcos-<module>, else "".
+func apiCommands(module string) []*cobra.Command {
+	return []*cobra.Command{planCommand(module), podCommand(module), endpointsCommand(module),
+		describeCommand(module), stateCommand(module), debugCommand(module)}
+}
+
+// apiRun is a command's work once its client exists.
+type apiRun func(cmd *cobra.Command, args []string, c *client.Client) error
+
+// runE makes the client the flags designate and runs fn with it. Errors
+// from the scheduler are explained on stderr and become exit status 1.
+func (f *apiFlags) runE(fn apiRun) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		c, err := f.client()
+		if err != nil {
+			return err
+		}
+		return explain(cmd.ErrOrStderr(), fn(cmd, args, c))
+	}
+}
+
+// alreadyReported is the DC/OS CLI's words for a 208.
+const alreadyReported = "Cannot execute command. Command has already been issued or the plan has completed."
+
+// explain prints what went wrong in an operator's words and returns the
+// exit status to end with. An exitError passes through unchanged.
+func explain(stderr io.Writer, err error) error {
+	if err == nil {
+		return nil
+	}
+	var exit exitError
+	if errors.As(err, &exit) {
+		return err
+	}
+	var apiErr *client.Error
+	switch {
+	case errors.Is(err, client.ErrAlreadyReported):
+		fmt.Fprintln(stderr, alreadyReported)
+	case errors.Is(err, client.ErrUnauthorized):
+		fmt.Fprintln(stderr, "the scheduler refused the request: unauthorized (set --token / KENNEL_TOKEN)")
+	case errors.Is(err, client.ErrNotFound) && errors.As(err, &apiErr):
+		fmt.Fprintln(stderr, apiErr.Message)
+	case errors.Is(err, client.ErrUnreachable):
+		fmt.Fprintln(stderr, err)
+	case errors.As(err, &apiErr):
+		fmt.Fprintf(stderr, "the scheduler answered %d %s: %s\n", apiErr.Code, http.StatusText(apiErr.Code), apiErr.Message)
+	default:
+		fmt.Fprintln(stderr, err)
+	}
+	return exitError{code: 1}
+}
+
+// printJSON writes v as indented JSON and a newline; a json.RawMessage or
+// []byte holding JSON is re-indented as it is.
+func printJSON(out io.Writer, v any) error {
+	var raw []byte
+	switch r := v.(type) {
+	case json.RawMessage:
+		raw = r
+	case []byte:
+		raw = r
+	default:
+		b, err := json.MarshalIndent(v, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(out, "%s\n", b)
+		return err
+	}
+	var b bytes.Buffer
+	if err := json.Indent(&b, raw, "", "  "); err != nil {
+		return fmt.Errorf("the scheduler's answer is not JSON: %w", err)
+	}
+	b.WriteByte('\n')
+	_, err := out.Write(b.Bytes())
+	return err
+}
+
+// printRaw writes a body that may be JSON (indented then) or text.
+func printRaw(out io.Writer, body []byte) error {
+	if json.Valid(body) {
+		return printJSON(out, body)
+	}
+	if _, err := out.Write(body); err != nil {
+		return err
+	}
+	if len(body) > 0 && body[len(body)-1] != '\n' {
+		_, err := io.WriteString(out, "\n")
+		return err
+	}
+	return nil
+}
+
+// jsonFlag registers --json on cmd.
+func jsonFlag(cmd *cobra.Command) *bool {
+	return cmd.Flags().Bool("json", false, "print the scheduler's JSON")
+}

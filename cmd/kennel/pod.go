@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kennel-sdk/kennel/api/client"
+)
+
+func podCommand(module string) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "pod",
+		Short: "Show a service's pods; restart, replace, pause or resume one",
+		Long:  "Show and act on a service's pod instances (hello-0, kafka-2, ...).",
+	}
+	f := newAPIFlags(cmd, module)
+	cmd.AddCommand(podListCommand(f), podStatusCommand(f), podInfoCommand(f),
+		podActionCommand(f, "restart", "Kill a pod instance's tasks so that they relaunch in place, keeping their volumes", (*client.Client).PodRestart),
+		podActionCommand(f, "replace", "Relaunch a pod instance elsewhere with new reservations, dropping its volumes", (*client.Client).PodReplace),
+		podTasksCommand(f, "pause", podPauseShort, (*client.Client).PodPause),
+		podTasksCommand(f, "resume", podResumeShort, (*client.Client).PodResume))
+	return cmd
+}
+
+const (
+	podPauseShort  = "Relaunch a pod instance's tasks (or those given with -t) idle, for debugging"
+	podResumeShort = "Relaunch paused tasks with their own command"
+)
+
+func podListCommand(f *apiFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the pod instances' names (as JSON)",
+		Args:  cobra.NoArgs,
+	}
+	jsonFlag(cmd)
+	cmd.RunE = f.runE(func(cmd *cobra.Command, _ []string, c *client.Client) error {
+		names, err := c.Pods(cmd.Context())
+		if err != nil {
+			return err
+		}
+		return printJSON(cmd.OutOrStdout(), names)
+	})
+	return cmd
+}
+
+func podStatusCommand(f *apiFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "status [POD]",
+		Short: "Print the tasks' statuses of every pod instance, or of one",
+		Args:  cobra.MaximumNArgs(1),
+	}
+	asJSON := jsonFlag(cmd)
+	cmd.RunE = f.runE(func(cmd *cobra.Command, args []string, c *client.Client) error {
+		var v any
+		var tree string
+		if len(args) == 1 {
+			s, err := c.PodInstanceStatus(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			v, tree = s, instanceTree(s)
+		} else {
+			s, err := c.PodStatus(cmd.Context())
+			if err != nil {
+				return err
+			}
+			v, tree = s, serviceTree(s)
+		}
+		if *asJSON {
+			return printJSON(cmd.OutOrStdout(), v)
+		}
+		_, err := fmt.Fprintln(cmd.OutOrStdout(), tree)
+		return err
+	})
+	return cmd
+}
+
+func podInfoCommand(f *apiFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "info POD",
+		Short: "Print a pod instance's tasks' TaskInfos and latest TaskStatuses (JSON)",
+		Args:  cobra.ExactArgs(1),
+	}
+	jsonFlag(cmd)
+	cmd.RunE = f.runE(func(cmd *cobra.Command, args []string, c *client.Client) error {
+		info, err := c.PodInfo(cmd.Context(), args[0])
+		if err != nil {
+			return err
+		}
+		return printJSON(cmd.OutOrStdout(), info)
+	})
+	return cmd
+}
+
+// podAction is a pod command of the client (restart, replace).
+type podAction func(*client.Client, context.Context, string) (client.PodAction, error)
+
+// podTasksAction is a pod command that may name tasks (pause, resume).
+type podTasksAction func(*client.Client, context.Context, string, []string) (client.PodAction, error)
+
+// podActionCommand prints the scheduler's answer to a pod command as JSON,
+// as the DC/OS CLI does.
+func podActionCommand(f *apiFlags, verb, short string, act podAction) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   verb + " POD",
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+	}
+	cmd.RunE = f.runE(func(cmd *cobra.Command, args []string, c *client.Client) error {
+		res, err := act(c, cmd.Context(), args[0])
+		if err != nil {
+			return err
+		}
+		return printJSON(cmd.OutOrStdout(), res)
+	})
+	return cmd
+}
+
+// podTasksCommand is podActionCommand with -t TASK options.
+func podTasksCommand(f *apiFlags, verb, short string, act podTasksAction) *cobra.Command {
+	var tasks []string
+	cmd := &cobra.Command{
+		Use:   verb + " POD",
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+	}
+	cmd.Flags().StringArrayVarP(&tasks, "task", "t", nil, "only this `TASK` (server or hello-0-server; repeatable)")
+	cmd.RunE = f.runE(func(cmd *cobra.Command, args []string, c *client.Client) error {
+		res, err := act(c, cmd.Context(), args[0], tasks)
+		if err != nil {
+			return err
+		}
+		return printJSON(cmd.OutOrStdout(), res)
+	})
+	return cmd
+}
+
+// serviceTree renders GET /v1/pod/status as the DC/OS CLI's `pod status`:
+//
+//	hello-world
+//	└─ hello
+//	   ├─ hello-0
+//	   │  └─ hello-0-server (RUNNING)
+//	   └─ hello-1
+//	      └─ hello-1-server (STARTING)
+func serviceTree(s client.ServiceStatus) string {
+	var b strings.Builder
+	b.WriteString(unknownIfEmpty(s.Service))
+	for i, pod := range s.Pods {
+		lastPod := i == len(s.Pods)-1
+		b.WriteString("\n" + treeBranch(lastPod) + unknownIfEmpty(pod.Name))
+		for j, inst := range pod.Instances {
+			lastInst := j == len(pod.Instances)-1
+			b.WriteString("\n" + treeIndent(lastPod) + treeBranch(lastInst) + unknownIfEmpty(inst.Name))
+			writeTasks(&b, treeIndent(lastPod)+treeIndent(lastInst), inst.Tasks)
+		}
+	}
+	return b.String()
+}
+
+// instanceTree renders GET /v1/pod/{pod}/status as the DC/OS CLI's
+// `pod status POD`: the instance's name, then its tasks.
+func instanceTree(s client.InstanceStatus) string {
+	var b strings.Builder
+	b.WriteString(unknownIfEmpty(s.Name))
+	writeTasks(&b, "", s.Tasks)
+	return b.String()
+}
+
+// writeTasks writes one "<task> (<status>)" line per task under indent.
+func writeTasks(b *strings.Builder, indent string, tasks []client.TaskStatus) {
+	for k, t := range tasks {
+		b.WriteString("\n" + indent + treeBranch(k == len(tasks)-1) + unknownIfEmpty(t.Name) + " (" + unknownIfEmpty(t.Status) + ")")
+	}
+}
+
+func treeBranch(last bool) string {
+	if last {
+		return "└─ "
+	}
+	return "├─ "
+}
+
+// treeIndent continues a branch's vertical line under it, unless it was
+// the last one.
+func treeIndent(last bool) string {
+	if last {
+		return "   "
+	}
+	return "│  "
+}
+
+func unknownIfEmpty(s string) string {
+	if s == "" {
+		return "<UNKNOWN>"
+	}
+	return s
+}
