@@ -88,6 +88,16 @@ func TestCLI(t *testing.T) {
 		info, _, err := e.plan(plans.DeployPlan)
 		return err == nil && len(info.Phases) == 2 && info.Phases[0].Status == plans.Waiting
 	})
+	// Paused and resumed as a whole while it waits.
+	if out := e.ok("plan", "pause", "deploy"); !strings.Contains(out, "paused") {
+		t.Errorf("plan pause said %q", out)
+	}
+	if _, errOut, code := e.cli("plan", "pause", "deploy", "--url", e.api); code != 1 || !strings.Contains(errOut, "Cannot execute command") {
+		t.Errorf("pausing a paused plan: exit %d, %q", code, errOut)
+	}
+	if out := e.ok("plan", "resume", "deploy"); !strings.Contains(out, "resumed") {
+		t.Errorf("plan resume said %q", out)
+	}
 	if out := e.ok("plan", "force-complete", "deploy", "hello", "hello-0:[init]"); !strings.Contains(out, "forced to complete") {
 		t.Errorf("force-complete said %q", out)
 	}
