@@ -96,24 +96,53 @@ func Handler(s Scheduler, opts Options) http.Handler {
 	r.Get("/v1/endpoints/{name}", h.endpoint)
 	r.Get("/v1/health", h.health)
 	r.Get("/v1/debug/offers", h.debugOffers)
-	r.Get("/v2/debug/offers", h.debugOffers)
 	if opts.Metrics != nil {
 		r.Get("/v1/metrics/prometheus", opts.Metrics.ServeHTTP)
 		r.Get("/metrics", opts.Metrics.ServeHTTP)
 	}
-	r.Get("/v1/artifacts/template/{config}/{pod}/{task}/{name}", h.template)
-	r.Get("/v1/artifacts/kennel", h.binary)
-	prefix := "/service/" + strings.Trim(opts.Service, "/")
+	h.artifactRoutes(r)
 	var served http.Handler = r
 	if opts.Token != "" {
 		served = requireToken(opts.Token, r)
 	}
+	return h.normalize(served)
+}
+
+// ArtifactsHandler serves only /v1/artifacts/..., without a token: what
+// tasks fetch. A scheduler serving its API over TLS serves this on a
+// plain-HTTP port too, because the fetchers of tasks do not trust the
+// API's certificate.
+func ArtifactsHandler(s Scheduler, opts Options) http.Handler {
+	h := &handler{s: s, opts: opts}
+	r := chi.NewRouter()
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		text(w, http.StatusNotFound, "No endpoint "+r.URL.Path)
+	})
+	h.artifactRoutes(r)
+	return h.normalize(r)
+}
+
+func (h *handler) artifactRoutes(r chi.Router) {
+	r.Get("/v1/artifacts/template/{config}/{pod}/{task}/{name}", h.template)
+	r.Get("/v1/artifacts/kennel", h.binary)
+}
+
+// normalize strips the /service/<name> prefix and routes every request
+// on its decoded path, so that path parameters arrive decoded and both
+// forms of a path behave alike.
+func (h *handler) normalize(next http.Handler) http.Handler {
+	prefix := "/service/" + strings.Trim(h.opts.Service, "/")
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if rest, ok := strings.CutPrefix(req.URL.Path, prefix); ok && strings.HasPrefix(rest, "/v1/") {
+		rest, ok := strings.CutPrefix(req.URL.Path, prefix)
+		prefixed := ok && strings.HasPrefix(rest, "/v1/")
+		if prefixed || req.URL.RawPath != "" {
 			req = req.Clone(req.Context())
-			req.URL.Path, req.URL.RawPath = rest, ""
+			if prefixed {
+				req.URL.Path = rest
+			}
+			req.URL.RawPath = ""
 		}
-		served.ServeHTTP(w, req)
+		next.ServeHTTP(w, req)
 	})
 }
 

@@ -101,3 +101,18 @@ func TestNotRegistered(t *testing.T) {
 		t.Errorf("health: %d, want 318", code)
 	}
 }
+
+// TestArtifactsHandler serves what tasks fetch, and nothing else.
+func TestArtifactsHandler(t *testing.T) {
+	h := api.ArtifactsHandler(newFake(t), api.Options{Service: "hello-world", Store: newStore("fw-1"), Token: "s3cret"})
+	for path, want := range map[string]int{
+		"/v1/artifacts/template/8f0e2a4c-1b3d-8e5f-9a7b-c1d2e3f4a5b6/hello/server/conf":                     200,
+		"/service/hello-world/v1/artifacts/template/8f0e2a4c-1b3d-8e5f-9a7b-c1d2e3f4a5b6/hello/server/conf": 200,
+		"/v1/plans":  404,
+		"/v1/health": 404,
+	} {
+		if code, _, body := do(h, "GET", path, "", nil); code != want {
+			t.Errorf("GET %s: %d, want %d: %s", path, code, want, body)
+		}
+	}
+}

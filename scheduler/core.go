@@ -82,8 +82,8 @@ type Core struct {
 	intent      map[string][]byte // the intent entries as stored
 
 	reconcile  reconciliation
-	waiting    map[string]string // pod instance -> why no offer fits
-	outcomes   []StepOutcome     // the latest offer outcomes, newest first
+	waiting    map[string]string        // pod instance -> why no offer fits
+	outcomes   map[string][]StepOutcome // step id -> its latest offer outcomes, newest first
 	suppressed bool
 	lastRevive time.Time
 	sweepUntil time.Time            // offers are wanted until then (see Config.SweepWindow)
@@ -111,7 +111,8 @@ type Loaded struct {
 func New(cfg Config, l Loaded, newID func() string, now time.Time) (*Core, error) {
 	c := &Core{cfg: cfg, newID: newID, spec: l.Spec, configID: l.ConfigID, errors: l.Errors,
 		frameworkID: l.FrameworkID, tasks: map[string]*task{}, byID: map[string]string{}, ready: map[string]string{},
-		intent: l.Intent, waiting: map[string]string{}, killed: map[string]time.Time{}}
+		intent: l.Intent, waiting: map[string]string{}, killed: map[string]time.Time{},
+		outcomes: map[string][]StepOutcome{}}
 	for name, rec := range l.Tasks {
 		t, err := decodeTask(name, rec)
 		if err != nil {

@@ -16,17 +16,6 @@ import (
 	"github.com/kennel-sdk/kennel/servicespec/placement"
 )
 
-// StepOutcome is the latest offer evaluation of a step, for the API.
-type StepOutcome struct {
-	Time     time.Time       `json:"time"`
-	Step     string          `json:"step"`
-	StepID   string          `json:"step_id"`
-	Accepted string          `json:"accepted_offer,omitempty"`
-	Refusals []offer.Refusal `json:"refusals,omitempty"`
-}
-
-const maxOutcomes = 100
-
 // Offers handles OFFERS: candidate steps are worked on (launches matched
 // against the offers, decommission kills sent and tasks erased), resources
 // no task claims are released, and the rest is declined, for long when the
@@ -323,21 +312,6 @@ func (c *Core) erase(d *Decisions, name string, now time.Time) {
 	delete(c.tasks, name)
 	c.set.RemoveTask(name, now)
 }
-
-// outcome records an evaluation for the API (the newest first).
-func (c *Core) outcome(st *plans.Step, m offer.Match, refusals []offer.Refusal, ok bool, now time.Time) {
-	o := StepOutcome{Time: now, Step: st.Name, StepID: st.ID, Refusals: refusals}
-	if ok {
-		o.Accepted = m.Offer.ID.Value
-	}
-	c.outcomes = append([]StepOutcome{o}, c.outcomes...)
-	if len(c.outcomes) > maxOutcomes {
-		c.outcomes = c.outcomes[:maxOutcomes]
-	}
-}
-
-// Outcomes are the latest offer evaluations, newest first.
-func (c *Core) Outcomes() []StepOutcome { return c.outcomes }
 
 // summarize condenses refusals into a step reason.
 func summarize(refusals []offer.Refusal) string {

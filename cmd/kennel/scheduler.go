@@ -111,6 +111,7 @@ and its state erased.`,
 	f.StringVar(&tokenFile, "api-token-file", os.Getenv("KENNEL_API_TOKEN_FILE"), "require the token in `FILE` of API requests (Authorization: Bearer <token> or token=<token>); /v1/health and /v1/artifacts stay open ($KENNEL_API_TOKEN_FILE)")
 	f.StringVar(&opts.TLSCert, "tls-cert", os.Getenv("KENNEL_TLS_CERT"), "serve the API over HTTPS with this PEM certificate ($KENNEL_TLS_CERT)")
 	f.StringVar(&opts.TLSKey, "tls-key", os.Getenv("KENNEL_TLS_KEY"), "the certificate's PEM private key ($KENNEL_TLS_KEY)")
+	f.IntVar(&opts.ArtifactsPort, "artifacts-port", envInt("PORT_ARTIFACTS", envInt("PORT1", 0)), "with --tls-cert: the plain-HTTP port that serves tasks their artifacts ($PORT_ARTIFACTS, else $PORT1; 0 picks one)")
 	f.BoolVar(&uninstall, "uninstall", false, "remove the service ($SDK_UNINSTALL=true)")
 	f.DurationVar(&opts.LockWait, "lock-wait", 0, "how long to wait for another scheduler of the service to stop; 0 waits for good")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log debug messages")

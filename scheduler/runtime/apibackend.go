@@ -27,7 +27,6 @@ func (r *runner) publish() {
 		}
 	}
 	r.snapshot.Store(s)
-	r.metrics.observeSteps(s)
 }
 
 // apiBackend is the API's view of the runner.
@@ -37,7 +36,7 @@ func (b *apiBackend) Snapshot() *api.Snapshot { return b.r.snapshot.Load() }
 
 func (b *apiBackend) PlanCommand(ctx context.Context, cmd api.PlanCommand) (api.PlanResult, error) {
 	var res api.PlanResult
-	err := b.r.run(ctx, func(c *scheduler.Core) scheduler.Decisions {
+	err := b.r.run(ctx, true, func(c *scheduler.Core) scheduler.Decisions {
 		if c.Uninstalling() {
 			res = api.PlanResult{Outcome: plans.BadRequest, Message: "The service is being uninstalled; its plans cannot be changed"}
 			return scheduler.Decisions{}
@@ -52,7 +51,7 @@ func (b *apiBackend) PlanCommand(ctx context.Context, cmd api.PlanCommand) (api.
 
 func (b *apiBackend) Tasks(ctx context.Context) ([]scheduler.TaskView, error) {
 	var out []scheduler.TaskView
-	err := b.r.run(ctx, func(c *scheduler.Core) scheduler.Decisions {
+	err := b.r.run(ctx, false, func(c *scheduler.Core) scheduler.Decisions {
 		out = c.TaskViews()
 		return scheduler.Decisions{}
 	})
@@ -61,7 +60,7 @@ func (b *apiBackend) Tasks(ctx context.Context) ([]scheduler.TaskView, error) {
 
 func (b *apiBackend) Outcomes(ctx context.Context) ([]scheduler.StepOutcome, error) {
 	var out []scheduler.StepOutcome
-	err := b.r.run(ctx, func(c *scheduler.Core) scheduler.Decisions {
+	err := b.r.run(ctx, false, func(c *scheduler.Core) scheduler.Decisions {
 		out = c.Outcomes()
 		return scheduler.Decisions{}
 	})
@@ -72,7 +71,7 @@ func (b *apiBackend) pod(ctx context.Context, instance string,
 	action func(*scheduler.Core, string, time.Time) (scheduler.Decisions, []string, error)) ([]string, error) {
 	var tasks []string
 	var actionErr error
-	err := b.r.run(ctx, func(c *scheduler.Core) scheduler.Decisions {
+	err := b.r.run(ctx, true, func(c *scheduler.Core) scheduler.Decisions {
 		var d scheduler.Decisions
 		d, tasks, actionErr = action(c, instance, time.Now())
 		return d

@@ -70,7 +70,7 @@ func (r *runner) loop(ctx context.Context) error {
 		case req := <-r.requests:
 			d = req.do(r.core)
 			err := r.apply(ctx, d, caller)
-			if err == nil {
+			if err == nil && req.write {
 				r.publish()
 			}
 			close(req.reply)
@@ -140,15 +140,10 @@ func (r *runner) apply(ctx context.Context, d scheduler.Decisions, caller calls.
 		r.metrics.stateWrite(time.Since(start))
 		r.log.Debug("state written", "entries", d.Batch.Len())
 	}
-	if caller != nil {
-		for _, c := range d.Calls {
-			r.metrics.call(c)
-		}
-	}
-	send(ctx, r.log, caller, d.Calls)
+	send(ctx, r.log, caller, d.Calls, r.metrics.call)
 	if d.Done && !r.done {
 		r.done = true
-		send(ctx, r.log, caller, []*sched.Call{{Type: sched.Call_TEARDOWN}})
+		send(ctx, r.log, caller, []*sched.Call{{Type: sched.Call_TEARDOWN}}, nil)
 		if err := r.wipe(ctx); err != nil {
 			return err
 		}
@@ -181,18 +176,17 @@ func (r *runner) wipe(ctx context.Context) error {
 	return r.store.Apply(ctx, &b)
 }
 
-// run executes fn on the core goroutine and waits for it.
-func (r *runner) run(ctx context.Context, fn func(*scheduler.Core) scheduler.Decisions) error {
-	req := request{do: fn, reply: make(chan struct{})}
+// run executes fn on the core goroutine and waits for it. Once the loop
+// has taken the request, run waits for it to finish even if ctx ends, so
+// that what fn wrote is never read while it is being written. write says
+// fn may change what the core shows: the snapshot is published after it.
+func (r *runner) run(ctx context.Context, write bool, fn func(*scheduler.Core) scheduler.Decisions) error {
+	req := request{do: fn, write: write, reply: make(chan struct{})}
 	select {
 	case r.requests <- req:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	select {
-	case <-req.reply:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	<-req.reply
+	return nil
 }

@@ -140,7 +140,9 @@ func (c *connector) deliver(ctx context.Context, e event) {
 // send sends calls in order with caller; a failure is logged and the rest
 // still go (what is lost is re-derived: declined offers come back,
 // reconciliation recovers launches).
-func send(ctx context.Context, log *slog.Logger, caller calls.Caller, cs []*sched.Call) {
+// send sends the calls in order; sent, if not nil, is told of each call
+// Mesos took.
+func send(ctx context.Context, log *slog.Logger, caller calls.Caller, cs []*sched.Call, sent func(*sched.Call)) {
 	for _, call := range cs {
 		if caller == nil {
 			log.Debug("not subscribed; call dropped", "call", call.Type)
@@ -152,6 +154,8 @@ func send(ctx context.Context, log *slog.Logger, caller calls.Caller, cs []*sche
 		cancel()
 		if err != nil {
 			log.Warn("call failed", "call", call.Type, "err", err)
+		} else if sent != nil {
+			sent(call)
 		}
 	}
 }

@@ -26,12 +26,13 @@ type metrics struct {
 	revives        prometheus.Counter
 	suppresses     prometheus.Counter
 	kills          prometheus.Counter
-	steps          *prometheus.GaugeVec
 	offerEval      prometheus.Histogram
 	stateWrites    prometheus.Histogram
 }
 
-func newMetrics(service string) *metrics {
+// newMetrics registers the metrics; snapshot gives the plans the step
+// gauges are read from at each scrape.
+func newMetrics(service string, snapshot func() *api.Snapshot) *metrics {
 	reg := prometheus.NewRegistry()
 	f := func(c prometheus.Collector) { reg.MustRegister(c) }
 	labels := prometheus.Labels{"service": service}
@@ -52,8 +53,6 @@ func newMetrics(service string) *metrics {
 			Help: "Offer operations sent, by type (reserve, create, launch_group, destroy, unreserve, ...).", ConstLabels: labels}, []string{"type"}),
 		updates: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kennel_task_status_updates_total",
 			Help: "Task status updates received, by state (task_running, task_failed, ...).", ConstLabels: labels}, []string{"state"}),
-		steps: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "kennel_plan_steps",
-			Help: "Steps by plan and status.", ConstLabels: labels}, []string{"plan", "status"}),
 		offerEval: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "kennel_offer_evaluation_seconds",
 			Help: "Time to evaluate one batch of offers against the work to do.", ConstLabels: labels,
 			Buckets: prometheus.ExponentialBuckets(5e-6, 4, 10)}),
@@ -63,7 +62,8 @@ func newMetrics(service string) *metrics {
 	}
 	f(m.operations)
 	f(m.updates)
-	f(m.steps)
+	f(&stepsCollector{snapshot: snapshot, desc: prometheus.NewDesc("kennel_plan_steps",
+		"Steps by plan and status.", []string{"plan", "status"}, labels)})
 	f(m.offerEval)
 	f(m.stateWrites)
 	f(collectors.NewGoCollector())
@@ -105,18 +105,33 @@ func (m *metrics) call(c *sched.Call) {
 	}
 }
 
-// observeSteps sets the step gauges from a published snapshot.
-func (m *metrics) observeSteps(s *api.Snapshot) {
-	m.steps.Reset()
+// stepsCollector reports the steps of the latest published snapshot by
+// plan and status, read whole at each scrape.
+type stepsCollector struct {
+	snapshot func() *api.Snapshot
+	desc     *prometheus.Desc
+}
+
+func (c *stepsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *stepsCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.snapshot()
+	if s == nil {
+		return
+	}
 	for _, name := range s.PlanNames {
 		v := s.Plans[name]
 		if v == nil {
 			continue
 		}
+		counts := map[string]int{}
 		for _, ph := range v.Info.Phases {
 			for _, st := range ph.Steps {
-				m.steps.WithLabelValues(name, st.Status).Inc()
+				counts[st.Status]++
 			}
+		}
+		for status, n := range counts {
+			ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), name, status)
 		}
 	}
 }

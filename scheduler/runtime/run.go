@@ -70,8 +70,11 @@ type Options struct {
 	BootstrapURI string
 	// APIToken, when set, is required of API requests (see api.Options).
 	APIToken string
-	// TLSCert and TLSKey make the API serve HTTPS.
+	// TLSCert and TLSKey make the API serve HTTPS. The artifacts tasks
+	// fetch are then also served over plain HTTP on ArtifactsPort (0 picks
+	// one), since the tasks' fetchers do not trust the API's certificate.
 	TLSCert, TLSKey string
+	ArtifactsPort   int
 	// LockWait bounds the wait for another scheduler of the service to go
 	// (0: wait until ctx ends).
 	LockWait time.Duration
@@ -115,8 +118,8 @@ func Run(ctx context.Context, opts Options) error {
 	if err := store.Load(ctx); err != nil {
 		return err
 	}
-	r := &runner{opts: opts, log: log, store: store, lease: lease, service: service, requests: make(chan request),
-		metrics: newMetrics(service)}
+	r := &runner{opts: opts, log: log, store: store, lease: lease, service: service, requests: make(chan request)}
+	r.metrics = newMetrics(service, r.snapshot.Load)
 	if err := r.start(ctx, spec); err != nil {
 		return err
 	}
@@ -175,6 +178,7 @@ type runner struct {
 // request is work the API asks of the core goroutine.
 type request struct {
 	do    func(*scheduler.Core) scheduler.Decisions
+	write bool
 	reply chan struct{}
 }
 
@@ -207,6 +211,10 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec) error
 			return err
 		}
 	}
+	tlsConfig, err := r.tlsConfig()
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", r.opts.Listen)
 	if err != nil {
 		return fmt.Errorf("scheduler API: %w", err)
@@ -214,19 +222,29 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec) error
 	port := ln.Addr().(*net.TCPAddr).Port
 	host := r.advertiseHost(ln)
 	scheme := "http"
-	if r.opts.TLSCert != "" {
+	if tlsConfig != nil {
 		scheme = "https"
 	}
 	r.apiURL = scheme + "://" + net.JoinHostPort(host, strconv.Itoa(port))
+	artifacts := r.apiURL + "/v1/artifacts"
+	var artifactsLn net.Listener
+	if tlsConfig != nil { // tasks' fetchers do not trust our certificate
+		listenHost, _, _ := net.SplitHostPort(r.opts.Listen)
+		if artifactsLn, err = net.Listen("tcp", net.JoinHostPort(listenHost, strconv.Itoa(r.opts.ArtifactsPort))); err != nil {
+			ln.Close()
+			return fmt.Errorf("scheduler artifacts: %w", err)
+		}
+		artifacts = "http://" + net.JoinHostPort(host, strconv.Itoa(artifactsLn.Addr().(*net.TCPAddr).Port)) + "/v1/artifacts"
+	}
 	cfg := scheduler.Config{
 		Identity: offer.Identity{Service: r.service, Role: r.opts.Role, Principal: r.opts.Principal, User: r.opts.User},
-		Endpoints: offer.Endpoints{APIHost: host, APIPort: port, Artifacts: r.apiURL + "/v1/artifacts",
+		Endpoints: offer.Endpoints{APIHost: host, APIPort: port, Artifacts: artifacts,
 			Bootstrap: r.opts.BootstrapURI},
 		SchedulerEnv: r.opts.Env, PermanentFailureTimeout: r.opts.PermanentFailureTimeout,
 		Backoff: r.opts.Backoff, Uninstall: r.opts.Uninstall, SweepWindow: r.opts.SweepWindow,
 	}
 	if cfg.Bootstrap == "" {
-		cfg.Bootstrap = r.apiURL + "/v1/artifacts/kennel"
+		cfg.Bootstrap = artifacts + "/kennel"
 	}
 	if cfg.Role == "" {
 		cfg.Role = r.service + "-role"
@@ -247,20 +265,39 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec) error
 		return err
 	}
 	r.publish()
-	handler := api.Handler(&apiBackend{r: r}, api.Options{Service: r.service, Binary: r.opts.Binary, Store: r.store,
-		Token: r.opts.APIToken, Metrics: r.metrics.handler()})
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	if r.opts.TLSCert != "" {
-		cert, err := tls.LoadX509KeyPair(r.opts.TLSCert, r.opts.TLSKey)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("scheduler API: TLS: %w", err)
-		}
-		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	backend := &apiBackend{r: r}
+	apiOpts := api.Options{Service: r.service, Binary: r.opts.Binary, Store: r.store,
+		Token: r.opts.APIToken, Metrics: r.metrics.handler()}
+	r.serve(ctx, ln, api.Handler(backend, apiOpts), tlsConfig)
+	if artifactsLn != nil {
+		r.serve(ctx, artifactsLn, api.ArtifactsHandler(backend, apiOpts), nil)
+		r.log.Info("artifacts served over plain HTTP for tasks", "url", artifacts)
 	}
+	r.log.Info("scheduler API serving", "url", r.apiURL, "service", r.service, "config", target.ConfigID)
+	if r.opts.OnReady != nil {
+		r.opts.OnReady(r.apiURL)
+	}
+	return nil
+}
+
+// tlsConfig is the API's TLS configuration, or nil without TLS.
+func (r *runner) tlsConfig() (*tls.Config, error) {
+	if r.opts.TLSCert == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(r.opts.TLSCert, r.opts.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("scheduler API: TLS: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// serve serves h on ln (over TLS with tlsConfig) until ctx ends.
+func (r *runner) serve(ctx context.Context, ln net.Listener, h http.Handler, tlsConfig *tls.Config) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, TLSConfig: tlsConfig}
 	go func() {
 		var err error
-		if srv.TLSConfig != nil {
+		if tlsConfig != nil {
 			err = srv.ServeTLS(ln, "", "")
 		} else {
 			err = srv.Serve(ln)
@@ -275,11 +312,6 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec) error
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()
-	r.log.Info("scheduler API serving", "url", r.apiURL, "service", r.service, "config", target.ConfigID)
-	if r.opts.OnReady != nil {
-		r.opts.OnReady(r.apiURL)
-	}
-	return nil
 }
 
 func (r *runner) advertiseHost(ln net.Listener) string {
