@@ -34,8 +34,10 @@ var (
 	// ErrNotFound is a 404: no such plan, phase, step, pod, endpoint,
 	// configuration or property.
 	ErrNotFound = errors.New("not found")
-	// ErrUnauthorized is a 401 or 403, which only a proxy in front of the
-	// scheduler (DC/OS Admin Router) sends.
+	// ErrUnauthorized is a 401 or 403: the scheduler, when it was started
+	// with --api-token-file, refuses a request without its token (401),
+	// and a proxy in front of it (DC/OS Admin Router) refuses requests
+	// without a valid DC/OS token (401 or 403).
 	ErrUnauthorized = errors.New("unauthorized")
 	// ErrUnreachable wraps a failure to get any response: a refused
 	// connection, a DNS or TLS failure, a broken connection.

@@ -257,3 +257,49 @@ func TestBadResponseBodies(t *testing.T) {
 		})
 	}
 }
+
+// TestHealthOfARealServer runs Health against a real HTTP server, which
+// sends no body with a 204 or a 304 whatever the handler writes: an empty
+// body's health is the status code.
+func TestHealthOfARealServer(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		handler   http.HandlerFunc
+		want      client.Health
+		wantCode  int
+		wantError error
+	}{
+		{"204 deploy steps pending", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(204) },
+			client.Health{Value: 204}, 204, nil},
+		{"204 whose body the server drops", func(w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(204)
+			io.WriteString(w, `{"value":204,"reasons":["deploy steps pending"]}`)
+		}, client.Health{Value: 204}, 204, nil},
+		{"304", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(304) }, client.Health{Value: 304}, 304, nil},
+		{"503 empty", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(503) }, client.Health{Value: 503}, 503, nil},
+		{"208 with a value", func(w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(208)
+			io.WriteString(w, `{"value":208,"reasons":["a step is delayed"]}`)
+		}, client.Health{Value: 208, Reasons: []string{"a step is delayed"}}, 208, nil},
+		{"401 empty is a refusal", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(401) },
+			client.Health{}, 401, client.ErrUnauthorized},
+		{"404 empty is no health endpoint", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(404) },
+			client.Health{}, 404, client.ErrNotFound},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(tc.handler)
+			defer srv.Close()
+			h, code, err := mustNew(t, srv.URL).Health(context.Background())
+			if tc.wantError != nil {
+				if !errors.Is(err, tc.wantError) {
+					t.Fatalf("err = %v, want %v", err, tc.wantError)
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != tc.wantCode || h.Value != tc.want.Value || strings.Join(h.Reasons, "|") != strings.Join(tc.want.Reasons, "|") {
+				t.Errorf("got %+v, %d; want %+v, %d", h, code, tc.want, tc.wantCode)
+			}
+		})
+	}
+}

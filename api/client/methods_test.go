@@ -20,8 +20,9 @@ type planResult struct {
 
 func TestMethodsRequestsAndResults(t *testing.T) {
 	cmdOK := reply{code: 200, body: `{"message":"Received cmd: ..."}`}
+	received := client.CommandResult{Code: 200, Message: "Received cmd: ...", Body: []byte(cmdOK.body)}
 	podAction := reply{code: 200, body: `{"pod":"hello-0","tasks":["hello-0-server"]}`}
-	wantAction := client.PodAction{Pod: "hello-0", Tasks: []string{"hello-0-server"}}
+	wantAction := client.PodAction{Pod: "hello-0", Tasks: []string{"hello-0-server"}, Raw: json.RawMessage(podAction.body)}
 	for _, tc := range []struct {
 		name string
 		rep  reply
@@ -51,43 +52,60 @@ func TestMethodsRequestsAndResults(t *testing.T) {
 			call: func(ctx context.Context, c *client.Client) (any, error) {
 				return c.PlanStart(ctx, "backup", map[string]string{"BUCKET": "s3://b", "DRY_RUN": "true"})
 			},
-			method: "POST", path: "/v1/plans/backup/start", body: `{"BUCKET":"s3://b","DRY_RUN":"true"}`, want: "Received cmd: ...",
+			method: "POST", path: "/v1/plans/backup/start", body: `{"BUCKET":"s3://b","DRY_RUN":"true"}`, want: received,
 		},
 		{
 			name: "PlanStart without params sends {}", rep: cmdOK,
 			call:   func(ctx context.Context, c *client.Client) (any, error) { return c.PlanStart(ctx, "backup", nil) },
-			method: "POST", path: "/v1/plans/backup/start", body: `{}`, want: "Received cmd: ...",
+			method: "POST", path: "/v1/plans/backup/start", body: `{}`, want: received,
 		},
 		{
 			name: "PlanStop", rep: cmdOK,
 			call:   func(ctx context.Context, c *client.Client) (any, error) { return c.PlanStop(ctx, "deploy") },
-			method: "POST", path: "/v1/plans/deploy/stop", want: "Received cmd: ...",
+			method: "POST", path: "/v1/plans/deploy/stop", want: received,
 		},
 		{
 			name: "PlanInterrupt a phase", rep: cmdOK,
 			call: func(ctx context.Context, c *client.Client) (any, error) {
 				return c.PlanInterrupt(ctx, "deploy", "broker")
 			},
-			method: "POST", path: "/v1/plans/deploy/interrupt", query: "phase=broker", want: "Received cmd: ...",
+			method: "POST", path: "/v1/plans/deploy/interrupt", query: "phase=broker", want: received,
 		},
 		{
 			name: "PlanContinue the plan", rep: cmdOK,
 			call:   func(ctx context.Context, c *client.Client) (any, error) { return c.PlanContinue(ctx, "deploy", "") },
-			method: "POST", path: "/v1/plans/deploy/continue", want: "Received cmd: ...",
+			method: "POST", path: "/v1/plans/deploy/continue", want: received,
 		},
 		{
 			name: "PlanForceComplete", rep: cmdOK,
 			call: func(ctx context.Context, c *client.Client) (any, error) {
 				return c.PlanForceComplete(ctx, "deploy", "broker", "kafka-0:[broker]")
 			},
-			method: "POST", path: "/v1/plans/deploy/forceComplete", query: "phase=broker&step=kafka-0%3A%5Bbroker%5D", want: "Received cmd: ...",
+			method: "POST", path: "/v1/plans/deploy/forceComplete", query: "phase=broker&step=kafka-0%3A%5Bbroker%5D", want: received,
 		},
 		{
 			name: "PlanRestart a phase", rep: cmdOK,
 			call: func(ctx context.Context, c *client.Client) (any, error) {
 				return c.PlanRestart(ctx, "deploy", "broker", "")
 			},
-			method: "POST", path: "/v1/plans/deploy/restart", query: "phase=broker", want: "Received cmd: ...",
+			method: "POST", path: "/v1/plans/deploy/restart", query: "phase=broker", want: received,
+		},
+		{
+			name: "PlanForceComplete the plan", rep: cmdOK,
+			call: func(ctx context.Context, c *client.Client) (any, error) {
+				return c.PlanForceComplete(ctx, "deploy", "", "")
+			},
+			method: "POST", path: "/v1/plans/deploy/forceComplete", want: received,
+		},
+		{
+			name: "a command without a message is a success", rep: reply{code: 200, body: `{}`},
+			call:   func(ctx context.Context, c *client.Client) (any, error) { return c.PlanInterrupt(ctx, "deploy", "") },
+			method: "POST", path: "/v1/plans/deploy/interrupt", want: client.CommandResult{Code: 200, Body: []byte(`{}`)},
+		},
+		{
+			name: "a command answered with text is a success", rep: reply{code: 200, body: "OK", ctype: "text/plain"},
+			call:   func(ctx context.Context, c *client.Client) (any, error) { return c.PlanRestart(ctx, "deploy", "", "") },
+			method: "POST", path: "/v1/plans/deploy/restart", want: client.CommandResult{Code: 200, Body: []byte("OK")},
 		},
 		{
 			name: "Pods", rep: reply{code: 200, body: `["hello-0","hello-1"]`},

@@ -40,6 +40,8 @@ type TaskStatus struct {
 type PodAction struct {
 	Pod   string   `json:"pod"`
 	Tasks []string `json:"tasks"`
+	// Raw is the response body as received.
+	Raw json.RawMessage `json:"-"`
 }
 
 // Pods returns the names of the pod instances (GET /v1/pod).
@@ -109,5 +111,9 @@ func (c *Client) podCommand(ctx context.Context, pod, verb string, tasks []strin
 	if err != nil {
 		return a, err
 	}
-	return a, decode(target, r.body, &a)
+	if err := decode(target, r.body, &a); err != nil {
+		return a, err
+	}
+	a.Raw = json.RawMessage(r.body)
+	return a, nil
 }

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -126,8 +127,13 @@ type Health struct {
 	Reasons []string `json:"reasons,omitempty"`
 }
 
-// Health returns the service's health and the response's status code. Any
-// status with a {"value": code} body is a success: the code is the answer.
+// Health returns the service's health and the response's status code. The
+// status code is the answer, so any status with a {"value": code} body is
+// a success, and so is any status with an empty body (Value is then the
+// status code): an HTTP server sends no body with a 204 or 304, which
+// the scheduler answers while deploy steps are pending. An empty 401,
+// 403 or 404 is an *Error nonetheless: it refuses the request, or there is
+// no health endpoint; it is no health.
 func (c *Client) Health(ctx context.Context) (Health, int, error) {
 	var h Health
 	target := c.endpoint(nil, "health")
@@ -139,8 +145,21 @@ func (c *Client) Health(ctx context.Context) (Health, int, error) {
 	if json.Unmarshal(r.body, &probe) == nil && probe["value"] != nil {
 		return h, r.code, decode(target, r.body, &h)
 	}
+	if len(bytes.TrimSpace(r.body)) == 0 && !refusal(r.code) {
+		return Health{Value: r.code}, r.code, nil
+	}
 	if r.code >= 200 && r.code < 300 {
 		return h, r.code, fmt.Errorf("GET %s: %w: no health value in %.80q", target, ErrBadResponse, r.body)
 	}
 	return h, r.code, fmt.Errorf("GET %s: %w", target, apiError(r))
+}
+
+// refusal reports whether code says the request was refused or went
+// nowhere (401, 403, 404) rather than answered.
+func refusal(code int) bool {
+	switch code {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
+		return true
+	}
+	return false
 }

@@ -31,16 +31,26 @@ func (f *apiFlags) runE(fn apiRun) func(*cobra.Command, []string) error {
 		if err != nil {
 			return err
 		}
-		return explain(cmd.ErrOrStderr(), fn(cmd, args, c))
+		return explain(cmd.ErrOrStderr(), fn(cmd, args, c), f.module != "")
 	}
 }
 
 // alreadyReported is the DC/OS CLI's words for a 208.
 const alreadyReported = "Cannot execute command. Command has already been issued or the plan has completed."
 
+// Hints for a 401 or 403: the token to set, Kennel's or (run as
+// dcos-<module>) the DC/OS CLI's.
+const (
+	unauthorized     = "the scheduler refused the request: unauthorized (set --token / KENNEL_TOKEN)"
+	unauthorizedDCOS = "the scheduler refused the request: unauthorized (log in to DC/OS with `dcos auth login`, " +
+		"which sets core.dcos_acs_token, or set $DCOS_ACS_TOKEN)"
+)
+
 // explain prints what went wrong in an operator's words and returns the
-// exit status to end with. An exitError passes through unchanged.
-func explain(stderr io.Writer, err error) error {
+// exit status to end with. An exitError passes through unchanged. dcos
+// says the binary runs as dcos-<module>, whose token comes from the DC/OS
+// CLI's login.
+func explain(stderr io.Writer, err error, dcos bool) error {
 	if err == nil {
 		return nil
 	}
@@ -52,8 +62,10 @@ func explain(stderr io.Writer, err error) error {
 	switch {
 	case errors.Is(err, client.ErrAlreadyReported):
 		fmt.Fprintln(stderr, alreadyReported)
+	case errors.Is(err, client.ErrUnauthorized) && dcos:
+		fmt.Fprintln(stderr, unauthorizedDCOS)
 	case errors.Is(err, client.ErrUnauthorized):
-		fmt.Fprintln(stderr, "the scheduler refused the request: unauthorized (set --token / KENNEL_TOKEN)")
+		fmt.Fprintln(stderr, unauthorized)
 	case errors.Is(err, client.ErrNotFound) && errors.As(err, &apiErr):
 		fmt.Fprintln(stderr, apiErr.Message)
 	case errors.Is(err, client.ErrUnreachable):

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -92,7 +94,8 @@ func (f *fakeAPI) last(t *testing.T) request {
 func isolate(t *testing.T) {
 	t.Helper()
 	for _, k := range []string{"KENNEL_URL", "KENNEL_TOKEN", "DCOS_URL", "DCOS_DCOS_URL", "DCOS_ACS_TOKEN",
-		"DCOS_DCOS_ACS_TOKEN", "DCOS_SSL_VERIFY", "DCOS_CONFIG", "DCOS_CLUSTER"} {
+		"DCOS_DCOS_ACS_TOKEN", "DCOS_SSL_VERIFY", "DCOS_CONFIG", "DCOS_CLUSTER",
+		"DCOS_HELLO_SERVICE_NAME", "DCOS_KAFKA_SERVICE_NAME", "DCOS_BETA_KAFKA_SERVICE_NAME"} {
 		t.Setenv(k, "")
 	}
 	t.Setenv("DCOS_DIR", t.TempDir())
@@ -180,13 +183,70 @@ func TestSchedulerErrorsAreExplained(t *testing.T) {
 		{[]string{"plan", "resume", "deploy", url}, alreadyReported + "\n"},
 		{[]string{"pod", "status", "kafka-9", url}, "Pod kafka-9 not found\n"},
 		{[]string{"plan", "status", "nope", url}, "Plan nope not found\n"},
-		{[]string{"plan", "list", url}, "the scheduler refused the request: unauthorized (set --token / KENNEL_TOKEN)\n"},
+		{[]string{"plan", "list", url}, unauthorized + "\n"},
 		{[]string{"pod", "list", url}, "the scheduler answered 500 Internal Server Error: Internal Server Error\n"},
 	} {
 		out, errOut, code := runAs(t, "kennel", tc.args...)
 		if code != 1 || errOut != tc.want || out != "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and stderr %q", tc.args, code, out, errOut, tc.want)
 		}
+	}
+}
+
+// TestUnauthorizedHint: a 401 or 403 says which token to set, Kennel's or,
+// run as dcos-<module>, the DC/OS CLI's login.
+func TestUnauthorizedHint(t *testing.T) {
+	isolate(t)
+	api := newFakeAPI(t, map[string][]answer{
+		"GET /v1/plans":               {{code: 401, body: "Unauthorized: send Authorization: Bearer <token> or token=<token>", ctype: "text/plain"}},
+		"GET /service/hello/v1/plans": {{code: 401, body: `{"title":"Unauthorized"}`}},
+		"GET /service/hello/v1/pod":   {{code: 403, body: `{"title":"Forbidden"}`}},
+	})
+	dcosCluster(t, api.URL, "true")
+	for _, tc := range []struct {
+		program string
+		args    []string
+		want    string
+	}{
+		{"kennel", []string{"plan", "list", "--url", api.URL}, unauthorized},
+		{"dcos-hello", []string{"hello", "plan", "list"}, unauthorizedDCOS},
+		{"dcos-hello", []string{"hello", "pod", "list"}, unauthorizedDCOS},
+		{"dcos-hello", []string{"hello", "plan", "list", "--url", api.URL}, unauthorizedDCOS},
+	} {
+		_, errOut, code := runAs(t, tc.program, tc.args...)
+		if code != 1 || errOut != tc.want+"\n" {
+			t.Errorf("%s %v: exit %d, stderr %q; want exit 1 and %q", tc.program, tc.args, code, errOut, tc.want)
+		}
+	}
+	if !strings.Contains(unauthorizedDCOS, "dcos auth login") || !strings.Contains(unauthorizedDCOS, "core.dcos_acs_token") {
+		t.Errorf("the DC/OS hint does not say how to log in: %q", unauthorizedDCOS)
+	}
+}
+
+// TestEveryAPICommandAcceptsJSON: every command that talks to a scheduler
+// takes --json, in both kennel and dcos-<module> trees.
+func TestEveryAPICommandAcceptsJSON(t *testing.T) {
+	var walk func(path string, cmd *cobra.Command)
+	n := 0
+	walk = func(path string, cmd *cobra.Command) {
+		path += " " + cmd.Name()
+		if cmd.Runnable() {
+			n++
+			if f := cmd.Flags().Lookup("json"); f == nil || f.Value.Type() != "bool" {
+				t.Errorf("%s: no --json", path)
+			}
+		}
+		for _, sub := range cmd.Commands() {
+			walk(path, sub)
+		}
+	}
+	for _, module := range []string{"", "kafka"} {
+		for _, cmd := range apiCommands(module) {
+			walk(module, cmd)
+		}
+	}
+	if n < 50 { // 30 a tree today
+		t.Errorf("walked %d commands, fewer than expected", n)
 	}
 }
 

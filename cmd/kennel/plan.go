@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -81,6 +82,8 @@ exits 130.`,
 	return cmd
 }
 
+// planStartCommand starts a plan and prints the scheduler's JSON answer,
+// as the DC/OS CLI does (--json changes nothing).
 func planStartCommand(f *apiFlags) *cobra.Command {
 	var params []string
 	cmd := &cobra.Command{
@@ -89,6 +92,7 @@ func planStartCommand(f *apiFlags) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 	}
 	cmd.Flags().StringArrayVarP(&params, "param", "p", nil, "an environment variable `KEY=VALUE` for the plan's tasks (repeatable)")
+	jsonFlag(cmd)
 	cmd.RunE = f.runE(func(cmd *cobra.Command, args []string, c *client.Client) error {
 		env := map[string]string{}
 		for _, p := range params {
@@ -98,121 +102,127 @@ func planStartCommand(f *apiFlags) *cobra.Command {
 			}
 			env[k] = v
 		}
-		if _, err := c.PlanStart(cmd.Context(), args[0], env); err != nil {
+		res, err := c.PlanStart(cmd.Context(), args[0], env)
+		if err != nil {
 			return err
 		}
-		_, err := fmt.Fprintf(cmd.OutOrStdout(), "Plan %s has been started.\n", args[0])
-		return err
+		return printRaw(cmd.OutOrStdout(), res.Body)
 	})
 	return cmd
 }
 
+// planStopCommand stops a plan and prints the scheduler's JSON answer, as
+// the DC/OS CLI does (--json changes nothing).
 func planStopCommand(f *apiFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "stop PLAN",
 		Short: "Stop a plan: interrupt it and set its steps back to PENDING",
 		Args:  cobra.ExactArgs(1),
 	}
+	jsonFlag(cmd)
 	cmd.RunE = f.runE(func(cmd *cobra.Command, args []string, c *client.Client) error {
-		if _, err := c.PlanStop(cmd.Context(), args[0]); err != nil {
+		res, err := c.PlanStop(cmd.Context(), args[0])
+		if err != nil {
 			return err
 		}
-		_, err := fmt.Fprintf(cmd.OutOrStdout(), "Plan %s has been stopped.\n", args[0])
-		return err
+		return printRaw(cmd.OutOrStdout(), res.Body)
 	})
 	return cmd
+}
+
+// planAction is a plan command that reports in a sentence: pause, resume,
+// force-restart, force-complete.
+type planAction struct {
+	use     string
+	aliases []string
+	short   string
+	args    cobra.PositionalArgs
+	// done is the DC/OS CLI's past participle for the command: "paused".
+	done string
+	// send makes the request; phase and step are "" when not given.
+	send func(c *client.Client, ctx context.Context, plan, phase, step string) (client.CommandResult, error)
 }
 
 func planPauseCommand(f *apiFlags) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:     "pause PLAN [PHASE]",
-		Aliases: []string{"interrupt"},
-		Short:   "Pause a plan, or one of its phases, after the steps in progress",
-		Args:    cobra.RangeArgs(1, 2),
-	}
-	cmd.RunE = f.runE(func(cmd *cobra.Command, args []string, c *client.Client) error {
-		plan, phase := args[0], argAt(args, 1)
-		if _, err := c.PlanInterrupt(cmd.Context(), plan, phase); err != nil {
-			return err
-		}
-		_, err := fmt.Fprintf(cmd.OutOrStdout(), "%s has been paused.\n", capitalize(describePosition(plan, phase, "")))
-		return err
+	return planActionCommand(f, planAction{
+		use: "pause PLAN [PHASE]", aliases: []string{"interrupt"}, args: cobra.RangeArgs(1, 2), done: "paused",
+		short: "Pause a plan, or one of its phases, after the steps in progress",
+		send: func(c *client.Client, ctx context.Context, plan, phase, _ string) (client.CommandResult, error) {
+			return c.PlanInterrupt(ctx, plan, phase)
+		},
 	})
-	return cmd
 }
 
 func planResumeCommand(f *apiFlags) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:     "resume PLAN [PHASE]",
-		Aliases: []string{"continue"},
-		Short:   "Resume a paused plan or phase",
-		Args:    cobra.RangeArgs(1, 2),
-	}
-	cmd.RunE = f.runE(func(cmd *cobra.Command, args []string, c *client.Client) error {
-		plan, phase := args[0], argAt(args, 1)
-		if _, err := c.PlanContinue(cmd.Context(), plan, phase); err != nil {
-			return err
-		}
-		_, err := fmt.Fprintf(cmd.OutOrStdout(), "%s has been resumed.\n", capitalize(describePosition(plan, phase, "")))
-		return err
+	return planActionCommand(f, planAction{
+		use: "resume PLAN [PHASE]", aliases: []string{"continue"}, args: cobra.RangeArgs(1, 2), done: "resumed",
+		short: "Resume a paused plan or phase",
+		send: func(c *client.Client, ctx context.Context, plan, phase, _ string) (client.CommandResult, error) {
+			return c.PlanContinue(ctx, plan, phase)
+		},
 	})
-	return cmd
 }
 
 func planRestartCommand(f *apiFlags) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:     "force-restart PLAN [PHASE [STEP]]",
-		Aliases: []string{"restart"},
-		Short:   "Set a plan, a phase or a step back to PENDING so that it runs again",
-		Args:    cobra.RangeArgs(1, 3),
-	}
-	cmd.RunE = f.runE(func(cmd *cobra.Command, args []string, c *client.Client) error {
-		plan, phase, step := args[0], argAt(args, 1), argAt(args, 2)
-		if _, err := c.PlanRestart(cmd.Context(), plan, phase, step); err != nil {
-			return err
-		}
-		_, err := fmt.Fprintf(cmd.OutOrStdout(), "%s has been restarted.\n", capitalize(describePosition(plan, phase, step)))
-		return err
+	return planActionCommand(f, planAction{
+		use: "force-restart PLAN [PHASE [STEP]]", aliases: []string{"restart"}, args: cobra.RangeArgs(1, 3), done: "restarted",
+		short: "Set a plan, a phase or a step back to PENDING so that it runs again",
+		send:  (*client.Client).PlanRestart,
 	})
-	return cmd
 }
 
 func planForceCompleteCommand(f *apiFlags) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:     "force-complete PLAN PHASE STEP",
-		Aliases: []string{"force"},
-		Short:   "Mark a step COMPLETE without running it",
-		Args:    cobra.ExactArgs(3),
-	}
+	return planActionCommand(f, planAction{
+		use: "force-complete PLAN [PHASE [STEP]]", aliases: []string{"force"}, args: cobra.RangeArgs(1, 3), done: "forced to complete",
+		short: "Mark a step, a phase or a whole plan COMPLETE without running it",
+		send:  (*client.Client).PlanForceComplete,
+	})
+}
+
+// planActionCommand makes a command of a. After a 2xx it prints the DC/OS
+// CLI's sentence (planSentence), or with --json the scheduler's answer as
+// received (indented if it is JSON).
+func planActionCommand(f *apiFlags, a planAction) *cobra.Command {
+	cmd := &cobra.Command{Use: a.use, Aliases: a.aliases, Short: a.short, Args: a.args}
+	asJSON := jsonFlag(cmd)
 	cmd.RunE = f.runE(func(cmd *cobra.Command, args []string, c *client.Client) error {
-		if _, err := c.PlanForceComplete(cmd.Context(), args[0], args[1], args[2]); err != nil {
+		plan, phase, step := args[0], argAt(args, 1), argAt(args, 2)
+		res, err := a.send(c, cmd.Context(), plan, phase, step)
+		if err != nil {
 			return err
 		}
-		_, err := fmt.Fprintf(cmd.OutOrStdout(), "%s has been forced to complete.\n", capitalize(describePosition(args[0], args[1], args[2])))
+		if *asJSON {
+			return printRaw(cmd.OutOrStdout(), res.Body)
+		}
+		_, err = fmt.Fprintln(cmd.OutOrStdout(), planSentence(plan, phase, step, a.done, res.Message != ""))
 		return err
 	})
 	return cmd
 }
 
-// describePosition names a plan, a phase of it or a step of that phase:
-// "plan deploy", "phase broker of plan deploy", "step kafka-0:[broker] of
-// phase broker of plan deploy".
-func describePosition(plan, phase, step string) string {
-	s := "plan " + plan
-	if phase != "" {
-		s = "phase " + phase + " of " + s
-		if step != "" {
-			s = "step " + step + " of " + s
-		}
+// planSentence is the DC/OS Commons CLI's report of a plan command
+// (cli/queries/plan.go), word for word:
+//
+//	"deploy" plan has been paused.
+//	"deploy" plan: phase "broker" has been paused.
+//	"deploy" plan: step "kafka-0:[broker]" in phase "broker" has been restarted.
+//
+// with "could not be" instead of "has been" when the scheduler's 2xx
+// answer had no message (ok is false). Names are quoted as they are,
+// without escaping.
+func planSentence(plan, phase, step, done string, ok bool) string {
+	outcome := "has been " + done + "."
+	if !ok {
+		outcome = "could not be " + done + "."
 	}
-	return s
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
+	quote := func(s string) string { return `"` + s + `"` }
+	switch {
+	case phase == "" && step == "":
+		return quote(plan) + " plan " + outcome
+	case step == "":
+		return quote(plan) + " plan: phase " + quote(phase) + " " + outcome
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return quote(plan) + " plan: step " + quote(step) + " in phase " + quote(phase) + " " + outcome
 }
 
 // argAt returns args[i], or "" when there are not that many.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -29,48 +30,99 @@ func TestPlanStatusTree(t *testing.T) {
 	}
 }
 
+// TestPlanCommands checks the requests plan commands send and, in the
+// golden transcript plan-commands.golden, what they print: the DC/OS
+// CLI's sentences, "could not be" when the 200 has no message (plan
+// "quiet") or is not JSON (plan "text"), the scheduler's JSON for start,
+// stop and --json.
 func TestPlanCommands(t *testing.T) {
 	isolate(t)
-	ok := []answer{{code: 200, body: `{"message":"Received cmd: ..."}`}}
-	api := newFakeAPI(t, map[string][]answer{
-		"POST /v1/plans/deploy/stop":          ok,
-		"POST /v1/plans/deploy/interrupt":     ok,
-		"POST /v1/plans/deploy/continue":      ok,
-		"POST /v1/plans/deploy/restart":       ok,
-		"POST /v1/plans/deploy/forceComplete": ok,
-		"POST /v1/plans/backup/start":         ok,
-	})
+	const received = `{"message":"Received cmd: ..."}`
+	answers := map[string][]answer{}
+	for _, verb := range []string{"start", "stop", "interrupt", "continue", "restart", "forceComplete"} {
+		answers["POST /v1/plans/deploy/"+verb] = []answer{{code: 200, body: received}}
+		answers["POST /v1/plans/quiet/"+verb] = []answer{{code: 200, body: `{}`}}
+		answers["POST /v1/plans/text/"+verb] = []answer{{code: 200, body: "OK", ctype: "text/plain"}}
+	}
+	answers["POST /v1/plans/backup/start"] = []answer{{code: 200, body: received}}
+	api := newFakeAPI(t, answers)
+	var transcript strings.Builder
 	for _, tc := range []struct {
 		args                []string
-		want                string
 		path, query, body   string
 		wantJSONContentType bool
 	}{
-		{[]string{"plan", "stop", "deploy"}, "Plan deploy has been stopped.\n", "/v1/plans/deploy/stop", "", "", false},
-		{[]string{"plan", "pause", "deploy"}, "Plan deploy has been paused.\n", "/v1/plans/deploy/interrupt", "", "", false},
-		{[]string{"plan", "interrupt", "deploy", "broker"}, "Phase broker of plan deploy has been paused.\n", "/v1/plans/deploy/interrupt", "phase=broker", "", false},
-		{[]string{"plan", "resume", "deploy"}, "Plan deploy has been resumed.\n", "/v1/plans/deploy/continue", "", "", false},
-		{[]string{"plan", "continue", "deploy", "broker"}, "Phase broker of plan deploy has been resumed.\n", "/v1/plans/deploy/continue", "phase=broker", "", false},
-		{[]string{"plan", "force-restart", "deploy"}, "Plan deploy has been restarted.\n", "/v1/plans/deploy/restart", "", "", false},
-		{[]string{"plan", "restart", "deploy", "broker", "kafka-0:[broker]"}, "Step kafka-0:[broker] of phase broker of plan deploy has been restarted.\n",
-			"/v1/plans/deploy/restart", "phase=broker&step=kafka-0%3A%5Bbroker%5D", "", false},
-		{[]string{"plan", "force", "deploy", "broker", "kafka-1:[broker]"}, "Step kafka-1:[broker] of phase broker of plan deploy has been forced to complete.\n",
-			"/v1/plans/deploy/forceComplete", "phase=broker&step=kafka-1%3A%5Bbroker%5D", "", false},
-		{[]string{"plan", "start", "backup", "-p", "BUCKET=s3://b=1", "--param", "DRY_RUN=true"}, "Plan backup has been started.\n",
-			"/v1/plans/backup/start", "", `{"BUCKET":"s3://b=1","DRY_RUN":"true"}`, true},
-		{[]string{"plan", "start", "backup"}, "Plan backup has been started.\n", "/v1/plans/backup/start", "", `{}`, true},
+		{[]string{"plan", "pause", "deploy"}, "/v1/plans/deploy/interrupt", "", "", false},
+		{[]string{"plan", "interrupt", "deploy", "broker"}, "/v1/plans/deploy/interrupt", "phase=broker", "", false},
+		{[]string{"plan", "resume", "deploy"}, "/v1/plans/deploy/continue", "", "", false},
+		{[]string{"plan", "continue", "deploy", "broker"}, "/v1/plans/deploy/continue", "phase=broker", "", false},
+		{[]string{"plan", "force-restart", "deploy"}, "/v1/plans/deploy/restart", "", "", false},
+		{[]string{"plan", "force-restart", "deploy", "broker"}, "/v1/plans/deploy/restart", "phase=broker", "", false},
+		{[]string{"plan", "restart", "deploy", "broker", "kafka-0:[broker]"}, "/v1/plans/deploy/restart", "phase=broker&step=kafka-0%3A%5Bbroker%5D", "", false},
+		{[]string{"plan", "force-complete", "deploy"}, "/v1/plans/deploy/forceComplete", "", "", false},
+		{[]string{"plan", "force-complete", "deploy", "broker"}, "/v1/plans/deploy/forceComplete", "phase=broker", "", false},
+		{[]string{"plan", "force", "deploy", "broker", "kafka-1:[broker]"}, "/v1/plans/deploy/forceComplete", "phase=broker&step=kafka-1%3A%5Bbroker%5D", "", false},
+		{[]string{"plan", "pause", "quiet"}, "/v1/plans/quiet/interrupt", "", "", false},
+		{[]string{"plan", "pause", "quiet", "broker"}, "/v1/plans/quiet/interrupt", "phase=broker", "", false},
+		{[]string{"plan", "resume", "quiet"}, "/v1/plans/quiet/continue", "", "", false},
+		{[]string{"plan", "resume", "quiet", "broker"}, "/v1/plans/quiet/continue", "phase=broker", "", false},
+		{[]string{"plan", "force-restart", "quiet"}, "/v1/plans/quiet/restart", "", "", false},
+		{[]string{"plan", "force-restart", "quiet", "broker"}, "/v1/plans/quiet/restart", "phase=broker", "", false},
+		{[]string{"plan", "force-restart", "quiet", "broker", "kafka-0:[broker]"}, "/v1/plans/quiet/restart", "phase=broker&step=kafka-0%3A%5Bbroker%5D", "", false},
+		{[]string{"plan", "force-complete", "quiet"}, "/v1/plans/quiet/forceComplete", "", "", false},
+		{[]string{"plan", "force-complete", "quiet", "broker"}, "/v1/plans/quiet/forceComplete", "phase=broker", "", false},
+		{[]string{"plan", "force-complete", "quiet", "broker", "kafka-1:[broker]"}, "/v1/plans/quiet/forceComplete", "phase=broker&step=kafka-1%3A%5Bbroker%5D", "", false},
+		{[]string{"plan", "pause", "text"}, "/v1/plans/text/interrupt", "", "", false},
+		{[]string{"plan", "stop", "deploy"}, "/v1/plans/deploy/stop", "", "", false},
+		{[]string{"plan", "stop", "deploy", "--json"}, "/v1/plans/deploy/stop", "", "", false},
+		{[]string{"plan", "stop", "text"}, "/v1/plans/text/stop", "", "", false},
+		{[]string{"plan", "start", "backup", "-p", "BUCKET=s3://b=1", "--param", "DRY_RUN=true"}, "/v1/plans/backup/start", "",
+			`{"BUCKET":"s3://b=1","DRY_RUN":"true"}`, true},
+		{[]string{"plan", "start", "backup", "--json"}, "/v1/plans/backup/start", "", `{}`, true},
+		{[]string{"plan", "pause", "deploy", "--json"}, "/v1/plans/deploy/interrupt", "", "", false},
+		{[]string{"plan", "resume", "quiet", "broker", "--json"}, "/v1/plans/quiet/continue", "phase=broker", "", false},
+		{[]string{"plan", "force-restart", "deploy", "--json"}, "/v1/plans/deploy/restart", "", "", false},
+		{[]string{"plan", "force-complete", "deploy", "broker", "kafka-1:[broker]", "--json"}, "/v1/plans/deploy/forceComplete",
+			"phase=broker&step=kafka-1%3A%5Bbroker%5D", "", false},
+		{[]string{"plan", "force-complete", "text", "--json"}, "/v1/plans/text/forceComplete", "", "", false},
 	} {
 		out, errOut, code := runAs(t, "kennel", append(tc.args, "--url", api.URL)...)
-		if code != 0 || out != tc.want {
-			t.Errorf("%v: exit %d, stdout %q (stderr %q), want %q", tc.args, code, out, errOut, tc.want)
+		if code != 0 || errOut != "" {
+			t.Errorf("%v: exit %d, stderr %q", tc.args, code, errOut)
 			continue
 		}
+		fmt.Fprintf(&transcript, "$ kennel %s\n%s\n", strings.Join(tc.args, " "), out)
 		req := api.last(t)
 		if req.method != "POST" || req.path != tc.path || req.query != tc.query || req.body != tc.body {
 			t.Errorf("%v: sent %s %s?%s %q, want POST %s?%s %q", tc.args, req.method, req.path, req.query, req.body, tc.path, tc.query, tc.body)
 		}
 		if got := req.header.Get("Content-Type") == "application/json"; got != tc.wantJSONContentType {
 			t.Errorf("%v: Content-Type %q", tc.args, req.header.Get("Content-Type"))
+		}
+	}
+	golden(t, "plan-commands.golden", transcript.String())
+}
+
+// TestPlanSentence pins the DC/OS CLI's sentences word for word
+// (cli/queries/plan.go), beside the golden transcript.
+func TestPlanSentence(t *testing.T) {
+	for _, tc := range []struct {
+		plan, phase, step, done string
+		ok                      bool
+		want                    string
+	}{
+		{"deploy", "", "", "paused", true, `"deploy" plan has been paused.`},
+		{"deploy", "broker", "", "paused", true, `"deploy" plan: phase "broker" has been paused.`},
+		{"deploy", "", "", "resumed", false, `"deploy" plan could not be resumed.`},
+		{"deploy", "broker", "", "resumed", false, `"deploy" plan: phase "broker" could not be resumed.`},
+		{"deploy", "broker", "kafka-0:[broker]", "restarted", true, `"deploy" plan: step "kafka-0:[broker]" in phase "broker" has been restarted.`},
+		{"deploy", "broker", "kafka-0:[broker]", "forced to complete", false,
+			`"deploy" plan: step "kafka-0:[broker]" in phase "broker" could not be forced to complete.`},
+		{"deploy", "", "", "forced to complete", true, `"deploy" plan has been forced to complete.`},
+		{"deploy", "broker", "", "forced to complete", true, `"deploy" plan: phase "broker" has been forced to complete.`},
+	} {
+		if got := planSentence(tc.plan, tc.phase, tc.step, tc.done, tc.ok); got != tc.want {
+			t.Errorf("planSentence(%q, %q, %q, %q, %t) = %s, want %s", tc.plan, tc.phase, tc.step, tc.done, tc.ok, got, tc.want)
 		}
 	}
 }
@@ -84,7 +136,9 @@ func TestPlanCommandArguments(t *testing.T) {
 	}{
 		{[]string{"plan", "start", "backup", "-p", "NOEQUALS"}, `-p "NOEQUALS": want KEY=VALUE`},
 		{[]string{"plan", "start", "backup", "-p", "=v"}, `-p "=v": want KEY=VALUE`},
-		{[]string{"plan", "force-complete", "deploy", "broker"}, "accepts 3 arg(s)"},
+		{[]string{"plan", "force-complete"}, "accepts between 1 and 3 arg(s)"},
+		{[]string{"plan", "force-complete", "deploy", "broker", "kafka-0:[broker]", "extra"}, "accepts between 1 and 3 arg(s)"},
+		{[]string{"plan", "pause", "deploy", "broker", "kafka-0:[broker]"}, "accepts between 1 and 2 arg(s)"},
 		{[]string{"plan", "status", "--watch", "--json"}, "does not go with --json"},
 	} {
 		_, errOut, code := runAs(t, "kennel", append(tc.args, "--url", api.URL)...)

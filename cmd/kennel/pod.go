@@ -102,20 +102,19 @@ type podAction func(*client.Client, context.Context, string) (client.PodAction, 
 // podTasksAction is a pod command that may name tasks (pause, resume).
 type podTasksAction func(*client.Client, context.Context, string, []string) (client.PodAction, error)
 
-// podActionCommand prints the scheduler's answer to a pod command as JSON,
-// as the DC/OS CLI does.
+// podActionCommand prints the scheduler's answer to a pod command, its
+// JSON body as received but indented, as the DC/OS CLI does; --json is
+// accepted and changes nothing.
 func podActionCommand(f *apiFlags, verb, short string, act podAction) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   verb + " POD",
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 	}
+	jsonFlag(cmd)
 	cmd.RunE = f.runE(func(cmd *cobra.Command, args []string, c *client.Client) error {
 		res, err := act(c, cmd.Context(), args[0])
-		if err != nil {
-			return err
-		}
-		return printJSON(cmd.OutOrStdout(), res)
+		return printPodAction(cmd, res, err)
 	})
 	return cmd
 }
@@ -129,14 +128,21 @@ func podTasksCommand(f *apiFlags, verb, short string, act podTasksAction) *cobra
 		Args:  cobra.ExactArgs(1),
 	}
 	cmd.Flags().StringArrayVarP(&tasks, "task", "t", nil, "only this `TASK` (server or hello-0-server; repeatable)")
+	jsonFlag(cmd)
 	cmd.RunE = f.runE(func(cmd *cobra.Command, args []string, c *client.Client) error {
 		res, err := act(c, cmd.Context(), args[0], tasks)
-		if err != nil {
-			return err
-		}
-		return printJSON(cmd.OutOrStdout(), res)
+		return printPodAction(cmd, res, err)
 	})
 	return cmd
+}
+
+// printPodAction prints a pod command's answer as received, indented, or
+// returns err.
+func printPodAction(cmd *cobra.Command, res client.PodAction, err error) error {
+	if err != nil {
+		return err
+	}
+	return printJSON(cmd.OutOrStdout(), res.Raw)
 }
 
 // serviceTree renders GET /v1/pod/status as the DC/OS CLI's `pod status`:

@@ -34,6 +34,7 @@ func TestPodCommands(t *testing.T) {
 		"POST /v1/pod/hello-0/pause":   action,
 		"POST /v1/pod/hello-0/resume":  action,
 	})
+	// the scheduler's JSON as received, indented: with or without --json
 	const printed = "{\n  \"pod\": \"hello-0\",\n  \"tasks\": [\n    \"hello-0-server\",\n    \"hello-0-sidecar\"\n  ]\n}\n"
 	for _, tc := range []struct {
 		args       []string
@@ -44,6 +45,11 @@ func TestPodCommands(t *testing.T) {
 		{[]string{"pod", "pause", "hello-0", "-t", "server", "--task", "hello-0-sidecar"}, "/v1/pod/hello-0/pause", `["server","hello-0-sidecar"]`},
 		{[]string{"pod", "resume", "hello-0"}, "/v1/pod/hello-0/resume", ""},
 		{[]string{"debug", "pod", "pause", "hello-0", "-t", "server"}, "/v1/pod/hello-0/pause", `["server"]`},
+		{[]string{"pod", "restart", "hello-0", "--json"}, "/v1/pod/hello-0/restart", ""},
+		{[]string{"pod", "replace", "hello-0", "--json"}, "/v1/pod/hello-0/replace", ""},
+		{[]string{"pod", "pause", "hello-0", "--json"}, "/v1/pod/hello-0/pause", ""},
+		{[]string{"pod", "resume", "hello-0", "-t", "server", "--json"}, "/v1/pod/hello-0/resume", `["server"]`},
+		{[]string{"debug", "pod", "resume", "hello-0", "--json"}, "/v1/pod/hello-0/resume", ""},
 	} {
 		out, errOut, code := runAs(t, "kennel", append(tc.args, "--url", api.URL)...)
 		if code != 0 || out != printed {

@@ -52,11 +52,13 @@ cluster (kennel local up --service records its scheduler's URL in the
 cluster's data dir); $KENNEL_URL. A token (--token, --token-file or
 $KENNEL_TOKEN) is sent as "Authorization: Bearer <token>".
 
-Run as dcos-<service> (a symlink to kennel), the binary is a DC/OS CLI module:
-without --url, the scheduler is <service> (or --name) behind the Admin Router
-of the cluster the DC/OS CLI is attached to, and $DCOS_URL/$DCOS_ACS_TOKEN or
-the CLI's dcos.toml give its URL, token (sent as "token=<token>") and TLS
-verification.`
+Run as dcos-<module> (a symlink to kennel), the binary is a DC/OS CLI module:
+without --url, the scheduler is the service --name, else the DC/OS CLI's
+<module>.service_name ($DCOS_<MODULE>_SERVICE_NAME or [<module>] service_name
+in its dcos.toml), else <module> without a leading "beta-", behind the Admin
+Router of the cluster the DC/OS CLI is attached to, and $DCOS_URL,
+$DCOS_ACS_TOKEN or the CLI's dcos.toml give its URL, token (sent as
+"token=<token>"; "dcos auth login" sets it) and TLS verification.`
 
 // newAPIFlags registers the flags on group, whose Long help they extend.
 func newAPIFlags(group *cobra.Command, module string) *apiFlags {
@@ -68,7 +70,7 @@ func newAPIFlags(group *cobra.Command, module string) *apiFlags {
 	fl.StringVar(&f.tokenFile, "token-file", "", "read the token from `FILE`")
 	fl.BoolVar(&f.insecure, "insecure", false, "do not verify the server's TLS certificate")
 	fl.StringVar(&f.caFile, "ca-file", "", "verify the server's TLS certificate against the PEM certificates in `FILE`")
-	fl.StringVar(&f.name, "name", "", "the service's `NAME` (the local cluster's, or DC/OS's when run as dcos-<name>)")
+	fl.StringVar(&f.name, "name", "", "the service's `NAME` (the local cluster's, or DC/OS's when run as dcos-<module>)")
 	fl.StringVar(&f.dataDir, "data-dir", "", "with --name: the local cluster's data `DIR` (default ~/.local/share/kennel/local)")
 	return f
 }
@@ -137,15 +139,21 @@ func (f *apiFlags) explicitToken() (string, error) {
 }
 
 // dcosClient is a client for the service through the DC/OS cluster the
-// DC/OS CLI is configured for. Flags win over the DC/OS configuration.
+// DC/OS CLI is configured for. Flags win over the DC/OS configuration. The
+// service is, as for the DC/OS Commons CLI (reference/dcos-commons.md
+// §5.1), --name, else the configuration's <module>.service_name, else
+// dcosDefaultService(module).
 func (f *apiFlags) dcosClient(token string, opts []client.Option) (*client.Client, error) {
-	cfg, err := loadDCOSConfig()
+	cfg, err := loadDCOSConfig(f.module)
 	if err != nil {
 		return nil, err
 	}
 	service := f.name
 	if service == "" {
-		service = f.module
+		service = cfg.serviceName
+	}
+	if service == "" {
+		service = dcosDefaultService(f.module)
 	}
 	base, err := dcosServiceURL(cfg.url, service)
 	if err != nil {
@@ -164,6 +172,16 @@ func (f *apiFlags) dcosClient(token string, opts []client.Option) (*client.Clien
 		}
 	}
 	return newClient(base, token, true, opts)
+}
+
+// dcosDefaultService is the service a dcos-<module> binary drives when
+// neither --name nor <module>.service_name names one: the module's name
+// without a leading "beta-" (dcos-beta-kafka drives kafka).
+func dcosDefaultService(module string) string {
+	if s, ok := strings.CutPrefix(module, "beta-"); ok && s != "" {
+		return s
+	}
+	return module
 }
 
 // localURL reads the API URL the local cluster's service --name recorded.

@@ -73,6 +73,73 @@ func TestDCOSModeFindsTheServiceThroughTheAttachedCluster(t *testing.T) {
 	}
 }
 
+// TestDCOSModeServiceName: the service a dcos-<module> binary drives is
+// --name, else <module>.service_name (its environment variable, else the
+// attached cluster's dcos.toml), else the module without a leading
+// "beta-" (reference/dcos-commons.md §5.1).
+func TestDCOSModeServiceName(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		program string
+		toml    string // appended to the attached cluster's dcos.toml
+		env     map[string]string
+		args    []string
+		path    string
+	}{
+		{"the module", "dcos-hello", "", nil, nil, "/service/hello/v1/plans"},
+		{"beta- is dropped", "dcos-beta-kafka", "", nil, nil, "/service/kafka/v1/plans"},
+		{"only a leading beta-", "dcos-kafka-beta-x", "", nil, nil, "/service/kafka-beta-x/v1/plans"},
+		{"dcos.toml's service_name", "dcos-beta-kafka", "[beta-kafka]\nservice_name = \"/prod/kafka\"\n", nil, nil, "/service/prod/kafka/v1/plans"},
+		{"another module's service_name is not this one's", "dcos-kafka", "[beta-kafka]\nservice_name = \"other\"\n", nil, nil, "/service/kafka/v1/plans"},
+		{"the environment wins over dcos.toml", "dcos-beta-kafka", "[beta-kafka]\nservice_name = \"from-toml\"\n",
+			map[string]string{"DCOS_BETA_KAFKA_SERVICE_NAME": "from-env"}, nil, "/service/from-env/v1/plans"},
+		{"--name wins over both", "dcos-beta-kafka", "[beta-kafka]\nservice_name = \"from-toml\"\n",
+			map[string]string{"DCOS_BETA_KAFKA_SERVICE_NAME": "from-env"}, []string{"--name", "from-flag"}, "/service/from-flag/v1/plans"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			isolate(t)
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			api := newFakeAPI(t, map[string][]answer{"GET " + tc.path: {{code: 200, body: `["deploy"]`}}})
+			dcosCluster(t, api.URL, "true")
+			if tc.toml != "" {
+				file := filepath.Join(os.Getenv("DCOS_DIR"), "clusters", "7c8b9a", "dcos.toml")
+				b, err := os.ReadFile(file)
+				if err != nil {
+					t.Fatal(err)
+				}
+				writeFile(t, file, string(b)+tc.toml)
+			}
+			module := dcosModule(tc.program)
+			args := append([]string{module, "plan", "list"}, tc.args...)
+			if _, errOut, code := runAs(t, tc.program, args...); code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			if got := api.last(t).path; got != tc.path {
+				t.Errorf("requested %s, want %s", got, tc.path)
+			}
+		})
+	}
+}
+
+func TestDCOSEnvNames(t *testing.T) {
+	isolate(t)
+	for _, tc := range []struct{ key, env string }{
+		{"core.dcos_url", "DCOS_URL"},
+		{"core.dcos_url", "DCOS_DCOS_URL"},
+		{"core.ssl_verify", "DCOS_SSL_VERIFY"},
+		{"kafka.service_name", "DCOS_KAFKA_SERVICE_NAME"},
+		{"beta-kafka.service_name", "DCOS_BETA_KAFKA_SERVICE_NAME"},
+	} {
+		t.Setenv(tc.env, "set")
+		if got := dcosEnv(tc.key); got != "set" {
+			t.Errorf("dcosEnv(%q) = %q with %s=set", tc.key, got, tc.env)
+		}
+		t.Setenv(tc.env, "")
+	}
+}
+
 func TestDCOSModeSettingsPrecedence(t *testing.T) {
 	isolate(t)
 	tlsAPI := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -105,28 +172,28 @@ func TestDCOSModeSettingsPrecedence(t *testing.T) {
 func TestDCOSConfigFileChoice(t *testing.T) {
 	isolate(t)
 	dir := os.Getenv("DCOS_DIR")
-	if _, err := loadDCOSConfig(); err == nil || !strings.Contains(err.Error(), "dcos_url") {
+	if _, err := loadDCOSConfig(""); err == nil || !strings.Contains(err.Error(), "dcos_url") {
 		t.Fatalf("no config: err = %v", err)
 	}
 	writeFile(t, filepath.Join(dir, "dcos.toml"), "[core]\ndcos_url = \"https://old.example\"\n")
-	if cfg, err := loadDCOSConfig(); err != nil || cfg.url != "https://old.example" || cfg.token != "" {
+	if cfg, err := loadDCOSConfig(""); err != nil || cfg.url != "https://old.example" || cfg.token != "" {
 		t.Fatalf("old style: %+v, %v", cfg, err)
 	}
 	t.Setenv("DCOS_CONFIG", filepath.Join(dir, "custom.toml"))
 	writeFile(t, filepath.Join(dir, "custom.toml"), "[core]\ndcos_url = \"https://custom.example\"\nssl_verify = false\n")
-	if cfg, err := loadDCOSConfig(); err != nil || cfg.url != "https://custom.example" || cfg.sslVerify != "false" {
+	if cfg, err := loadDCOSConfig(""); err != nil || cfg.url != "https://custom.example" || cfg.sslVerify != "false" {
 		t.Fatalf("DCOS_CONFIG: %+v, %v", cfg, err)
 	}
 	dcosCluster(t, "https://attached.example", "/etc/ca.pem")
-	if cfg, err := loadDCOSConfig(); err != nil || cfg.url != "https://attached.example/#/" || cfg.sslVerify != "/etc/ca.pem" {
+	if cfg, err := loadDCOSConfig(""); err != nil || cfg.url != "https://attached.example/#/" || cfg.sslVerify != "/etc/ca.pem" {
 		t.Fatalf("attached: %+v, %v", cfg, err)
 	}
 	t.Setenv("DCOS_CLUSTER", "other")
-	if cfg, err := loadDCOSConfig(); err != nil || cfg.url != "http://detached.example" {
+	if cfg, err := loadDCOSConfig(""); err != nil || cfg.url != "http://detached.example" {
 		t.Fatalf("DCOS_CLUSTER=other: %+v, %v", cfg, err)
 	}
 	t.Setenv("DCOS_CLUSTER", "missing")
-	if _, err := loadDCOSConfig(); err == nil {
+	if _, err := loadDCOSConfig(""); err == nil {
 		t.Fatal("DCOS_CLUSTER=missing: no error")
 	}
 }
