@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
 )
 
 // writeJSON writes v pretty-printed, as DC/OS Commons does.
@@ -16,8 +17,11 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	writeRawJSON(w, code, append(body, '\n'))
 }
 
+// writeRawJSON writes a JSON body with its length, so that it goes out
+// in one piece rather than chunked.
 func writeRawJSON(w http.ResponseWriter, code int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(code)
 	_, _ = w.Write(body)
 }

@@ -2,12 +2,15 @@
 # Loads GET /v1/plans/deploy with CONNS (default 50) connections for
 # DURATION (default 10s) while the scheduler deploys PODS (default 100)
 # pods one after another on a local cluster of ten agents, and reports the
-# API's throughput and latency and how far the deploy got meanwhile.
+# API's throughput and latency and how far the deploy got meanwhile: first
+# as fast as the API answers (as wrk measures), then at RATE (default 10000)
+# requests/s with latency counted from when each request was due.
 set -eu
 BIN=${BIN:-bin/kennel}
 PODS=${PODS:-100}
 CONNS=${CONNS:-50}
 DURATION=${DURATION:-10s}
+RATE=${RATE:-10000}
 data=$(mktemp -d)
 cleanup() {
 	[ -n "${sched:-}" ] && kill "$sched" 2>/dev/null && wait "$sched" 2>/dev/null || true
@@ -27,6 +30,10 @@ until api=$(head -n 1 "$data/sched.out") && [ -n "$api" ]; do sleep 0.1; done
 complete() { curl -s "$api/v1/plans/deploy" | grep -c '"status": "COMPLETE"' || true; }
 sleep 2
 before=$(complete)
+echo "== as fast as it answers"
 "$data/apiload" -url "$api/v1/plans/deploy" -c "$CONNS" -d "$DURATION"
 after=$(complete)
 echo "deploy:     $before steps COMPLETE before the load, $after after (of $PODS)"
+echo "== at $RATE requests/s"
+"$data/apiload" -url "$api/v1/plans/deploy" -c "$CONNS" -d "$DURATION" -rate "$RATE"
+echo "deploy:     $after steps COMPLETE before the load, $(complete) after (of $PODS)"

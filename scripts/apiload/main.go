@@ -1,8 +1,10 @@
 // Command apiload measures a Kennel scheduler API's throughput and latency:
-// C connections each send GET requests to URL back to back for D, and it
+// C connections each send GET requests to URL for D, back to back, or with
+// -rate at that many requests/s in all (latency then counts from when each
+// request was due, so a stalled server cannot hide its queue), and it
 // prints requests/s, the latency percentiles and the status codes seen.
 //
-//	go run ./scripts/apiload -url http://127.0.0.1:8080/v1/plans/deploy -c 50 -d 10s
+//	go run ./scripts/apiload -url http://127.0.0.1:8080/v1/plans/deploy -c 50 -d 10s [-rate 10000]
 package main
 
 import (
@@ -21,6 +23,7 @@ func main() {
 	url := flag.String("url", "", "URL to GET")
 	conns := flag.Int("c", 50, "concurrent connections")
 	dur := flag.Duration("d", 10*time.Second, "how long to load")
+	rate := flag.Float64("rate", 0, "requests/s in all (0: as fast as the server answers)")
 	flag.Parse()
 	if *url == "" {
 		fmt.Fprintln(os.Stderr, "apiload: -url is required")
@@ -43,8 +46,19 @@ func main() {
 		wg.Go(func() {
 			r := &results[i]
 			r.codes = map[int]int{}
+			var every time.Duration
+			if *rate > 0 {
+				every = time.Duration(float64(*conns) / *rate * float64(time.Second))
+			}
+			due := time.Now().Add(time.Duration(i) * every / time.Duration(*conns))
 			for ctx.Err() == nil {
 				t := time.Now()
+				if every > 0 {
+					if wait := time.Until(due); wait > 0 {
+						time.Sleep(wait)
+					}
+					t, due = due, due.Add(every)
+				}
 				resp, err := client.Get(*url)
 				if err != nil {
 					if ctx.Err() == nil {
