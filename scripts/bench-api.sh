@@ -5,12 +5,17 @@
 # API's throughput and latency and how far the deploy got meanwhile: first
 # as fast as the API answers (as wrk measures), then at RATE (default 10000)
 # requests/s with latency counted from when each request was due.
+# The cluster (master, agents, executors and tasks) runs at nice
+# CLUSTER_NICE (default 19), as if on other hosts: on a real cluster the
+# tasks a deploy launches do not take the scheduler's cores. CLUSTER_NICE=0
+# shares them.
 set -eu
 BIN=${BIN:-bin/kennel}
 PODS=${PODS:-100}
 CONNS=${CONNS:-50}
 DURATION=${DURATION:-10s}
 RATE=${RATE:-10000}
+CLUSTER_NICE=${CLUSTER_NICE:-19}
 data=$(mktemp -d)
 cleanup() {
 	[ -n "${sched:-}" ] && kill "$sched" 2>/dev/null && wait "$sched" 2>/dev/null || true
@@ -19,7 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 go build -o "$data/apiload" ./scripts/apiload
-"$BIN" local up --config scripts/bench/cluster.yaml --data-dir "$data/cluster" --port 0 --agent-port 0 \
+nice -n "$CLUSTER_NICE" "$BIN" local up --config scripts/bench/cluster.yaml --data-dir "$data/cluster" --port 0 --agent-port 0 \
 	--time-scale 0.2 --destroy >"$data/cluster.out" 2>"$data/cluster.log" &
 cluster=$!
 until master=$(sed -n 's/^local cluster: master \([^,]*\),.*/\1/p' "$data/cluster.out") && [ -n "$master" ]; do sleep 0.1; done
