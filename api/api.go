@@ -2,7 +2,8 @@
 // Commons' scheduler API v1 (reference/dcos-commons.md §4): the same paths,
 // methods, status codes and JSON shapes, served at /v1/... and at
 // /service/<name>/v1/.... Kennel's additions are new fields (step
-// timestamps and reasons) and new endpoints (/v1/debug/offers, /metrics).
+// timestamps and reasons) and new endpoints (/v1/debug/offers, /metrics);
+// /v2/debug/offers is served in DC/OS Commons' own shape.
 //
 // The package holds no scheduler state of its own. Reads of plans and
 // health come from the Snapshot the scheduler publishes after each event,
@@ -96,6 +97,7 @@ func Handler(s Scheduler, opts Options) http.Handler {
 	r.Get("/v1/endpoints/{name}", h.endpoint)
 	r.Get("/v1/health", h.health)
 	r.Get("/v1/debug/offers", h.debugOffers)
+	r.Get("/v2/debug/offers", h.dcosDebugOffers)
 	if opts.Metrics != nil {
 		r.Get("/v1/metrics/prometheus", opts.Metrics.ServeHTTP)
 		r.Get("/metrics", opts.Metrics.ServeHTTP)

@@ -105,7 +105,8 @@ var contracts = map[string][]exchange{
 		{"GET", "/v1/debug/offers?plan=deploy&phase=nope", "", 404},
 		{"GET", "/v1/debug/offers?phase=hello", "", 400},
 		{"GET", "/v1/metrics/prometheus", "", 404},
-		{"GET", "/v2/debug/offers", "", 404},
+		{"GET", "/v2/debug/offers", "", 200},
+		{"GET", "/v2/debug/offers?plan=deploy&phase=hello", "", 200},
 		{"GET", "/v1/nope", "", 404},
 	},
 }

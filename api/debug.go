@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/kennel-sdk/kennel/scheduler"
 )
@@ -15,32 +16,46 @@ type OfferOutcomes struct {
 }
 
 func (h *handler) debugOffers(w http.ResponseWriter, r *http.Request) {
+	if outcomes, ok := h.outcomes(w, r); ok {
+		writeJSON(w, http.StatusOK, OfferOutcomes{Outcomes: outcomes})
+	}
+}
+
+func (h *handler) dcosDebugOffers(w http.ResponseWriter, r *http.Request) {
+	if outcomes, ok := h.outcomes(w, r); ok {
+		writeJSON(w, http.StatusOK, toDCOSOffers(outcomes))
+	}
+}
+
+// outcomes are the outcomes the request's ?plan=&phase=&step= select, or
+// false after an error response.
+func (h *handler) outcomes(w http.ResponseWriter, r *http.Request) ([]scheduler.StepOutcome, bool) {
 	q := r.URL.Query()
 	plan, phase, step := q.Get("plan"), q.Get("phase"), q.Get("step")
 	var keep map[string]bool // step ids; nil keeps all
 	if plan != "" || phase != "" || step != "" {
 		if plan == "" {
 			text(w, http.StatusBadRequest, "Missing plan: phase and step are looked up in a plan")
-			return
+			return nil, false
 		}
 		var msg string
 		if keep, msg = stepIDs(h.s.Snapshot(), plan, phase, step); msg != "" {
 			text(w, http.StatusNotFound, msg)
-			return
+			return nil, false
 		}
 	}
 	all, err := h.s.Outcomes(r.Context())
 	if err != nil {
 		internal(w, err)
-		return
+		return nil, false
 	}
-	out := OfferOutcomes{Outcomes: []scheduler.StepOutcome{}}
+	out := []scheduler.StepOutcome{}
 	for _, o := range all {
 		if keep == nil || keep[o.StepID] {
-			out.Outcomes = append(out.Outcomes, o)
+			out = append(out, o)
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out, true
 }
 
 // stepIDs are the ids of the steps a plan, phase or step names, or the
@@ -72,4 +87,53 @@ func stepIDs(s *Snapshot, plan, phase, step string) (map[string]bool, string) {
 		return nil, "Step " + step + " not found"
 	}
 	return ids, ""
+}
+
+// dcosOffers is GET /v2/debug/offers in DC/OS Commons' shape
+// (OfferOutcomeTrackerV2): counts over the outcomes kept, then the last
+// maxDCOSOffers offer outcomes, oldest first. rejectedAgents counts by
+// agent hostname. ?plan=&phase=&step= narrow it as for /v1/debug/offers.
+type dcosOffers struct {
+	AcceptedCount  int               `json:"acceptedCount"`
+	RejectedCount  int               `json:"rejectedCount"`
+	FailureReasons map[string]int    `json:"failureReasons"`
+	RejectedAgents map[string]int    `json:"rejectedAgents"`
+	Offers         []dcosOfferResult `json:"offers"`
+}
+
+type dcosOfferResult struct {
+	Timestamp   int64    `json:"timestamp"`
+	PodInstance string   `json:"pod-instance-name"`
+	Outcome     string   `json:"outcome"`
+	Explanation []string `json:"explanation"`
+	Offer       string   `json:"offer"`
+}
+
+const maxDCOSOffers = 100
+
+func toDCOSOffers(outcomes []scheduler.StepOutcome) dcosOffers {
+	out := dcosOffers{FailureReasons: map[string]int{}, RejectedAgents: map[string]int{}, Offers: []dcosOfferResult{}}
+	for i := len(outcomes) - 1; i >= 0; i-- { // oldest first
+		o := outcomes[i]
+		instance, _, _ := strings.Cut(o.Step, ":")
+		ms := o.Time.UnixMilli()
+		for _, r := range o.Refusals {
+			out.RejectedCount++
+			out.RejectedAgents[r.Hostname]++
+			for _, reason := range r.Reasons {
+				out.FailureReasons[reason]++
+			}
+			out.Offers = append(out.Offers, dcosOfferResult{Timestamp: ms, PodInstance: instance, Outcome: "fail",
+				Explanation: append([]string{}, r.Reasons...), Offer: r.OfferID})
+		}
+		if o.Accepted != "" {
+			out.AcceptedCount++
+			out.Offers = append(out.Offers, dcosOfferResult{Timestamp: ms, PodInstance: instance, Outcome: "pass",
+				Explanation: []string{}, Offer: o.Accepted})
+		}
+	}
+	if n := len(out.Offers); n > maxDCOSOffers {
+		out.Offers = out.Offers[n-maxDCOSOffers:]
+	}
+	return out
 }
