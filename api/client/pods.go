@@ -4,36 +4,23 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+
+	"github.com/kennel-sdk/kennel/api"
 )
 
-// ServiceStatus is GET /v1/pod/status: every pod instance's tasks, by pod
-// type. The scheduler sorts types, instances and tasks by name.
-type ServiceStatus struct {
-	Service string      `json:"service"`
-	Pods    []PodStatus `json:"pods"`
-}
-
-// PodStatus is the instances of one pod type.
-type PodStatus struct {
-	Name      string           `json:"name"`
-	Instances []InstanceStatus `json:"instances"`
-}
-
-// InstanceStatus is one pod instance (hello-0) and its tasks; it is also
-// the body of GET /v1/pod/{instance}/status.
-type InstanceStatus struct {
-	Name  string       `json:"name"`
-	Tasks []TaskStatus `json:"tasks"`
-}
-
-// TaskStatus is a task's latest state: the Mesos state without "TASK_"
-// (RUNNING) or a scheduler override (PAUSED, STARTING, DECOMMISSIONED...);
-// empty until the task has reported one.
-type TaskStatus struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	Status string `json:"status,omitempty"`
-}
+// The pod status types are the API's own (package api).
+type (
+	// ServiceStatus is GET /v1/pod/status: every pod instance's tasks, by
+	// pod type, each level sorted by name.
+	ServiceStatus = api.PodsStatus
+	// PodStatus is the instances of one pod type.
+	PodStatus = api.PodStatus
+	// InstanceStatus is one pod instance and its tasks; it is also the
+	// body of GET /v1/pod/{instance}/status.
+	InstanceStatus = api.InstanceStatus
+	// TaskStatus is a task's display status (see api.TaskStatus).
+	TaskStatus = api.TaskStatus
+)
 
 // PodAction is the response of a pod command: the instance and the tasks
 // the command acted on.

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+
+	"github.com/kennel-sdk/kennel/scheduler/offer"
 )
 
 // Endpoints returns the names of the service's endpoints
@@ -91,11 +93,7 @@ type OfferOutcome struct {
 }
 
 // OfferRefusal is why one offer did not fit the step.
-type OfferRefusal struct {
-	OfferID  string   `json:"offer_id"`
-	Hostname string   `json:"hostname"`
-	Reasons  []string `json:"reasons"`
-}
+type OfferRefusal = offer.Refusal
 
 // DebugOffers returns the latest offer evaluations
 // (GET /v1/debug/offers?plan=&phase=&step=), only those of the given
