@@ -29,7 +29,7 @@ func endpoints(service string, tasks []scheduler.TaskView) map[string]*Endpoint 
 	domain := autoIPDomain(service)
 	for _, t := range tasks {
 		d := t.Info.GetDiscovery()
-		if d == nil || !isLive(t) {
+		if d == nil || !t.Live {
 			continue
 		}
 		host := hostOf(t)

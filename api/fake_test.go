@@ -80,7 +80,7 @@ func taskView(name, id string, index int, config string) scheduler.TaskView {
 			Labels: &mesos.Labels{Labels: []mesos.Label{{Key: offer.LabelVIPPrefix + "web", Value: proto.String("hello:80")}}},
 		}}}},
 	}
-	v := scheduler.TaskView{Name: name, PodType: "hello", Instance: "hello-" + strconv.Itoa(index), Info: info,
+	v := scheduler.TaskView{Name: name, PodType: "hello", Instance: "hello-" + strconv.Itoa(index), Info: info, Live: true,
 		Status: &mesos.TaskStatus{TaskID: info.TaskID, State: mesos.TASK_RUNNING.Enum(), Timestamp: proto.Float64(1.7e9)}}
 	if index == 1 {
 		v.Goal, v.PausedLaunch = scheduler.GoalPaused, true

@@ -13,7 +13,6 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/gogo/protobuf/jsonpb"
 	"github.com/gogo/protobuf/proto"
-	mesos "github.com/mesos/mesos-go/api/v1/lib"
 
 	"github.com/kennel-sdk/kennel/scheduler"
 )
@@ -70,7 +69,7 @@ func displayStatus(t scheduler.TaskView) string {
 		return "PAUSED"
 	case t.Goal == scheduler.GoalPaused:
 		return "PAUSING"
-	case t.Goal == scheduler.GoalDecommissioned && isLive(t):
+	case t.Goal == scheduler.GoalDecommissioned && t.Live:
 		return "DECOMMISSIONING"
 	case t.Goal == scheduler.GoalDecommissioned:
 		return "DECOMMISSIONED"
@@ -78,17 +77,6 @@ func displayStatus(t scheduler.TaskView) string {
 		return "STARTING"
 	}
 	return state
-}
-
-func isLive(t scheduler.TaskView) bool {
-	if t.Status == nil {
-		return t.Info.TaskID.Value != ""
-	}
-	switch t.Status.GetState() {
-	case mesos.TASK_STAGING, mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_KILLING, mesos.TASK_UNREACHABLE:
-		return true
-	}
-	return false
 }
 
 // podsStatus groups tasks (sorted by name) into pod types and instances.

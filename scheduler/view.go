@@ -21,6 +21,8 @@ type TaskView struct {
 	Status *mesos.TaskStatus
 	// Goal is the operator's override: "", "PAUSED" or "DECOMMISSIONED".
 	Goal string
+	// Live: the task was launched and is not known to have ended.
+	Live bool
 	// PausedLaunch is set when the stored launch runs the pause command
 	// instead of the task's own.
 	PausedLaunch bool
@@ -36,7 +38,7 @@ const (
 func (c *Core) TaskViews() []TaskView {
 	out := make([]TaskView, 0, len(c.tasks))
 	for _, t := range c.tasks {
-		v := TaskView{Name: t.name, PodType: t.pod(), Instance: t.instance(), Goal: t.goal,
+		v := TaskView{Name: t.name, PodType: t.pod(), Instance: t.instance(), Goal: t.goal, Live: t.live(),
 			Info: proto.Clone(&t.info).(*mesos.TaskInfo)}
 		if t.status != nil {
 			v.Status = proto.Clone(t.status).(*mesos.TaskStatus)
