@@ -11,7 +11,7 @@ import (
 
 	"github.com/kennel-sdk/kennel/plans"
 	"github.com/kennel-sdk/kennel/scheduler/offer"
-	"github.com/kennel-sdk/kennel/scheduler/state"
+	"github.com/kennel-sdk/kennel/scheduler/record"
 	"github.com/kennel-sdk/kennel/servicespec"
 )
 
@@ -53,7 +53,7 @@ const (
 // Decisions are what an event asks of the runtime, applied in order: the
 // batch is written (all or nothing) before any call is sent.
 type Decisions struct {
-	Batch *state.Batch
+	Batch *record.Batch
 	Calls []*sched.Call
 	// Done is set when an uninstall has finished: the runtime tears the
 	// framework down and stops.
@@ -101,7 +101,7 @@ type Loaded struct {
 	// Errors are configuration errors (a refused update): the deploy plan
 	// shows them and nothing is deployed.
 	Errors     []string
-	Tasks      map[string]state.TaskRecord
+	Tasks      map[string]record.Task
 	Intent     map[string][]byte
 	Properties map[string][]byte
 }
@@ -182,7 +182,7 @@ func (c *Core) settle(d *Decisions, now time.Time) {
 	c.intent = after
 }
 
-func newDecisions() Decisions { return Decisions{Batch: &state.Batch{}} }
+func newDecisions() Decisions { return Decisions{Batch: &record.Batch{}} }
 
 // FrameworkInfo is what the scheduler subscribes with.
 func (c *Core) FrameworkInfo(failover time.Duration) mesos.FrameworkInfo {

@@ -11,7 +11,7 @@ import (
 	sched "github.com/mesos/mesos-go/api/v1/lib/scheduler"
 
 	"github.com/kennel-sdk/kennel/scheduler/offer"
-	"github.com/kennel-sdk/kennel/scheduler/state"
+	"github.com/kennel-sdk/kennel/scheduler/record"
 	"github.com/kennel-sdk/kennel/servicespec"
 )
 
@@ -31,7 +31,7 @@ pods:
 
 var t0 = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
-func newCore(t *testing.T, tasks map[string]state.TaskRecord) *Core {
+func newCore(t *testing.T, tasks map[string]record.Task) *Core {
 	t.Helper()
 	s, err := servicespec.Load("svc.yml", []byte(spec), servicespec.LoadOptions{})
 	if err != nil {
@@ -105,7 +105,7 @@ func TestUnknownTaskIsKilledAndKnownOnesReconciled(t *testing.T) {
 
 	// A restarted scheduler reconciles the stored task explicitly, and
 	// launches nothing until Mesos answered.
-	stored := map[string]state.TaskRecord{"hello-0-server": c.tasks["hello-0-server"].record()}
+	stored := map[string]record.Task{"hello-0-server": c.tasks["hello-0-server"].record()}
 	c2 := newCore(t, stored)
 	d = c2.Subscribed("fw-1", t0)
 	if got := d.Calls[0].GetReconcile().Tasks; len(got) != 1 || got[0].TaskID.Value != id {

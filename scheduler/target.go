@@ -7,7 +7,7 @@ import (
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 
 	"github.com/kennel-sdk/kennel/scheduler/offer"
-	"github.com/kennel-sdk/kennel/scheduler/state"
+	"github.com/kennel-sdk/kennel/scheduler/record"
 	"github.com/kennel-sdk/kennel/servicespec"
 )
 
@@ -15,7 +15,7 @@ import (
 type Stored struct {
 	Target  string
 	Configs map[string][]byte // canonical JSON by id
-	Tasks   map[string]state.TaskRecord
+	Tasks   map[string]record.Task
 }
 
 // Target is the outcome of resolving a candidate spec against the store.
@@ -30,9 +30,9 @@ type Target struct {
 	// Batch stores the new target, relabels the tasks whose pod instance
 	// does not change (so they are not restarted) and deletes the
 	// configurations nothing uses any more.
-	Batch *state.Batch
+	Batch *record.Batch
 	// Tasks are the task records after the batch.
-	Tasks map[string]state.TaskRecord
+	Tasks map[string]record.Task
 }
 
 // ResolveTarget decides the target configuration when the scheduler
@@ -42,7 +42,7 @@ type Target struct {
 // change are moved to the new configuration; a refused one leaves the
 // store as it is and becomes plan errors.
 func ResolveTarget(s Stored, candidate *servicespec.ServiceSpec) (Target, error) {
-	t := Target{Spec: candidate, ConfigID: candidate.ID(), Batch: &state.Batch{}, Tasks: map[string]state.TaskRecord{}}
+	t := Target{Spec: candidate, ConfigID: candidate.ID(), Batch: &record.Batch{}, Tasks: map[string]record.Task{}}
 	for k, v := range s.Tasks {
 		t.Tasks[k] = v
 	}

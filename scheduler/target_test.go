@@ -8,7 +8,7 @@ import (
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 
 	"github.com/kennel-sdk/kennel/scheduler/offer"
-	"github.com/kennel-sdk/kennel/scheduler/state"
+	"github.com/kennel-sdk/kennel/scheduler/record"
 	"github.com/kennel-sdk/kennel/servicespec"
 )
 
@@ -22,15 +22,15 @@ func specOf(t *testing.T, text string) *servicespec.ServiceSpec {
 }
 
 // taskRecord is a stored task of an instance on configuration cfg.
-func taskRecord(pod string, index, cfg string) state.TaskRecord {
+func taskRecord(pod string, index, cfg string) record.Task {
 	info := mesos.TaskInfo{Name: pod + "-" + index + "-server", TaskID: mesos.TaskID{Value: "t"}, Labels: &mesos.Labels{Labels: []mesos.Label{
 		{Key: offer.LabelTaskType, Value: proto.String(pod)}, {Key: offer.LabelIndex, Value: proto.String(index)},
 		{Key: offer.LabelTargetConfig, Value: proto.String(cfg)}}}}
 	b, _ := proto.Marshal(&info)
-	return state.TaskRecord{Info: b}
+	return record.Task{Info: b}
 }
 
-func configOf(rec state.TaskRecord) string {
+func configOf(rec record.Task) string {
 	var info mesos.TaskInfo
 	_ = proto.Unmarshal(rec.Info, &info)
 	return label(&info, offer.LabelTargetConfig)
@@ -41,7 +41,7 @@ func TestResolveTarget(t *testing.T) {
 	two := strings.Replace(spec, "count: 1", "count: 2", 1)
 	v2 := specOf(t, two)
 	stored := Stored{Target: v1.ID(), Configs: map[string][]byte{v1.ID(): v1.CanonicalJSON(), "orphan": []byte("{}")},
-		Tasks: map[string]state.TaskRecord{"hello-0-server": taskRecord("hello", "0", v1.ID())}}
+		Tasks: map[string]record.Task{"hello-0-server": taskRecord("hello", "0", v1.ID())}}
 
 	first, err := ResolveTarget(Stored{}, v1)
 	if err != nil || first.ConfigID != v1.ID() || first.Batch.Len() != 2 {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/kennel-sdk/kennel/plans"
 	"github.com/kennel-sdk/kennel/scheduler/offer"
-	"github.com/kennel-sdk/kennel/scheduler/state"
+	"github.com/kennel-sdk/kennel/scheduler/record"
 )
 
 // Labels Kennel keeps on stored TaskInfos.
@@ -39,7 +39,7 @@ type task struct {
 	goal   string
 }
 
-func decodeTask(name string, rec state.TaskRecord) (*task, error) {
+func decodeTask(name string, rec record.Task) (*task, error) {
 	t := &task{name: name, goal: rec.Goal}
 	if err := proto.Unmarshal(rec.Info, &t.info); err != nil {
 		return nil, err
@@ -53,8 +53,8 @@ func decodeTask(name string, rec state.TaskRecord) (*task, error) {
 	return t, nil
 }
 
-func (t *task) record() state.TaskRecord {
-	rec := state.TaskRecord{Goal: t.goal}
+func (t *task) record() record.Task {
+	rec := record.Task{Goal: t.goal}
 	rec.Info, _ = proto.Marshal(&t.info)
 	if t.status != nil {
 		rec.Status, _ = proto.Marshal(t.status)

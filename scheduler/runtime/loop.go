@@ -10,7 +10,7 @@ import (
 	"github.com/mesos/mesos-go/api/v1/lib/scheduler/calls"
 
 	"github.com/kennel-sdk/kennel/scheduler"
-	"github.com/kennel-sdk/kennel/scheduler/state"
+	"github.com/kennel-sdk/kennel/scheduler/record"
 )
 
 // loop is the one goroutine that owns the core: Mesos events, API
@@ -154,7 +154,7 @@ func (r *runner) apply(ctx context.Context, d scheduler.Decisions, caller calls.
 
 // wipe erases the service's state after an uninstall.
 func (r *runner) wipe(ctx context.Context) error {
-	var b state.Batch
+	var b record.Batch
 	for _, id := range r.store.ConfigIDs() {
 		b.DeleteConfig(id)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/kennel-sdk/kennel/plans"
 	"github.com/kennel-sdk/kennel/scheduler"
 	"github.com/kennel-sdk/kennel/scheduler/offer"
+	"github.com/kennel-sdk/kennel/scheduler/record"
 	"github.com/kennel-sdk/kennel/scheduler/state"
 	"github.com/kennel-sdk/kennel/servicespec"
 )
@@ -184,7 +185,7 @@ type request struct {
 
 // start resolves the target, builds the core and starts the API.
 func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec) error {
-	stored := scheduler.Stored{Target: r.store.Target(), Configs: map[string][]byte{}, Tasks: map[string]state.TaskRecord{}}
+	stored := scheduler.Stored{Target: r.store.Target(), Configs: map[string][]byte{}, Tasks: map[string]record.Task{}}
 	for _, id := range r.store.ConfigIDs() {
 		stored.Configs[id], _ = r.store.Config(id)
 	}

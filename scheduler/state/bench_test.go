@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kennel-sdk/kennel/scheduler/record"
 	"github.com/kennel-sdk/kennel/scheduler/state/zktest"
 )
 
@@ -48,9 +49,9 @@ func BenchmarkLaunchRecord(b *testing.B) {
 			s := openBench(b, url)
 			i := 0
 			for b.Loop() {
-				var bt Batch
+				var bt record.Batch
 				task := fmt.Sprintf("pod-%d-server", i%1000)
-				bt.PutTask(task, TaskRecord{Info: benchInfo, Status: benchStatus})
+				bt.PutTask(task, record.Task{Info: benchInfo, Status: benchStatus})
 				bt.PutIntent("plan/deploy/step/"+task, benchIntent)
 				if err := s.Apply(ctx, &bt); err != nil {
 					b.Fatal(err)
@@ -68,9 +69,9 @@ func BenchmarkColdLoad10k(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			s := openBench(b, url)
 			for chunk := 0; chunk < 40; chunk++ {
-				var bt Batch
+				var bt record.Batch
 				for i := 0; i < 250; i++ {
-					bt.PutTask(fmt.Sprintf("pod%d-%d-server", chunk, i), TaskRecord{Info: benchInfo, Status: benchStatus})
+					bt.PutTask(fmt.Sprintf("pod%d-%d-server", chunk, i), record.Task{Info: benchInfo, Status: benchStatus})
 				}
 				if err := s.Apply(ctx, &bt); err != nil {
 					b.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kennel-sdk/kennel/scheduler/record"
 	"github.com/kennel-sdk/kennel/scheduler/state/zktest"
 )
 
@@ -56,14 +57,14 @@ func open(t *testing.T, url string) *Store {
 	return s
 }
 
-func apply(t *testing.T, s *Store, fill func(b *Batch)) error {
+func apply(t *testing.T, s *Store, fill func(b *record.Batch)) error {
 	t.Helper()
-	var b Batch
+	var b record.Batch
 	fill(&b)
 	return s.Apply(ctx, &b)
 }
 
-func mustApply(t *testing.T, s *Store, fill func(b *Batch)) {
+func mustApply(t *testing.T, s *Store, fill func(b *record.Batch)) {
 	t.Helper()
 	if err := apply(t, s, fill); err != nil {
 		t.Fatal(err)
@@ -123,13 +124,13 @@ func conformance(t *testing.T, kind storeKind) {
 	t.Run("round trip and reopen", func(t *testing.T) {
 		url := kind.newURL(t)
 		s := open(t, url)
-		mustApply(t, s, func(b *Batch) {
+		mustApply(t, s, func(b *record.Batch) {
 			b.SetFrameworkID("fw-1")
 			b.PutConfig("cfg-a", []byte(`{"name":"a"}`))
 			b.PutConfig("cfg-b", []byte(`{"name":"b"}`))
 			b.SetTarget("cfg-b")
-			b.PutTask("hello-0-server", TaskRecord{Info: []byte{0, 1, 2}, Status: []byte("status"), Goal: "PAUSED"})
-			b.PutTask("hello-1-server", TaskRecord{Info: []byte("info")})
+			b.PutTask("hello-0-server", record.Task{Info: []byte{0, 1, 2}, Status: []byte("status"), Goal: "PAUSED"})
+			b.PutTask("hello-1-server", record.Task{Info: []byte("info")})
 			b.PutProperty("last-completed-update-type", []byte("DEPLOY"))
 			b.PutProperty("odd key %2F ü", nil)
 			b.PutIntent("plan/deploy/step/1234", []byte(`{"forced":true}`))
@@ -149,11 +150,11 @@ func conformance(t *testing.T, kind storeKind) {
 	t.Run("later writes win and deletes remove", func(t *testing.T) {
 		url := kind.newURL(t)
 		s := open(t, url)
-		mustApply(t, s, func(b *Batch) {
+		mustApply(t, s, func(b *record.Batch) {
 			b.PutProperty("a", []byte("1"))
 			b.PutProperty("b", []byte("1"))
 		})
-		mustApply(t, s, func(b *Batch) {
+		mustApply(t, s, func(b *record.Batch) {
 			b.PutProperty("a", []byte("2"))
 			b.PutProperty("a", []byte("3"))
 			b.DeleteProperty("b")
@@ -174,15 +175,21 @@ func conformance(t *testing.T, kind storeKind) {
 	t.Run("batches are all or nothing", func(t *testing.T) {
 		url := kind.newURL(t)
 		s := open(t, url)
-		mustApply(t, s, func(b *Batch) { b.PutProperty("kept", []byte("1")) })
+		mustApply(t, s, func(b *record.Batch) { b.PutProperty("kept", []byte("1")) })
 		before := snapshot(t, s)
-		for name, fill := range map[string]func(b *Batch){
-			"bad name":       func(b *Batch) { b.PutProperty("x", []byte("2")); b.PutTask("a/b", TaskRecord{}) },
-			"empty name":     func(b *Batch) { b.PutProperty("", nil) },
-			"value too big":  func(b *Batch) { b.PutProperty("x", []byte("2")); b.PutConfig("big", make([]byte, MaxValueSize+1)) },
-			"batch too big":  func(b *Batch) { b.PutConfig("a", make([]byte, 600_000)); b.PutConfig("b", make([]byte, 600_000)) },
-			"dot dot":        func(b *Batch) { b.PutIntent("..", nil) },
-			"newline in key": func(b *Batch) { b.PutProperty("a\nb", nil) },
+		for name, fill := range map[string]func(b *record.Batch){
+			"bad name":   func(b *record.Batch) { b.PutProperty("x", []byte("2")); b.PutTask("a/b", record.Task{}) },
+			"empty name": func(b *record.Batch) { b.PutProperty("", nil) },
+			"value too big": func(b *record.Batch) {
+				b.PutProperty("x", []byte("2"))
+				b.PutConfig("big", make([]byte, MaxValueSize+1))
+			},
+			"batch too big": func(b *record.Batch) {
+				b.PutConfig("a", make([]byte, 600_000))
+				b.PutConfig("b", make([]byte, 600_000))
+			},
+			"dot dot":        func(b *record.Batch) { b.PutIntent("..", nil) },
+			"newline in key": func(b *record.Batch) { b.PutProperty("a\nb", nil) },
 		} {
 			err := apply(t, s, fill)
 			if !errors.Is(err, ErrInvalidName) && !errors.Is(err, ErrTooLarge) {
@@ -203,7 +210,7 @@ func conformance(t *testing.T, kind storeKind) {
 			go func() {
 				defer wg.Done()
 				for i := 0; i < 10; i++ {
-					var b Batch
+					var b record.Batch
 					b.PutProperty(fmt.Sprintf("w%d-%d", w, i), []byte("x"))
 					if err := s.Apply(ctx, &b); err != nil {
 						t.Error(err)
@@ -221,9 +228,9 @@ func conformance(t *testing.T, kind storeKind) {
 		url := kind.newURL(t)
 		s := open(t, url)
 		for chunk := 0; chunk < 4; chunk++ {
-			mustApply(t, s, func(b *Batch) {
+			mustApply(t, s, func(b *record.Batch) {
 				for i := 0; i < 250; i++ {
-					b.PutTask(fmt.Sprintf("pod-%d-task", chunk*250+i), TaskRecord{Info: bytes.Repeat([]byte{byte(i)}, 500), Status: []byte("RUNNING")})
+					b.PutTask(fmt.Sprintf("pod-%d-task", chunk*250+i), record.Task{Info: bytes.Repeat([]byte{byte(i)}, 500), Status: []byte("RUNNING")})
 				}
 			})
 		}
@@ -238,16 +245,17 @@ func conformance(t *testing.T, kind storeKind) {
 			t.Fatal(err)
 		}
 		defer s.Close()
-		if err := apply(t, s, func(b *Batch) { b.PutProperty("a", nil) }); !errors.Is(err, ErrNotLoaded) {
+		if err := apply(t, s, func(b *record.Batch) { b.PutProperty("a", nil) }); !errors.Is(err, ErrNotLoaded) {
 			t.Errorf("write before load: %v", err)
 		}
 	})
 	t.Run("newer schema refused", func(t *testing.T) {
 		url := kind.newURL(t)
 		s := open(t, url)
-		var b Batch
-		b.ops = append(b.ops, op{key: keySchema, value: []byte("2")})
-		if err := s.Apply(ctx, &b); err != nil {
+		s.mu.Lock()
+		err := s.applyLocked(ctx, []op{{key: keySchema, value: []byte("2")}})
+		s.mu.Unlock()
+		if err != nil {
 			t.Fatal(err)
 		}
 		s.Close()
@@ -263,7 +271,7 @@ func conformance(t *testing.T, kind storeKind) {
 	t.Run("services are separate", func(t *testing.T) {
 		url := kind.newURL(t)
 		a := open(t, url)
-		mustApply(t, a, func(b *Batch) { b.SetFrameworkID("a") })
+		mustApply(t, a, func(b *record.Batch) { b.SetFrameworkID("a") })
 		other, err := Open(ctx, url, "other/folder", Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -318,7 +326,7 @@ func lockConformance(t *testing.T, kind storeKind) {
 	if got := <-acquired; got.Before(released) {
 		t.Error("the second scheduler took the lock while the first held it")
 	}
-	if err := apply(t, a, func(b *Batch) { b.PutProperty("x", nil) }); !errors.Is(err, ErrLeaseLost) {
+	if err := apply(t, a, func(b *record.Batch) { b.PutProperty("x", nil) }); !errors.Is(err, ErrLeaseLost) {
 		t.Errorf("write after release: %v", err)
 	}
 }

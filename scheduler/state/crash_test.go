@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kennel-sdk/kennel/scheduler/record"
 	"github.com/kennel-sdk/kennel/scheduler/state/zktest"
 )
 
@@ -55,7 +56,7 @@ func crashWriter(url string, size int) int {
 	pad := strings.Repeat("x", size)
 	fmt.Println("ready")
 	for i := next + 1; ; i++ {
-		var b Batch
+		var b record.Batch
 		for k := 0; k < crashKeys; k++ {
 			b.PutProperty(fmt.Sprintf("k%d", k), []byte(fmt.Sprintf("%d:%s", i, pad)))
 		}

@@ -19,7 +19,7 @@
 //	Tasks/<task>            a task record: launched TaskInfo, latest TaskStatus
 //	                        (protobuf bytes, as Mesos gives them) and goal
 //	                        override (PAUSED, DECOMMISSIONED), framed by
-//	                        encodeTask
+//	                        record.EncodeTask
 //	Properties/<key>        free-form properties
 //	Intent/<key>            plan operator intent, as the plans package splits it
 //
@@ -35,9 +35,10 @@
 //
 // # Writes
 //
-// Writes go through Apply, in batches that are all-or-nothing: on
-// ZooKeeper one multi-op transaction, in a file store one log record
-// (length, CRC-32C, payload) made durable with fsync. Reads are served from
+// Writes go through Apply, in batches (record.Batch, which the scheduler's
+// core builds) that are all-or-nothing: on ZooKeeper one multi-op
+// transaction, in a file store one log record (length, CRC-32C, payload)
+// made durable with fsync. Reads are served from
 // a write-through cache loaded when the store opens; the cache changes only
 // after a write is durable. A write whose outcome is unknown (the
 // connection broke mid-transaction) makes the store stale: it refuses

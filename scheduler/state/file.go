@@ -274,6 +274,9 @@ func encodeOps(ops []op) []byte {
 	return b
 }
 
+// errBadRecord: a log record that does not decode.
+var errBadRecord = errors.New("malformed task record")
+
 func readOps(r *bytes.Reader) ([]op, error) {
 	n, err := binary.ReadUvarint(r)
 	if err != nil || n > uint64(r.Len()) {

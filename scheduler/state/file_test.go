@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/kennel-sdk/kennel/scheduler/record"
 )
 
 // TestFileRecoversFromTornWrites simulates the states a crash can leave:
@@ -13,8 +15,8 @@ func TestFileRecoversFromTornWrites(t *testing.T) {
 	dir := t.TempDir()
 	url := "file://" + dir
 	s := open(t, url)
-	mustApply(t, s, func(b *Batch) { b.PutProperty("a", []byte("1")) })
-	mustApply(t, s, func(b *Batch) { b.PutProperty("a", []byte("2")); b.PutProperty("b", []byte("2")) })
+	mustApply(t, s, func(b *record.Batch) { b.PutProperty("a", []byte("1")) })
+	mustApply(t, s, func(b *record.Batch) { b.PutProperty("a", []byte("2")); b.PutProperty("b", []byte("2")) })
 	s.Close()
 	root := filepath.Join(dir, "svc")
 	log := filepath.Join(root, "log.0")
@@ -33,7 +35,7 @@ func TestFileRecoversFromTornWrites(t *testing.T) {
 	if _, ok := s.Property("b"); ok {
 		t.Error("half of a torn batch was applied")
 	}
-	mustApply(t, s, func(b *Batch) { b.PutProperty("c", []byte("3")) })
+	mustApply(t, s, func(b *record.Batch) { b.PutProperty("c", []byte("3")) })
 	s.Close()
 	s = open(t, url)
 	if v, _ := s.Property("c"); string(v) != "3" {
@@ -58,7 +60,7 @@ func TestFileCompaction(t *testing.T) {
 	s := open(t, url)
 	big := make([]byte, 500_000)
 	for i := 0; i < 20; i++ {
-		mustApply(t, s, func(b *Batch) {
+		mustApply(t, s, func(b *record.Batch) {
 			b.PutConfig("c", append(big[:len(big)-1], byte(i)))
 			b.PutProperty("i", []byte{byte(i)})
 		})
@@ -85,7 +87,7 @@ func TestFileRefusesMidLogCorruption(t *testing.T) {
 	url := "file://" + dir
 	s := open(t, url)
 	for _, v := range []string{"1", "2", "3"} {
-		mustApply(t, s, func(b *Batch) { b.PutProperty("k"+v, []byte(v)) })
+		mustApply(t, s, func(b *record.Batch) { b.PutProperty("k"+v, []byte(v)) })
 	}
 	s.Close()
 	log := filepath.Join(dir, "svc", "log.0")
@@ -121,7 +123,7 @@ func TestFileZeroFilledTailIsTorn(t *testing.T) {
 	dir := t.TempDir()
 	url := "file://" + dir
 	s := open(t, url)
-	mustApply(t, s, func(b *Batch) { b.PutProperty("a", []byte("1")) })
+	mustApply(t, s, func(b *record.Batch) { b.PutProperty("a", []byte("1")) })
 	s.Close()
 	f, err := os.OpenFile(filepath.Join(dir, "svc", "log.0"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
@@ -144,11 +146,11 @@ func TestLockMakesTheStoreStale(t *testing.T) {
 	if _, err := s.Lock(ctx, LockOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := apply(t, s, func(b *Batch) { b.PutProperty("x", nil) }); !errors.Is(err, ErrStale) {
+	if err := apply(t, s, func(b *record.Batch) { b.PutProperty("x", nil) }); !errors.Is(err, ErrStale) {
 		t.Fatalf("a write after re-locking without a reload: %v", err)
 	}
 	if err := s.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	mustApply(t, s, func(b *Batch) { b.PutProperty("x", nil) })
+	mustApply(t, s, func(b *record.Batch) { b.PutProperty("x", nil) })
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kennel-sdk/kennel/scheduler/record"
 )
 
 // Errors callers branch on.
@@ -17,8 +19,8 @@ var (
 	// ErrTooLarge: a value or a batch exceeds what one ZooKeeper write holds.
 	ErrTooLarge = errors.New("state: too large")
 	// ErrInvalidName: a task, configuration, property or intent name that
-	// cannot be stored.
-	ErrInvalidName = errors.New("state: invalid name")
+	// cannot be stored (record.ErrInvalidName).
+	ErrInvalidName = record.ErrInvalidName
 	// ErrStale: a write's outcome is unknown, or the store lost its lock;
 	// nothing more is written until Reload.
 	ErrStale = errors.New("state: store is stale; reload it")
@@ -44,16 +46,16 @@ const (
 	SchemaVersion = 1
 )
 
-// Entry directories.
+// Entry directories and keys: the layout package record writes.
 const (
-	dirConfigs    = "Configurations"
-	dirTasks      = "Tasks"
-	dirProperties = "Properties"
-	dirIntent     = "Intent"
+	dirConfigs    = record.DirConfigs
+	dirTasks      = record.DirTasks
+	dirProperties = record.DirProperties
+	dirIntent     = record.DirIntent
 
-	keySchema      = "SchemaVersion"
-	keyFrameworkID = "FrameworkID"
-	keyTarget      = "ConfigTarget"
+	keySchema      = record.KeySchema
+	keyFrameworkID = record.KeyFrameworkID
+	keyTarget      = record.KeyTarget
 )
 
 var dirs = []string{dirConfigs, dirTasks, dirProperties, dirIntent}
@@ -98,6 +100,29 @@ type Options struct {
 	// Logger receives connection events (default slog.Default()).
 	Logger *slog.Logger
 }
+
+// check validates a batch's names and sizes before anything is written.
+func check(b *record.Batch) error {
+	if err := b.Err(); err != nil {
+		return err
+	}
+	total := 0
+	for _, o := range b.Ops() {
+		if len(o.Value) > MaxValueSize {
+			return fmt.Errorf("%w: %s is %d bytes; a value holds at most %d", ErrTooLarge, o.Key, len(o.Value), MaxValueSize)
+		}
+		total += len(o.Key) + len(o.Value) + opOverhead
+	}
+	if total > MaxBatchSize {
+		return fmt.Errorf("%w: the batch writes %d bytes in %d entries; a batch holds at most %d", ErrTooLarge, total, b.Len(), MaxBatchSize)
+	}
+	return nil
+}
+
+// opOverhead is what one write costs in a ZooKeeper multi request beyond
+// its key and value: the operation header, the store's root path before
+// the key (at most maxRootLength), the ACL and the version check.
+const opOverhead = 96 + maxRootLength
 
 // Store is a scheduler's state. Reads come from a cache loaded by Load;
 // writes go through Apply. Methods are safe for concurrent use, though a
@@ -190,9 +215,7 @@ func (s *Store) Load(ctx context.Context) error {
 	}
 	s.cache, s.loaded, s.stale = entries, true, false
 	if !ok {
-		var b Batch
-		b.ops = append(b.ops, op{key: keySchema, value: []byte(fmt.Sprint(SchemaVersion))})
-		return s.applyLocked(ctx, &b)
+		return s.applyLocked(ctx, []op{{key: keySchema, value: []byte(fmt.Sprint(SchemaVersion))}})
 	}
 	return nil
 }
@@ -202,32 +225,36 @@ func (s *Store) Reload(ctx context.Context) error { return s.Load(ctx) }
 
 // Apply writes a batch, all or nothing, and then updates the cache. If the
 // outcome cannot be known the store turns stale (ErrStale) until Reload.
-func (s *Store) Apply(ctx context.Context, b *Batch) error {
-	if err := b.check(); err != nil {
+func (s *Store) Apply(ctx context.Context, b *record.Batch) error {
+	if err := check(b); err != nil {
 		return err
+	}
+	ops := make([]op, len(b.Ops()))
+	for i, o := range b.Ops() {
+		ops[i] = op{key: o.Key, value: o.Value, delete: o.Delete}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.applyLocked(ctx, b)
+	return s.applyLocked(ctx, ops)
 }
 
-func (s *Store) applyLocked(ctx context.Context, b *Batch) error {
+func (s *Store) applyLocked(ctx context.Context, ops []op) error {
 	switch {
 	case !s.loaded:
 		return ErrNotLoaded
 	case s.stale:
 		return ErrStale
-	case len(b.ops) == 0:
+	case len(ops) == 0:
 		return nil
 	}
 	exists := func(key string) bool { _, ok := s.cache[key]; return ok }
-	if err := s.b.commit(ctx, b.ops, exists, s.lease); err != nil {
+	if err := s.b.commit(ctx, ops, exists, s.lease); err != nil {
 		if errors.Is(err, errNeedsReload) || errors.Is(err, ErrLeaseLost) {
 			s.stale = true
 		}
 		return fmt.Errorf("state: write to %s: %w", s.url, err)
 	}
-	for _, o := range b.ops {
+	for _, o := range ops {
 		if o.delete {
 			delete(s.cache, o.key)
 		} else {
@@ -286,14 +313,14 @@ func (s *Store) Config(id string) ([]byte, bool) { return s.get(dirConfigs + "/"
 func (s *Store) ConfigIDs() []string { return s.names(dirConfigs) }
 
 // Task returns the record of task name.
-func (s *Store) Task(name string) (TaskRecord, bool, error) {
+func (s *Store) Task(name string) (record.Task, bool, error) {
 	v, ok := s.get(dirTasks + "/" + name)
 	if !ok {
-		return TaskRecord{}, false, nil
+		return record.Task{}, false, nil
 	}
-	r, err := decodeTask(v)
+	r, err := record.DecodeTask(v)
 	if err != nil {
-		return TaskRecord{}, true, fmt.Errorf("state: task %s: %w", name, err)
+		return record.Task{}, true, fmt.Errorf("state: task %s: %w", name, err)
 	}
 	return r, true, nil
 }

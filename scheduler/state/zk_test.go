@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
+	"github.com/kennel-sdk/kennel/scheduler/record"
 	"github.com/kennel-sdk/kennel/scheduler/state/zktest"
 )
 
@@ -70,13 +71,13 @@ func TestSessionExpiryLosesTheLock(t *testing.T) {
 	}
 	t.Logf("a stopped %s before b acquired the lock", bAt.Sub(lostAt))
 	proxy.Heal()
-	if err := apply(t, a, func(bt *Batch) { bt.PutProperty("from-a", nil) }); !errors.Is(err, ErrLeaseLost) {
+	if err := apply(t, a, func(bt *record.Batch) { bt.PutProperty("from-a", nil) }); !errors.Is(err, ErrLeaseLost) {
 		t.Errorf("write after expiry: %v", err)
 	}
 	if err := b.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
-	mustApply(t, b, func(bt *Batch) { bt.PutProperty("from-b", nil) })
+	mustApply(t, b, func(bt *record.Batch) { bt.PutProperty("from-b", nil) })
 }
 
 // TestWritesAreFencedByTheServer removes the holder's lock node behind its
@@ -84,7 +85,7 @@ func TestSessionExpiryLosesTheLock(t *testing.T) {
 func TestWritesAreFencedByTheServer(t *testing.T) {
 	srv := zktest.Start(t)
 	s := open(t, "zk://"+srv.Addr+"/fence")
-	mustApply(t, s, func(b *Batch) { b.PutProperty("before", nil) })
+	mustApply(t, s, func(b *record.Batch) { b.PutProperty("before", nil) })
 	raw := rawClient(t, srv.Addr)
 	nodes, _, err := raw.Children("/fence/svc/lock")
 	if err != nil || len(nodes) != 1 {
@@ -93,10 +94,10 @@ func TestWritesAreFencedByTheServer(t *testing.T) {
 	if err := raw.Delete("/fence/svc/lock/"+nodes[0], -1); err != nil {
 		t.Fatal(err)
 	}
-	if err := apply(t, s, func(b *Batch) { b.PutProperty("after", nil) }); !errors.Is(err, ErrLeaseLost) {
+	if err := apply(t, s, func(b *record.Batch) { b.PutProperty("after", nil) }); !errors.Is(err, ErrLeaseLost) {
 		t.Fatalf("fenced write: %v", err)
 	}
-	if err := apply(t, s, func(b *Batch) { b.PutProperty("after", nil) }); !errors.Is(err, ErrStale) {
+	if err := apply(t, s, func(b *record.Batch) { b.PutProperty("after", nil) }); !errors.Is(err, ErrStale) {
 		t.Errorf("a store that lost its lock must be reloaded: %v", err)
 	}
 	if _, _, err := raw.Get("/fence/svc/Properties/after"); !errors.Is(err, zk.ErrNoNode) {
@@ -108,7 +109,7 @@ func TestWritesAreFencedByTheServer(t *testing.T) {
 	if err := s.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	mustApply(t, s, func(b *Batch) { b.PutProperty("after", nil) })
+	mustApply(t, s, func(b *record.Batch) { b.PutProperty("after", nil) })
 }
 
 // TestDigestACL: with credentials, nodes are readable by all and writable
@@ -126,7 +127,7 @@ func TestDigestACL(t *testing.T) {
 	if err := s.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
-	mustApply(t, s, func(b *Batch) { b.PutProperty("p", []byte("v")) })
+	mustApply(t, s, func(b *record.Batch) { b.PutProperty("p", []byte("v")) })
 	raw := rawClient(t, srv.Addr)
 	if v, _, err := raw.Get("/acl/svc/Properties/p"); err != nil || string(v) != "v" {
 		t.Errorf("world read: %q %v", v, err)
