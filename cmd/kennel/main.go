@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	"github.com/spf13/cobra"
 )
 
@@ -50,6 +51,10 @@ func rootCommandFor(program string) *cobra.Command {
 }
 
 func main() {
+	// Resources are handled in the post-refinement format (a stack of
+	// reservations) by the scheduler and the local cluster alike;
+	// mesos-go's resource algebra must compare them so.
+	mesos.CapabilityReservationRefinement = "1"
 	program := filepath.Base(os.Args[0])
 	root := rootCommandFor(program)
 	root.SetArgs(cliArgs(dcosModule(program), os.Args[1:]))

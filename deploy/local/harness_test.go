@@ -26,6 +26,8 @@ import (
 // The test binary doubles as the executor: agents run it with
 // KENNEL_TEST_EXECUTOR=1 in its environment (executorCommand).
 func TestMain(m *testing.M) {
+	// As the kennel binary does in main: resources in the post-refinement format.
+	mesos.CapabilityReservationRefinement = "1"
 	if os.Getenv("KENNEL_TEST_EXECUTOR") == "1" {
 		cfg, err := executor.ConfigFromEnv(os.Getenv)
 		if err == nil {

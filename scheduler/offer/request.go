@@ -17,6 +17,12 @@
 // name; a slot whose size changed reserves or unreserves the difference
 // under the same labels. Resources with our framework_id that no task
 // claims are released by Unexpected.
+//
+// Resources are handled in the post-refinement format (a stack of
+// reservations): the program must set mesos-go's
+// mesos.CapabilityReservationRefinement to "1" before it evaluates offers,
+// so that mesos-go's resource algebra compares them so. The kennel binary
+// does in main; tests do in TestMain.
 package offer
 
 import (
@@ -25,12 +31,6 @@ import (
 	"github.com/kennel-sdk/kennel/servicespec"
 	"github.com/kennel-sdk/kennel/servicespec/placement"
 )
-
-func init() {
-	// Resources are handled in the post-refinement format (a stack of
-	// reservations); mesos-go's resource algebra must compare them so.
-	mesos.CapabilityReservationRefinement = "1"
-}
 
 // Reservation label keys.
 const (

@@ -34,6 +34,8 @@ import (
 var kennel string
 
 func TestMain(m *testing.M) {
+	// As the kennel binary does in main: resources in the post-refinement format.
+	mesos.CapabilityReservationRefinement = "1"
 	dir, err := os.MkdirTemp("", "kennel-scenario")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -6,6 +6,12 @@
 //
 // Concurrency: one mutex guards all state; no lock is held while writing to
 // an event stream's socket or calling an agent.
+//
+// The master keeps resources in the post-refinement format (the
+// reservations stack): the program must set mesos-go's
+// mesos.CapabilityReservationRefinement to "1" before it starts one, so
+// that mesos-go's resource algebra compares them so. The kennel binary
+// does in main; tests do in TestMain.
 package master
 
 import (
@@ -18,12 +24,6 @@ import (
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 )
-
-func init() {
-	// The master keeps resources in the post-refinement format (the
-	// reservations stack); mesos-go's resource algebra must compare them so.
-	mesos.CapabilityReservationRefinement = "1"
-}
 
 // Timing is every interval the master keeps, scaled together.
 type Timing struct {

@@ -1,0 +1,16 @@
+package master
+
+import (
+	"os"
+	"testing"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+)
+
+// TestMain turns on mesos-go's reservation refinement, as the kennel
+// binary does in main: the master keeps resources in the
+// post-refinement format (the reservations stack).
+func TestMain(m *testing.M) {
+	mesos.CapabilityReservationRefinement = "1"
+	os.Exit(m.Run())
+}

@@ -1,0 +1,16 @@
+package offer
+
+import (
+	"os"
+	"testing"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+)
+
+// TestMain turns on mesos-go's reservation refinement, as the kennel
+// binary does in main: offers are evaluated in the post-refinement
+// format (a stack of reservations).
+func TestMain(m *testing.M) {
+	mesos.CapabilityReservationRefinement = "1"
+	os.Exit(m.Run())
+}
