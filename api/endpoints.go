@@ -1,8 +1,10 @@
 package api
 
 import (
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -89,7 +91,8 @@ func (h *handler) endpointNames(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	names := sortedKeys(endpoints(h.opts.Service, tasks))
+	// Not nil: no endpoints is [] in JSON.
+	names := slices.AppendSeq([]string{}, maps.Keys(endpoints(h.opts.Service, tasks)))
 	sort.Strings(names)
 	writeJSON(w, http.StatusOK, names)
 }

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -90,23 +92,14 @@ func podsStatus(service string, tasks []scheduler.TaskView) PodsStatus {
 		types[t.PodType][t.Instance] = append(types[t.PodType][t.Instance],
 			TaskStatus{ID: t.Info.TaskID.Value, Name: t.Name, Status: displayStatus(t)})
 	}
-	for _, pt := range sortedKeys(types) {
+	for _, pt := range slices.Sorted(maps.Keys(types)) {
 		ps := PodStatus{Name: pt, Instances: []InstanceStatus{}}
-		for _, inst := range sortedKeys(types[pt]) {
+		for _, inst := range slices.Sorted(maps.Keys(types[pt])) {
 			ps.Instances = append(ps.Instances, InstanceStatus{Name: inst, Tasks: types[pt][inst]})
 		}
 		out.Pods = append(out.Pods, ps)
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func (h *handler) tasks(w http.ResponseWriter, r *http.Request) ([]scheduler.TaskView, bool) {

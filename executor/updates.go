@@ -3,9 +3,9 @@ package executor
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"time"
 
+	"github.com/google/uuid"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	mexec "github.com/mesos/mesos-go/api/v1/lib/executor"
 	"github.com/mesos/mesos-go/api/v1/lib/executor/calls"
@@ -50,24 +50,19 @@ func (l *updateLog) firstUnsent(gen uint64) *pendingUpdate {
 	return nil
 }
 
-// newUUID returns 16 random bytes, the UUID of a reliable status update.
-func newUUID() []byte {
-	u := make([]byte, 16)
-	_, _ = rand.Read(u) // crypto/rand.Read never fails
-	return u
-}
-
 // newStatusLocked builds a status update of t with a fresh UUID. For
 // TASK_RUNNING it carries t's current check result and health (when known);
 // for every later state an empty check result of the check's type.
 // TASK_STARTING carries neither. e.mu must be held.
 func (e *executor) newStatusLocked(t *task, state mesos.TaskState) mesos.TaskStatus {
 	now := float64(time.Now().UnixNano()) / 1e9
+	// A fresh UUID (version 4) per update, as the 16 bytes Mesos carries.
+	id := uuid.New()
 	st := mesos.TaskStatus{
 		TaskID:     t.info.TaskID,
 		State:      state.Enum(),
 		Source:     mesos.SOURCE_EXECUTOR.Enum(),
-		UUID:       newUUID(),
+		UUID:       id[:],
 		Timestamp:  &now,
 		ExecutorID: &mesos.ExecutorID{Value: e.cfg.ExecutorID},
 	}

@@ -2,8 +2,9 @@ package plans
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -38,7 +39,7 @@ var paramName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // Start sets plan's parameters (they become the environment of the tasks
 // it launches), restarts it if it had completed, and lets it proceed.
 func (s *Set) Start(plan string, params map[string]string, now time.Time) Result {
-	for _, k := range sortedKeys(params) {
+	for _, k := range slices.Sorted(maps.Keys(params)) {
 		if !paramName.MatchString(k) {
 			return Result{BadRequest, fmt.Sprintf("Couldn't parse parameters: %s is not a valid environment variable name", k)}
 		}
@@ -278,17 +279,8 @@ func orNull(s string) string {
 // sorted by key.
 func javaMap(m map[string]string) string {
 	parts := make([]string, 0, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, k+"="+m[k])
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

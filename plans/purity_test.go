@@ -15,7 +15,7 @@ import (
 // spec).
 var allowedImports = map[string]bool{
 	"crypto/sha256": true, "encoding/json": true, "fmt": true, "maps": true, "math": true,
-	"regexp": true, "sort": true, "strconv": true, "strings": true, "time": true,
+	"regexp": true, "slices": true, "sort": true, "strconv": true, "strings": true, "time": true,
 	"github.com/kennel-sdk/kennel/servicespec": true,
 }
 

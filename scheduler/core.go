@@ -2,7 +2,8 @@ package scheduler
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -173,7 +174,7 @@ func (c *Core) settle(d *Decisions, now time.Time) {
 	c.set.Settle(now)
 	after := c.set.Intent().Entries()
 	put, del := plans.EntryChanges(c.intent, after)
-	for _, k := range sortedKeys(put) {
+	for _, k := range slices.Sorted(maps.Keys(put)) {
 		d.Batch.PutIntent(k, put[k])
 	}
 	for _, k := range del {
@@ -205,12 +206,3 @@ func (c *Core) FrameworkInfo(failover time.Duration) mesos.FrameworkInfo {
 }
 
 func boolPtr(b bool) *bool { return &b }
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

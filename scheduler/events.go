@@ -1,12 +1,16 @@
 package scheduler
 
 import (
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/gogo/protobuf/proto"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	sched "github.com/mesos/mesos-go/api/v1/lib/scheduler"
 	"github.com/mesos/mesos-go/api/v1/lib/scheduler/calls"
+
+	"github.com/kennel-sdk/kennel/taskstate"
 )
 
 // reconciliation tracks explicit reconciliation after each subscription:
@@ -75,7 +79,7 @@ func (c *Core) Update(st mesos.TaskStatus, now time.Time) Decisions {
 	case !known || t == nil || t.info.TaskID.Value != id:
 		// A task the scheduler no longer launches (replaced while its agent
 		// was away, or forgotten) is killed each time it reports in.
-		if !terminal(st.GetState()) {
+		if !taskstate.Ended(st.GetState()) {
 			c.killed[id] = now
 			d.call(calls.Kill(id, st.GetAgentID().GetValue()))
 		}
@@ -103,7 +107,7 @@ func (c *Core) record(d *Decisions, t *task, st mesos.TaskStatus, now time.Time)
 		c.ready[t.name] = t.info.TaskID.Value
 		d.Batch.PutProperty(readyPrefix+t.name, []byte(t.info.TaskID.Value))
 	}
-	if terminal(st.GetState()) {
+	if taskstate.Ended(st.GetState()) {
 		delete(c.killed, t.info.TaskID.Value)
 	}
 	c.put(d, &next)
@@ -116,15 +120,6 @@ func launched(s mesos.TaskState) bool {
 	switch s {
 	case mesos.TASK_STAGING, mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_KILLING,
 		mesos.TASK_FINISHED, mesos.TASK_FAILED, mesos.TASK_KILLED, mesos.TASK_UNREACHABLE:
-		return true
-	}
-	return false
-}
-
-func terminal(s mesos.TaskState) bool {
-	switch s {
-	case mesos.TASK_FINISHED, mesos.TASK_FAILED, mesos.TASK_KILLED, mesos.TASK_ERROR,
-		mesos.TASK_DROPPED, mesos.TASK_GONE, mesos.TASK_GONE_BY_OPERATOR, mesos.TASK_UNKNOWN, mesos.TASK_LOST:
 		return true
 	}
 	return false
@@ -172,7 +167,7 @@ func (c *Core) failUnreachable(d *Decisions, now time.Time) {
 	if c.cfg.PermanentFailureTimeout <= 0 {
 		return
 	}
-	for _, name := range sortedKeys(c.tasks) {
+	for _, name := range slices.Sorted(maps.Keys(c.tasks)) {
 		t := c.tasks[name]
 		if t.state() != mesos.TASK_UNREACHABLE || t.permanentlyFailed() {
 			continue

@@ -2,6 +2,8 @@ package scheduler
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -257,7 +259,7 @@ func (c *Core) forgetResources(d *Decisions, ids []string) {
 	for _, id := range ids {
 		gone[id] = true
 	}
-	for _, name := range sortedKeys(c.tasks) {
+	for _, name := range slices.Sorted(maps.Keys(c.tasks)) {
 		t := c.tasks[name]
 		keep := func(rs []mesos.Resource) ([]mesos.Resource, bool) {
 			var out []mesos.Resource
@@ -394,7 +396,7 @@ func placedAgent(t *task) placement.Agent {
 // per instance.
 func otherInstances(tasks map[string]*task, pod, self string) []placement.Agent {
 	byInstance := map[string]placement.Agent{}
-	for _, name := range sortedKeys(tasks) {
+	for _, name := range slices.Sorted(maps.Keys(tasks)) {
 		t := tasks[name]
 		if t.pod() != pod || t.instance() == self || t.info.TaskID.Value == "" || t.permanentlyFailed() {
 			continue
@@ -404,7 +406,7 @@ func otherInstances(tasks map[string]*task, pod, self string) []placement.Agent 
 		}
 	}
 	out := make([]placement.Agent, 0, len(byInstance))
-	for _, k := range sortedKeys(byInstance) {
+	for _, k := range slices.Sorted(maps.Keys(byInstance)) {
 		out = append(out, byInstance[k])
 	}
 	return out

@@ -15,14 +15,16 @@ import (
 // scheduler/offer and scheduler/record) may import: no IO, no clock, no
 // concurrency, no randomness. net/url is here for url.PathEscape only.
 var allowedImports = map[string]bool{
-	"crypto/sha256": true, "encoding/binary": true, "errors": true, "fmt": true, "net/url": true,
-	"sort": true, "strconv": true, "strings": true, "time": true, "unicode/utf8": true,
+	"crypto/sha256": true, "encoding/binary": true, "errors": true, "fmt": true, "maps": true,
+	"net/url": true, "slices": true, "sort": true, "strconv": true, "strings": true, "time": true,
+	"unicode/utf8": true,
 
 	"github.com/kennel-sdk/kennel/plans":                   true,
 	"github.com/kennel-sdk/kennel/scheduler/offer":         true,
 	"github.com/kennel-sdk/kennel/scheduler/record":        true,
 	"github.com/kennel-sdk/kennel/servicespec":             true,
 	"github.com/kennel-sdk/kennel/servicespec/placement":   true,
+	"github.com/kennel-sdk/kennel/taskstate":               true,
 	"github.com/gogo/protobuf/proto":                       true,
 	"github.com/mesos/mesos-go/api/v1/lib":                 true,
 	"github.com/mesos/mesos-go/api/v1/lib/scheduler":       true,
@@ -41,6 +43,7 @@ var allowedDeps = map[string]bool{
 	"github.com/kennel-sdk/kennel/servicespec":              true,
 	"github.com/kennel-sdk/kennel/servicespec/mustache":     true,
 	"github.com/kennel-sdk/kennel/servicespec/placement":    true,
+	"github.com/kennel-sdk/kennel/taskstate":                true,
 	"github.com/gogo/protobuf/gogoproto":                    true,
 	"github.com/gogo/protobuf/proto":                        true,
 	"github.com/gogo/protobuf/protoc-gen-gogo/descriptor":   true,

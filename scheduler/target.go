@@ -2,6 +2,8 @@ package scheduler
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/gogo/protobuf/proto"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
@@ -78,7 +80,7 @@ func ResolveTarget(s Stored, candidate *servicespec.ServiceSpec) (Target, error)
 			unchanged[iu.Instance] = true
 		}
 	}
-	for _, name := range sortedKeys(t.Tasks) {
+	for _, name := range slices.Sorted(maps.Keys(t.Tasks)) {
 		rec := t.Tasks[name]
 		var info mesos.TaskInfo
 		if err := proto.Unmarshal(rec.Info, &info); err != nil {
@@ -111,7 +113,7 @@ func (t *Target) cleanup(s Stored) {
 			used[label(&info, offer.LabelTargetConfig)] = true
 		}
 	}
-	for _, id := range sortedKeys(s.Configs) {
+	for _, id := range slices.Sorted(maps.Keys(s.Configs)) {
 		if !used[id] {
 			t.Batch.DeleteConfig(id)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/kennel-sdk/kennel/plans"
 	"github.com/kennel-sdk/kennel/scheduler/offer"
 	"github.com/kennel-sdk/kennel/scheduler/record"
+	"github.com/kennel-sdk/kennel/taskstate"
 )
 
 // Labels Kennel keeps on stored TaskInfos.
@@ -114,12 +115,7 @@ func (t *task) live() bool {
 	if t.info.TaskID.Value == "" {
 		return false
 	}
-	switch t.state() {
-	case mesos.TASK_FINISHED, mesos.TASK_FAILED, mesos.TASK_KILLED, mesos.TASK_ERROR,
-		mesos.TASK_DROPPED, mesos.TASK_GONE, mesos.TASK_GONE_BY_OPERATOR, mesos.TASK_UNKNOWN, mesos.TASK_LOST:
-		return false
-	}
-	return true
+	return !taskstate.Ended(t.state())
 }
 
 func (t *task) confirmed() bool { return label(&t.info, labelConfirmed) == "true" }

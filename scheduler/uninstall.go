@@ -3,6 +3,8 @@ package scheduler
 import (
 	"crypto/sha256"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
@@ -58,7 +60,7 @@ func (c *Core) finishUninstall(d *Decisions, now time.Time) {
 			return
 		}
 	}
-	for _, name := range sortedKeys(c.tasks) {
+	for _, name := range slices.Sorted(maps.Keys(c.tasks)) {
 		c.erase(d, name, now)
 	}
 	c.uninstall.done = true
@@ -88,14 +90,14 @@ func (c *Core) UninstallPlan() plans.PlanInfo {
 		return ph
 	}
 	var kills, unreserves []plans.StepInfo
-	for _, name := range sortedKeys(c.tasks) {
+	for _, name := range slices.Sorted(maps.Keys(c.tasks)) {
 		t := c.tasks[name]
 		kills = append(kills, step("kill-task-"+name, !t.live(), "task "+t.state().String()))
 		for _, id := range offer.ResourceIDs(&t.info) {
 			unreserves = append(unreserves, step("unreserve-"+id, false, "waiting for an offer of "+label(&t.info, offer.LabelHostname)))
 		}
 	}
-	for _, id := range sortedKeys(c.uninstall.released) {
+	for _, id := range slices.Sorted(maps.Keys(c.uninstall.released)) {
 		unreserves = append(unreserves, step("unreserve-"+id, true, "released"))
 	}
 	info := plans.PlanInfo{Strategy: plans.Serial, Errors: []string{}, Phases: []plans.PhaseInfo{

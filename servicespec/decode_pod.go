@@ -3,7 +3,6 @@ package servicespec
 import (
 	"fmt"
 	"net/url"
-	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v4"
@@ -237,14 +236,4 @@ func (d *decoder) ipc(o *object, taskLevel bool) (string, *int) {
 		d.fail(o.node("shm-size"), o.pathOf("shm-size"), "needs `ipc-mode: PRIVATE`")
 	}
 	return mode, &size
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

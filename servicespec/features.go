@@ -2,6 +2,8 @@ package servicespec
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -51,7 +53,7 @@ func (s *ServiceSpec) Features() []Usage {
 		add(len(p.HostVolumes) > 0, FeatureHostVolumes, pp+".host-volumes")
 		add(p.SeccompProfile != "" || p.SeccompUnconfined, FeatureSeccomp, pp)
 		add(p.IPCMode != "" || p.ShmSize != nil, FeatureSharedMemory, pp+".ipc-mode")
-		for _, id := range sortedKeys(p.ResourceSets) {
+		for _, id := range slices.Sorted(maps.Keys(p.ResourceSets)) {
 			r := p.ResourceSets[id].Resources
 			add(r.GPUs > 0, FeatureGPUs, setPath(p, id)+".gpus")
 			add(r.ResourceLimits != nil, FeatureResourceLimits, setPath(p, id)+".resource-limits")

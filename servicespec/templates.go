@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 
 	"github.com/kennel-sdk/kennel/servicespec/mustache"
 )
@@ -21,7 +23,7 @@ func (d *decoder) readTemplates(s *ServiceSpec, fsys fs.FS) {
 		pod := &s.Pods[pi]
 		for ti := range pod.Tasks {
 			task := &pod.Tasks[ti]
-			for _, name := range sortedKeys(task.Configs) {
+			for _, name := range slices.Sorted(maps.Keys(task.Configs)) {
 				c := task.Configs[name]
 				p := fmt.Sprintf("pods.%s.tasks.%s.configs.%s.template", pod.Name, task.Name, name)
 				if c.TemplateContent == "" {

@@ -3,6 +3,8 @@ package servicespec
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -151,7 +153,7 @@ func diffValues(path string, a, b any, out *[]string) {
 		for k := range bm {
 			keys[k] = true
 		}
-		for _, k := range sortedKeys(keys) {
+		for _, k := range slices.Sorted(maps.Keys(keys)) {
 			av, ain := am[k]
 			bv, bin := bm[k]
 			p := joinPath(path, k)
@@ -253,7 +255,7 @@ func volumeViolations(path string, prev, next map[string]VolumeSpec) []Violation
 	}
 	a, b := byPath(prev), byPath(next)
 	var v []Violation
-	for _, p := range sortedKeys(a) {
+	for _, p := range slices.Sorted(maps.Keys(a)) {
 		ov := a[p]
 		nv, ok := b[p]
 		switch {
@@ -267,7 +269,7 @@ func volumeViolations(path string, prev, next map[string]VolumeSpec) []Violation
 			v = append(v, Violation{path, fmt.Sprintf("the profiles of the volume at %q cannot change", p)})
 		}
 	}
-	for _, p := range sortedKeys(b) {
+	for _, p := range slices.Sorted(maps.Keys(b)) {
 		if _, ok := a[p]; !ok {
 			v = append(v, Violation{path, fmt.Sprintf("a volume at %q cannot be added: volumes cannot change once deployed", p)})
 		}

@@ -2,6 +2,8 @@ package servicespec
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"strconv"
 )
@@ -49,7 +51,7 @@ func (v *validator) ok(paths ...string) bool {
 }
 
 func (v *validator) pod(p *PodSpec) {
-	for _, id := range sortedKeys(p.ResourceSets) {
+	for _, id := range slices.Sorted(maps.Keys(p.ResourceSets)) {
 		v.requireResources(setPath(p, id), p.ResourceSets[id].Resources, "a resource set")
 	}
 	for i := range p.Tasks {
@@ -88,7 +90,7 @@ func (v *validator) taskResources(p *PodSpec, t *TaskSpec) {
 	}
 	if _, ok := p.ResourceSets[t.ResourceSet]; !ok {
 		msg := fmt.Sprintf("resource set `%s` is not defined in %s.resource-sets", t.ResourceSet, podPath(p))
-		if s := suggest(t.ResourceSet, sortedKeys(p.ResourceSets)); s != "" {
+		if s := suggest(t.ResourceSet, slices.Sorted(maps.Keys(p.ResourceSets))); s != "" {
 			msg += fmt.Sprintf("; did you mean `%s`?", s)
 		}
 		v.d.errAt(tp+".resource-set", "%s", msg)
@@ -97,7 +99,7 @@ func (v *validator) taskResources(p *PodSpec, t *TaskSpec) {
 		"cpus": t.CPUs != 0, "gpus": t.GPUs != 0, "memory": t.Memory != 0, "resource-limits": t.ResourceLimits != nil,
 		"ports": t.Ports != nil, "volumes": t.Volumes != nil,
 	}
-	for _, k := range sortedKeys(own) {
+	for _, k := range slices.Sorted(maps.Keys(own)) {
 		if own[k] {
 			v.d.errAt(tp+"."+k, "a task with a `resource-set` takes its resources from the set: remove `%s` or the `resource-set`", k)
 		}
@@ -126,7 +128,7 @@ func (v *validator) requireResources(path string, r Resources, what string) {
 
 func (v *validator) configDests(tp string, t *TaskSpec) {
 	dests := map[string]string{}
-	for _, name := range sortedKeys(t.Configs) {
+	for _, name := range slices.Sorted(maps.Keys(t.Configs)) {
 		dest := t.Configs[name].Dest
 		if other, dup := dests[dest]; dup && dest != "" {
 			v.d.errAt(tp+".configs."+name+".dest", "configs `%s` and `%s` both render to %q", other, name, dest)
@@ -138,7 +140,7 @@ func (v *validator) configDests(tp string, t *TaskSpec) {
 // envKeys checks that two ports of one task do not publish to one variable.
 func (v *validator) envKeys(tp string, r Resources) {
 	seen := map[string]string{}
-	for _, name := range sortedKeys(r.Ports) {
+	for _, name := range slices.Sorted(maps.Keys(r.Ports)) {
 		key := r.Ports[name].EnvKey
 		if key == "" {
 			continue
@@ -158,7 +160,7 @@ type bundle struct {
 
 func (v *validator) bundles(p *PodSpec) []bundle {
 	var out []bundle
-	for _, id := range sortedKeys(p.ResourceSets) {
+	for _, id := range slices.Sorted(maps.Keys(p.ResourceSets)) {
 		out = append(out, bundle{setPath(p, id), p.ResourceSets[id].Resources})
 	}
 	for i := range p.Tasks {
@@ -175,7 +177,7 @@ func (v *validator) bundles(p *PodSpec) []bundle {
 func (v *validator) staticPorts(p *PodSpec) {
 	used := map[int]string{}
 	for _, b := range v.bundles(p) {
-		for _, name := range sortedKeys(b.res.Ports) {
+		for _, name := range slices.Sorted(maps.Keys(b.res.Ports)) {
 			port := b.res.Ports[name]
 			path := b.path + ".ports." + name
 			if port.VIP != nil {
@@ -207,12 +209,12 @@ func (v *validator) vipPrefix(b bundle, name string, port PortSpec) {
 // paths: pod volumes are visible to every task.
 func (v *validator) volumePaths(p *PodSpec) {
 	podVols := map[string]string{}
-	for _, name := range sortedKeys(p.Volumes) {
+	for _, name := range slices.Sorted(maps.Keys(p.Volumes)) {
 		podVols[p.Volumes[name].Path] = podPath(p) + ".volumes." + name
 	}
 	for _, b := range v.bundles(p) {
 		seen := map[string]string{}
-		for _, name := range sortedKeys(b.res.Volumes) {
+		for _, name := range slices.Sorted(maps.Keys(b.res.Volumes)) {
 			path := b.res.Volumes[name].Path
 			here := b.path + ".volumes." + name
 			if path == "" {
@@ -234,7 +236,7 @@ func (v *validator) advertisedPorts() {
 	seen := map[string]string{}
 	for i := range v.s.Pods {
 		for _, b := range v.bundles(&v.s.Pods[i]) {
-			for _, name := range sortedKeys(b.res.Ports) {
+			for _, name := range slices.Sorted(maps.Keys(b.res.Ports)) {
 				if !b.res.Ports[name].Advertise {
 					continue
 				}

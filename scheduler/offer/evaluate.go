@@ -2,6 +2,8 @@ package offer
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/gogo/protobuf/proto"
@@ -304,7 +306,7 @@ func (p *plan) match(o mesos.Offer) Match {
 // ownedBy collects the final resources of an owner's slots, in slot order.
 func (p *plan) ownedBy(owner string) mesos.Resources {
 	var out mesos.Resources
-	for _, key := range sortedKeys(p.bySlot) {
+	for _, key := range slices.Sorted(maps.Keys(p.bySlot)) {
 		if strings.HasPrefix(key, owner+"/") || (owner == executorOwner && strings.HasPrefix(key, "volume:")) {
 			out = append(out, p.bySlot[key]...)
 		}

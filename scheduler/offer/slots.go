@@ -1,7 +1,8 @@
 package offer
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
@@ -67,7 +68,7 @@ func taskSlots(pod *servicespec.PodSpec, t *servicespec.TaskSpec) []slot {
 	add("cpus", res.CPUs)
 	add("mem", float64(res.Memory))
 	add("gpus", res.GPUs)
-	for _, name := range sortedKeys(res.Ports) {
+	for _, name := range slices.Sorted(maps.Keys(res.Ports)) {
 		ps := res.Ports[name]
 		s := slot{key: owner + "/port:" + name, owner: owner, kind: slotPort, name: "ports", port: uint64(ps.Port), envKey: portEnvKey(name, ps)}
 		for _, r := range ps.Ranges {
@@ -87,7 +88,7 @@ func taskSlots(pod *servicespec.PodSpec, t *servicespec.TaskSpec) []slot {
 
 func volumeSlots(owner, prefix string, vols map[string]servicespec.VolumeSpec) []slot {
 	var out []slot
-	for _, name := range sortedKeys(vols) {
+	for _, name := range slices.Sorted(maps.Keys(vols)) {
 		v := vols[name]
 		kind := slotRootVolume
 		if v.Type == "MOUNT" {
@@ -121,15 +122,6 @@ func envName(s string) string {
 	}, s)
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // footprint maps slot keys to the reserved resources an instance holds,
 // read from its stored TaskInfos.
 func footprint(existing map[string]*mesos.TaskInfo) map[string]mesos.Resources {
@@ -145,7 +137,7 @@ func footprint(existing map[string]*mesos.TaskInfo) map[string]mesos.Resources {
 			fp[slot] = append(fp[slot], r)
 		}
 	}
-	for _, name := range sortedKeys(existing) {
+	for _, name := range slices.Sorted(maps.Keys(existing)) {
 		info := existing[name]
 		if info == nil {
 			continue

@@ -1,7 +1,9 @@
 package offer
 
 import (
+	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,7 +58,7 @@ func (p *plan) task(t *servicespec.TaskSpec, o mesos.Offer, ex mesos.ExecutorInf
 		cmd.URIs = append(cmd.URIs, mesos.CommandInfo_URI{Value: u, Extract: proto.Bool(true)})
 	}
 	if len(t.Configs) > 0 {
-		for _, cname := range sortedKeys(t.Configs) {
+		for _, cname := range slices.Sorted(maps.Keys(t.Configs)) {
 			cmd.URIs = append(cmd.URIs, mesos.CommandInfo_URI{
 				Value:      p.templateURL(t.Name, cname),
 				Extract:    proto.Bool(false),
@@ -156,14 +158,14 @@ func (p *plan) env(t *servicespec.TaskSpec, agent placement.Agent) map[string]st
 	for key, port := range p.ports {
 		env[key] = strconv.FormatUint(port, 10)
 	}
-	for _, cname := range sortedKeys(t.Configs) {
+	for _, cname := range slices.Sorted(maps.Keys(t.Configs)) {
 		env["CONFIG_TEMPLATE_"+envName(cname)] = "config-templates/" + cname + "," + t.Configs[cname].Dest
 	}
 	return env
 }
 
 func environment(env map[string]string) *mesos.Environment {
-	keys := sortedKeys(env)
+	keys := slices.Sorted(maps.Keys(env))
 	e := &mesos.Environment{}
 	for _, k := range keys {
 		e.Variables = append(e.Variables, mesos.Environment_Variable{Name: k, Type: mesos.Environment_Variable_VALUE.Enum(), Value: proto.String(env[k])})
@@ -188,7 +190,7 @@ func (p *plan) labels(t *servicespec.TaskSpec, agent placement.Agent) *mesos.Lab
 	}
 	if len(agent.Attributes) > 0 {
 		var attrs []string
-		for _, k := range sortedKeys(agent.Attributes) {
+		for _, k := range slices.Sorted(maps.Keys(agent.Attributes)) {
 			attrs = append(attrs, k+":"+agent.Attributes[k])
 		}
 		l[LabelAttributes] = strings.Join(attrs, ";")
@@ -197,7 +199,7 @@ func (p *plan) labels(t *servicespec.TaskSpec, agent placement.Agent) *mesos.Lab
 		l[k] = v
 	}
 	out := &mesos.Labels{}
-	for _, k := range sortedKeys(l) {
+	for _, k := range slices.Sorted(maps.Keys(l)) {
 		out.Labels = append(out.Labels, mesos.Label{Key: k, Value: proto.String(l[k])})
 	}
 	return out
@@ -207,7 +209,7 @@ func (p *plan) labels(t *servicespec.TaskSpec, agent placement.Agent) *mesos.Lab
 func (p *plan) discovery(t *servicespec.TaskSpec, name string) *mesos.DiscoveryInfo {
 	res := p.req.Pod.TaskResources(t)
 	var ports []mesos.Port
-	for _, pname := range sortedKeys(res.Ports) {
+	for _, pname := range slices.Sorted(maps.Keys(res.Ports)) {
 		ps := res.Ports[pname]
 		port, ok := p.ports[portEnvKey(pname, ps)]
 		if !ok {
@@ -255,7 +257,7 @@ func vipName(port string, v *servicespec.VIPSpec) string {
 func RouteEnv(schedulerEnv map[string]string, pod string) map[string]string {
 	out := map[string]string{}
 	podPrefix := "TASKCFG_" + envName(pod) + "_"
-	keys := sortedKeys(schedulerEnv)
+	keys := slices.Sorted(maps.Keys(schedulerEnv))
 	for _, k := range keys {
 		if rest, ok := strings.CutPrefix(k, "TASKCFG_ALL_"); ok && rest != "" {
 			out[rest] = schedulerEnv[k]

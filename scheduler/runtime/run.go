@@ -7,7 +7,6 @@ package runtime
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -19,6 +18,8 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/kennel-sdk/kennel/api"
 	"github.com/kennel-sdk/kennel/plans"
@@ -261,7 +262,7 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec) error
 	for _, k := range r.store.PropertyKeys() {
 		loaded.Properties[k], _ = r.store.Property(k)
 	}
-	r.core, err = scheduler.New(cfg, loaded, newUUID, time.Now())
+	r.core, err = scheduler.New(cfg, loaded, uuid.NewString, time.Now())
 	if err != nil {
 		return err
 	}
@@ -327,12 +328,4 @@ func (r *runner) advertiseHost(ln net.Listener) string {
 		return "127.0.0.1"
 	}
 	return ip.String()
-}
-
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

@@ -6,12 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -198,7 +199,7 @@ func (e *env) startScheduler(extra ...string) {
 		"--api-host", "127.0.0.1", "--api-port", "0", "--backoff-initial", "100ms", "--backoff-max", "500ms",
 		"--sweep-window", "6s", "--lock-wait", "1m", "-v", "--bootstrap-uri", "file://" + kennel}
 	args = append(append(args, e.args...), extra...)
-	for _, k := range sortedKeys(e.vars) {
+	for _, k := range slices.Sorted(maps.Keys(e.vars)) {
 		args = append(args, "-e", k+"="+e.vars[k])
 	}
 	cmd, url := e.startProcess(args...)
@@ -222,15 +223,6 @@ func (e *env) stopScheduler(kill bool) {
 		stop(e.sched)
 	}
 	e.sched = nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // plan reads a plan from the scheduler's API.

@@ -5,8 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -92,19 +93,10 @@ func snapshot(t *testing.T, s *Store) string {
 		fmt.Fprintf(&b, "property %s=%q\n", k, v)
 	}
 	intent := s.Intent()
-	for _, k := range sortedKeys(intent) {
+	for _, k := range slices.Sorted(maps.Keys(intent)) {
 		fmt.Fprintf(&b, "intent %s=%q\n", k, intent[k])
 	}
 	return b.String()
-}
-
-func sortedKeys(m map[string][]byte) []string {
-	var keys []string
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // TestConformance runs the same suite on every implementation.

@@ -8,6 +8,8 @@ import (
 	"github.com/gogo/protobuf/proto"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	execproto "github.com/mesos/mesos-go/api/v1/lib/executor"
+
+	"github.com/kennel-sdk/kennel/taskstate"
 )
 
 // These methods are the agent's side of master.AgentConn.
@@ -122,7 +124,7 @@ func (a *Agent) Kill(frameworkID, taskID string, policy *mesos.KillPolicy) error
 		return errStopped
 	}
 	e, t := a.findTask(frameworkID, taskID)
-	if t == nil || terminalState(t.state) {
+	if t == nil || taskstate.Terminal(t.state) {
 		return nil
 	}
 	if e.sub == nil && a.dropPendingLaunch(e, taskID) {

@@ -11,10 +11,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/google/uuid"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	execproto "github.com/mesos/mesos-go/api/v1/lib/executor"
 
 	"github.com/kennel-sdk/kennel/deploy/local/wire"
+	"github.com/kennel-sdk/kennel/taskstate"
 )
 
 // executorState is an executor the agent launched, and its tasks.
@@ -59,7 +61,7 @@ func (a *Agent) deliver(e *executorState, ev *execproto.Event) {
 // runs in its own session so that it survives an agent restart.
 func (a *Agent) launchExecutor(fw *mesos.FrameworkInfo, info mesos.ExecutorInfo, command bool) (*executorState, error) {
 	e := &executorState{frameworkID: fw.GetID().GetValue(), info: info, command: command, tasks: map[string]*taskState{}}
-	e.containerID = newUUID()
+	e.containerID = uuid.NewString()
 	e.dir = filepath.Join(a.cfg.Dir, "slaves", a.id, "frameworks", e.frameworkID, "executors", info.ExecutorID.Value, "runs", e.containerID)
 	if err := os.MkdirAll(e.dir, 0o755); err != nil {
 		return nil, err
@@ -227,7 +229,7 @@ func (a *Agent) executorExited(e *executorState, code int32) {
 // failTasks fails every task of e that is not terminal.
 func (a *Agent) failTasks(e *executorState, reason mesos.TaskStatus_Reason, msg string) {
 	for _, t := range e.tasks {
-		if !terminalState(t.state) {
+		if !taskstate.Terminal(t.state) {
 			a.agentUpdate(e, t, mesos.TASK_FAILED, reason, msg)
 		}
 	}

@@ -2,14 +2,13 @@ package agent
 
 import (
 	"bytes"
-	"crypto/rand"
-	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	execproto "github.com/mesos/mesos-go/api/v1/lib/executor"
 
-	"github.com/kennel-sdk/kennel/deploy/local/master"
+	"github.com/kennel-sdk/kennel/taskstate"
 )
 
 // taskState is a task the agent runs and its status update queue.
@@ -39,8 +38,6 @@ func (t *taskState) task(agentID string, e *executorState) mesos.Task {
 	}
 	return tk
 }
-
-func terminalState(s mesos.TaskState) bool { return master.IsTerminal(s) }
 
 // enqueue records an update for t and sends it if the queue was empty.
 func (a *Agent) enqueue(e *executorState, t *taskState, st mesos.TaskStatus) {
@@ -117,7 +114,7 @@ func (a *Agent) Acknowledge(frameworkID, taskID string, uuid []byte) error {
 	if len(t.queue) > 0 {
 		t.delay = a.cfg.Timing.StatusUpdateRetryMin
 		a.sendFront(e, t)
-	} else if terminalState(t.state) {
+	} else if taskstate.Terminal(t.state) {
 		delete(e.tasks, taskID)
 		a.collect(e)
 	}
@@ -138,8 +135,9 @@ func (a *Agent) collect(e *executorState) {
 func (a *Agent) agentUpdate(e *executorState, t *taskState, state mesos.TaskState, reason mesos.TaskStatus_Reason, msg string) {
 	src := mesos.SOURCE_AGENT
 	now := float64(time.Now().UnixNano()) / 1e9
+	id := uuid.New()
 	st := mesos.TaskStatus{TaskID: t.info.TaskID, State: &state, Source: &src, Reason: &reason, Message: &msg,
-		Timestamp: &now, UUID: newUUIDBytes()}
+		Timestamp: &now, UUID: id[:]}
 	if !e.command {
 		st.ExecutorID = &mesos.ExecutorID{Value: e.info.ExecutorID.Value}
 	}
@@ -156,17 +154,4 @@ func (a *Agent) findTask(frameworkID, taskID string) (*executorState, *taskState
 		}
 	}
 	return nil, nil
-}
-
-func newUUIDBytes() []byte {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return b
-}
-
-func newUUID() string {
-	b := newUUIDBytes()
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

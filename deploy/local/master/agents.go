@@ -7,6 +7,8 @@ import (
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	"github.com/mesos/mesos-go/api/v1/lib/scheduler"
+
+	"github.com/kennel-sdk/kennel/taskstate"
 )
 
 // AgentConn is how the master reaches an agent. Every call may fail while
@@ -161,7 +163,7 @@ func (m *Master) shutdownRemoved(a *agent, infos []mesos.FrameworkInfo) {
 func (m *Master) dropUnreported(a *agent, reported map[string]bool) {
 	for _, f := range m.frameworks {
 		for id, t := range f.tasks {
-			if t.agentID != a.id || IsTerminal(t.state) || reported[f.id+"/"+id] || !t.delivered {
+			if t.agentID != a.id || taskstate.Terminal(t.state) || reported[f.id+"/"+id] || !t.delivered {
 				continue
 			}
 			state := mesos.TASK_DROPPED
@@ -231,10 +233,10 @@ func (m *Master) adoptTasks(a *agent, tasks []mesos.Task, returning bool) map[st
 			tk.executorID = t.TaskID.Value
 		}
 		f.tasks[t.TaskID.Value] = tk
-		if !IsTerminal(state) {
+		if !taskstate.Terminal(state) {
 			a.used = a.used.Plus(res...)
 		}
-		if returning && !IsTerminal(state) {
+		if returning && !taskstate.Terminal(state) {
 			m.forward(f, m.masterStatus(tk, state, mesos.REASON_AGENT_REREGISTERED, "Agent reregistered"))
 		}
 	}
@@ -312,7 +314,7 @@ func (m *Master) removeAgentWork(a *agent, state mesos.TaskState, reason mesos.T
 	}
 	for _, f := range m.frameworks {
 		for _, t := range f.tasks {
-			if t.agentID != a.id || IsTerminal(t.state) {
+			if t.agentID != a.id || taskstate.Terminal(t.state) {
 				continue
 			}
 			s := state

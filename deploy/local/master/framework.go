@@ -1,15 +1,16 @@
 package master
 
 import (
-	"crypto/rand"
 	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	"github.com/mesos/mesos-go/api/v1/lib/scheduler"
 
 	"github.com/kennel-sdk/kennel/deploy/local/wire"
+	"github.com/kennel-sdk/kennel/taskstate"
 )
 
 // framework is a registered framework and what it owns.
@@ -176,7 +177,7 @@ func (m *Master) subscribe(w http.ResponseWriter, r *http.Request, call *schedul
 		wire.WriteError(w, wire.Errorf(http.StatusBadRequest, "Failed to validate scheduler::Call: %v", err))
 		return
 	}
-	streamID := newUUID()
+	streamID := uuid.NewString()
 	stream, err := wire.OpenStream(w, mt, map[string]string{"Mesos-Stream-Id": streamID})
 	if err != nil {
 		return
@@ -280,7 +281,7 @@ func (m *Master) removeFramework(f *framework) {
 		}
 	}
 	for _, t := range f.tasks {
-		if !IsTerminal(t.state) { // terminal tasks released theirs already
+		if !taskstate.Terminal(t.state) { // terminal tasks released theirs already
 			m.release(t.agentID, t.resources)
 		}
 	}
@@ -322,12 +323,4 @@ func (m *Master) Stall(frameworkID string, stalled bool) bool {
 	}
 	f.stalled = stalled
 	return true
-}
-
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/gogo/protobuf/proto"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
+
+	"github.com/kennel-sdk/kennel/taskstate"
 )
 
 // Default executor minimums, as a Mesos 1.11 master enforces them.
@@ -157,7 +159,7 @@ func (m *Master) checkTask(st *accepted, t *mesos.TaskInfo, ex *mesos.ExecutorIn
 	if err := validID(t.TaskID.Value); err != nil {
 		return nil, fmt.Errorf("task id: %w", err)
 	}
-	if old := st.f.tasks[t.TaskID.Value]; old != nil && !IsTerminal(old.state) {
+	if old := st.f.tasks[t.TaskID.Value]; old != nil && !taskstate.Terminal(old.state) {
 		return nil, fmt.Errorf("task %s already exists", t.TaskID.Value)
 	}
 	if t.AgentID.Value != st.a.id {

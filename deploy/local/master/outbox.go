@@ -4,6 +4,8 @@ import (
 	"sync"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
+
+	"github.com/kennel-sdk/kennel/taskstate"
 )
 
 // outbox delivers the master's messages to one agent in the order they
@@ -88,7 +90,7 @@ func (m *Master) dropIdleExecutor(f *framework, agentID, executorID string) {
 		return
 	}
 	for _, t := range f.tasks {
-		if t.agentID == agentID && t.executorID == executorID && !IsTerminal(t.state) {
+		if t.agentID == agentID && t.executorID == executorID && !taskstate.Terminal(t.state) {
 			return
 		}
 	}

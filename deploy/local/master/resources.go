@@ -107,14 +107,3 @@ func fromFrameworkFormat(f *framework, res []mesos.Resource) mesos.Resources {
 func unallocated(res []mesos.Resource) mesos.Resources {
 	return mesos.Resources(res).Clone().Unallocate()
 }
-
-// IsTerminal reports whether a task state is final (LOST and UNREACHABLE
-// are not: the task may come back).
-func IsTerminal(s mesos.TaskState) bool {
-	switch s {
-	case mesos.TASK_FINISHED, mesos.TASK_FAILED, mesos.TASK_KILLED, mesos.TASK_ERROR,
-		mesos.TASK_DROPPED, mesos.TASK_GONE, mesos.TASK_GONE_BY_OPERATOR:
-		return true
-	}
-	return false
-}

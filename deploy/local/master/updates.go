@@ -10,6 +10,7 @@ import (
 	"github.com/mesos/mesos-go/api/v1/lib/scheduler"
 
 	"github.com/kennel-sdk/kennel/deploy/local/wire"
+	"github.com/kennel-sdk/kennel/taskstate"
 )
 
 // StatusUpdate is an update an agent forwards (reliably: it resends until
@@ -25,9 +26,9 @@ func (m *Master) StatusUpdate(agentID, frameworkID string, status mesos.TaskStat
 	if a == nil || a.state != agentRegistered || f == nil {
 		return
 	}
-	if t := f.tasks[status.TaskID.Value]; t != nil && !IsTerminal(t.state) {
+	if t := f.tasks[status.TaskID.Value]; t != nil && !taskstate.Terminal(t.state) {
 		t.state, t.status = latest, &status
-		if IsTerminal(latest) {
+		if taskstate.Terminal(latest) {
 			m.release(agentID, t.resources)
 			m.allocateSoon()
 		}
@@ -83,7 +84,7 @@ func (m *Master) acknowledge(f *framework, ack *scheduler.Call_Acknowledge) erro
 	if a == nil || a.state != agentRegistered {
 		return nil // dropped: the agent will resend when it is back
 	}
-	if t := f.tasks[ack.TaskID.Value]; t != nil && IsTerminal(t.state) && t.status != nil && bytes.Equal(t.status.UUID, ack.UUID) {
+	if t := f.tasks[ack.TaskID.Value]; t != nil && taskstate.Terminal(t.state) && t.status != nil && bytes.Equal(t.status.UUID, ack.UUID) {
 		delete(f.tasks, ack.TaskID.Value)
 	}
 	conn, fid, tid, uuid := a.conn, f.id, ack.TaskID.Value, append([]byte(nil), ack.UUID...)
@@ -95,7 +96,7 @@ func (m *Master) acknowledge(f *framework, ack *scheduler.Call_Acknowledge) erro
 // reconciled instead, as Mesos does.
 func (m *Master) kill(f *framework, k *scheduler.Call_Kill) {
 	t := f.tasks[k.TaskID.Value]
-	if t == nil || IsTerminal(t.state) {
+	if t == nil || taskstate.Terminal(t.state) {
 		m.reconcile(f, []scheduler.Call_Reconcile_Task{{TaskID: k.TaskID, AgentID: k.AgentID}})
 		return
 	}
@@ -110,7 +111,7 @@ func (m *Master) kill(f *framework, k *scheduler.Call_Kill) {
 // shutdownExecutor kills every task of an executor.
 func (m *Master) shutdownExecutor(f *framework, s *scheduler.Call_Shutdown) {
 	for _, t := range f.tasks {
-		if t.agentID == s.AgentID.Value && t.executorID == s.ExecutorID.Value && !IsTerminal(t.state) {
+		if t.agentID == s.AgentID.Value && t.executorID == s.ExecutorID.Value && !taskstate.Terminal(t.state) {
 			m.kill(f, &scheduler.Call_Kill{TaskID: t.info.TaskID})
 		}
 	}
@@ -122,7 +123,7 @@ func (m *Master) shutdownExecutor(f *framework, s *scheduler.Call_Shutdown) {
 func (m *Master) reconcile(f *framework, tasks []scheduler.Call_Reconcile_Task) {
 	if len(tasks) == 0 {
 		for _, t := range f.tasks {
-			if !IsTerminal(t.state) {
+			if !taskstate.Terminal(t.state) {
 				m.send(f, reconciled(m.latest(t)))
 			}
 		}
