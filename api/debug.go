@@ -4,20 +4,13 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/kennel-sdk/kennel/api/wire"
 	"github.com/kennel-sdk/kennel/scheduler"
 )
 
-// OfferOutcomes is GET /v1/debug/offers: the latest offer evaluations
-// (the scheduler keeps a bounded history), newest first, optionally only
-// those of a plan, its phase or one step (?plan=&phase=&step=, by name or
-// id).
-type OfferOutcomes struct {
-	Outcomes []scheduler.StepOutcome `json:"outcomes"`
-}
-
 func (h *handler) debugOffers(w http.ResponseWriter, r *http.Request) {
 	if outcomes, ok := h.outcomes(w, r); ok {
-		writeJSON(w, http.StatusOK, OfferOutcomes{Outcomes: outcomes})
+		writeJSON(w, http.StatusOK, wire.OfferOutcomes{Outcomes: wireOutcomes(outcomes)})
 	}
 }
 
@@ -56,6 +49,20 @@ func (h *handler) outcomes(w http.ResponseWriter, r *http.Request) ([]scheduler.
 		}
 	}
 	return out, true
+}
+
+// wireOutcomes are outcomes as GET /v1/debug/offers writes them; never
+// nil, so that none is [].
+func wireOutcomes(outcomes []scheduler.StepOutcome) []wire.StepOutcome {
+	out := make([]wire.StepOutcome, 0, len(outcomes))
+	for _, o := range outcomes {
+		w := wire.StepOutcome{Time: o.Time, Step: o.Step, StepID: o.StepID, Accepted: o.Accepted}
+		for _, r := range o.Refusals {
+			w.Refusals = append(w.Refusals, wire.Refusal(r))
+		}
+		out = append(out, w)
+	}
+	return out
 }
 
 // stepIDs are the ids of the steps a plan, phase or step names, or the

@@ -12,22 +12,15 @@ import (
 	"github.com/go-chi/chi/v5"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 
+	"github.com/kennel-sdk/kennel/api/wire"
 	"github.com/kennel-sdk/kennel/scheduler"
 	"github.com/kennel-sdk/kennel/scheduler/offer"
 )
 
-// Endpoint is GET /v1/endpoints/{name}: where the tasks advertising a port
-// of that name listen. VIP is set when the port has one.
-type Endpoint struct {
-	Address []string `json:"address"`
-	DNS     []string `json:"dns"`
-	VIP     string   `json:"vip,omitempty"`
-}
-
 // endpoints collects the advertised ports of the tasks (sorted by task
 // name) by port name.
-func endpoints(service string, tasks []scheduler.TaskView) map[string]*Endpoint {
-	out := map[string]*Endpoint{}
+func endpoints(service string, tasks []scheduler.TaskView) map[string]*wire.Endpoint {
+	out := map[string]*wire.Endpoint{}
 	domain := autoIPDomain(service)
 	for _, t := range tasks {
 		d := t.Info.GetDiscovery()
@@ -41,7 +34,7 @@ func endpoints(service string, tasks []scheduler.TaskView) map[string]*Endpoint 
 			}
 			e := out[p.GetName()]
 			if e == nil {
-				e = &Endpoint{Address: []string{}, DNS: []string{}}
+				e = &wire.Endpoint{Address: []string{}, DNS: []string{}}
 				out[p.GetName()] = e
 			}
 			port := strconv.Itoa(int(p.Number))

@@ -16,6 +16,7 @@ import (
 	"github.com/gogo/protobuf/jsonpb"
 	"github.com/gogo/protobuf/proto"
 
+	"github.com/kennel-sdk/kennel/api/wire"
 	"github.com/kennel-sdk/kennel/scheduler"
 )
 
@@ -28,35 +29,6 @@ func (h *handler) podRoutes(r chi.Router) {
 	r.Post("/v1/pod/{name}/replace", h.pod(h.s.PodReplace))
 	r.Post("/v1/pod/{name}/pause", h.podTasks(h.s.PodPause))
 	r.Post("/v1/pod/{name}/resume", h.podTasks(h.s.PodResume))
-}
-
-// PodsStatus is GET /v1/pod/status: pod types, their instances and tasks,
-// each level sorted by name.
-type PodsStatus struct {
-	Service string      `json:"service"`
-	Pods    []PodStatus `json:"pods"`
-}
-
-// PodStatus is one pod type.
-type PodStatus struct {
-	Name      string           `json:"name"`
-	Instances []InstanceStatus `json:"instances"`
-}
-
-// InstanceStatus is one pod instance: GET /v1/pod/{name}/status.
-type InstanceStatus struct {
-	Name  string       `json:"name"`
-	Tasks []TaskStatus `json:"tasks"`
-}
-
-// TaskStatus is a task's display status: its Mesos state without TASK_, or
-// an operator override in progress or done (PAUSING, PAUSED, STARTING
-// while resuming, DECOMMISSIONING, DECOMMISSIONED). Status is omitted
-// before the task's first status update.
-type TaskStatus struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	Status string `json:"status,omitempty"`
 }
 
 // displayStatus follows DC/OS Commons' PodQueries.
@@ -82,20 +54,20 @@ func displayStatus(t scheduler.TaskView) string {
 }
 
 // podsStatus groups tasks (sorted by name) into pod types and instances.
-func podsStatus(service string, tasks []scheduler.TaskView) PodsStatus {
-	out := PodsStatus{Service: service, Pods: []PodStatus{}}
-	types := map[string]map[string][]TaskStatus{}
+func podsStatus(service string, tasks []scheduler.TaskView) wire.PodsStatus {
+	out := wire.PodsStatus{Service: service, Pods: []wire.PodStatus{}}
+	types := map[string]map[string][]wire.TaskStatus{}
 	for _, t := range tasks {
 		if types[t.PodType] == nil {
-			types[t.PodType] = map[string][]TaskStatus{}
+			types[t.PodType] = map[string][]wire.TaskStatus{}
 		}
 		types[t.PodType][t.Instance] = append(types[t.PodType][t.Instance],
-			TaskStatus{ID: t.Info.TaskID.Value, Name: t.Name, Status: displayStatus(t)})
+			wire.TaskStatus{ID: t.Info.TaskID.Value, Name: t.Name, Status: displayStatus(t)})
 	}
 	for _, pt := range slices.Sorted(maps.Keys(types)) {
-		ps := PodStatus{Name: pt, Instances: []InstanceStatus{}}
+		ps := wire.PodStatus{Name: pt, Instances: []wire.InstanceStatus{}}
 		for _, inst := range slices.Sorted(maps.Keys(types[pt])) {
-			ps.Instances = append(ps.Instances, InstanceStatus{Name: inst, Tasks: types[pt][inst]})
+			ps.Instances = append(ps.Instances, wire.InstanceStatus{Name: inst, Tasks: types[pt][inst]})
 		}
 		out.Pods = append(out.Pods, ps)
 	}

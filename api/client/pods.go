@@ -5,21 +5,21 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/kennel-sdk/kennel/api"
+	"github.com/kennel-sdk/kennel/api/wire"
 )
 
-// The pod status types are the API's own (package api).
+// The pod status types are the API's wire types (package api/wire).
 type (
 	// ServiceStatus is GET /v1/pod/status: every pod instance's tasks, by
 	// pod type, each level sorted by name.
-	ServiceStatus = api.PodsStatus
+	ServiceStatus = wire.PodsStatus
 	// PodStatus is the instances of one pod type.
-	PodStatus = api.PodStatus
+	PodStatus = wire.PodStatus
 	// InstanceStatus is one pod instance and its tasks; it is also the
 	// body of GET /v1/pod/{instance}/status.
-	InstanceStatus = api.InstanceStatus
-	// TaskStatus is a task's display status (see api.TaskStatus).
-	TaskStatus = api.TaskStatus
+	InstanceStatus = wire.InstanceStatus
+	// TaskStatus is a task's display status (see wire.TaskStatus).
+	TaskStatus = wire.TaskStatus
 )
 
 // PodAction is the response of a pod command: the instance and the tasks

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/kennel-sdk/kennel/scheduler/offer"
+	"github.com/kennel-sdk/kennel/api/wire"
 )
 
 // Endpoints returns the names of the service's endpoints
@@ -93,7 +93,7 @@ type OfferOutcome struct {
 }
 
 // OfferRefusal is why one offer did not fit the step.
-type OfferRefusal = offer.Refusal
+type OfferRefusal = wire.Refusal
 
 // DebugOffers returns the latest offer evaluations
 // (GET /v1/debug/offers?plan=&phase=&step=), only those of the given
