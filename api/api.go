@@ -17,9 +17,12 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/kennel-sdk/kennel/api/wire"
+	"github.com/kennel-sdk/kennel/plans"
 	"github.com/kennel-sdk/kennel/scheduler"
 )
 
@@ -27,19 +30,22 @@ import (
 // for concurrent use; ctx is the request's.
 type Scheduler interface {
 	// Snapshot is the latest published view of the plans; never nil.
-	Snapshot() *Snapshot
-	// PlanCommand runs an operator action on the plans.
-	PlanCommand(ctx context.Context, cmd PlanCommand) (PlanResult, error)
+	Snapshot() *wire.Snapshot
+	// PlanCommand runs an operator action (PlanCommand.Apply) on the
+	// plans, on the scheduler's goroutine, with the time it runs at.
+	PlanCommand(ctx context.Context, apply func(s *plans.Set, now time.Time) plans.Result) (plans.Result, error)
 	// Tasks are the stored tasks, sorted by name.
 	Tasks(ctx context.Context) ([]scheduler.TaskView, error)
 	// Outcomes are the latest offer evaluations, newest first.
 	Outcomes(ctx context.Context) ([]scheduler.StepOutcome, error)
 	// PodRestart and PodReplace act on a pod instance and return its
-	// task names; ErrNotFound if it has none.
+	// task names; an error wrapping ErrNotFound or scheduler.ErrUnknownPod
+	// if it has none.
 	PodRestart(ctx context.Context, instance string) ([]string, error)
 	PodReplace(ctx context.Context, instance string) ([]string, error)
 	// PodPause and PodResume act on the named tasks of an instance (all
-	// if none); ErrNotFound for an unknown instance or task.
+	// if none); an error wrapping ErrNotFound, scheduler.ErrUnknownPod or
+	// scheduler.ErrUnknownTask for an unknown instance or task.
 	PodPause(ctx context.Context, instance string, tasks []string) ([]string, error)
 	PodResume(ctx context.Context, instance string, tasks []string) ([]string, error)
 	// Template returns a config template of a stored configuration.
@@ -56,8 +62,8 @@ type Store interface {
 	Property(key string) ([]byte, bool)
 }
 
-// ErrNotFound is what Scheduler methods wrap for an unknown pod instance
-// or task.
+// ErrNotFound is what Scheduler methods may wrap for an unknown pod
+// instance or task (as may scheduler.ErrUnknownPod and ErrUnknownTask).
 var ErrNotFound = errors.New("not found")
 
 // Options configure the handler.

@@ -5,16 +5,17 @@ import (
 	"testing"
 
 	"github.com/kennel-sdk/kennel/api"
+	"github.com/kennel-sdk/kennel/api/wire"
 )
 
 // fixedSnapshot publishes one snapshot, as the scheduler does between
 // events: reads are served from it without encoding again.
 type fixedSnapshot struct {
 	*fakeScheduler
-	snap *api.Snapshot
+	snap *wire.Snapshot
 }
 
-func (f fixedSnapshot) Snapshot() *api.Snapshot { return f.snap }
+func (f fixedSnapshot) Snapshot() *wire.Snapshot { return f.snap }
 
 // BenchmarkGetPlan measures GET /v1/plans/deploy in process, from routing
 // to the written body.

@@ -67,7 +67,7 @@ func wireOutcomes(outcomes []scheduler.StepOutcome) []wire.StepOutcome {
 
 // stepIDs are the ids of the steps a plan, phase or step names, or the
 // message saying which is unknown.
-func stepIDs(s *Snapshot, plan, phase, step string) (map[string]bool, string) {
+func stepIDs(s *wire.Snapshot, plan, phase, step string) (map[string]bool, string) {
 	v := s.Plans[plan]
 	if v == nil {
 		return nil, "Plan " + plan + " not found"

@@ -14,6 +14,7 @@ import (
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 
 	"github.com/kennel-sdk/kennel/api"
+	"github.com/kennel-sdk/kennel/api/wire"
 	"github.com/kennel-sdk/kennel/plans"
 	"github.com/kennel-sdk/kennel/scheduler"
 	"github.com/kennel-sdk/kennel/scheduler/offer"
@@ -88,20 +89,20 @@ func taskView(name, id string, index int, config string) scheduler.TaskView {
 	return v
 }
 
-func (f *fakeScheduler) Snapshot() *api.Snapshot {
+func (f *fakeScheduler) Snapshot() *wire.Snapshot {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	s := &api.Snapshot{FrameworkID: f.fwID, PlanNames: f.set.Names(), Plans: map[string]*api.PlanView{}}
+	s := &wire.Snapshot{FrameworkID: f.fwID, PlanNames: f.set.Names(), Plans: map[string]*wire.PlanView{}}
 	for _, p := range f.set.Plans() {
-		s.Plans[p.Name] = api.NewPlanView(p.Info())
+		s.Plans[p.Name] = wire.NewPlanView(p.Info())
 	}
 	return s
 }
 
-func (f *fakeScheduler) PlanCommand(_ context.Context, cmd api.PlanCommand) (api.PlanResult, error) {
+func (f *fakeScheduler) PlanCommand(_ context.Context, apply func(*plans.Set, time.Time) plans.Result) (plans.Result, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	res := cmd.Apply(f.set, t0)
+	res := apply(f.set, t0)
 	f.set.Settle(t0)
 	return res, nil
 }

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 
+	"github.com/kennel-sdk/kennel/api/wire"
 	"github.com/kennel-sdk/kennel/plans"
 )
 
@@ -33,7 +34,7 @@ var (
 
 // healthOf maps the plans to a code and the reason for it, in DC/OS
 // Commons' precedence (reference §4.6).
-func healthOf(s *Snapshot) (int, string) {
+func healthOf(s *wire.Snapshot) (int, string) {
 	for _, name := range s.PlanNames {
 		if v := s.Plans[name]; v != nil && len(v.Info.Errors) > 0 {
 			return healthErrors, "plan " + name + " has errors"

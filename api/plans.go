@@ -104,7 +104,7 @@ func (h *handler) planCommand(verb, plan string) http.HandlerFunc {
 			}
 			cmd.Parameters = params
 		}
-		res, err := h.s.PlanCommand(r.Context(), cmd)
+		res, err := h.s.PlanCommand(r.Context(), cmd.Apply)
 		if err != nil {
 			internal(w, err)
 			return

@@ -177,7 +177,7 @@ func (h *handler) pod(action func(context.Context, string) ([]string, error)) ht
 		name := chi.URLParam(r, "name")
 		tasks, err := action(r.Context(), name)
 		switch {
-		case errors.Is(err, ErrNotFound):
+		case errors.Is(err, ErrNotFound), errors.Is(err, scheduler.ErrUnknownPod), errors.Is(err, scheduler.ErrUnknownTask):
 			text(w, http.StatusNotFound, notFoundMessage(name, err))
 		case err != nil:
 			internal(w, err)

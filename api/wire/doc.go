@@ -2,7 +2,8 @@
 // server (package api) writes and its client (package api/client) reads,
 // so that both sides share one definition: pod status, offer outcomes,
 // endpoints. Plan bodies are plans.PlanInfo, which both sides share from
-// package plans.
+// package plans; a Snapshot is the plans a scheduler publishes for the
+// server to serve, each body encoded once.
 //
 // It imports neither the server nor the client, and nothing that does IO.
 // Field names and tags are the wire format: changing one changes the API

@@ -86,6 +86,7 @@ func runLocalService(ctx context.Context, cfg local.Config, svc serviceFlags, st
 			Tick: 250 * time.Millisecond, Logger: logger.With("component", "scheduler"),
 			BootstrapURI: "file://" + self, // the agents share this host
 			OnReady:      func(url string) { ready <- url },
+			API:          schedulerAPI,
 		})
 	}()
 	var url string

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -13,9 +14,20 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kennel-sdk/kennel/api"
 	"github.com/kennel-sdk/kennel/plans"
 	"github.com/kennel-sdk/kennel/scheduler/runtime"
 )
+
+// The runtime's Backend is what package api serves.
+var _ api.Scheduler = (*runtime.Backend)(nil)
+
+// schedulerAPI wires a running scheduler to package api: its handler and
+// the artifacts handler tasks fetch from.
+func schedulerAPI(c runtime.APIConfig) (handler, artifacts http.Handler) {
+	opts := api.Options{Service: c.Service, Binary: c.Binary, Store: c.Store, Token: c.Token, Metrics: c.Metrics}
+	return api.Handler(c.Backend, opts), api.ArtifactsHandler(c.Backend, opts)
+}
 
 // schedulerCommand is what Marathon runs: flags default to the variables
 // a Marathon app (or `kennel local up --service`) sets.
@@ -82,6 +94,7 @@ and its state erased.`,
 			}
 			opts.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 			opts.OnReady = func(url string) { fmt.Fprintln(cmd.OutOrStdout(), url) }
+			opts.API = schedulerAPI
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return runtime.Run(ctx, opts)

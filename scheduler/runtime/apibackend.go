@@ -3,10 +3,9 @@ package runtime
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
-	"github.com/kennel-sdk/kennel/api"
+	"github.com/kennel-sdk/kennel/api/wire"
 	"github.com/kennel-sdk/kennel/plans"
 	"github.com/kennel-sdk/kennel/scheduler"
 	"github.com/kennel-sdk/kennel/servicespec"
@@ -16,40 +15,49 @@ import (
 // it after each event's decisions were applied, so the API never shows
 // state that is not written.
 func (r *runner) publish() {
-	s := &api.Snapshot{FrameworkID: r.core.FrameworkID(), Plans: map[string]*api.PlanView{}}
+	s := &wire.Snapshot{FrameworkID: r.core.FrameworkID(), Plans: map[string]*wire.PlanView{}}
 	if r.core.Uninstalling() {
 		s.PlanNames = []string{plans.DeployPlan}
-		s.Plans[plans.DeployPlan] = api.NewPlanView(r.core.UninstallPlan())
+		s.Plans[plans.DeployPlan] = wire.NewPlanView(r.core.UninstallPlan())
 	} else {
 		s.PlanNames = r.core.Plans().Names()
 		for _, p := range r.core.Plans().Plans() {
-			s.Plans[p.Name] = api.NewPlanView(p.Info())
+			s.Plans[p.Name] = wire.NewPlanView(p.Info())
 		}
 	}
 	r.snapshot.Store(s)
 }
 
-// apiBackend is the API's view of the runner.
-type apiBackend struct{ r *runner }
+// Backend is what the runtime offers the HTTP API: the scheduler's
+// published plans, its commands and queries, which run on the scheduler's
+// goroutine, and the stored configurations. Its methods are safe for
+// concurrent use; ctx is the request's. cmd/kennel hands it to package
+// api, whose Scheduler interface it implements.
+type Backend struct{ r *runner }
 
-func (b *apiBackend) Snapshot() *api.Snapshot { return b.r.snapshot.Load() }
+// Snapshot is the plans as of the scheduler's last event; never nil.
 
-func (b *apiBackend) PlanCommand(ctx context.Context, cmd api.PlanCommand) (api.PlanResult, error) {
-	var res api.PlanResult
+func (b *Backend) Snapshot() *wire.Snapshot { return b.r.snapshot.Load() }
+
+// PlanCommand runs apply, an operator action, on the plans at the time it
+// runs and writes what it changed; an uninstalling service refuses it.
+func (b *Backend) PlanCommand(ctx context.Context, apply func(*plans.Set, time.Time) plans.Result) (plans.Result, error) {
+	var res plans.Result
 	err := b.r.run(ctx, true, func(c *scheduler.Core) scheduler.Decisions {
 		if c.Uninstalling() {
-			res = api.PlanResult{Outcome: plans.BadRequest, Message: "The service is being uninstalled; its plans cannot be changed"}
+			res = plans.Result{Outcome: plans.BadRequest, Message: "The service is being uninstalled; its plans cannot be changed"}
 			return scheduler.Decisions{}
 		}
 		now := time.Now()
-		d, out := c.PlanAction(now, func(s *plans.Set) plans.Result { return cmd.Apply(s, now) })
+		d, out := c.PlanAction(now, func(s *plans.Set) plans.Result { return apply(s, now) })
 		res = out
 		return d
 	})
 	return res, err
 }
 
-func (b *apiBackend) Tasks(ctx context.Context) ([]scheduler.TaskView, error) {
+// Tasks are copies of the stored tasks, sorted by name.
+func (b *Backend) Tasks(ctx context.Context) ([]scheduler.TaskView, error) {
 	var out []scheduler.TaskView
 	err := b.r.run(ctx, false, func(c *scheduler.Core) scheduler.Decisions {
 		out = c.TaskViews()
@@ -58,7 +66,8 @@ func (b *apiBackend) Tasks(ctx context.Context) ([]scheduler.TaskView, error) {
 	return out, err
 }
 
-func (b *apiBackend) Outcomes(ctx context.Context) ([]scheduler.StepOutcome, error) {
+// Outcomes are the latest offer evaluations, newest first.
+func (b *Backend) Outcomes(ctx context.Context) ([]scheduler.StepOutcome, error) {
 	var out []scheduler.StepOutcome
 	err := b.r.run(ctx, false, func(c *scheduler.Core) scheduler.Decisions {
 		out = c.Outcomes()
@@ -67,7 +76,9 @@ func (b *apiBackend) Outcomes(ctx context.Context) ([]scheduler.StepOutcome, err
 	return out, err
 }
 
-func (b *apiBackend) pod(ctx context.Context, instance string,
+// pod runs a pod command; an unknown pod instance or task is an error
+// wrapping scheduler.ErrUnknownPod or ErrUnknownTask.
+func (b *Backend) pod(ctx context.Context, instance string,
 	action func(*scheduler.Core, string, time.Time) (scheduler.Decisions, []string, error)) ([]string, error) {
 	var tasks []string
 	var actionErr error
@@ -77,7 +88,7 @@ func (b *apiBackend) pod(ctx context.Context, instance string,
 		return d
 	})
 	if errors.Is(actionErr, scheduler.ErrUnknownPod) || errors.Is(actionErr, scheduler.ErrUnknownTask) {
-		return nil, fmt.Errorf("%w: %w", api.ErrNotFound, actionErr)
+		return nil, actionErr
 	}
 	if err == nil {
 		err = actionErr
@@ -85,21 +96,27 @@ func (b *apiBackend) pod(ctx context.Context, instance string,
 	return tasks, err
 }
 
-func (b *apiBackend) PodRestart(ctx context.Context, instance string) ([]string, error) {
+// PodRestart kills a pod instance's tasks so they relaunch in place and
+// returns their names.
+func (b *Backend) PodRestart(ctx context.Context, instance string) ([]string, error) {
 	return b.pod(ctx, instance, (*scheduler.Core).PodRestart)
 }
 
-func (b *apiBackend) PodReplace(ctx context.Context, instance string) ([]string, error) {
+// PodReplace replaces a pod instance (new reservations and volumes) and
+// returns its task names.
+func (b *Backend) PodReplace(ctx context.Context, instance string) ([]string, error) {
 	return b.pod(ctx, instance, (*scheduler.Core).PodReplace)
 }
 
-func (b *apiBackend) PodPause(ctx context.Context, instance string, tasks []string) ([]string, error) {
+// PodPause pauses the named tasks of a pod instance (all if none).
+func (b *Backend) PodPause(ctx context.Context, instance string, tasks []string) ([]string, error) {
 	return b.pod(ctx, instance, func(c *scheduler.Core, inst string, now time.Time) (scheduler.Decisions, []string, error) {
 		return c.PodPause(inst, tasks, now)
 	})
 }
 
-func (b *apiBackend) PodResume(ctx context.Context, instance string, tasks []string) ([]string, error) {
+// PodResume resumes the named paused tasks of a pod instance (all if none).
+func (b *Backend) PodResume(ctx context.Context, instance string, tasks []string) ([]string, error) {
 	return b.pod(ctx, instance, func(c *scheduler.Core, inst string, now time.Time) (scheduler.Decisions, []string, error) {
 		return c.PodResume(inst, tasks, now)
 	})
@@ -107,7 +124,7 @@ func (b *apiBackend) PodResume(ctx context.Context, instance string, tasks []str
 
 // Template reads a config template from a stored configuration; the store
 // is safe for concurrent reads.
-func (b *apiBackend) Template(_ context.Context, config, pod, task, name string) ([]byte, bool, error) {
+func (b *Backend) Template(_ context.Context, config, pod, task, name string) ([]byte, bool, error) {
 	data, ok := b.r.store.Config(config)
 	if !ok {
 		return nil, false, nil

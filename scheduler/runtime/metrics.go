@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/kennel-sdk/kennel/api"
+	"github.com/kennel-sdk/kennel/api/wire"
 )
 
 // metrics are the scheduler's Prometheus metrics, named kennel_*. The loop
@@ -32,7 +32,7 @@ type metrics struct {
 
 // newMetrics registers the metrics; snapshot gives the plans the step
 // gauges are read from at each scrape.
-func newMetrics(service string, snapshot func() *api.Snapshot) *metrics {
+func newMetrics(service string, snapshot func() *wire.Snapshot) *metrics {
 	reg := prometheus.NewRegistry()
 	f := func(c prometheus.Collector) { reg.MustRegister(c) }
 	labels := prometheus.Labels{"service": service}
@@ -108,7 +108,7 @@ func (m *metrics) call(c *sched.Call) {
 // stepsCollector reports the steps of the latest published snapshot by
 // plan and status, read whole at each scrape.
 type stepsCollector struct {
-	snapshot func() *api.Snapshot
+	snapshot func() *wire.Snapshot
 	desc     *prometheus.Desc
 }
 

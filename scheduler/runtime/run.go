@@ -21,7 +21,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/kennel-sdk/kennel/api"
+	"github.com/kennel-sdk/kennel/api/wire"
 	"github.com/kennel-sdk/kennel/plans"
 	"github.com/kennel-sdk/kennel/scheduler"
 	"github.com/kennel-sdk/kennel/scheduler/offer"
@@ -70,6 +70,9 @@ type Options struct {
 	// binary that renders them (default: the API's /v1/artifacts/kennel,
 	// which serves Binary; a file:// URI suits agents on this host).
 	BootstrapURI string
+	// API builds the HTTP API the scheduler serves (required): cmd/kennel
+	// wires package api here, which the runtime does not import.
+	API func(APIConfig) (handler, artifacts http.Handler)
 	// APIToken, when set, is required of API requests (see api.Options).
 	APIToken string
 	// TLSCert and TLSKey make the API serve HTTPS. The artifacts tasks
@@ -87,6 +90,19 @@ type Options struct {
 	OnReady func(url string)
 }
 
+// APIConfig is what Options.API builds the HTTP API from.
+type APIConfig struct {
+	// Backend is the running scheduler.
+	Backend *Backend
+	// Service is the service name; Binary the kennel executable served to
+	// tasks; Token, when set, the token every request must carry.
+	Service, Binary, Token string
+	// Store is the state store, whose reads are safe on any goroutine.
+	Store *state.Store
+	// Metrics serves the scheduler's Prometheus metrics.
+	Metrics http.Handler
+}
+
 // ErrLeaseLost: another scheduler may act for the service now; this one
 // must stop at once.
 var ErrLeaseLost = errors.New("the scheduler lost its lock")
@@ -95,6 +111,9 @@ var ErrLeaseLost = errors.New("the scheduler lost its lock")
 // failure, framework removed). An uninstall that finished keeps serving
 // its COMPLETE deploy plan until ctx ends.
 func Run(ctx context.Context, opts Options) error {
+	if opts.API == nil {
+		return errors.New("scheduler: Options.API is nil: nothing builds the HTTP API")
+	}
 	opts.defaults()
 	log := opts.Logger
 	spec, err := loadSpec(opts)
@@ -169,7 +188,7 @@ type runner struct {
 	core     *scheduler.Core
 	conn     *connector
 	requests chan request
-	snapshot atomic.Pointer[api.Snapshot]
+	snapshot atomic.Pointer[wire.Snapshot]
 	metrics  *metrics
 	apiURL   string
 	done     bool // an uninstall finished
@@ -267,12 +286,11 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec) error
 		return err
 	}
 	r.publish()
-	backend := &apiBackend{r: r}
-	apiOpts := api.Options{Service: r.service, Binary: r.opts.Binary, Store: r.store,
-		Token: r.opts.APIToken, Metrics: r.metrics.handler()}
-	r.serve(ctx, ln, api.Handler(backend, apiOpts), tlsConfig)
+	handler, artifactsHandler := r.opts.API(APIConfig{Backend: &Backend{r: r}, Service: r.service, Binary: r.opts.Binary,
+		Store: r.store, Token: r.opts.APIToken, Metrics: r.metrics.handler()})
+	r.serve(ctx, ln, handler, tlsConfig)
 	if artifactsLn != nil {
-		r.serve(ctx, artifactsLn, api.ArtifactsHandler(backend, apiOpts), nil)
+		r.serve(ctx, artifactsLn, artifactsHandler, nil)
 		r.log.Info("artifacts served over plain HTTP for tasks", "url", artifacts)
 	}
 	r.log.Info("scheduler API serving", "url", r.apiURL, "service", r.service, "config", target.ConfigID)
