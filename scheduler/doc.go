@@ -4,7 +4,10 @@
 // returns Decisions: a state batch to write and Mesos calls to send, in that
 // order. It does no IO, reads no clock and starts no goroutine; package
 // scheduler/runtime feeds it from one goroutine and applies its decisions,
-// writing the batch before sending any call that depends on it.
+// writing the batch before sending any call that depends on it. Batches
+// and the task records the core loads are plain values of package
+// scheduler/record, which the store (scheduler/state) applies and returns:
+// the core does not depend on the store.
 //
 // What the core decides, following DC/OS Commons (reference §1):
 //
