@@ -35,6 +35,10 @@ type Config struct {
 	// holds and reservations no task claims any more are released (zero:
 	// defaultSweep).
 	SweepWindow time.Duration
+	// UninstallAgentTimeout bounds how long an uninstall waits for an
+	// agent that holds reservations and offers nothing (zero:
+	// defaultUninstallAgentTimeout).
+	UninstallAgentTimeout time.Duration
 }
 
 // Offer discipline (reference §1.13).
