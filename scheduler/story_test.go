@@ -87,7 +87,7 @@ func newStory() *story {
 	return &story{now: storyEpoch, store: map[string][]byte{}, cluster: newStoryCluster(storyRole),
 		offerAgent: map[string]string{}, offered: map[string]offerOf{}, elementNames: map[string]string{},
 		pendingKills: map[string]string{},
-		cfg: Config{Identity: offer.Identity{Service: storyService, Role: storyRole, Principal: "p", User: "root"}}}
+		cfg:          Config{Identity: offer.Identity{Service: storyService, Role: storyRole, Principal: "p", User: "root"}}}
 }
 
 func (s *story) newID() string {
