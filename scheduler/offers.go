@@ -37,15 +37,23 @@ func (c *Core) Offers(offers []mesos.Offer, now time.Time) Decisions {
 }
 
 func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
-	unused := append([]mesos.Offer(nil), offers...)
-	work := false
 	release := map[string]bool{}
+	work := false
+	for _, st := range c.set.Candidates() {
+		if st.Kind == plans.StepUnreserve {
+			work = true
+			release[st.Resource] = true
+		}
+	}
+	// Releases come first, so that a replaced pod's disk can be reserved
+	// again by its replacement in the same offer.
+	pending := c.releaseUnclaimed(d, offers, release, now)
 	for _, st := range c.set.Candidates() {
 		switch st.Kind {
 		case plans.StepLaunch:
 			if st.Status == plans.Pending || st.Status == plans.Prepared {
 				work = true
-				unused = c.launchStep(d, st, unused, now)
+				c.launchStep(d, st, pending, now)
 			}
 		case plans.StepKill:
 			for _, name := range st.TaskNames() {
@@ -54,9 +62,6 @@ func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 					c.kill(d, t.info.TaskID.Value, t.info.AgentID.Value, now)
 				}
 			}
-		case plans.StepUnreserve:
-			work = true
-			release[st.Resource] = true
 		case plans.StepErase:
 			for _, name := range st.TaskNames() {
 				if _, ok := c.tasks[name]; ok {
@@ -65,12 +70,28 @@ func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 			}
 		}
 	}
-	unused = c.releaseUnclaimed(d, unused, release, now)
+	var unused []mesos.Offer
+	for _, w := range pending {
+		if len(w.ops) == 0 {
+			unused = append(unused, w.offer)
+			continue
+		}
+		accept(d, w.offer, w.ops)
+	}
 	refuse := declineLong
 	if work || now.Before(c.sweepUntil) {
 		refuse = declineShort
 	}
 	c.decline(d, unused, refuse)
+}
+
+// offerWork is an offer being worked on in one event: the operations
+// decided on it so far, and the offer as those operations leave it.
+type offerWork struct {
+	offer mesos.Offer
+	ops   []mesos.Offer_Operation
+	// launched is set once a launch took the offer: one launch per offer.
+	launched bool
 }
 
 // decline declines offers with a filter of refuse.
@@ -94,10 +115,10 @@ func accept(d *Decisions, o mesos.Offer, ops []mesos.Offer_Operation) {
 // launchStep looks for an offer for a launch step. Tasks of the instance
 // still running that the step relaunches are killed first: their
 // reservations come back in later offers.
-func (c *Core) launchStep(d *Decisions, st *plans.Step, offers []mesos.Offer, now time.Time) []mesos.Offer {
+func (c *Core) launchStep(d *Decisions, st *plans.Step, pending []*offerWork, now time.Time) {
 	pod := c.spec.Pod(st.Pod)
 	if pod == nil {
-		return offers
+		return
 	}
 	existing := c.instanceTasks(st.Instance())
 	killing := false
@@ -112,24 +133,28 @@ func (c *Core) launchStep(d *Decisions, st *plans.Step, offers []mesos.Offer, no
 	}
 	if killing {
 		_ = c.set.Prepared(st.ID, now)
-		return offers
+		return
 	}
 	req := c.request(pod, st, existing)
+	var offers []mesos.Offer
+	byID := map[string]*offerWork{}
+	for _, w := range pending {
+		if !w.launched {
+			offers = append(offers, w.offer)
+			byID[w.offer.ID.Value] = w
+		}
+	}
 	m, refusals, ok := offer.Evaluate(req, offers)
 	c.outcome(st, m, refusals, ok, now)
 	if !ok {
 		c.waiting[st.Instance()] = summarize(refusals)
-		return offers
+		return
 	}
 	delete(c.waiting, st.Instance())
 	c.launch(d, st, req, m, existing, now)
-	rest := make([]mesos.Offer, 0, len(offers)-1)
-	for _, o := range offers {
-		if o.ID != m.Offer.ID {
-			rest = append(rest, o)
-		}
-	}
-	return rest
+	w := byID[m.Offer.ID.Value]
+	w.launched = true
+	w.ops = append(w.ops, m.Operations...)
 }
 
 // request is what a launch step asks of the offers.
@@ -165,7 +190,8 @@ func (c *Core) request(pod *servicespec.PodSpec, st *plans.Step, existing map[st
 	return req
 }
 
-// launch records the match's tasks (write-ahead) and sends the ACCEPT.
+// launch records the match's tasks (write-ahead); the caller sends the
+// ACCEPT with the match's operations.
 func (c *Core) launch(d *Decisions, st *plans.Step, req offer.Request, m offer.Match, existing map[string]*task, now time.Time) {
 	confirmed := req.Existing != nil && !req.Permanent && !reservesAnything(m)
 	var ids []string
@@ -174,6 +200,7 @@ func (c *Core) launch(d *Decisions, st *plans.Step, req offer.Request, m offer.M
 		if confirmed {
 			info.Labels = setLabel(info.Labels, labelConfirmed, "true")
 		}
+		info.Labels = setLabel(info.Labels, labelLaunchedAt, now.UTC().Format(time.RFC3339Nano))
 		name := info.Name
 		ts := float64(now.UnixNano()) / 1e9
 		staging := &mesos.TaskStatus{TaskID: info.TaskID, State: mesos.TASK_STAGING.Enum(), AgentID: &info.AgentID,
@@ -188,7 +215,6 @@ func (c *Core) launch(d *Decisions, st *plans.Step, req offer.Request, m offer.M
 	if req.Permanent || req.Existing == nil {
 		c.rewriteFootprints(d, st, m, existing)
 	}
-	accept(d, m.Offer, m.Operations)
 	c.sweep(now)
 	for _, id := range ids {
 		c.set.UpdateTask(*c.planTask(c.tasks[c.byID[id]]), now)
@@ -227,32 +253,97 @@ func reservesAnything(m offer.Match) bool {
 	return false
 }
 
-// releaseUnclaimed releases, offer by offer, our reservations no task
-// claims and those decommission steps release, and returns the offers left.
-func (c *Core) releaseUnclaimed(d *Decisions, offers []mesos.Offer, release map[string]bool, now time.Time) []mesos.Offer {
+// releaseUnclaimed decides, offer by offer, the release (DESTROY, then
+// UNRESERVE) of our reservations that no task claims, that decommission
+// steps release (release), or that a pod being replaced holds: as in DC/OS
+// Commons, a permanently failed footprint is released before its
+// replacement is placed, so the replacement may reuse its disk. The task
+// records stop naming the released resources in the same batch, before
+// the ACCEPT. It returns every offer as the releases leave it.
+func (c *Core) releaseUnclaimed(d *Decisions, offers []mesos.Offer, release map[string]bool, now time.Time) []*offerWork {
+	replacing := c.replacedInstances()
 	claimed := map[string]bool{}
 	for _, t := range c.tasks {
+		if replacing[t.instance()] {
+			continue
+		}
 		for _, id := range offer.ResourceIDs(&t.info) {
 			claimed[id] = !release[id]
 		}
 	}
-	var rest []mesos.Offer
+	out := make([]*offerWork, 0, len(offers))
 	for _, o := range offers {
 		ops, ids := offer.Unexpected(o, c.frameworkID, func(id string) bool { return claimed[id] })
+		w := &offerWork{offer: o}
+		out = append(out, w)
 		if len(ops) == 0 {
-			rest = append(rest, o)
 			continue
 		}
-		c.forgetResources(d, ids)
-		accept(d, o, ops)
+		c.forgetResources(d, ids, now)
+		w.ops = ops
+		w.offer = released(o, ids)
 		c.sweep(now)
 	}
-	return rest
+	return out
+}
+
+// replacedInstances are the pod instances being replaced whose tasks have
+// all stopped: a task is permanently failed and none is live, so their
+// footprint may be released.
+func (c *Core) replacedInstances() map[string]bool {
+	out := map[string]bool{}
+	live := map[string]bool{}
+	for _, t := range c.tasks {
+		if t.permanentlyFailed() {
+			out[t.instance()] = true
+		}
+		if t.live() {
+			live[t.instance()] = true
+		}
+	}
+	for inst := range live {
+		delete(out, inst)
+	}
+	return out
+}
+
+// released is the offer o after the release of the resources ids: their
+// volumes destroyed and our reservation popped, as Mesos applies DESTROY
+// and UNRESERVE.
+func released(o mesos.Offer, ids []string) mesos.Offer {
+	gone := map[string]bool{}
+	for _, id := range ids {
+		gone[id] = true
+	}
+	var res mesos.Resources
+	for _, r := range o.Resources {
+		if !gone[resourceIDOf(r)] {
+			res = res.Plus(r)
+			continue
+		}
+		u := *proto.Clone(&r).(*mesos.Resource)
+		if u.Disk != nil {
+			u.Disk.Persistence, u.Disk.Volume = nil, nil
+			if u.Disk.Source == nil {
+				u.Disk = nil
+			}
+		}
+		if n := len(u.Reservations); n > 0 {
+			u.Reservations = u.Reservations[:n-1]
+		}
+		if len(u.Reservations) == 0 {
+			u.Reservations = nil
+		}
+		res = res.Plus(u)
+	}
+	o.Resources = res
+	return o
 }
 
 // forgetResources drops released resources from the task records that
-// hold them, so that decommission's unreserve steps complete.
-func (c *Core) forgetResources(d *Decisions, ids []string) {
+// hold them, so that decommission's unreserve steps complete; the plans
+// see the change at now.
+func (c *Core) forgetResources(d *Decisions, ids []string, now time.Time) {
 	gone := map[string]bool{}
 	for _, id := range ids {
 		gone[id] = true

@@ -2,6 +2,8 @@ package scheduler
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/cockroachdb/datadriven"
@@ -15,9 +17,10 @@ import (
 
 // The story language, one command per block:
 //
-//	start [permanent-failure-timeout=D] [backoff=I,F,M|off] [sweep=D] [uninstall-agent-timeout=D]
-//	                         the spec is the input; resolves and builds the core
-//	config                   a scheduler restarted with the new spec in the input
+//	start [spec=NAME] [permanent-failure-timeout=D] [backoff=I,F,M|off] [sweep=D] [uninstall-agent-timeout=D]
+//	                         the spec is testdata/specs/NAME.yml or the input; resolves it
+//	                         against the store and builds the core
+//	config [spec=NAME]       a scheduler restarted with a new spec
 //	restart [uninstall]      a fresh core from the stored state alone
 //	agent ID k=v…            declare agents (cpus, mem, disk, mounts=512,512, zone, host);
 //	                         more lines of "ID k=v…" in the input
@@ -41,15 +44,25 @@ import (
 func (s *story) run(td *datadriven.TestData) (string, error) {
 	args := td.CmdArgs
 	switch td.Cmd {
-	case "start":
+	case "start", "config":
+		yaml := td.Input
 		for _, a := range args {
+			if a.Key == "spec" {
+				data, err := os.ReadFile(filepath.Join("testdata", "specs", a.Vals[0]+".yml"))
+				if err != nil {
+					return "", fmt.Errorf("%s: %w", td.Cmd, err)
+				}
+				yaml = string(data)
+				continue
+			}
+			if td.Cmd == "config" {
+				return "", fmt.Errorf("config takes only spec=NAME")
+			}
 			if err := s.configure(a); err != nil {
 				return "", err
 			}
 		}
-		return s.startWith(td.Input)
-	case "config":
-		return s.startWith(td.Input)
+		return s.startWith(yaml)
 	case "restart":
 		s.cfg.Uninstall = hasArg(args, "uninstall")
 		return s.start(nil)

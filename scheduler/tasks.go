@@ -23,6 +23,9 @@ const (
 	// an earlier confirmed launch. An unconfirmed launch that Mesos does
 	// not know is redone on fresh resources.
 	labelConfirmed = "footprint-confirmed"
+	// labelLaunchedAt is when the scheduler sent the launch (RFC 3339),
+	// for step reasons; statuses overwrite the launch's own timestamp.
+	labelLaunchedAt = "launched-at"
 )
 
 // Goal overrides a task record may carry.
@@ -140,6 +143,9 @@ func (c *Core) planTask(t *task) *plans.Task {
 		if ts := t.status.GetTimestamp(); ts > 0 {
 			pt.UpdatedAt = time.Unix(0, int64(ts*1e9)).UTC()
 		}
+	}
+	if at, err := time.Parse(time.RFC3339Nano, label(&t.info, labelLaunchedAt)); err == nil {
+		pt.LaunchedAt = at
 	}
 	pt.Ready = c.isReady(t)
 	for _, id := range offer.ResourceIDs(&t.info) {

@@ -43,7 +43,7 @@ func (c *Core) uninstallOffers(d *Decisions, offers []mesos.Offer, now time.Time
 		for _, id := range ids {
 			u.released[id] = true
 		}
-		c.forgetResources(d, ids)
+		c.forgetResources(d, ids, now)
 		accept(d, o, ops)
 	}
 	c.decline(d, rest, declineShort)
