@@ -379,7 +379,7 @@ func (c *Core) forgetResources(d *Decisions, ids []string, now time.Time) {
 		}
 		next.info = info
 		c.put(d, &next)
-		c.set.UpdateTask(*c.planTask(&next), time.Time{})
+		c.set.UpdateTask(*c.planTask(&next), now)
 	}
 }
 
