@@ -136,15 +136,23 @@ func (c *Core) launchStep(d *Decisions, st *plans.Step, pending []*offerWork, no
 		return
 	}
 	req := c.request(pod, st, existing)
+	home := homeAgent(req, existing)
 	var offers []mesos.Offer
+	var elsewhere []offer.Refusal
 	byID := map[string]*offerWork{}
 	for _, w := range pending {
-		if !w.launched {
+		switch {
+		case w.launched:
+		case home != "" && w.offer.AgentID.Value != home:
+			elsewhere = append(elsewhere, offer.Refusal{OfferID: w.offer.ID.Value, Hostname: w.offer.Hostname,
+				Reasons: []string{fmt.Sprintf("pod instance %s holds its reservations on agent %s", st.Instance(), home)}})
+		default:
 			offers = append(offers, w.offer)
 			byID[w.offer.ID.Value] = w
 		}
 	}
 	m, refusals, ok := offer.Evaluate(req, offers)
+	refusals = append(refusals, elsewhere...)
 	c.outcome(st, m, refusals, ok, now)
 	if !ok {
 		c.waiting[st.Instance()] = summarize(refusals)
@@ -155,6 +163,31 @@ func (c *Core) launchStep(d *Decisions, st *plans.Step, pending []*offerWork, no
 	w := byID[m.Offer.ID.Value]
 	w.launched = true
 	w.ops = append(w.ops, m.Operations...)
+}
+
+// homeAgent is the agent a launch of req must use, "" if any: a pod
+// instance relaunched in place, or joining the executor of its tasks that
+// still run, stays on the agent that holds its reservations and runs
+// that executor. Resources of one agent are never sent to another.
+func homeAgent(req offer.Request, existing map[string]*task) string {
+	if req.Permanent {
+		return ""
+	}
+	for _, name := range sortedKeys(existing) {
+		t := existing[name]
+		if req.LiveExecutor != nil && t.live() && t.info.Executor != nil && t.info.Executor.ExecutorID == req.LiveExecutor.ExecutorID {
+			return t.info.AgentID.Value
+		}
+	}
+	if req.Existing == nil {
+		return ""
+	}
+	for _, name := range sortedKeys(existing) {
+		if t := existing[name]; t.confirmed() && len(offer.ResourceIDs(&t.info)) > 0 {
+			return t.info.AgentID.Value
+		}
+	}
+	return ""
 }
 
 // request is what a launch step asks of the offers.
@@ -222,9 +255,10 @@ func (c *Core) launch(d *Decisions, st *plans.Step, req offer.Request, m offer.M
 	_ = c.set.Launched(st.ID, ids, now)
 }
 
-// rewriteFootprints points the instance's other tasks at the executor and
-// pod volumes of a launch on fresh resources, and drops the old resources
-// they held: those are no longer claimed and get released.
+// rewriteFootprints points the instance's other tasks at the executor,
+// pod volumes and agent of a launch on fresh resources, and drops the old
+// resources they held: those are no longer claimed and get released. A
+// later relaunch of those tasks goes to the new agent.
 func (c *Core) rewriteFootprints(d *Decisions, st *plans.Step, m offer.Match, existing map[string]*task) {
 	if len(m.Tasks) == 0 {
 		return
@@ -237,6 +271,10 @@ func (c *Core) rewriteFootprints(d *Decisions, st *plans.Step, m offer.Match, ex
 		next := *t
 		info := *proto.Clone(&t.info).(*mesos.TaskInfo)
 		info.Executor = proto.Clone(ex).(*mesos.ExecutorInfo)
+		info.AgentID = m.Tasks[0].AgentID
+		for _, key := range []string{offer.LabelHostname, offer.LabelZone, offer.LabelRegion, offer.LabelAttributes} {
+			info.Labels = setLabel(info.Labels, key, label(&m.Tasks[0], key))
+		}
 		info.Resources = nil
 		info.Labels = setLabel(setLabel(info.Labels, labelPermanentlyFailed, ""), labelConfirmed, "")
 		next.info = info
