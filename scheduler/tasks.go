@@ -137,6 +137,7 @@ func (c *Core) planTask(t *task) *plans.Task {
 		Name: t.name, Pod: t.pod(), Index: t.index(), Spec: t.specName(), ID: t.info.TaskID.Value,
 		ConfigID: label(&t.info, offer.LabelTargetConfig), State: plans.TaskState(t.state().String()),
 		PermanentlyFailed: t.permanentlyFailed(), Paused: t.goal == goalPaused,
+		PausedLaunch: t.info.GetCommand().GetValue() == offer.PauseCommand,
 	}
 	if t.status != nil {
 		pt.Message = t.status.GetMessage()
