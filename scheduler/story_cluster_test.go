@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gogo/protobuf/proto"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
@@ -28,8 +29,11 @@ type storyAgent struct {
 	// total is every resource of the agent, unallocated, in the
 	// post-refinement format (reservations as a stack).
 	total mesos.Resources
-	// down: unreachable (partitioned or stopped); it offers nothing.
-	down bool
+	// down: unreachable (partitioned or stopped) since downSince; it
+	// offers nothing, and Mesos reports its tasks with that
+	// unreachable_time.
+	down      bool
+	downSince time.Time
 	// tasks are the tasks the agent runs, by TaskID; executors the
 	// resources of the executors they run under.
 	tasks     map[string]*storyTask

@@ -274,7 +274,11 @@ func (s *story) status(id, agent string, st mesos.TaskState, reason, message str
 			Command: &mesos.CheckStatusInfo_Command{ExitCode: proto.Int32(0)}}
 	}
 	if st == mesos.TASK_UNREACHABLE {
-		status.UnreachableTime = &mesos.TimeInfo{Nanoseconds: s.now.UnixNano()}
+		since := s.now
+		if a := s.cluster.agents[agent]; a != nil && a.down {
+			since = a.downSince
+		}
+		status.UnreachableTime = &mesos.TimeInfo{Nanoseconds: since.UnixNano()}
 	}
 	return status
 }
@@ -356,7 +360,7 @@ func (s *story) agentLost(id string) (string, error) {
 	if a == nil {
 		return "", fmt.Errorf("no agent %s", id)
 	}
-	a.down = true
+	a.down, a.downSince = true, s.now
 	var outs []string
 	for _, taskID := range sortedKeys(a.tasks) {
 		outs = append(outs, s.deliver(s.status(taskID, id, mesos.TASK_UNREACHABLE, "REASON_AGENT_REMOVED", "", false)))

@@ -93,6 +93,9 @@ func (s *story) printDecisions(d Decisions) string {
 func (s *story) describeWrite(w state.Write) string {
 	dir, name, _ := strings.Cut(w.Key, "/")
 	if w.Delete {
+		if dir == "Configurations" {
+			name = shortConfig(name)
+		}
 		return fmt.Sprintf("delete %s %s", strings.ToLower(dir), s.names(name))
 	}
 	switch dir {
