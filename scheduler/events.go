@@ -154,8 +154,8 @@ func (c *Core) Tick(now time.Time) Decisions {
 		d.call(calls.Reconcile())
 	}
 	c.failUnreachable(&d, now)
-	for id, at := range c.killed {
-		if name, ok := c.byID[id]; ok && now.Sub(at) >= killResend {
+	for _, id := range sortedKeys(c.killed) {
+		if name, ok := c.byID[id]; ok && now.Sub(c.killed[id]) >= killResend {
 			if t := c.tasks[name]; t != nil && t.info.TaskID.Value == id && t.live() {
 				c.kill(&d, id, t.info.AgentID.Value, now)
 			}

@@ -42,7 +42,9 @@ func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 	for _, st := range c.set.Candidates() {
 		if st.Kind == plans.StepUnreserve {
 			work = true
-			release[st.Resource] = true
+			for _, id := range c.instanceReleases(st) {
+				release[id] = true
+			}
 		}
 	}
 	// Releases come first, so that a replaced pod's disk can be reserved
@@ -83,6 +85,26 @@ func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 		refuse = declineShort
 	}
 	c.decline(d, unused, refuse)
+}
+
+// instanceReleases are the reservations the decommission of st's pod
+// instance releases: once its tasks are killed, all of them go in the
+// first offer that holds them, not one per offer as its serial unreserve
+// steps are listed.
+func (c *Core) instanceReleases(st *plans.Step) []string {
+	ids := []string{st.Resource}
+	p := c.set.Plan(plans.DecommissionPlan)
+	if p == nil {
+		return ids
+	}
+	for _, ph := range p.Phases {
+		for _, other := range ph.Steps {
+			if other.Kind == plans.StepUnreserve && other.Instance() == st.Instance() && other != st {
+				ids = append(ids, other.Resource)
+			}
+		}
+	}
+	return ids
 }
 
 // offerWork is an offer being worked on in one event: the operations

@@ -28,8 +28,8 @@ func (c *Core) uninstallOffers(d *Decisions, offers []mesos.Offer, now time.Time
 	if u.released == nil {
 		u.released = map[string]bool{}
 	}
-	for _, t := range c.tasks {
-		if t.live() {
+	for _, name := range sortedKeys(c.tasks) {
+		if t := c.tasks[name]; t.live() {
 			c.kill(d, t.info.TaskID.Value, t.info.AgentID.Value, now)
 		}
 	}
@@ -88,11 +88,15 @@ func (c *Core) UninstallPlan() plans.PlanInfo {
 		return ph
 	}
 	var kills, unreserves []plans.StepInfo
+	listed := map[string]bool{} // tasks of a pod share its executor's resources
 	for _, name := range sortedKeys(c.tasks) {
 		t := c.tasks[name]
 		kills = append(kills, step("kill-task-"+name, !t.live(), "task "+t.state().String()))
 		for _, id := range offer.ResourceIDs(&t.info) {
-			unreserves = append(unreserves, step("unreserve-"+id, false, "waiting for an offer of "+label(&t.info, offer.LabelHostname)))
+			if !listed[id] {
+				listed[id] = true
+				unreserves = append(unreserves, step("unreserve-"+id, false, "waiting for an offer of "+label(&t.info, offer.LabelHostname)))
+			}
 		}
 	}
 	for _, id := range sortedKeys(c.uninstall.released) {
