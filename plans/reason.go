@@ -128,6 +128,9 @@ func (s *Set) reason(p *Plan, ph *Phase, st *Step, candidate bool, blocker, work
 	case Starting, Started:
 		return s.progressReason(st)
 	case Prepared:
+		if held := s.world.Held[st.Instance()]; held != "" && st.Kind == StepLaunch {
+			return held
+		}
 		msg := "looking for an offer"
 		if si := s.peekPlanIntent(p).Steps[st.ID]; si != nil && si.Prepared != nil {
 			msg += " since " + si.Prepared.UTC().Format(clock)
@@ -184,6 +187,8 @@ func (s *Set) pendingReason(p *Plan, ph *Phase, st *Step, candidate bool, blocke
 	restart := si != nil && si.Restart
 	var msg string
 	switch {
+	case candidate && st.Kind == StepLaunch && s.world.Held[st.Instance()] != "":
+		return s.world.Held[st.Instance()]
 	case candidate && restart:
 		return withNote("restarted by an operator; waiting for an offer", s.world.Waiting[st.Instance()])
 	case candidate:

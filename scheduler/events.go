@@ -177,14 +177,19 @@ func (c *Core) failUnreachable(d *Decisions, now time.Time) {
 		if t.state() != mesos.TASK_UNREACHABLE || t.permanentlyFailed() {
 			continue
 		}
-		since := t.status.GetTimestamp()
-		if ut := t.status.GetUnreachableTime(); ut != nil {
-			since = float64(ut.Nanoseconds) / 1e9
-		}
-		if now.Sub(time.Unix(0, int64(since*1e9))) >= c.cfg.PermanentFailureTimeout {
+		if now.Sub(unreachableSince(t)) >= c.cfg.PermanentFailureTimeout {
 			c.markPermanent(d, t, now)
 		}
 	}
+}
+
+// unreachableSince is when Mesos lost t: its status's unreachable_time,
+// else the status's time.
+func unreachableSince(t *task) time.Time {
+	if ut := t.status.GetUnreachableTime(); ut != nil {
+		return time.Unix(0, ut.Nanoseconds)
+	}
+	return time.Unix(0, int64(t.status.GetTimestamp()*1e9))
 }
 
 // markPermanent labels a task permanently failed.
