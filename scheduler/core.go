@@ -36,8 +36,10 @@ type Config struct {
 	// defaultSweep).
 	SweepWindow time.Duration
 	// UninstallAgentTimeout bounds how long an uninstall waits for an
-	// agent that holds reservations and offers nothing (zero:
-	// defaultUninstallAgentTimeout).
+	// agent that holds tasks or reservations and offers nothing, counted
+	// from the start of the uninstall or the agent's last offer; then the
+	// steps it holds say so and `plan force-complete` gives them up
+	// (zero: 15 minutes).
 	UninstallAgentTimeout time.Duration
 }
 
@@ -137,10 +139,13 @@ func New(cfg Config, l Loaded, newID func() string, now time.Time) (*Core, error
 	}
 	if cfg.Uninstall {
 		// Nothing stored: an earlier uninstall finished.
-		c.uninstall = &uninstallState{done: l.FrameworkID == "" && len(l.Tasks) == 0}
+		c.uninstall = newUninstall(l.FrameworkID == "" && len(l.Tasks) == 0, now)
 	}
 	if c.cfg.SweepWindow <= 0 {
 		c.cfg.SweepWindow = defaultSweep
+	}
+	if c.cfg.UninstallAgentTimeout <= 0 {
+		c.cfg.UninstallAgentTimeout = defaultUninstallAgentTimeout
 	}
 	c.set = plans.New(c.world(now), in)
 	return c, nil

@@ -21,7 +21,8 @@ import (
 //	                         the spec is testdata/specs/NAME.yml or the input; resolves it
 //	                         against the store and builds the core
 //	config [spec=NAME]       a scheduler restarted with a new spec
-//	restart [uninstall]      a fresh core from the stored state alone
+//	restart [uninstall] [OPTION=V…]   a fresh core from the stored state alone
+//	                         (options as for start)
 //	agent ID k=v…            declare agents (cpus, mem, disk, mounts=512,512, zone, host);
 //	                         more lines of "ID k=v…" in the input
 //	subscribe [fw=ID]        SUBSCRIBED
@@ -29,7 +30,8 @@ import (
 //	status TASK=STATE…       status updates of the tasks' current launches, one event each;
 //	                         options: ready (readiness passed), reason=R, message=M
 //	status-id ID=STATE agent=A   a status of a task id, known or not
-//	killed                   TASK_KILLED for every task a KILL was sent for
+//	killed                   TASK_KILLED for every task a KILL was sent for,
+//	                         unless its agent is down
 //	tick [D]                 the clock moves D, then a Tick
 //	agent-lost ID            the agent is unreachable: TASK_UNREACHABLE for its tasks
 //	agent-back ID            the agent offers again (its tasks report with status-id)
@@ -65,6 +67,13 @@ func (s *story) run(td *datadriven.TestData) (string, error) {
 		return s.startWith(yaml)
 	case "restart":
 		s.cfg.Uninstall = hasArg(args, "uninstall")
+		for _, a := range args {
+			if a.Key != "uninstall" {
+				if err := s.configure(a); err != nil {
+					return "", err
+				}
+			}
+		}
 		return s.start(nil)
 	case "agent":
 		var lines []string
@@ -109,6 +118,9 @@ func (s *story) run(td *datadriven.TestData) (string, error) {
 		var outs []string
 		for _, id := range sortedKeys(s.pendingKills) {
 			agent := s.pendingKills[id]
+			if a := s.cluster.agents[agent]; a != nil && a.down {
+				continue // the kill waits for the agent
+			}
 			delete(s.pendingKills, id)
 			if s.cluster.agentOf(id) == "" {
 				continue
@@ -159,7 +171,7 @@ func (s *story) run(td *datadriven.TestData) (string, error) {
 	case "cluster":
 		return s.cluster.describe(), nil
 	case "uninstall-plan":
-		info := s.core.UninstallPlan()
+		info := s.core.UninstallPlan(s.now)
 		var b strings.Builder
 		fmt.Fprintf(&b, "uninstall %s\n", info.Status)
 		for _, ph := range info.Phases {
@@ -428,6 +440,11 @@ func (s *story) plan(args []datadriven.CmdArg, input string) (string, error) {
 		action = func(set *plans.Set) plans.Result { return set.Restart(name, phase, step, s.now) }
 	default:
 		return "", fmt.Errorf("plan: unknown verb %s", verb)
+	}
+	if s.core.Uninstalling() {
+		verbs := map[string]string{"force-complete": "forceComplete"}
+		d, r := s.core.UninstallAction(verbs[verb], phase, step, s.now)
+		return strings.TrimRight(fmt.Sprintf("%s: %s\n%s", outcomeName(r.Outcome), r.Message, s.decide(d)), "\n"), nil
 	}
 	d, r := s.core.PlanAction(s.now, action)
 	return strings.TrimRight(fmt.Sprintf("%s: %s\n%s", outcomeName(r.Outcome), r.Message, s.decide(d)), "\n"), nil

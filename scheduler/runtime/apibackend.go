@@ -19,7 +19,7 @@ func (r *runner) publish() {
 	s := &api.Snapshot{FrameworkID: r.core.FrameworkID(), Plans: map[string]*api.PlanView{}}
 	if r.core.Uninstalling() {
 		s.PlanNames = []string{plans.DeployPlan}
-		s.Plans[plans.DeployPlan] = api.NewPlanView(r.core.UninstallPlan())
+		s.Plans[plans.DeployPlan] = api.NewPlanView(r.core.UninstallPlan(time.Now()))
 	} else {
 		s.PlanNames = r.core.Plans().Names()
 		for _, p := range r.core.Plans().Plans() {
@@ -38,8 +38,13 @@ func (b *apiBackend) PlanCommand(ctx context.Context, cmd api.PlanCommand) (api.
 	var res api.PlanResult
 	err := b.r.run(ctx, true, func(c *scheduler.Core) scheduler.Decisions {
 		if c.Uninstalling() {
-			res = api.PlanResult{Outcome: plans.BadRequest, Message: "The service is being uninstalled; its plans cannot be changed"}
-			return scheduler.Decisions{}
+			if cmd.Plan != plans.DeployPlan {
+				res = api.PlanResult{Outcome: plans.NotFound, Message: "Plan " + cmd.Plan + " not found"}
+				return scheduler.Decisions{}
+			}
+			d, out := c.UninstallAction(cmd.Verb, cmd.Phase, cmd.Step, time.Now())
+			res = out
+			return d
 		}
 		now := time.Now()
 		d, out := c.PlanAction(now, func(s *plans.Set) plans.Result { return cmd.Apply(s, now) })
