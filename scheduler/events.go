@@ -93,7 +93,10 @@ func (c *Core) Update(st mesos.TaskStatus, now time.Time) Decisions {
 func (c *Core) record(d *Decisions, t *task, st mesos.TaskStatus, now time.Time) {
 	next := *t
 	next.status = &st
-	if !t.confirmed() && launched(st.GetState()) {
+	// A status from another agent than the record's is of a launch whose
+	// footprint moved (rewriteFootprints): it proves nothing of the new one.
+	sameAgent := st.GetAgentID() == nil || st.GetAgentID().GetValue() == t.info.AgentID.Value
+	if !t.confirmed() && launched(st.GetState()) && sameAgent {
 		info := *proto.Clone(&t.info).(*mesos.TaskInfo)
 		info.Labels = setLabel(info.Labels, labelConfirmed, "true")
 		next.info = info
