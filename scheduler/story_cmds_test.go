@@ -26,7 +26,8 @@ import (
 //	agent ID k=v…            declare agents (cpus, mem, disk, mounts=512,512, zone, host);
 //	                         more lines of "ID k=v…" in the input
 //	subscribe [fw=ID]        SUBSCRIBED
-//	offer ID…                one OFFERS event, an offer of everything each agent has free
+//	offer ID… [lost]         one OFFERS event, an offer of everything each agent has free;
+//	                         lost: the batch is written, the calls never reach Mesos
 //	status TASK=STATE…       status updates of the tasks' current launches, one event each;
 //	                         options: ready (readiness passed), reason=R, message=M
 //	status-id ID=STATE agent=A   a status of a task id, known or not
@@ -247,7 +248,12 @@ func argValue(args []datadriven.CmdArg, key string) string {
 func (s *story) offer(args []datadriven.CmdArg) (string, error) {
 	var offers []mesos.Offer
 	s.offered = map[string]offerOf{}
+	lost := false
 	for _, a := range args {
+		if a.Key == "lost" {
+			lost = true
+			continue
+		}
 		ag := s.cluster.agents[a.Key]
 		if ag == nil {
 			return "", fmt.Errorf("no agent %s", a.Key)
@@ -265,7 +271,14 @@ func (s *story) offer(args []datadriven.CmdArg) (string, error) {
 		s.offered[id] = offerOf{agent: a.Key, res: o.Resources}
 		offers = append(offers, o)
 	}
-	return s.decide(s.core.Offers(offers, s.now)), nil
+	d := s.core.Offers(offers, s.now)
+	if lost {
+		// The scheduler died after writing the batch, before its calls
+		// reached Mesos.
+		s.apply(d.Batch)
+		return s.printDecisions(d) + "\n(calls lost: the scheduler died before sending them)", nil
+	}
+	return s.decide(d), nil
 }
 
 // status builds a status update of task id on agent.
