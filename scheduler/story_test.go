@@ -41,6 +41,10 @@ func TestStories(t *testing.T) {
 			if err != nil {
 				return "error: " + err.Error() + "\n"
 			}
+			// Mesos would refuse such a decision: no expectation makes it right.
+			if strings.Contains(out, "!! ") {
+				t.Errorf("%s: the story cluster refused an operation:\n%s", td.Pos, out)
+			}
 			if out == "" {
 				return "ok\n"
 			}
