@@ -17,7 +17,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -31,9 +30,9 @@ import (
 type Scheduler interface {
 	// Snapshot is the latest published view of the plans; never nil.
 	Snapshot() *wire.Snapshot
-	// PlanCommand runs an operator action (PlanCommand.Apply) on the
-	// plans, on the scheduler's goroutine, with the time it runs at.
-	PlanCommand(ctx context.Context, apply func(s *plans.Set, now time.Time) plans.Result) (plans.Result, error)
+	// PlanCommand runs an operator action on the plans, on the
+	// scheduler's goroutine, with the time it runs at.
+	PlanCommand(ctx context.Context, cmd plans.Command) (plans.Result, error)
 	// Tasks are the stored tasks, sorted by name.
 	Tasks(ctx context.Context) ([]scheduler.TaskView, error)
 	// Outcomes are the latest offer evaluations, newest first.

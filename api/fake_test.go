@@ -99,10 +99,10 @@ func (f *fakeScheduler) Snapshot() *wire.Snapshot {
 	return s
 }
 
-func (f *fakeScheduler) PlanCommand(_ context.Context, apply func(*plans.Set, time.Time) plans.Result) (plans.Result, error) {
+func (f *fakeScheduler) PlanCommand(_ context.Context, cmd plans.Command) (plans.Result, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	res := apply(f.set, t0)
+	res := cmd.Apply(f.set, t0)
 	f.set.Settle(t0)
 	return res, nil
 }

@@ -7,44 +7,11 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/kennel-sdk/kennel/plans"
 )
-
-// PlanResult is an operator action's outcome and DC/OS message.
-type PlanResult = plans.Result
-
-// PlanCommand is an operator action on a plan, addressed as the request
-// addressed it (phases and steps by name or id).
-type PlanCommand struct {
-	// Verb is start, stop, interrupt, continue, forceComplete or restart.
-	Verb              string
-	Plan, Phase, Step string
-	Parameters        map[string]string
-}
-
-// Apply runs the command on the plans; the scheduler calls it on its own
-// goroutine.
-func (c PlanCommand) Apply(s *plans.Set, now time.Time) PlanResult {
-	switch c.Verb {
-	case "start":
-		return s.Start(c.Plan, c.Parameters, now)
-	case "stop":
-		return s.Stop(c.Plan, now)
-	case "interrupt":
-		return s.Interrupt(c.Plan, c.Phase)
-	case "continue":
-		return s.Continue(c.Plan, c.Phase)
-	case "forceComplete":
-		return s.ForceComplete(c.Plan, c.Phase, c.Step, now)
-	case "restart":
-		return s.Restart(c.Plan, c.Phase, c.Step, now)
-	}
-	return PlanResult{Outcome: plans.BadRequest, Message: "Unknown command " + c.Verb}
-}
 
 func (h *handler) plansRoutes(r chi.Router) {
 	r.Get("/v1/plans", h.planNames)
@@ -92,7 +59,7 @@ func (h *handler) servePlan(w http.ResponseWriter, name string) {
 // there is nothing to do, 400 and 404 with a message.
 func (h *handler) planCommand(verb, plan string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		cmd := PlanCommand{Verb: verb, Plan: plan, Phase: r.URL.Query().Get("phase"), Step: r.URL.Query().Get("step")}
+		cmd := plans.Command{Verb: verb, Plan: plan, Phase: r.URL.Query().Get("phase"), Step: r.URL.Query().Get("step")}
 		if cmd.Plan == "" {
 			cmd.Plan = chi.URLParam(r, "plan")
 		}
@@ -104,7 +71,7 @@ func (h *handler) planCommand(verb, plan string) http.HandlerFunc {
 			}
 			cmd.Parameters = params
 		}
-		res, err := h.s.PlanCommand(r.Context(), cmd.Apply)
+		res, err := h.s.PlanCommand(r.Context(), cmd)
 		if err != nil {
 			internal(w, err)
 			return

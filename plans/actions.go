@@ -111,9 +111,12 @@ func (s *Set) Interrupt(plan, phase string) Result {
 }
 
 // Continue lets plan (or its phase) proceed. On a canary phase each
-// continue releases the next trial step. Kennel extension: a continue of a
-// plan that is not itself interrupted continues its waiting phases, so
-// `plan continue deploy` advances a canary without naming the phase.
+// continue releases the next trial step. A continue of a plan resumes the
+// plan and every phase an operator interrupted, as `plan resume` is
+// expected to (interrupt and continue are pause and resume at plan and
+// phase level). Kennel extension: a continue of a plan that nothing
+// interrupted continues its waiting canary phases, so `plan continue
+// deploy` advances a canary without naming the phase.
 func (s *Set) Continue(plan, phase string) Result {
 	p := s.Plan(plan)
 	if p == nil {
@@ -131,16 +134,32 @@ func (s *Set) Continue(plan, phase string) Result {
 		s.refresh()
 		return accepted("continue")
 	}
-	if p.Status.Running() || p.Status == Complete {
+	if p.Status == Complete {
 		return alreadyReported
 	}
-	if p.interrupted {
+	var paused []*Phase
+	for _, ph := range p.Phases {
+		if ph.interrupted && ph.Status != Complete {
+			paused = append(paused, ph)
+		}
+	}
+	switch {
+	case p.interrupted || len(paused) > 0:
 		s.setPlanInterrupted(p, false)
-	} else {
+		for _, ph := range paused {
+			s.planIntent(p).phase(ph.ID).Interrupted = false
+			ph.interrupted = false
+		}
+	default:
+		proceeded := 0
 		for _, ph := range p.Phases {
 			if ph.Interrupted() && ph.Status != Complete {
 				s.proceedPhase(p, ph)
+				proceeded++
 			}
+		}
+		if proceeded == 0 {
+			return alreadyReported // nothing paused: it runs already
 		}
 	}
 	s.refresh()

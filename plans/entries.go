@@ -3,6 +3,7 @@ package plans
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -111,7 +112,8 @@ func (in *Intent) setPlanEntry(rest string, value []byte) error {
 }
 
 // EntryChanges compares two sets of entries and returns those to write
-// and the keys to delete, so that a store holding before ends up holding
+// and the keys to delete (sorted, so that the same change is the same
+// batch every time), so that a store holding before ends up holding
 // after.
 func EntryChanges(before, after map[string][]byte) (put map[string][]byte, del []string) {
 	put = map[string][]byte{}
@@ -125,5 +127,6 @@ func EntryChanges(before, after map[string][]byte) (put map[string][]byte, del [
 			del = append(del, k)
 		}
 	}
+	sort.Strings(del)
 	return put, del
 }

@@ -321,8 +321,9 @@ func TestPausedPodsDisplay(t *testing.T) {
 		task.Paused = true
 		f.set.UpdateTask(task, f.now)
 	}
-	if st := f.step("deploy", "hello-0:[server, sidecar]"); st.Display != Paused || st.Status != Complete {
-		t.Errorf("paused instance shows %s (%s)", st.Display, st.Status)
+	// Its tasks still run their own command: PAUSING until relaunched.
+	if st := f.step("deploy", "hello-0:[server, sidecar]"); st.Display != Pausing || st.Status != Complete {
+		t.Errorf("instance being paused shows %s (%s)", st.Display, st.Status)
 	}
 	if st := f.step("deploy", "hello-1:[server, sidecar]"); st.Display != "COMPLETE" {
 		t.Errorf("other instance shows %s", st.Display)
@@ -336,12 +337,17 @@ func TestPausedPodsDisplay(t *testing.T) {
 	f.launch(rec)
 	for _, name := range []string{"hello-0-server", "hello-0-sidecar"} {
 		task := *f.set.world.Tasks[name]
-		task.State, task.Ready, task.Paused = TaskRunning, false, true
+		task.State, task.Ready, task.Paused, task.PausedLaunch = TaskRunning, false, true, true
 		f.set.UpdateTask(task, f.now)
 	}
 	rec = f.step(RecoveryPlan, "hello-0:[server, sidecar]")
 	if rec == nil || rec.Status != Started || rec.Display != Paused {
 		t.Errorf("a paused pod running its sleep command: %v", rec)
+	}
+	// hello-0-init, a finished ONCE task marked paused above, is never
+	// relaunched paused: the instance is PAUSED without it.
+	if st := f.step("deploy", "hello-0:[server, sidecar]"); st.Display != Paused {
+		t.Errorf("a paused pod with a finished ONCE task shows %s", st.Display)
 	}
 }
 

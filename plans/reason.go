@@ -2,6 +2,7 @@ package plans
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -46,8 +47,10 @@ func (s *Set) explain() {
 }
 
 // pausedInstances returns the pod instances whose every known task is
-// paused.
-func (s *Set) pausedInstances() map[string]bool {
+// paused, finished ONCE and FINISH tasks aside (those are not relaunched
+// paused, and their instance is paused once its other tasks are): Paused
+// once each paused task runs its paused launch, Pausing until then.
+func (s *Set) pausedInstances() map[string]string {
 	anyPaused := false
 	for _, t := range s.world.Tasks {
 		anyPaused = anyPaused || t.Paused
@@ -55,30 +58,61 @@ func (s *Set) pausedInstances() map[string]bool {
 	if !anyPaused {
 		return nil
 	}
-	out := map[string]bool{}
-	seen := map[string]bool{}
-	for _, t := range s.world.Tasks {
-		inst := instanceName(t.Pod, t.Index)
-		if !seen[inst] {
-			seen[inst] = true
-			out[inst] = true
+	out := map[string]string{}
+	for _, name := range taskNamesSorted(s.world.Tasks) {
+		t := s.world.Tasks[name]
+		if s.finishedForGood(t) {
+			continue
 		}
-		out[inst] = out[inst] && t.Paused
+		inst := instanceName(t.Pod, t.Index)
+		prev, seen := out[inst]
+		switch {
+		case !t.Paused:
+			out[inst] = ""
+		case seen && prev == "":
+		case !t.PausedLaunch || t.State != TaskRunning:
+			out[inst] = Pausing
+		case !seen:
+			out[inst] = Paused
+		}
 	}
 	return out
 }
 
+func taskNamesSorted(tasks map[string]*Task) []string {
+	names := make([]string, 0, len(tasks))
+	for name := range tasks {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// finishedForGood reports whether t is a ONCE or FINISH task that has
+// finished.
+func (s *Set) finishedForGood(t *Task) bool {
+	if t.State != TaskFinished {
+		return false
+	}
+	pod := s.world.Spec.Pod(t.Pod)
+	if pod == nil {
+		return true
+	}
+	ts := pod.Task(t.Spec)
+	return ts == nil || ts.Goal != goalRunning
+}
+
 // display shows PAUSING while a paused instance is being relaunched and
-// PAUSED once it is.
-func (st *Step) display(paused bool) {
+// PAUSED once it is (pause is pausedInstances' word for the instance).
+func (st *Step) display(pause string) {
 	st.Display = string(st.Status)
-	if !paused || st.Kind != StepLaunch {
+	if pause == "" || st.Kind != StepLaunch {
 		return
 	}
 	switch {
-	case st.Status == Complete || st.Status == Started:
+	case pause == Paused && (st.Status == Complete || st.Status == Started):
 		st.Display = Paused
-	case st.Status.Running():
+	case st.Status.Running() || st.Status == Complete || st.Status == Started:
 		st.Display = Pausing
 	}
 }
@@ -94,6 +128,9 @@ func (s *Set) reason(p *Plan, ph *Phase, st *Step, candidate bool, blocker, work
 	case Starting, Started:
 		return s.progressReason(st)
 	case Prepared:
+		if held := s.world.Held[st.Instance()]; held != "" && st.Kind == StepLaunch {
+			return held
+		}
 		msg := "looking for an offer"
 		if si := s.peekPlanIntent(p).Steps[st.ID]; si != nil && si.Prepared != nil {
 			msg += " since " + si.Prepared.UTC().Format(clock)
@@ -150,6 +187,8 @@ func (s *Set) pendingReason(p *Plan, ph *Phase, st *Step, candidate bool, blocke
 	restart := si != nil && si.Restart
 	var msg string
 	switch {
+	case candidate && st.Kind == StepLaunch && s.world.Held[st.Instance()] != "":
+		return s.world.Held[st.Instance()]
 	case candidate && restart:
 		return withNote("restarted by an operator; waiting for an offer", s.world.Waiting[st.Instance()])
 	case candidate:

@@ -25,6 +25,10 @@ type World struct {
 	// Waiting optionally says, per pod instance, why its step has not found
 	// an offer yet ("no offer has a 2048 MB MOUNT disk"); it enriches reasons.
 	Waiting map[string]string
+	// Held optionally says, per pod instance, what its step waits for
+	// instead of an offer (an unreachable agent that holds its
+	// reservations, and the way out); it replaces the step's reason.
+	Held map[string]string
 }
 
 // Set is every plan of a service: deploy, recovery, decommission (when pods

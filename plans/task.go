@@ -72,8 +72,9 @@ type Task struct {
 	// PermanentlyFailed marks a task to be replaced elsewhere (pod replace,
 	// TASK_GONE_BY_OPERATOR, or unreachable for too long).
 	PermanentlyFailed bool
-	// Paused is set when the task's goal is overridden to PAUSED.
-	Paused bool
+	// Paused is set when the task's goal is overridden to PAUSED, and
+	// PausedLaunch when its latest launch runs the pause command.
+	Paused, PausedLaunch bool
 	// Resources are the ids of the reservations the task holds (its
 	// resource_id labels) and whether each is still reserved.
 	Resources []Resource

@@ -36,6 +36,12 @@ type Config struct {
 	// holds and reservations no task claims any more are released (zero:
 	// defaultSweep).
 	SweepWindow time.Duration
+	// UninstallAgentTimeout bounds how long an uninstall waits for an
+	// agent that holds tasks or reservations and offers nothing, counted
+	// from the start of the uninstall or the agent's last offer; then the
+	// steps it holds say so and `plan force-complete` gives them up
+	// (zero: 15 minutes).
+	UninstallAgentTimeout time.Duration
 }
 
 // Offer discipline (reference §1.13).
@@ -84,6 +90,7 @@ type Core struct {
 
 	reconcile  reconciliation
 	waiting    map[string]string        // pod instance -> why no offer fits
+	held       map[string]string        // pod instance -> what it waits for instead (plans.World.Held)
 	outcomes   map[string][]StepOutcome // step id -> its latest offer outcomes, newest first
 	suppressed bool
 	lastRevive time.Time
@@ -112,7 +119,7 @@ type Loaded struct {
 func New(cfg Config, l Loaded, newID func() string, now time.Time) (*Core, error) {
 	c := &Core{cfg: cfg, newID: newID, spec: l.Spec, configID: l.ConfigID, errors: l.Errors,
 		frameworkID: l.FrameworkID, tasks: map[string]*task{}, byID: map[string]string{}, ready: map[string]string{},
-		intent: l.Intent, waiting: map[string]string{}, killed: map[string]time.Time{},
+		intent: l.Intent, waiting: map[string]string{}, held: map[string]string{}, killed: map[string]time.Time{},
 		outcomes: map[string][]StepOutcome{}}
 	for name, rec := range l.Tasks {
 		t, err := decodeTask(name, rec)
@@ -133,10 +140,13 @@ func New(cfg Config, l Loaded, newID func() string, now time.Time) (*Core, error
 	}
 	if cfg.Uninstall {
 		// Nothing stored: an earlier uninstall finished.
-		c.uninstall = &uninstallState{done: l.FrameworkID == "" && len(l.Tasks) == 0}
+		c.uninstall = newUninstall(l.FrameworkID == "" && len(l.Tasks) == 0, now)
 	}
 	if c.cfg.SweepWindow <= 0 {
 		c.cfg.SweepWindow = defaultSweep
+	}
+	if c.cfg.UninstallAgentTimeout <= 0 {
+		c.cfg.UninstallAgentTimeout = defaultUninstallAgentTimeout
 	}
 	c.set = plans.New(c.world(now), in)
 	return c, nil
@@ -155,7 +165,7 @@ const readyPrefix = "ready:"
 // world is what plans are computed from.
 func (c *Core) world(now time.Time) plans.World {
 	w := plans.World{Spec: c.spec, Config: c.configID, Tasks: map[string]*plans.Task{}, Errors: c.errors,
-		Now: now, Backoff: c.cfg.Backoff, Waiting: c.waiting}
+		Now: now, Backoff: c.cfg.Backoff, Waiting: c.waiting, Held: c.held}
 	for name, t := range c.tasks {
 		w.Tasks[name] = c.planTask(t)
 	}
@@ -171,6 +181,7 @@ func (c *Core) FrameworkID() string { return c.frameworkID }
 // settle ends every event: the plans record what changed, and the intent
 // entries that changed are written.
 func (c *Core) settle(d *Decisions, now time.Time) {
+	c.holdForAgents()
 	c.set.Settle(now)
 	after := c.set.Intent().Entries()
 	put, del := plans.EntryChanges(c.intent, after)
@@ -181,6 +192,30 @@ func (c *Core) settle(d *Decisions, now time.Time) {
 		d.Batch.DeleteIntent(k)
 	}
 	c.intent = after
+}
+
+// holdForAgents explains, for the plans, each pod instance whose tasks
+// relaunch in place while the agent holding its reservations is
+// unreachable: its steps wait for that agent, and say how to stop waiting.
+func (c *Core) holdForAgents() {
+	clear(c.held)
+	for _, name := range slices.Sorted(maps.Keys(c.tasks)) {
+		t := c.tasks[name]
+		inst := t.instance()
+		if t.state() != mesos.TASK_UNREACHABLE || t.permanentlyFailed() || c.held[inst] != "" {
+			continue
+		}
+		since := unreachableSince(t)
+		msg := fmt.Sprintf("waiting for agent %s (unreachable since %s), which holds this pod's reservations; `pod replace %s` moves it",
+			t.info.AgentID.Value, since.UTC().Format(time.RFC3339), inst)
+		if c.cfg.PermanentFailureTimeout > 0 {
+			msg += fmt.Sprintf(", or it is replaced at %s (--permanent-failure-timeout %s)",
+				since.Add(c.cfg.PermanentFailureTimeout).UTC().Format(time.RFC3339), c.cfg.PermanentFailureTimeout)
+		} else {
+			msg += "; with --permanent-failure-timeout it would be replaced after that long"
+		}
+		c.held[inst] = msg
+	}
 }
 
 func newDecisions() Decisions { return Decisions{Batch: &record.Batch{}} }

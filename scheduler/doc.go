@@ -16,12 +16,16 @@
 //     (with a TASK_STAGING status) before the ACCEPT that reserves, creates
 //     volumes and launches; running tasks a step relaunches are killed first;
 //   - identity: reservations carry resource_id labels; an instance relaunches
-//     in place on the reservations its stored TaskInfos name, and resources
-//     labelled with the framework id that no task claims are released
-//     (DESTROY, then UNRESERVE);
+//     in place on the reservations its stored TaskInfos name, on the agent
+//     that holds them (also when only some of its tasks relaunch), and
+//     resources labelled with the framework id that no task claims are
+//     released (DESTROY, then UNRESERVE);
 //   - recovery: tasks that should run and stopped are relaunched in place; a
 //     pod replaced by an operator, gone by operator or unreachable past the
-//     permanent-failure timeout is relaunched on fresh resources;
+//     permanent-failure timeout is relaunched on fresh resources, its old
+//     footprint released first once none of its tasks runs (so the
+//     replacement may reuse its disk); a step held by an unreachable agent
+//     says so;
 //   - confirmation: a launch whose reservations are not known to exist (Mesos
 //     never reported it, e.g. the scheduler died before the ACCEPT) is redone
 //     on fresh resources, never on reservations that may not exist;
@@ -31,5 +35,11 @@
 //     nothing needs offers, REVIVE (at most every 5 s) when something does;
 //   - configuration: ResolveTarget decides the target when the scheduler
 //     starts; tasks of instances an update does not change keep running;
-//   - decommission and uninstall.
+//   - decommission and uninstall; an uninstall waits at most
+//     Config.UninstallAgentTimeout for a silent agent before its steps say
+//     so, and `plan force-complete` gives them up.
+//
+// The stories under testdata/stories (story_test.go) replay the core's
+// decisions event by event; `go test -run TestStories -update` rewrites
+// them.
 package scheduler

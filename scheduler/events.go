@@ -97,7 +97,10 @@ func (c *Core) Update(st mesos.TaskStatus, now time.Time) Decisions {
 func (c *Core) record(d *Decisions, t *task, st mesos.TaskStatus, now time.Time) {
 	next := *t
 	next.status = &st
-	if !t.confirmed() && launched(st.GetState()) {
+	// A status from another agent than the record's is of a launch whose
+	// footprint moved (rewriteFootprints): it proves nothing of the new one.
+	sameAgent := st.GetAgentID() == nil || st.GetAgentID().GetValue() == t.info.AgentID.Value
+	if !t.confirmed() && launched(st.GetState()) && sameAgent {
 		info := *proto.Clone(&t.info).(*mesos.TaskInfo)
 		info.Labels = setLabel(info.Labels, labelConfirmed, "true")
 		next.info = info
@@ -149,8 +152,8 @@ func (c *Core) Tick(now time.Time) Decisions {
 		d.call(calls.Reconcile())
 	}
 	c.failUnreachable(&d, now)
-	for id, at := range c.killed {
-		if name, ok := c.byID[id]; ok && now.Sub(at) >= killResend {
+	for _, id := range slices.Sorted(maps.Keys(c.killed)) {
+		if name, ok := c.byID[id]; ok && now.Sub(c.killed[id]) >= killResend {
 			if t := c.tasks[name]; t != nil && t.info.TaskID.Value == id && t.live() {
 				c.kill(&d, id, t.info.AgentID.Value, now)
 			}
@@ -172,14 +175,19 @@ func (c *Core) failUnreachable(d *Decisions, now time.Time) {
 		if t.state() != mesos.TASK_UNREACHABLE || t.permanentlyFailed() {
 			continue
 		}
-		since := t.status.GetTimestamp()
-		if ut := t.status.GetUnreachableTime(); ut != nil {
-			since = float64(ut.Nanoseconds) / 1e9
-		}
-		if now.Sub(time.Unix(0, int64(since*1e9))) >= c.cfg.PermanentFailureTimeout {
+		if now.Sub(unreachableSince(t)) >= c.cfg.PermanentFailureTimeout {
 			c.markPermanent(d, t, now)
 		}
 	}
+}
+
+// unreachableSince is when Mesos lost t: its status's unreachable_time,
+// else the status's time.
+func unreachableSince(t *task) time.Time {
+	if ut := t.status.GetUnreachableTime(); ut != nil {
+		return time.Unix(0, ut.Nanoseconds)
+	}
+	return time.Unix(0, int64(t.status.GetTimestamp()*1e9))
 }
 
 // markPermanent labels a task permanently failed.

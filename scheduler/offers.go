@@ -39,15 +39,25 @@ func (c *Core) Offers(offers []mesos.Offer, now time.Time) Decisions {
 }
 
 func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
-	unused := append([]mesos.Offer(nil), offers...)
-	work := false
 	release := map[string]bool{}
+	work := false
+	for _, st := range c.set.Candidates() {
+		if st.Kind == plans.StepUnreserve {
+			work = true
+			for _, id := range c.instanceReleases(st) {
+				release[id] = true
+			}
+		}
+	}
+	// Releases come first, so that a replaced pod's disk can be reserved
+	// again by its replacement in the same offer.
+	pending := c.releaseUnclaimed(d, offers, release, now)
 	for _, st := range c.set.Candidates() {
 		switch st.Kind {
 		case plans.StepLaunch:
 			if st.Status == plans.Pending || st.Status == plans.Prepared {
 				work = true
-				unused = c.launchStep(d, st, unused, now)
+				c.launchStep(d, st, pending, now)
 			}
 		case plans.StepKill:
 			for _, name := range st.TaskNames() {
@@ -56,9 +66,6 @@ func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 					c.kill(d, t.info.TaskID.Value, t.info.AgentID.Value, now)
 				}
 			}
-		case plans.StepUnreserve:
-			work = true
-			release[st.Resource] = true
 		case plans.StepErase:
 			for _, name := range st.TaskNames() {
 				if _, ok := c.tasks[name]; ok {
@@ -67,12 +74,28 @@ func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 			}
 		}
 	}
-	unused = c.releaseUnclaimed(d, unused, release, now)
+	var unused []mesos.Offer
+	for _, w := range pending {
+		if len(w.ops) == 0 {
+			unused = append(unused, w.offer)
+			continue
+		}
+		accept(d, w.offer, w.ops)
+	}
 	refuse := declineLong
 	if work || now.Before(c.sweepUntil) {
 		refuse = declineShort
 	}
 	c.decline(d, unused, refuse)
+}
+
+// offerWork is an offer being worked on in one event: the operations
+// decided on it so far, and the offer as those operations leave it.
+type offerWork struct {
+	offer mesos.Offer
+	ops   []mesos.Offer_Operation
+	// launched is set once a launch took the offer: one launch per offer.
+	launched bool
 }
 
 // decline declines offers with a filter of refuse.
@@ -96,10 +119,10 @@ func accept(d *Decisions, o mesos.Offer, ops []mesos.Offer_Operation) {
 // launchStep looks for an offer for a launch step. Tasks of the instance
 // still running that the step relaunches are killed first: their
 // reservations come back in later offers.
-func (c *Core) launchStep(d *Decisions, st *plans.Step, offers []mesos.Offer, now time.Time) []mesos.Offer {
+func (c *Core) launchStep(d *Decisions, st *plans.Step, pending []*offerWork, now time.Time) {
 	pod := c.spec.Pod(st.Pod)
 	if pod == nil {
-		return offers
+		return
 	}
 	existing := c.instanceTasks(st.Instance())
 	killing := false
@@ -114,24 +137,61 @@ func (c *Core) launchStep(d *Decisions, st *plans.Step, offers []mesos.Offer, no
 	}
 	if killing {
 		_ = c.set.Prepared(st.ID, now)
-		return offers
+		return
 	}
 	req := c.request(pod, st, existing)
+	home := homeAgent(req, existing)
+	var offers []mesos.Offer
+	var elsewhere []offer.Refusal
+	byID := map[string]*offerWork{}
+	for _, w := range pending {
+		switch {
+		case w.launched:
+		case home != "" && w.offer.AgentID.Value != home:
+			elsewhere = append(elsewhere, offer.Refusal{OfferID: w.offer.ID.Value, Hostname: w.offer.Hostname,
+				Reasons: []string{fmt.Sprintf("pod instance %s holds its reservations on agent %s", st.Instance(), home)}})
+		default:
+			offers = append(offers, w.offer)
+			byID[w.offer.ID.Value] = w
+		}
+	}
 	m, refusals, ok := offer.Evaluate(req, offers)
+	refusals = append(refusals, elsewhere...)
 	c.outcome(st, m, refusals, ok, now)
 	if !ok {
 		c.waiting[st.Instance()] = summarize(refusals)
-		return offers
+		return
 	}
 	delete(c.waiting, st.Instance())
 	c.launch(d, st, req, m, existing, now)
-	rest := make([]mesos.Offer, 0, len(offers)-1)
-	for _, o := range offers {
-		if o.ID != m.Offer.ID {
-			rest = append(rest, o)
+	w := byID[m.Offer.ID.Value]
+	w.launched = true
+	w.ops = append(w.ops, m.Operations...)
+}
+
+// homeAgent is the agent a launch of req must use, "" if any: a pod
+// instance relaunched in place, or joining the executor of its tasks that
+// still run, stays on the agent that holds its reservations and runs
+// that executor. Resources of one agent are never sent to another.
+func homeAgent(req offer.Request, existing map[string]*task) string {
+	if req.Permanent {
+		return ""
+	}
+	for _, name := range slices.Sorted(maps.Keys(existing)) {
+		t := existing[name]
+		if req.LiveExecutor != nil && t.live() && t.info.Executor != nil && t.info.Executor.ExecutorID == req.LiveExecutor.ExecutorID {
+			return t.info.AgentID.Value
 		}
 	}
-	return rest
+	if req.Existing == nil {
+		return ""
+	}
+	for _, name := range slices.Sorted(maps.Keys(existing)) {
+		if t := existing[name]; t.confirmed() && len(offer.ResourceIDs(&t.info)) > 0 {
+			return t.info.AgentID.Value
+		}
+	}
+	return ""
 }
 
 // request is what a launch step asks of the offers.
@@ -167,7 +227,8 @@ func (c *Core) request(pod *servicespec.PodSpec, st *plans.Step, existing map[st
 	return req
 }
 
-// launch records the match's tasks (write-ahead) and sends the ACCEPT.
+// launch records the match's tasks (write-ahead); the caller sends the
+// ACCEPT with the match's operations.
 func (c *Core) launch(d *Decisions, st *plans.Step, req offer.Request, m offer.Match, existing map[string]*task, now time.Time) {
 	confirmed := req.Existing != nil && !req.Permanent && !reservesAnything(m)
 	var ids []string
@@ -176,6 +237,7 @@ func (c *Core) launch(d *Decisions, st *plans.Step, req offer.Request, m offer.M
 		if confirmed {
 			info.Labels = setLabel(info.Labels, labelConfirmed, "true")
 		}
+		info.Labels = setLabel(info.Labels, labelLaunchedAt, now.UTC().Format(time.RFC3339Nano))
 		name := info.Name
 		ts := float64(now.UnixNano()) / 1e9
 		staging := &mesos.TaskStatus{TaskID: info.TaskID, State: mesos.TASK_STAGING.Enum(), AgentID: &info.AgentID,
@@ -190,7 +252,6 @@ func (c *Core) launch(d *Decisions, st *plans.Step, req offer.Request, m offer.M
 	if req.Permanent || req.Existing == nil {
 		c.rewriteFootprints(d, st, m, existing)
 	}
-	accept(d, m.Offer, m.Operations)
 	c.sweep(now)
 	for _, id := range ids {
 		c.set.UpdateTask(*c.planTask(c.tasks[c.byID[id]]), now)
@@ -198,9 +259,10 @@ func (c *Core) launch(d *Decisions, st *plans.Step, req offer.Request, m offer.M
 	_ = c.set.Launched(st.ID, ids, now)
 }
 
-// rewriteFootprints points the instance's other tasks at the executor and
-// pod volumes of a launch on fresh resources, and drops the old resources
-// they held: those are no longer claimed and get released.
+// rewriteFootprints points the instance's other tasks at the executor,
+// pod volumes and agent of a launch on fresh resources, and drops the old
+// resources they held: those are no longer claimed and get released. A
+// later relaunch of those tasks goes to the new agent.
 func (c *Core) rewriteFootprints(d *Decisions, st *plans.Step, m offer.Match, existing map[string]*task) {
 	if len(m.Tasks) == 0 {
 		return
@@ -213,6 +275,10 @@ func (c *Core) rewriteFootprints(d *Decisions, st *plans.Step, m offer.Match, ex
 		next := *t
 		info := *proto.Clone(&t.info).(*mesos.TaskInfo)
 		info.Executor = proto.Clone(ex).(*mesos.ExecutorInfo)
+		info.AgentID = m.Tasks[0].AgentID
+		for _, key := range []string{offer.LabelHostname, offer.LabelZone, offer.LabelRegion, offer.LabelAttributes} {
+			info.Labels = setLabel(info.Labels, key, label(&m.Tasks[0], key))
+		}
 		info.Resources = nil
 		info.Labels = setLabel(setLabel(info.Labels, labelPermanentlyFailed, ""), labelConfirmed, "")
 		next.info = info
@@ -227,79 +293,6 @@ func reservesAnything(m offer.Match) bool {
 		}
 	}
 	return false
-}
-
-// releaseUnclaimed releases, offer by offer, our reservations no task
-// claims and those decommission steps release, and returns the offers left.
-func (c *Core) releaseUnclaimed(d *Decisions, offers []mesos.Offer, release map[string]bool, now time.Time) []mesos.Offer {
-	claimed := map[string]bool{}
-	for _, t := range c.tasks {
-		for _, id := range offer.ResourceIDs(&t.info) {
-			claimed[id] = !release[id]
-		}
-	}
-	var rest []mesos.Offer
-	for _, o := range offers {
-		ops, ids := offer.Unexpected(o, c.frameworkID, func(id string) bool { return claimed[id] })
-		if len(ops) == 0 {
-			rest = append(rest, o)
-			continue
-		}
-		c.forgetResources(d, ids)
-		accept(d, o, ops)
-		c.sweep(now)
-	}
-	return rest
-}
-
-// forgetResources drops released resources from the task records that
-// hold them, so that decommission's unreserve steps complete.
-func (c *Core) forgetResources(d *Decisions, ids []string) {
-	gone := map[string]bool{}
-	for _, id := range ids {
-		gone[id] = true
-	}
-	for _, name := range slices.Sorted(maps.Keys(c.tasks)) {
-		t := c.tasks[name]
-		keep := func(rs []mesos.Resource) ([]mesos.Resource, bool) {
-			var out []mesos.Resource
-			changed := false
-			for _, r := range rs {
-				if gone[resourceIDOf(r)] {
-					changed = true
-					continue
-				}
-				out = append(out, r)
-			}
-			return out, changed
-		}
-		res, changed := keep(t.info.Resources)
-		var exRes []mesos.Resource
-		exChanged := false
-		if t.info.Executor != nil {
-			exRes, exChanged = keep(t.info.Executor.Resources)
-		}
-		if !changed && !exChanged {
-			continue
-		}
-		next := *t
-		info := *proto.Clone(&t.info).(*mesos.TaskInfo)
-		info.Resources = res
-		if info.Executor != nil {
-			info.Executor.Resources = exRes
-		}
-		next.info = info
-		c.put(d, &next)
-		c.set.UpdateTask(*c.planTask(&next), time.Time{})
-	}
-}
-
-func resourceIDOf(r mesos.Resource) string {
-	ids := offer.ResourceIDs(&mesos.TaskInfo{Resources: []mesos.Resource{r}})
-	if len(ids) == 0 {
-		return ""
-	}
-	return ids[0]
 }
 
 // erase forgets a decommissioned task.

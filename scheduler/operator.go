@@ -7,7 +7,10 @@ import (
 	"strings"
 	"time"
 
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+
 	"github.com/kennel-sdk/kennel/plans"
+	"github.com/kennel-sdk/kennel/servicespec"
 )
 
 // ErrUnknownPod is returned for a pod instance the scheduler has no task of.
@@ -74,7 +77,9 @@ var ErrUnknownTask = errors.New("scheduler: unknown task")
 
 // PodPause relaunches tasks of a pod instance (all of them if tasks is
 // empty; spec names or full task names) with a command that only sleeps,
-// on the same resources, for an operator to debug in their sandbox.
+// on the same resources, for an operator to debug in their sandbox. A
+// ONCE or FINISH task that has finished is not relaunched and keeps its
+// goal: the pod is paused once its other tasks are.
 func (c *Core) PodPause(instance string, tasks []string, now time.Time) (Decisions, []string, error) {
 	return c.setGoal(instance, tasks, goalPaused, now)
 }
@@ -109,7 +114,7 @@ func (c *Core) setGoal(instance string, tasks []string, goal string, now time.Ti
 	var changed []string
 	for _, name := range selected {
 		t := c.tasks[name]
-		if t.goal == goal || t.goal == goalDecommissioned {
+		if t.goal == goal || t.goal == goalDecommissioned || (goal == goalPaused && c.finishedForGood(t)) {
 			continue
 		}
 		next := *t
@@ -123,6 +128,20 @@ func (c *Core) setGoal(instance string, tasks []string, goal string, now time.Ti
 	}
 	c.settle(&d, now)
 	return d, changed, nil
+}
+
+// finishedForGood reports whether t is a ONCE or FINISH task that has
+// finished: nothing relaunches it, so there is nothing to pause.
+func (c *Core) finishedForGood(t *task) bool {
+	if t.state() != mesos.TASK_FINISHED {
+		return false
+	}
+	pod := c.spec.Pod(t.pod())
+	if pod == nil {
+		return true
+	}
+	ts := pod.Task(t.specName())
+	return ts == nil || ts.Goal != servicespec.GoalRunning
 }
 
 // PlanAction runs an operator action on the plans (start, stop, interrupt,

@@ -24,6 +24,9 @@ const (
 	// an earlier confirmed launch. An unconfirmed launch that Mesos does
 	// not know is redone on fresh resources.
 	labelConfirmed = "footprint-confirmed"
+	// labelLaunchedAt is when the scheduler sent the launch (RFC 3339),
+	// for step reasons; statuses overwrite the launch's own timestamp.
+	labelLaunchedAt = "launched-at"
 )
 
 // Goal overrides a task record may carry.
@@ -130,12 +133,16 @@ func (c *Core) planTask(t *task) *plans.Task {
 		Name: t.name, Pod: t.pod(), Index: t.index(), Spec: t.specName(), ID: t.info.TaskID.Value,
 		ConfigID: label(&t.info, offer.LabelTargetConfig), State: plans.TaskState(t.state().String()),
 		PermanentlyFailed: t.permanentlyFailed(), Paused: t.goal == goalPaused,
+		PausedLaunch: t.info.GetCommand().GetValue() == offer.PauseCommand,
 	}
 	if t.status != nil {
 		pt.Message = t.status.GetMessage()
 		if ts := t.status.GetTimestamp(); ts > 0 {
 			pt.UpdatedAt = time.Unix(0, int64(ts*1e9)).UTC()
 		}
+	}
+	if at, err := time.Parse(time.RFC3339Nano, label(&t.info, labelLaunchedAt)); err == nil {
+		pt.LaunchedAt = at
 	}
 	pt.Ready = c.isReady(t)
 	for _, id := range offer.ResourceIDs(&t.info) {

@@ -9,7 +9,6 @@ import (
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 
-	"github.com/kennel-sdk/kennel/plans"
 	"github.com/kennel-sdk/kennel/scheduler/offer"
 )
 
@@ -17,9 +16,36 @@ import (
 // is killed, every reservation and volume the framework made is released
 // as its agent offers it, then the framework is torn down and the store
 // wiped.
+//
+// An agent that holds reservations and offers nothing is waited for at
+// most Config.UninstallAgentTimeout from the start of the uninstall or its
+// last offer; then the steps it holds say so, and `plan force-complete`
+// on them gives its tasks and reservations up (uninstallForce).
 type uninstallState struct {
-	released map[string]bool // resource ids released
-	done     bool
+	released  map[string]string    // resource ids released -> their agent's hostname
+	abandoned map[string]string    // resource ids given up by force-complete -> hostname
+	started   time.Time            // when this scheduler began uninstalling
+	lastOffer map[string]time.Time // agent id -> its latest offer
+	done      bool
+}
+
+// defaultUninstallAgentTimeout is Config.UninstallAgentTimeout's default:
+// agents re-register within minutes after a restart or a short partition.
+const defaultUninstallAgentTimeout = 15 * time.Minute
+
+// newUninstall starts an uninstall at now; done if nothing is stored.
+func newUninstall(done bool, now time.Time) *uninstallState {
+	return &uninstallState{released: map[string]string{}, abandoned: map[string]string{},
+		lastOffer: map[string]time.Time{}, started: now, done: done}
+}
+
+// silentSince is since when agent has offered nothing, as far as this
+// scheduler knows.
+func (u *uninstallState) silentSince(agent string) time.Time {
+	if at, ok := u.lastOffer[agent]; ok && at.After(u.started) {
+		return at
+	}
+	return u.started
 }
 
 // uninstallOffers kills what runs and releases everything labelled with
@@ -27,11 +53,11 @@ type uninstallState struct {
 // Done is set.
 func (c *Core) uninstallOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 	u := c.uninstall
-	if u.released == nil {
-		u.released = map[string]bool{}
+	for _, o := range offers {
+		u.lastOffer[o.AgentID.Value] = now
 	}
-	for _, t := range c.tasks {
-		if t.live() {
+	for _, name := range slices.Sorted(maps.Keys(c.tasks)) {
+		if t := c.tasks[name]; t.live() {
 			c.kill(d, t.info.TaskID.Value, t.info.AgentID.Value, now)
 		}
 	}
@@ -43,9 +69,9 @@ func (c *Core) uninstallOffers(d *Decisions, offers []mesos.Offer, now time.Time
 			continue
 		}
 		for _, id := range ids {
-			u.released[id] = true
+			u.released[id] = o.Hostname
 		}
-		c.forgetResources(d, ids)
+		c.forgetResources(d, ids, now)
 		accept(d, o, ops)
 	}
 	c.decline(d, rest, declineShort)
@@ -65,53 +91,6 @@ func (c *Core) finishUninstall(d *Decisions, now time.Time) {
 	}
 	c.uninstall.done = true
 	d.Done = true
-}
-
-// UninstallPlan is the deploy plan an uninstalling scheduler shows: a
-// kill-tasks phase, an unreserve-resources phase and deregister-service.
-func (c *Core) UninstallPlan() plans.PlanInfo {
-	step := func(name string, done bool, msg string) plans.StepInfo {
-		s := plans.StepInfo{ID: uninstallID(name), Name: name, Status: string(plans.Pending), Message: msg}
-		if done {
-			s.Status = string(plans.Complete)
-		}
-		return s
-	}
-	phase := func(name, strategy string, steps []plans.StepInfo) plans.PhaseInfo {
-		ph := plans.PhaseInfo{ID: uninstallID(name), Name: name, Steps: steps, Strategy: strategy, Status: plans.Complete}
-		for _, s := range steps {
-			if s.Status != string(plans.Complete) {
-				ph.Status = plans.InProgress
-			}
-		}
-		if ph.Steps == nil {
-			ph.Steps = []plans.StepInfo{}
-		}
-		return ph
-	}
-	var kills, unreserves []plans.StepInfo
-	for _, name := range slices.Sorted(maps.Keys(c.tasks)) {
-		t := c.tasks[name]
-		kills = append(kills, step("kill-task-"+name, !t.live(), "task "+t.state().String()))
-		for _, id := range offer.ResourceIDs(&t.info) {
-			unreserves = append(unreserves, step("unreserve-"+id, false, "waiting for an offer of "+label(&t.info, offer.LabelHostname)))
-		}
-	}
-	for _, id := range slices.Sorted(maps.Keys(c.uninstall.released)) {
-		unreserves = append(unreserves, step("unreserve-"+id, true, "released"))
-	}
-	info := plans.PlanInfo{Strategy: plans.Serial, Errors: []string{}, Phases: []plans.PhaseInfo{
-		phase("kill-tasks", plans.Parallel, kills),
-		phase("unreserve-resources", plans.Parallel, unreserves),
-		phase("deregister-service", plans.Serial, []plans.StepInfo{step("deregister", c.uninstall.done, "tear the framework down")}),
-	}}
-	info.Status = plans.Complete
-	for _, ph := range info.Phases {
-		if ph.Status != plans.Complete {
-			info.Status = plans.InProgress
-		}
-	}
-	return info
 }
 
 // Uninstalling reports whether the core runs an uninstall.

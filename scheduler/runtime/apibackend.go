@@ -18,7 +18,7 @@ func (r *runner) publish() {
 	s := &wire.Snapshot{FrameworkID: r.core.FrameworkID(), Plans: map[string]*wire.PlanView{}}
 	if r.core.Uninstalling() {
 		s.PlanNames = []string{plans.DeployPlan}
-		s.Plans[plans.DeployPlan] = wire.NewPlanView(r.core.UninstallPlan())
+		s.Plans[plans.DeployPlan] = wire.NewPlanView(r.core.UninstallPlan(time.Now()))
 	} else {
 		s.PlanNames = r.core.Plans().Names()
 		for _, p := range r.core.Plans().Plans() {
@@ -36,20 +36,25 @@ func (r *runner) publish() {
 type Backend struct{ r *runner }
 
 // Snapshot is the plans as of the scheduler's last event; never nil.
-
 func (b *Backend) Snapshot() *wire.Snapshot { return b.r.snapshot.Load() }
 
-// PlanCommand runs apply, an operator action, on the plans at the time it
-// runs and writes what it changed; an uninstalling service refuses it.
-func (b *Backend) PlanCommand(ctx context.Context, apply func(*plans.Set, time.Time) plans.Result) (plans.Result, error) {
+// PlanCommand runs cmd, an operator action, on the plans at the time it
+// runs and writes what it changed; an uninstalling service applies it to
+// its uninstall plan.
+func (b *Backend) PlanCommand(ctx context.Context, cmd plans.Command) (plans.Result, error) {
 	var res plans.Result
 	err := b.r.run(ctx, true, func(c *scheduler.Core) scheduler.Decisions {
 		if c.Uninstalling() {
-			res = plans.Result{Outcome: plans.BadRequest, Message: "The service is being uninstalled; its plans cannot be changed"}
-			return scheduler.Decisions{}
+			if cmd.Plan != plans.DeployPlan {
+				res = plans.Result{Outcome: plans.NotFound, Message: "Plan " + cmd.Plan + " not found"}
+				return scheduler.Decisions{}
+			}
+			d, out := c.UninstallAction(cmd.Verb, cmd.Phase, cmd.Step, time.Now())
+			res = out
+			return d
 		}
 		now := time.Now()
-		d, out := c.PlanAction(now, func(s *plans.Set) plans.Result { return apply(s, now) })
+		d, out := c.PlanAction(now, func(s *plans.Set) plans.Result { return cmd.Apply(s, now) })
 		res = out
 		return d
 	})
