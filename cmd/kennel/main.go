@@ -17,6 +17,15 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
+// statusError is an error main prints and then exits with code.
+type statusError struct {
+	err  error
+	code int
+}
+
+func (e statusError) Error() string { return e.err.Error() }
+func (e statusError) Unwrap() error { return e.err }
+
 // newRootCommand builds the command tree for the name the binary runs
 // under (see rootCommandFor).
 func newRootCommand() *cobra.Command { return rootCommandFor(filepath.Base(os.Args[0])) }
@@ -59,6 +68,10 @@ func main() {
 			os.Exit(exit.code)
 		}
 		fmt.Fprintln(os.Stderr, "kennel:", err)
+		var status statusError
+		if errors.As(err, &status) {
+			os.Exit(status.code)
+		}
 		os.Exit(1)
 	}
 }
