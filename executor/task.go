@@ -123,7 +123,7 @@ func (e *executor) runTask(t *task) {
 	e.finishLocked(t, state, message, nil)
 }
 
-// prepareLaunch creates the task sandbox with its volume links, fetches the
+// prepareLaunch creates the task sandbox with the volumes the task names, fetches the
 // URIs and builds the command with its environment and output files.
 func (e *executor) prepareLaunch(t *task) (*launch, error) {
 	ci := t.info.Command
@@ -136,17 +136,7 @@ func (e *executor) prepareLaunch(t *task) (*launch, error) {
 	if err := validateCheck(t.info.Check); err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
-	volumes := append([]mesos.Resource(nil), t.info.Resources...)
-	if e.executorInfo != nil {
-		volumes = append(volumes, e.executorInfo.Resources...)
-	}
-	if t.info.Executor != nil {
-		volumes = append(volumes, t.info.Executor.Resources...)
-	}
-	e.mu.Unlock()
-
-	dir, err := makeTaskSandbox(e.cfg.Sandbox, t.id, volumes)
+	dir, err := makeTaskSandbox(e.cfg.Sandbox, &t.info)
 	if err != nil {
 		return nil, err
 	}
