@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/kennel-sdk/kennel/executor"
 )
 
 // exitError carries an exit status for main to use after the command has
@@ -59,6 +61,8 @@ func rootCommandFor(program string) *cobra.Command {
 }
 
 func main() {
+	// A task with rlimits starts as this binary: set them and exec the task.
+	executor.ExecLimitHelper()
 	program := filepath.Base(os.Args[0])
 	root := rootCommandFor(program)
 	root.SetArgs(cliArgs(dcosModule(program), os.Args[1:]))

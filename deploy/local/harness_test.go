@@ -24,8 +24,10 @@ import (
 )
 
 // The test binary doubles as the executor: agents run it with
-// KENNEL_TEST_EXECUTOR=1 in its environment (executorCommand).
+// KENNEL_TEST_EXECUTOR=1 in its environment (executorCommand), and as the
+// executor's rlimit helper.
 func TestMain(m *testing.M) {
+	executor.ExecLimitHelper()
 	if os.Getenv("KENNEL_TEST_EXECUTOR") == "1" {
 		cfg, err := executor.ConfigFromEnv(os.Getenv)
 		if err == nil {
