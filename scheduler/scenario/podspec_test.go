@@ -59,7 +59,6 @@ func TestHelloWorldPodVolumesReachItsTasks(t *testing.T) {
 		files[name] = string(b)
 	}
 	e.useService(files)
-	e.vars["HELLO_PLACEMENT"] = `[["hostname", "MAX_PER", "2"]]`
 	e.startScheduler()
 	e.waitPlan(plans.DeployPlan, plans.Complete, deployTimeout)
 
