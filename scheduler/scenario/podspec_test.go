@@ -99,16 +99,10 @@ func TestHelloWorldPodVolumesReachItsTasks(t *testing.T) {
 	}
 }
 
-// TestBootstrapFailureFailsTheTask: a task whose config template uses a
-// variable its environment lacks fails, whatever the shape of its
-// command (here several lines under `set -e`), never running the command,
-// and its step says why.
-func TestBootstrapFailureFailsTheTask(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, "file")
-	e.useService(map[string]string{
-		"app.conf.mustache": "value={{NOT_IN_THE_TASK_ENV}}\n",
-		"svc.yml": `name: {{FRAMEWORK_NAME}}
+// bootstrapSpec is a service whose task's config template uses a variable
+// the task's environment lacks; readiness is its readiness check, if any.
+func bootstrapSpec(readiness string) string {
+	return `name: {{FRAMEWORK_NAME}}
 scheduler:
   principal: kennel-scenario
   user: root
@@ -129,45 +123,62 @@ pods:
           conf:
             template: app.conf.mustache
             dest: app.conf
-`})
-	e.startScheduler()
-	const why = "Command exited with status 78: its config templates failed to render (see the task's stderr)"
-	// The task reaches RUNNING before its shell runs the bootstrap, so
-	// without a readiness check its deploy step completes, as in DC/OS
-	// Commons, and the recovery plan's step relaunching it says why.
-	var step plans.StepInfo
-	e.waitFor(deployTimeout, "a step to say the bootstrap failed", func() bool {
-		for _, name := range []string{plans.DeployPlan, "recovery"} {
-			info, _, err := e.plan(name)
-			if err != nil {
-				continue
-			}
-			for _, ph := range info.Phases {
-				for _, st := range ph.Steps {
-					if strings.Contains(st.Message, why) {
-						step = st
-						return true
+` + readiness
+}
+
+// TestBootstrapFailureFailsTheTask: a task whose config template uses a
+// variable its environment lacks fails, whatever the shape of its
+// command (here several lines under `set -e`), never running the command,
+// and its step says why: the deploy step while the task was never ready;
+// without a readiness check the task was RUNNING before its shell ran the
+// bootstrap, so its deploy step completed (as in DC/OS Commons) and the
+// recovery step relaunching it says why.
+func TestBootstrapFailureFailsTheTask(t *testing.T) {
+	const why = "task app-0-server failed: Command exited with status 78: its config templates failed to render (see the task's stderr)"
+	for _, tc := range []struct {
+		name, readiness, plan string
+	}{
+		{"with a readiness check", "        readiness-check:\n          cmd: test -s app.conf\n          interval: 1\n          delay: 0\n          timeout: 5\n", plans.DeployPlan},
+		{"without a readiness check", "", "recovery"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, "file")
+			e.useService(map[string]string{"app.conf.mustache": "value={{NOT_IN_THE_TASK_ENV}}\n", "svc.yml": bootstrapSpec(tc.readiness)})
+			e.startScheduler()
+			var step plans.StepInfo
+			e.waitFor(deployTimeout, "a step of plan "+tc.plan+" to say the bootstrap failed", func() bool {
+				info, _, err := e.plan(tc.plan)
+				if err != nil {
+					return false
+				}
+				for _, ph := range info.Phases {
+					for _, st := range ph.Steps {
+						if strings.Contains(st.Message, why) {
+							step = st
+							return true
+						}
 					}
 				}
+				return false
+			})
+			t.Logf("%s step %s %s: %s", tc.plan, step.Name, step.Status, step.Message)
+			if step.Status == string(plans.Complete) {
+				t.Errorf("step %s is %s", step.Name, step.Status)
 			}
-		}
-		return false
-	})
-	t.Logf("step %s %s: %s", step.Name, step.Status, step.Message)
-	if !strings.Contains(step.Message, "task app-0-server failed") || step.Status == string(plans.Complete) {
-		t.Errorf("step %s %s: %q", step.Name, step.Status, step.Message)
-	}
-	// The task's stderr has the bootstrap's error; its command never ran.
-	var reported bool
-	for _, f := range e.clusterFiles("stderr") {
-		b, _ := os.ReadFile(f)
-		reported = reported || strings.Contains(string(b), "NOT_IN_THE_TASK_ENV: not set in the task environment")
-	}
-	if !reported {
-		t.Error("no task stderr names the missing variable")
-	}
-	if ran := e.clusterFiles("command-ran"); len(ran) > 0 {
-		t.Errorf("the command ran after its bootstrap failed: %v", ran)
+			// The task's stderr has the bootstrap's error; its command never ran.
+			var reported bool
+			for _, f := range e.clusterFiles("stderr") {
+				b, _ := os.ReadFile(f)
+				reported = reported || strings.Contains(string(b), "NOT_IN_THE_TASK_ENV: not set in the task environment")
+			}
+			if !reported {
+				t.Error("no task stderr names the missing variable")
+			}
+			if ran := e.clusterFiles("command-ran"); len(ran) > 0 {
+				t.Errorf("the command ran after its bootstrap failed: %v", ran)
+			}
+		})
 	}
 }
 
