@@ -7,8 +7,14 @@
 //
 //   - each task gets its own sandbox, <Sandbox>/tasks/<task id>, holding its
 //     stdout and stderr files, the URIs fetched for it (archives extracted)
-//     and a symlink for every persistent volume it or the executor uses, so
-//     that the volume is found at its relative container path;
+//     and, as with Mesos's default executor, only the volumes the task names:
+//     a symlink at <container_path> to the executor sandbox's
+//     <sandbox_path.path> for each SANDBOX_PATH/PARENT volume of its
+//     ContainerInfo and for each volume among its own resources (a volume
+//     only the executor holds stays out of sight);
+//   - a task's ContainerInfo.rlimit_info is set before its command starts,
+//     through the limit helper (ExecLimitHelper), which every binary that
+//     runs the executor calls first in main;
 //   - each task runs in its own process group with the executor's
 //     environment (minus MESOS_* and KENNEL_* variables), the MESOS_* task
 //     variables and its CommandInfo environment;

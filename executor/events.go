@@ -61,8 +61,6 @@ func (e *executor) subscribed(s *mexec.Event_Subscribed) {
 			e.killingCapable = true
 		}
 	}
-	info := s.ExecutorInfo
-	e.executorInfo = &info
 	e.log.Info("subscribed", "agent_id", id.GetValue(), "task_killing_state", e.killingCapable)
 }
 

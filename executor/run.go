@@ -32,7 +32,6 @@ type executor struct {
 	lastGen        uint64 // generation of the latest SUBSCRIBE attempt
 	agentID        *mesos.AgentID
 	killingCapable bool // the framework has TASK_KILLING_STATE
-	executorInfo   *mesos.ExecutorInfo
 	tasks          map[string]*task
 	order          []*task // launch order
 	updates        updateLog

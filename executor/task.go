@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,7 +52,10 @@ func newTask(ctx context.Context, info mesos.TaskInfo) *task {
 // launch is a prepared, not yet started, task process.
 type launch struct {
 	cmd   *exec.Cmd
-	files []*os.File
+	files []*os.File // the child's copies, closed once it has started
+	// helper is the read end of the limit helper's status pipe, nil when
+	// the task has no rlimits (see rlimit.go).
+	helper *os.File
 }
 
 func (l *launch) closeFiles() {
@@ -80,6 +84,9 @@ func (e *executor) runTask(t *task) {
 		return
 	}
 	defer l.closeFiles()
+	if l.helper != nil {
+		defer l.helper.Close()
+	}
 
 	e.mu.Lock()
 	if t.killing || e.closing {
@@ -97,9 +104,14 @@ func (e *executor) runTask(t *task) {
 	t.pid = l.cmd.Process.Pid
 	t.startedAt = time.Now()
 	t.checkStatus = emptyCheckStatus(t.info.Check)
-	e.enqueueLocked(t, e.newStatusLocked(t, mesos.TASK_RUNNING))
+	if l.helper == nil {
+		e.enqueueLocked(t, e.newStatusLocked(t, mesos.TASK_RUNNING))
+	}
 	e.mu.Unlock()
 	l.closeFiles()
+	if l.helper != nil && !e.helperExeced(t, l) {
+		return
+	}
 	e.log.Info("task started", "task_id", t.id, "pid", t.pid)
 
 	if hc := t.info.HealthCheck; hc != nil {
@@ -123,7 +135,37 @@ func (e *executor) runTask(t *task) {
 	e.finishLocked(t, state, message, nil)
 }
 
-// prepareLaunch creates the task sandbox with its volume links, fetches the
+// helperExeced waits until the limit helper has set the task's limits and
+// exec'd its program, then reports TASK_RUNNING. If the helper failed, it
+// reaps it and fails the task as a failed container launch, and returns
+// false.
+func (e *executor) helperExeced(t *task, l *launch) bool {
+	msg, err := io.ReadAll(l.helper)
+	if err == nil && len(msg) == 0 {
+		e.mu.Lock()
+		if !t.killing && !t.terminal {
+			e.enqueueLocked(t, e.newStatusLocked(t, mesos.TASK_RUNNING))
+		}
+		e.mu.Unlock()
+		return true
+	}
+	if err != nil {
+		msg = []byte("reading the rlimit helper's status: " + err.Error())
+	}
+	_ = l.cmd.Wait()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t.exited = true
+	_ = syscall.Kill(-t.pid, syscall.SIGKILL)
+	if t.killing {
+		e.finishLocked(t, mesos.TASK_KILLED, "Task killed before it started", nil)
+	} else {
+		e.finishLocked(t, mesos.TASK_FAILED, "Failed to launch container: "+string(msg), mesos.REASON_CONTAINER_LAUNCH_FAILED.Enum())
+	}
+	return false
+}
+
+// prepareLaunch creates the task sandbox with the volumes the task names, fetches the
 // URIs and builds the command with its environment and output files.
 func (e *executor) prepareLaunch(t *task) (*launch, error) {
 	ci := t.info.Command
@@ -136,17 +178,11 @@ func (e *executor) prepareLaunch(t *task) (*launch, error) {
 	if err := validateCheck(t.info.Check); err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
-	volumes := append([]mesos.Resource(nil), t.info.Resources...)
-	if e.executorInfo != nil {
-		volumes = append(volumes, e.executorInfo.Resources...)
+	limits, err := taskRLimits(&t.info)
+	if err != nil {
+		return nil, err
 	}
-	if t.info.Executor != nil {
-		volumes = append(volumes, t.info.Executor.Resources...)
-	}
-	e.mu.Unlock()
-
-	dir, err := makeTaskSandbox(e.cfg.Sandbox, t.id, volumes)
+	dir, err := makeTaskSandbox(e.cfg.Sandbox, &t.info)
 	if err != nil {
 		return nil, err
 	}
@@ -172,6 +208,20 @@ func (e *executor) prepareLaunch(t *task) (*launch, error) {
 		l.files = append(l.files, f)
 	}
 	cmd.Stdout, cmd.Stderr = l.files[0], l.files[1]
+	if len(limits) > 0 {
+		self, err := os.Executable()
+		if err != nil {
+			l.closeFiles()
+			return nil, fmt.Errorf("finding the executor's binary for the rlimit helper: %w", err)
+		}
+		read, write, err := withLimits(cmd, self, limits)
+		if err != nil {
+			l.closeFiles()
+			return nil, err
+		}
+		l.helper = read
+		l.files = append(l.files, write)
+	}
 	return l, nil
 }
 

@@ -136,7 +136,7 @@ func (c *Core) planTask(t *task) *plans.Task {
 		PausedLaunch: t.info.GetCommand().GetValue() == offer.PauseCommand,
 	}
 	if t.status != nil {
-		pt.Message = t.status.GetMessage()
+		pt.Message = offer.ExplainStatus(&t.info, t.status.GetMessage())
 		if ts := t.status.GetTimestamp(); ts > 0 {
 			pt.UpdatedAt = time.Unix(0, int64(ts*1e9)).UTC()
 		}

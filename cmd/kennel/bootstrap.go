@@ -25,15 +25,16 @@ func bootstrapCommand() *cobra.Command {
 		Use:   "bootstrap",
 		Short: "Render a task's config templates (runs inside the task)",
 		Long: `Renders the config templates of a task, inside the task, before its command:
-the scheduler runs "./kennel bootstrap && <cmd>". Each variable
+the scheduler runs "./kennel bootstrap || exit" on a line before <cmd>. Each variable
 CONFIG_TEMPLATE_<NAME>=<src>,<dest> names a Mustache template <src> (the
 scheduler fetches it to config-templates/<name>) and the file <dest> to write;
 relative paths are relative to --dir, and <src> ends at the first comma. The
 templates are rendered, in order of variable name, against the task's whole
 environment, without HTML escaping. A variable missing from the environment
 is an error: every one is reported, with its position, and the template's
-destination is not written. Without CONFIG_TEMPLATE_* variables it does
-nothing.`,
+destination is not written. Any failure exits with status 78 (EX_CONFIG),
+which the scheduler reports on the task's step. Without CONFIG_TEMPLATE_*
+variables it does nothing.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			environ := os.Environ()
@@ -43,7 +44,7 @@ nothing.`,
 				fmt.Fprintln(cmd.OutOrStdout(), line)
 			}
 			if err := errors.Join(envErr, renderErr); err != nil {
-				return fmt.Errorf("bootstrap: %w", err)
+				return statusError{err: fmt.Errorf("bootstrap: %w", err), code: bootstrap.ExitCode}
 			}
 			return nil
 		},

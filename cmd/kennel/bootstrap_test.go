@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kennel-sdk/kennel/executor/bootstrap"
+	"github.com/kennel-sdk/kennel/scheduler/offer"
 )
 
 // clearTemplateEnv unsets every CONFIG_TEMPLATE_* variable for the test.
@@ -111,6 +112,10 @@ func TestBootstrapCommand(t *testing.T) {
 			if tc.wantIsErr != nil && !errors.Is(err, tc.wantIsErr) {
 				t.Errorf("error %v does not wrap %v", err, tc.wantIsErr)
 			}
+			var status statusError
+			if tc.wantErr != nil && (!errors.As(err, &status) || status.code != bootstrap.ExitCode) {
+				t.Errorf("error %v does not exit with status %d", err, bootstrap.ExitCode)
+			}
 			if got := stdout.String(); got != tc.wantOut {
 				t.Errorf("stdout = %q, want %q", got, tc.wantOut)
 			}
@@ -132,5 +137,13 @@ func TestBootstrapCommandRejectsArgs(t *testing.T) {
 	cmd.SetArgs([]string{"extra"})
 	if err := cmd.Execute(); err == nil {
 		t.Fatal("bootstrap accepted a positional argument")
+	}
+}
+
+// TestBootstrapExitCodeIsTheSchedulers: the scheduler explains a task's exit
+// with the status `kennel bootstrap` fails with.
+func TestBootstrapExitCodeIsTheSchedulers(t *testing.T) {
+	if bootstrap.ExitCode != offer.BootstrapExitCode {
+		t.Fatalf("kennel bootstrap exits with %d, the scheduler explains %d", bootstrap.ExitCode, offer.BootstrapExitCode)
 	}
 }

@@ -10,6 +10,8 @@ import (
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	"github.com/spf13/cobra"
+
+	"github.com/kennel-sdk/kennel/executor"
 )
 
 // exitError carries an exit status for main to use after the command has
@@ -17,6 +19,15 @@ import (
 type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// statusError is an error main prints and then exits with code.
+type statusError struct {
+	err  error
+	code int
+}
+
+func (e statusError) Error() string { return e.err.Error() }
+func (e statusError) Unwrap() error { return e.err }
 
 // newRootCommand builds the command tree for the name the binary runs
 // under (see rootCommandFor).
@@ -51,6 +62,8 @@ func rootCommandFor(program string) *cobra.Command {
 }
 
 func main() {
+	// A task with rlimits starts as this binary: set them and exec the task.
+	executor.ExecLimitHelper()
 	// Resources are handled in the post-refinement format (a stack of
 	// reservations) by the scheduler and the local cluster alike;
 	// mesos-go's resource algebra must compare them so.
@@ -64,6 +77,10 @@ func main() {
 			os.Exit(exit.code)
 		}
 		fmt.Fprintln(os.Stderr, "kennel:", err)
+		var status statusError
+		if errors.As(err, &status) {
+			os.Exit(status.code)
+		}
 		os.Exit(1)
 	}
 }

@@ -24,8 +24,10 @@ import (
 )
 
 // The test binary doubles as the executor: agents run it with
-// KENNEL_TEST_EXECUTOR=1 in its environment (executorCommand).
+// KENNEL_TEST_EXECUTOR=1 in its environment (executorCommand), and as the
+// executor's rlimit helper.
 func TestMain(m *testing.M) {
+	executor.ExecLimitHelper()
 	// As the kennel binary does in main: resources in the post-refinement format.
 	mesos.CapabilityReservationRefinement = "1"
 	if os.Getenv("KENNEL_TEST_EXECUTOR") == "1" {

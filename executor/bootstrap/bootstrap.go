@@ -1,7 +1,9 @@
 // Package bootstrap renders a task's config templates inside the task's
 // sandbox, before the task's own command runs: it is the engine of
 // `kennel bootstrap`, which the scheduler prepends to task commands as
-// `./kennel bootstrap && <cmd>`.
+// `./kennel bootstrap || exit` on a line of its own before <cmd>. When a
+// template fails, `kennel bootstrap` exits with ExitCode, which the
+// scheduler recognises in the task's status.
 //
 // The scheduler describes each template with one environment variable
 //
@@ -32,6 +34,11 @@ import (
 	"slices"
 	"strings"
 )
+
+// ExitCode is the status `kennel bootstrap` exits with when any template
+// fails: EX_CONFIG of sysexits(3), "configuration error". The scheduler
+// (scheduler/offer.BootstrapExitCode) explains it in step reasons.
+const ExitCode = 78
 
 // Prefix starts the name of every environment variable that describes a
 // config template.

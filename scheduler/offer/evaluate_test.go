@@ -140,7 +140,7 @@ func TestFreshLaunch(t *testing.T) {
 		}
 	}
 	if !strings.HasPrefix(task.TaskID.Value, "hello-world__hello-0-server__") || task.Executor == nil ||
-		task.Check == nil || task.HealthCheck == nil || !strings.HasPrefix(task.Command.GetValue(), "./kennel bootstrap && ") {
+		task.Check == nil || task.HealthCheck == nil || task.Command.GetValue() != "./kennel bootstrap || exit\n./server" {
 		t.Errorf("task %+v", task)
 	}
 	if n := len(task.Command.URIs); n != 2 || !strings.Contains(task.Command.URIs[0].Value, "/template/cfg-1/hello/server/conf") {

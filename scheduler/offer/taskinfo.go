@@ -68,7 +68,7 @@ func (p *plan) task(t *servicespec.TaskSpec, o mesos.Offer, ex mesos.ExecutorInf
 		if p.req.Bootstrap != "" {
 			cmd.URIs = append(cmd.URIs, mesos.CommandInfo_URI{Value: p.req.Bootstrap, Executable: proto.Bool(true), OutputFile: proto.String("kennel")})
 		}
-		cmd.Value = proto.String("./kennel bootstrap && " + t.Cmd)
+		cmd.Value = proto.String(BootstrapCommand(t.Cmd))
 	}
 	info := mesos.TaskInfo{
 		Name:      name,
@@ -77,6 +77,7 @@ func (p *plan) task(t *servicespec.TaskSpec, o mesos.Offer, ex mesos.ExecutorInf
 		Resources: p.ownedBy(ownerOf(t)),
 		Command:   &cmd,
 		Executor:  &ex,
+		Container: container(p.req.Pod),
 		Labels:    p.labels(t, agent),
 		KillPolicy: &mesos.KillPolicy{GracePeriod: &mesos.DurationInfo{
 			Nanoseconds: int64(time.Duration(t.KillGracePeriod) * time.Second)}},
