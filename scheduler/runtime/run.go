@@ -103,24 +103,36 @@ func Run(ctx context.Context, opts Options) error {
 	if service == "" {
 		service = spec.Name
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // the API stops with Run
+	r := &runner{opts: opts, log: log, service: service, requests: make(chan request)}
+	srv, err := r.listen(ctx)
+	if err != nil {
+		return err
+	}
 	store, err := state.Open(ctx, opts.State, service, state.Options{Logger: log, Auth: opts.StateAuth, SessionTimeout: opts.ZKSessionTimeout})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	srv.wait("waiting for the service's lock")
 	host, _ := os.Hostname()
 	lease, err := store.Lock(ctx, state.LockOptions{Wait: opts.LockWait,
 		Holder: fmt.Sprintf("kennel scheduler on %s, pid %d, since %s", host, os.Getpid(), time.Now().UTC().Format(time.RFC3339)),
-		OnWait: func(h string) { log.Warn("another scheduler holds the service's lock; waiting", "holder", h) }})
+		OnWait: func(h string) {
+			srv.lockHolder(h)
+			log.Warn("another scheduler holds the service's lock; waiting", "holder", h)
+		}})
 	if err != nil {
 		return err
 	}
+	srv.wait("loading the service's state")
 	if err := store.Load(ctx); err != nil {
 		return err
 	}
-	r := &runner{opts: opts, log: log, store: store, lease: lease, service: service, requests: make(chan request)}
+	r.store, r.lease = store, lease
 	r.metrics = newMetrics(service, r.snapshot.Load)
-	if err := r.start(ctx, spec); err != nil {
+	if err := r.start(ctx, spec, srv); err != nil {
 		return err
 	}
 	return r.loop(ctx)
@@ -182,8 +194,8 @@ type request struct {
 	reply chan struct{}
 }
 
-// start resolves the target, builds the core and starts the API.
-func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec) error {
+// start resolves the target, builds the core and makes srv serve the API.
+func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *apiServer) error {
 	stored := scheduler.Stored{Target: r.store.Target(), Configs: map[string][]byte{}, Tasks: map[string]state.TaskRecord{}}
 	for _, id := range r.store.ConfigIDs() {
 		stored.Configs[id], _ = r.store.Config(id)
@@ -211,14 +223,7 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec) error
 			return err
 		}
 	}
-	tlsConfig, err := r.tlsConfig()
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", r.opts.Listen)
-	if err != nil {
-		return fmt.Errorf("scheduler API: %w", err)
-	}
+	ln, tlsConfig := srv.ln, srv.tls
 	port := ln.Addr().(*net.TCPAddr).Port
 	host := r.advertiseHost(ln)
 	scheme := "http"
@@ -231,7 +236,6 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec) error
 	if tlsConfig != nil { // tasks' fetchers do not trust our certificate
 		listenHost, _, _ := net.SplitHostPort(r.opts.Listen)
 		if artifactsLn, err = net.Listen("tcp", net.JoinHostPort(listenHost, strconv.Itoa(r.opts.ArtifactsPort))); err != nil {
-			ln.Close()
 			return fmt.Errorf("scheduler artifacts: %w", err)
 		}
 		artifacts = "http://" + net.JoinHostPort(host, strconv.Itoa(artifactsLn.Addr().(*net.TCPAddr).Port)) + "/v1/artifacts"
@@ -268,7 +272,7 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec) error
 	backend := &apiBackend{r: r}
 	apiOpts := api.Options{Service: r.service, Binary: r.opts.Binary, Store: r.store,
 		Token: r.opts.APIToken, Metrics: r.metrics.handler()}
-	r.serve(ctx, ln, api.Handler(backend, apiOpts), tlsConfig)
+	srv.activate(api.Handler(backend, apiOpts))
 	if artifactsLn != nil {
 		r.serve(ctx, artifactsLn, api.ArtifactsHandler(backend, apiOpts), nil)
 		r.log.Info("artifacts served over plain HTTP for tasks", "url", artifacts)
