@@ -32,7 +32,7 @@ func loadTestdataWith(t testing.TB, path string, refuseUnsupported bool) (*Servi
 			t.Fatalf("bad env file for %s: %v", path, err)
 		}
 	}
-	return load(filepath.Base(path), data, LoadOptions{Env: env, Templates: os.DirFS(filepath.Dir(path))}, refuseUnsupported)
+	return Load(filepath.Base(path), data, LoadOptions{Env: env, Templates: os.DirFS(filepath.Dir(path)), AcceptUnsupported: !refuseUnsupported})
 }
 
 func specFiles(t *testing.T, dir string) []string {

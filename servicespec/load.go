@@ -24,19 +24,19 @@ type LoadOptions struct {
 	// content stored in the spec. When nil, templates are not read: a
 	// config must then carry its `template-content` to be served later.
 	Templates fs.FS
+	// AcceptUnsupported accepts the fields the runtime does not act on yet
+	// (see notSupported), for tools that work on the language itself, such
+	// as tests of plan generation over every field. A spec loaded so must
+	// not be run.
+	AcceptUnsupported bool
 }
 
 // Load renders a svc.yml template against opts.Env, parses and validates it,
 // applies defaults and reads its config templates. file names the spec in
 // errors. A field the runtime does not act on yet (see notSupported) is an
-// error. On failure the error is an ErrorList holding every problem found.
+// error unless opts.AcceptUnsupported. On failure the error is an ErrorList
+// holding every problem found.
 func Load(file string, data []byte, opts LoadOptions) (*ServiceSpec, error) {
-	return load(file, data, opts, true)
-}
-
-// load is Load; with refuseUnsupported false it accepts the whole language,
-// as the tests of the language itself need.
-func load(file string, data []byte, opts LoadOptions, refuseUnsupported bool) (*ServiceSpec, error) {
 	tmpl, err := mustache.Parse(file, string(data))
 	if err != nil {
 		var se *mustache.SyntaxError
@@ -53,7 +53,7 @@ func load(file string, data []byte, opts LoadOptions, refuseUnsupported bool) (*
 	if spec != nil && opts.Templates != nil {
 		d.readTemplates(spec, opts.Templates)
 	}
-	if spec != nil && refuseUnsupported {
+	if spec != nil && !opts.AcceptUnsupported {
 		d.refuseUnsupported(spec)
 	}
 	if err := d.err(); err != nil {

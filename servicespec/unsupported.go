@@ -8,7 +8,8 @@ import (
 
 // notSupported is the one list of the ServiceSpec fields that Kennel parses
 // and validates but whose effect its runtime does not implement yet. Load
-// refuses a spec that sets any of them, at the field's key:
+// refuses a spec that sets any of them (unless LoadOptions.AcceptUnsupported,
+// for tools that work on the language only), at the field's key:
 //
 //	svc.yml:7:5: pods.hello.image: is not supported by Kennel yet: <why>
 //

@@ -81,7 +81,7 @@ pods:
 // TestDecodeAcceptsUnsupportedFields checks that a stored configuration
 // that sets a field refused by Load stays readable.
 func TestDecodeAcceptsUnsupportedFields(t *testing.T) {
-	s, err := load("svc.yml", []byte("name: svc\npods:\n  app:\n    count: 1\n    image: nginx\n    tasks:\n      t:\n        goal: RUNNING\n        cmd: ./t\n        cpus: 0.1\n        memory: 16\n"), LoadOptions{}, false)
+	s, err := Load("svc.yml", []byte("name: svc\npods:\n  app:\n    count: 1\n    image: nginx\n    tasks:\n      t:\n        goal: RUNNING\n        cmd: ./t\n        cpus: 0.1\n        memory: 16\n"), LoadOptions{AcceptUnsupported: true})
 	if err != nil {
 		t.Fatal(err)
 	}
