@@ -131,7 +131,7 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	r.store, r.lease = store, lease
-	r.metrics = newMetrics(service, r.snapshot.Load)
+	r.metrics = newMetrics(service, r.snapshot.Load, r.taskCounts)
 	if err := r.start(ctx, spec, srv); err != nil {
 		return err
 	}
