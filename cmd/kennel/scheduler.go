@@ -38,7 +38,9 @@ func schedulerCommand() *cobra.Command {
 lock in the state store, renders the spec against its environment (svc.env
 beside the spec, then --env-file, then the process environment, then -e),
 checks it against the stored target, subscribes to Mesos and deploys, keeps and
-updates the service's pods. Its API serves at --api-host:--api-port.
+updates the service's pods. Its API serves at --api-host:--api-port. While
+another scheduler holds the lock, that port serves only /v1/health (318,
+naming the holder; other paths answer 503), so that Marathon keeps a standby.
 
 SDK_UNINSTALL=true (or --uninstall) removes the service instead: every task is
 killed, every volume destroyed and reservation released, the framework torn down
