@@ -20,7 +20,8 @@ import (
 // The fields, by where they are written:
 //
 //	web-url                                   (framework has no web UI URL)
-//	scheduler.zookeeper                       (the store is `scheduler --state`)
+//	scheduler.zookeeper                       (other than master.mesos:2181, the
+//	                                           default of `scheduler --state`)
 //	pods.<pod>.image
 //	pods.<pod>.networks
 //	pods.<pod>.host-volumes
@@ -36,13 +37,17 @@ import (
 //	gpus, resource-limits                     (of a task or a resource set)
 //	profiles                                  (of any volume)
 //
-// Decode does not refuse them: a configuration stored by an earlier version
-// stays readable.
+// The defaults the canonical form writes out (scheduler.zookeeper,
+// share-pid-namespace, seccomp-unconfined, discovery visibility) are
+// accepted: they say what Kennel does. Decode does not refuse any of these
+// fields: a configuration stored by an earlier version stays readable.
 var notSupported = []refusal{
 	{key: "web-url", why: "the framework registers without a web UI URL",
 		svc: func(s *ServiceSpec, _ *decoder) bool { return s.WebURL != "" }},
-	{key: "scheduler.zookeeper", why: "the scheduler's state store is chosen with `kennel scheduler --state`",
-		svc: func(_ *ServiceSpec, d *decoder) bool { return d.keyNode(d.objects["scheduler"], "zookeeper", 0) != nil }},
+	{key: "scheduler.zookeeper", why: "the scheduler's state store is chosen with `kennel scheduler --state` (default zk://" + DefaultZookeeper + "/kennel)",
+		svc: func(s *ServiceSpec, _ *decoder) bool {
+			return s.Scheduler.Zookeeper != "" && s.Scheduler.Zookeeper != DefaultZookeeper
+		}},
 	{key: "image", why: "tasks run as processes in the agent's sandbox, without a container image",
 		pod: func(p *PodSpec) bool { return p.Image != "" }},
 	{key: "networks", why: "tasks use the agent's host network",

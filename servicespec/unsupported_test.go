@@ -31,12 +31,13 @@ func TestEveryUnsupportedFieldHasACase(t *testing.T) {
 }
 
 // TestSupportedFieldsLoad checks that fields the runtime acts on, rlimits
-// among them, and the harmless values of refused fields, load.
+// among them, and the default values of refused fields, load.
 func TestSupportedFieldsLoad(t *testing.T) {
 	spec := `name: svc
 scheduler:
   principal: p
   user: nobody
+  zookeeper: master.mesos:2181
 pods:
   app:
     count: 1
