@@ -40,6 +40,10 @@ func TestStandbySchedulerServesHealth(t *testing.T) {
 		if code != http.StatusServiceUnavailable || !strings.Contains(body, "standby") || !strings.Contains(body, "waiting for the service's lock") {
 			t.Errorf("GET /v1/plans/deploy on the standby: %d %q; want 503 saying it is a standby waiting for the lock", code, body)
 		}
+		if out, errOut, code := e.cli("plan", "status", "deploy", "--url", url); code != 1 || out != "" ||
+			!strings.Contains(errOut, "503") || !strings.Contains(errOut, "standby") {
+			t.Errorf("kennel plan status against the standby: exit %d, stdout %q, stderr %q; want exit 1 naming the standby", code, out, errOut)
+		}
 		select {
 		case line := <-ready:
 			t.Fatalf("the standby became active while the lock was held: %q", line)
