@@ -91,7 +91,10 @@ var ErrLeaseLost = errors.New("the scheduler lost its lock")
 
 // Run runs the scheduler until ctx ends or it must stop (lost lock, store
 // failure, framework removed). An uninstall that finished keeps serving
-// its COMPLETE deploy plan until ctx ends.
+// its COMPLETE deploy plan until ctx ends. The API listens on opts.Listen
+// from the start: until the service's lock is taken it serves only
+// /v1/health, as a standby (see api.StandbyHandler); OnReady is called
+// once it serves the whole API. The API stops when Run returns.
 func Run(ctx context.Context, opts Options) error {
 	opts.defaults()
 	log := opts.Logger
