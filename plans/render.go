@@ -65,6 +65,11 @@ func (p *Plan) MarshalJSON() ([]byte, error) { return json.Marshal(p.Info()) }
 // followed, if the plan has errors, by a blank line, "Errors:" and one
 // "- error" line each.
 func (info PlanInfo) Tree(name string) string {
+	return info.tree(name, func(st StepInfo) string { return orUnknown(st.Status) })
+}
+
+// tree renders the plan with label(step) in each step's parentheses.
+func (info PlanInfo) tree(name string, label func(StepInfo) string) string {
 	var b strings.Builder
 	b.WriteString(orUnknown(name) + " (" + orUnknown(info.Strategy) + " strategy) (" + orUnknown(string(info.Status)) + ")")
 	for i, ph := range info.Phases {
@@ -75,7 +80,7 @@ func (info PlanInfo) Tree(name string) string {
 			indent = "   "
 		}
 		for j, st := range ph.Steps {
-			b.WriteString("\n" + indent + branch(j == len(ph.Steps)-1) + orUnknown(st.Name) + " (" + orUnknown(st.Status) + ")")
+			b.WriteString("\n" + indent + branch(j == len(ph.Steps)-1) + orUnknown(st.Name) + " (" + label(st) + ")")
 		}
 	}
 	if len(info.Errors) > 0 {

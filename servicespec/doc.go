@@ -61,11 +61,13 @@
 // allow-decommission) or says, per pod instance, whether it restarts in
 // place, launches, decommissions or stays, and why.
 //
-// # Features
+// # Fields not supported yet
 //
-// Some fields need infrastructure a scheduler may lack (container images,
-// CNI networks, secrets, TLS provisioning, external and host volumes, GPUs,
-// seccomp, shared memory, resource limits). They are parsed and validated
-// like every other field; Features lists where a spec uses them so that a
-// scheduler can refuse the spec with a clear message rather than ignore them.
+// Some fields of the language need infrastructure Kennel's runtime does not
+// have yet (container images, CNI networks, secrets, TLS provisioning,
+// external and host volumes, GPUs, seccomp, shared memory, resource limits,
+// volume profiles, ...). They are parsed and validated like every other
+// field, and Load refuses a spec that sets one with
+// "FILE:LINE:COL: PATH: is not supported by Kennel yet: WHY" rather than
+// ignore it. The list lives in one place, notSupported (unsupported.go).
 package servicespec

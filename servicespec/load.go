@@ -24,11 +24,18 @@ type LoadOptions struct {
 	// content stored in the spec. When nil, templates are not read: a
 	// config must then carry its `template-content` to be served later.
 	Templates fs.FS
+	// AcceptUnsupported accepts the fields the runtime does not act on yet
+	// (see notSupported), for tools that work on the language itself, such
+	// as tests of plan generation over every field. A spec loaded so must
+	// not be run.
+	AcceptUnsupported bool
 }
 
 // Load renders a svc.yml template against opts.Env, parses and validates it,
 // applies defaults and reads its config templates. file names the spec in
-// errors. On failure the error is an ErrorList holding every problem found.
+// errors. A field the runtime does not act on yet (see notSupported) is an
+// error unless opts.AcceptUnsupported. On failure the error is an ErrorList
+// holding every problem found.
 func Load(file string, data []byte, opts LoadOptions) (*ServiceSpec, error) {
 	tmpl, err := mustache.Parse(file, string(data))
 	if err != nil {
@@ -46,6 +53,9 @@ func Load(file string, data []byte, opts LoadOptions) (*ServiceSpec, error) {
 	if spec != nil && opts.Templates != nil {
 		d.readTemplates(spec, opts.Templates)
 	}
+	if spec != nil && !opts.AcceptUnsupported {
+		d.refuseUnsupported(spec)
+	}
 	if err := d.err(); err != nil {
 		return nil, err
 	}
@@ -53,7 +63,9 @@ func Load(file string, data []byte, opts LoadOptions) (*ServiceSpec, error) {
 }
 
 // Decode parses a spec that needs no rendering, such as a stored canonical
-// form, and validates it exactly as Load does.
+// form, and validates it as Load does, except that it accepts the fields
+// the runtime does not act on yet: a configuration stored by an earlier
+// version stays readable.
 func Decode(file string, data []byte) (*ServiceSpec, error) {
 	spec, d := decodeText(file, string(data), string(data), mustache.SourceMap{})
 	if err := d.err(); err != nil {

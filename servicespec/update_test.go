@@ -57,7 +57,7 @@ func specWith(t *testing.T, changes map[string]string, text string) *ServiceSpec
 	for k, v := range changes {
 		env[k] = v
 	}
-	s, err := Load("svc.yml", []byte(text), LoadOptions{Env: env})
+	s, err := Load("svc.yml", []byte(text), LoadOptions{Env: env, AcceptUnsupported: true}) // networks: the whole language
 	if err != nil {
 		t.Fatalf("spec does not load: %v", err)
 	}

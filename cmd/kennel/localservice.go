@@ -87,6 +87,7 @@ func runLocalService(ctx context.Context, cfg local.Config, svc serviceFlags, st
 			BootstrapURI: "file://" + self, // the agents share this host
 			OnReady:      func(url string) { ready <- url },
 			API:          schedulerAPI,
+			Standby:      schedulerStandby,
 		})
 	}()
 	var url string

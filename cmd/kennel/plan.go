@@ -76,7 +76,7 @@ exits 130.`,
 		if *asJSON {
 			return printJSON(cmd.OutOrStdout(), info)
 		}
-		_, err = fmt.Fprintln(cmd.OutOrStdout(), info.Tree(name))
+		_, err = fmt.Fprintln(cmd.OutOrStdout(), info.TreeAt(name, time.Now()))
 		return err
 	})
 	return cmd

@@ -53,7 +53,8 @@ func watchPlan(cmd *cobra.Command, c *client.Client, name string, w watchOptions
 		case frame > 0:
 			io.WriteString(out, "\n")
 		}
-		fmt.Fprintf(out, "%s\n%s\n", info.Tree(name), progress(info, begun, time.Now()))
+		now := time.Now()
+		fmt.Fprintf(out, "%s\n%s\n", info.TreeAt(name, now), progress(info, begun, now))
 		switch {
 		case len(info.Errors) > 0 || code == http.StatusExpectationFailed:
 			return exitError{code: 1}

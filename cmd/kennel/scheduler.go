@@ -29,6 +29,12 @@ func schedulerAPI(c runtime.APIConfig) (handler, artifacts http.Handler) {
 	return api.Handler(c.Backend, opts), api.ArtifactsHandler(c.Backend, opts)
 }
 
+// schedulerStandby wires package api's standby handler: what a scheduler
+// serves while it waits for its service's lock.
+func schedulerStandby(service, token string, reason func() string) http.Handler {
+	return api.StandbyHandler(api.Options{Service: service, Token: token}, reason)
+}
+
 // schedulerCommand is what Marathon runs: flags default to the variables
 // a Marathon app (or `kennel local up --service`) sets.
 func schedulerCommand() *cobra.Command {
@@ -50,7 +56,9 @@ func schedulerCommand() *cobra.Command {
 lock in the state store, renders the spec against its environment (svc.env
 beside the spec, then --env-file, then the process environment, then -e),
 checks it against the stored target, subscribes to Mesos and deploys, keeps and
-updates the service's pods. Its API serves at --api-host:--api-port.
+updates the service's pods. Its API serves at --api-host:--api-port. While
+another scheduler holds the lock, that port serves only /v1/health (318,
+naming the holder; other paths answer 503), so that Marathon keeps a standby.
 
 SDK_UNINSTALL=true (or --uninstall) removes the service instead: every task is
 killed, every volume destroyed and reservation released, the framework torn down
@@ -94,7 +102,7 @@ and its state erased.`,
 			}
 			opts.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 			opts.OnReady = func(url string) { fmt.Fprintln(cmd.OutOrStdout(), url) }
-			opts.API = schedulerAPI
+			opts.API, opts.Standby = schedulerAPI, schedulerStandby
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return runtime.Run(ctx, opts)

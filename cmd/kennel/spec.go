@@ -37,7 +37,11 @@ func specCommand() *cobra.Command {
 
 A spec is a Mustache template rendered against an environment before it is
 parsed. Its values come, lowest precedence first, from svc.env beside the spec
-(when present), from each --env-file, and from each -e KEY=VALUE.`,
+(when present), from each --env-file, and from each -e KEY=VALUE.
+
+A field Kennel's runtime does not act on yet (image, networks, secrets,
+transport-encryption, ...) is an error, as it is for the scheduler:
+FILE:LINE:COL: PATH: is not supported by Kennel yet: WHY.`,
 	}
 	cmd.AddCommand(specValidateCommand(), specRenderCommand())
 	return cmd

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kennel-sdk/kennel/api/wire"
+	"github.com/kennel-sdk/kennel/scheduler"
 )
 
 // metrics are the scheduler's Prometheus metrics, named kennel_*. The loop
@@ -30,9 +32,11 @@ type metrics struct {
 	stateWrites    prometheus.Histogram
 }
 
-// newMetrics registers the metrics; snapshot gives the plans the step
-// gauges are read from at each scrape.
-func newMetrics(service string, snapshot func() *wire.Snapshot) *metrics {
+// newMetrics registers the metrics; snapshot gives the plans the step and
+// plan gauges are read from at each scrape, and tasks the number of tasks
+// by state (ok false when they cannot be read now: the gauge is left out of
+// that scrape).
+func newMetrics(service string, snapshot func() *wire.Snapshot, tasks func() (counts map[string]int, ok bool)) *metrics {
 	reg := prometheus.NewRegistry()
 	f := func(c prometheus.Collector) { reg.MustRegister(c) }
 	labels := prometheus.Labels{"service": service}
@@ -64,6 +68,10 @@ func newMetrics(service string, snapshot func() *wire.Snapshot) *metrics {
 	f(m.updates)
 	f(&stepsCollector{snapshot: snapshot, desc: prometheus.NewDesc("kennel_plan_steps",
 		"Steps by plan and status.", []string{"plan", "status"}, labels)})
+	f(&plansCollector{snapshot: snapshot, desc: prometheus.NewDesc("kennel_plan_status",
+		"1 for each plan, labelled with its status.", []string{"plan", "status"}, labels)})
+	f(&tasksCollector{tasks: tasks, desc: prometheus.NewDesc("kennel_tasks",
+		"Stored tasks by their latest state (task_running, ...; none before the first status update).", []string{"state"}, labels)})
 	f(m.offerEval)
 	f(m.stateWrites)
 	f(collectors.NewGoCollector())
@@ -134,4 +142,75 @@ func (c *stepsCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), name, status)
 		}
 	}
+}
+
+// plansCollector reports each plan of the latest published snapshot with
+// its status, as a gauge of 1.
+type plansCollector struct {
+	snapshot func() *wire.Snapshot
+	desc     *prometheus.Desc
+}
+
+func (c *plansCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *plansCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.snapshot()
+	if s == nil {
+		return
+	}
+	for _, name := range s.PlanNames {
+		if v := s.Plans[name]; v != nil {
+			ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, 1, name, string(v.Info.Status))
+		}
+	}
+}
+
+// tasksCollector reports the stored tasks by state, read at each scrape.
+type tasksCollector struct {
+	tasks func() (map[string]int, bool)
+	desc  *prometheus.Desc
+}
+
+func (c *tasksCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *tasksCollector) Collect(ch chan<- prometheus.Metric) {
+	counts, ok := c.tasks()
+	if !ok {
+		return
+	}
+	for state, n := range counts {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), state)
+	}
+}
+
+// taskStates counts tasks by the lower-cased name of their latest state,
+// "none" for a task without a status yet.
+func taskStates(views []scheduler.TaskView) map[string]int {
+	out := map[string]int{}
+	for _, v := range views {
+		state := "none"
+		if v.Status != nil {
+			state = strings.ToLower(v.Status.GetState().String())
+		}
+		out[state]++
+	}
+	return out
+}
+
+// scrapeTimeout bounds how long a scrape waits for the core's goroutine to
+// count the tasks.
+const scrapeTimeout = 2 * time.Second
+
+// taskCounts counts the stored tasks on the core's goroutine, or reports
+// false if it does not answer within scrapeTimeout (not running yet, or
+// busy).
+func (r *runner) taskCounts() (map[string]int, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+	defer cancel()
+	var counts map[string]int
+	err := r.run(ctx, false, func(c *scheduler.Core) scheduler.Decisions {
+		counts = taskStates(c.TaskViews())
+		return scheduler.Decisions{}
+	})
+	return counts, err == nil
 }

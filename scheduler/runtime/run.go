@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
 	"github.com/kennel-sdk/kennel/api/wire"
 	"github.com/kennel-sdk/kennel/plans"
 	"github.com/kennel-sdk/kennel/scheduler"
@@ -73,6 +72,11 @@ type Options struct {
 	// API builds the HTTP API the scheduler serves (required): cmd/kennel
 	// wires package api here, which the runtime does not import.
 	API func(APIConfig) (handler, artifacts http.Handler)
+	// Standby builds what the API's port serves until the service's lock
+	// is taken (required; cmd/kennel wires api.StandbyHandler): service
+	// and token as for the API, reason what the scheduler waits for (safe
+	// for concurrent use).
+	Standby func(service, token string, reason func() string) http.Handler
 	// APIToken, when set, is required of API requests (see api.Options).
 	APIToken string
 	// TLSCert and TLSKey make the API serve HTTPS. The artifacts tasks
@@ -109,10 +113,13 @@ var ErrLeaseLost = errors.New("the scheduler lost its lock")
 
 // Run runs the scheduler until ctx ends or it must stop (lost lock, store
 // failure, framework removed). An uninstall that finished keeps serving
-// its COMPLETE deploy plan until ctx ends.
+// its COMPLETE deploy plan until ctx ends. The API listens on opts.Listen
+// from the start: until the service's lock is taken it serves only
+// /v1/health, as a standby (Options.Standby); OnReady is called
+// once it serves the whole API. The API stops when Run returns.
 func Run(ctx context.Context, opts Options) error {
-	if opts.API == nil {
-		return errors.New("scheduler: Options.API is nil: nothing builds the HTTP API")
+	if opts.API == nil || opts.Standby == nil {
+		return errors.New("scheduler: Options.API and Options.Standby are required: they build the HTTP API")
 	}
 	opts.defaults()
 	log := opts.Logger
@@ -124,24 +131,36 @@ func Run(ctx context.Context, opts Options) error {
 	if service == "" {
 		service = spec.Name
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // the API stops with Run
+	r := &runner{opts: opts, log: log, service: service, requests: make(chan request)}
+	srv, err := r.listen(ctx)
+	if err != nil {
+		return err
+	}
 	store, err := state.Open(ctx, opts.State, service, state.Options{Logger: log, Auth: opts.StateAuth, SessionTimeout: opts.ZKSessionTimeout})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	srv.wait("waiting for the service's lock")
 	host, _ := os.Hostname()
 	lease, err := store.Lock(ctx, state.LockOptions{Wait: opts.LockWait,
 		Holder: fmt.Sprintf("kennel scheduler on %s, pid %d, since %s", host, os.Getpid(), time.Now().UTC().Format(time.RFC3339)),
-		OnWait: func(h string) { log.Warn("another scheduler holds the service's lock; waiting", "holder", h) }})
+		OnWait: func(h string) {
+			srv.lockHolder(h)
+			log.Warn("another scheduler holds the service's lock; waiting", "holder", h)
+		}})
 	if err != nil {
 		return err
 	}
+	srv.wait("loading the service's state")
 	if err := store.Load(ctx); err != nil {
 		return err
 	}
-	r := &runner{opts: opts, log: log, store: store, lease: lease, service: service, requests: make(chan request)}
-	r.metrics = newMetrics(service, r.snapshot.Load)
-	if err := r.start(ctx, spec); err != nil {
+	r.store, r.lease = store, lease
+	r.metrics = newMetrics(service, r.snapshot.Load, r.taskCounts)
+	if err := r.start(ctx, spec, srv); err != nil {
 		return err
 	}
 	return r.loop(ctx)
@@ -203,8 +222,8 @@ type request struct {
 	reply chan struct{}
 }
 
-// start resolves the target, builds the core and starts the API.
-func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec) error {
+// start resolves the target, builds the core and makes srv serve the API.
+func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *apiServer) error {
 	stored := scheduler.Stored{Target: r.store.Target(), Configs: map[string][]byte{}, Tasks: map[string]record.Task{}}
 	for _, id := range r.store.ConfigIDs() {
 		stored.Configs[id], _ = r.store.Config(id)
@@ -232,14 +251,7 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec) error
 			return err
 		}
 	}
-	tlsConfig, err := r.tlsConfig()
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", r.opts.Listen)
-	if err != nil {
-		return fmt.Errorf("scheduler API: %w", err)
-	}
+	ln, tlsConfig := srv.ln, srv.tls
 	port := ln.Addr().(*net.TCPAddr).Port
 	host := r.advertiseHost(ln)
 	scheme := "http"
@@ -252,7 +264,6 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec) error
 	if tlsConfig != nil { // tasks' fetchers do not trust our certificate
 		listenHost, _, _ := net.SplitHostPort(r.opts.Listen)
 		if artifactsLn, err = net.Listen("tcp", net.JoinHostPort(listenHost, strconv.Itoa(r.opts.ArtifactsPort))); err != nil {
-			ln.Close()
 			return fmt.Errorf("scheduler artifacts: %w", err)
 		}
 		artifacts = "http://" + net.JoinHostPort(host, strconv.Itoa(artifactsLn.Addr().(*net.TCPAddr).Port)) + "/v1/artifacts"
@@ -288,7 +299,7 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec) error
 	r.publish()
 	handler, artifactsHandler := r.opts.API(APIConfig{Backend: &Backend{r: r}, Service: r.service, Binary: r.opts.Binary,
 		Store: r.store, Token: r.opts.APIToken, Metrics: r.metrics.handler()})
-	r.serve(ctx, ln, handler, tlsConfig)
+	srv.activate(handler)
 	if artifactsLn != nil {
 		r.serve(ctx, artifactsLn, artifactsHandler, nil)
 		r.log.Info("artifacts served over plain HTTP for tasks", "url", artifacts)
