@@ -28,7 +28,11 @@
 //     says so;
 //   - confirmation: a launch whose reservations are not known to exist (Mesos
 //     never reported it, e.g. the scheduler died before the ACCEPT) is redone
-//     on fresh resources, never on reservations that may not exist;
+//     on fresh resources, never on reservations that may not exist; this
+//     holds per reservation: a relaunch reuses those of confirmed launches
+//     (and those an unconfirmed launch took from one, which it records),
+//     and reserves the rest afresh, also when other tasks of the instance
+//     are confirmed;
 //   - reconciliation: explicit after each subscription (no launch before it
 //     completes), then implicit every hour;
 //   - offer discipline: declines with long filters when idle, SUPPRESS when

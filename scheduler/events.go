@@ -102,7 +102,7 @@ func (c *Core) record(d *Decisions, t *task, st mesos.TaskStatus, now time.Time)
 	sameAgent := st.GetAgentID() == nil || st.GetAgentID().GetValue() == t.info.AgentID.Value
 	if !t.confirmed() && launched(st.GetState()) && sameAgent {
 		info := *proto.Clone(&t.info).(*mesos.TaskInfo)
-		info.Labels = setLabel(info.Labels, labelConfirmed, "true")
+		info.Labels = setLabel(setLabel(info.Labels, labelConfirmed, "true"), labelKnown, "")
 		next.info = info
 	}
 	if cmd := st.GetCheckStatus().GetCommand(); st.GetState() == mesos.TASK_RUNNING && cmd != nil && cmd.ExitCode != nil &&

@@ -183,12 +183,10 @@ func homeAgent(req offer.Request, existing map[string]*task) string {
 			return t.info.AgentID.Value
 		}
 	}
-	if req.Existing == nil {
-		return ""
-	}
-	for _, name := range slices.Sorted(maps.Keys(existing)) {
-		if t := existing[name]; t.confirmed() && len(offer.ResourceIDs(&t.info)) > 0 {
-			return t.info.AgentID.Value
+	// req.Existing holds only the reservations known to exist (request).
+	for _, name := range slices.Sorted(maps.Keys(req.Existing)) {
+		if info := req.Existing[name]; len(offer.ResourceIDs(info)) > 0 && existing[name] != nil {
+			return existing[name].info.AgentID.Value
 		}
 	}
 	return ""
@@ -204,12 +202,17 @@ func (c *Core) request(pod *servicespec.PodSpec, st *plans.Step, existing map[st
 		Pod: pod, Index: st.Index, Tasks: st.Tasks, Env: env, NewID: c.newID,
 		Existing: map[string]*mesos.TaskInfo{}, Permanent: st.Recovery == plans.Permanent}
 	req.FrameworkID = c.frameworkID
-	confirmed := false
+	// Only reservations known to exist are reused: those of a launch Mesos
+	// never reported (the scheduler died before its ACCEPT, or Mesos
+	// dropped it) may not exist, and are reserved afresh.
+	known := knownResources(existing)
 	req.Paused = map[string]bool{}
 	for name, t := range existing {
 		req.Existing[name] = &t.info
+		if !t.confirmed() {
+			req.Existing[name] = onlyKnown(&t.info, known)
+		}
 		req.Paused[name] = t.goal == goalPaused
-		confirmed = confirmed || t.confirmed()
 		if t.permanentlyFailed() {
 			req.Permanent = true
 		}
@@ -217,7 +220,7 @@ func (c *Core) request(pod *servicespec.PodSpec, st *plans.Step, existing map[st
 			req.LiveExecutor = t.info.Executor
 		}
 	}
-	if !confirmed {
+	if len(known) == 0 {
 		req.Existing = nil // nothing of the instance is known to be reserved
 	}
 	if req.Permanent {
@@ -231,11 +234,27 @@ func (c *Core) request(pod *servicespec.PodSpec, st *plans.Step, existing map[st
 // ACCEPT with the match's operations.
 func (c *Core) launch(d *Decisions, st *plans.Step, req offer.Request, m offer.Match, existing map[string]*task, now time.Time) {
 	confirmed := req.Existing != nil && !req.Permanent && !reservesAnything(m)
+	reused := map[string]bool{}
+	if req.Existing != nil && !req.Permanent {
+		for _, info := range req.Existing {
+			for _, id := range offer.ResourceIDs(info) {
+				reused[id] = true
+			}
+		}
+	}
 	var ids []string
 	for _, info := range m.Tasks {
 		info := info
 		if confirmed {
 			info.Labels = setLabel(info.Labels, labelConfirmed, "true")
+		} else {
+			var known []string
+			for _, id := range offer.ResourceIDs(&info) {
+				if reused[id] {
+					known = append(known, id)
+				}
+			}
+			info.Labels = setLabel(info.Labels, labelKnown, strings.Join(known, ","))
 		}
 		info.Labels = setLabel(info.Labels, labelLaunchedAt, now.UTC().Format(time.RFC3339Nano))
 		name := info.Name
@@ -280,7 +299,7 @@ func (c *Core) rewriteFootprints(d *Decisions, st *plans.Step, m offer.Match, ex
 			info.Labels = setLabel(info.Labels, key, label(&m.Tasks[0], key))
 		}
 		info.Resources = nil
-		info.Labels = setLabel(setLabel(info.Labels, labelPermanentlyFailed, ""), labelConfirmed, "")
+		info.Labels = setLabel(setLabel(setLabel(info.Labels, labelPermanentlyFailed, ""), labelConfirmed, ""), labelKnown, "")
 		next.info = info
 		c.put(d, &next)
 	}

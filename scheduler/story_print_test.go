@@ -69,6 +69,9 @@ func describeTask(name string, rec record.Task) string {
 	if t.confirmed() {
 		parts = append(parts, "confirmed")
 	}
+	if known := label(&t.info, labelKnown); known != "" {
+		parts = append(parts, "known="+known)
+	}
 	if ids := offer.ResourceIDs(&t.info); len(ids) > 0 {
 		parts = append(parts, "res="+strings.Join(ids, ","))
 	}

@@ -24,6 +24,12 @@ const (
 	// an earlier confirmed launch. An unconfirmed launch that Mesos does
 	// not know is redone on fresh resources.
 	labelConfirmed = "footprint-confirmed"
+	// labelKnown lists, on a launch not confirmed yet, the resource ids
+	// (comma-separated) it reuses that are known to exist: they were held
+	// by a confirmed launch when it was written. Its other resources are
+	// only known once Mesos reports the launch; until then a relaunch
+	// reserves them afresh.
+	labelKnown = "footprint-known"
 	// labelLaunchedAt is when the scheduler sent the launch (RFC 3339),
 	// for step reasons; statuses overwrite the launch's own timestamp.
 	labelLaunchedAt = "launched-at"
@@ -122,6 +128,47 @@ func (t *task) live() bool {
 }
 
 func (t *task) confirmed() bool { return label(&t.info, labelConfirmed) == "true" }
+
+// knownResources are the ids of the reservations of tasks that are known
+// to exist: all those of a confirmed launch, and those an unconfirmed
+// launch reused from a confirmed one (labelKnown).
+func knownResources(tasks map[string]*task) map[string]bool {
+	known := map[string]bool{}
+	for _, t := range tasks {
+		if t.confirmed() {
+			for _, id := range offer.ResourceIDs(&t.info) {
+				known[id] = true
+			}
+			continue
+		}
+		for _, id := range strings.Split(label(&t.info, labelKnown), ",") {
+			if id != "" {
+				known[id] = true
+			}
+		}
+	}
+	return known
+}
+
+// onlyKnown is a copy of info without the resources (its own and its
+// executor's) whose ids are not in known.
+func onlyKnown(info *mesos.TaskInfo, known map[string]bool) *mesos.TaskInfo {
+	out := proto.Clone(info).(*mesos.TaskInfo)
+	keep := func(rs []mesos.Resource) []mesos.Resource {
+		var kept []mesos.Resource
+		for _, r := range rs {
+			if known[resourceIDOf(r)] {
+				kept = append(kept, r)
+			}
+		}
+		return kept
+	}
+	out.Resources = keep(out.Resources)
+	if out.Executor != nil {
+		out.Executor.Resources = keep(out.Executor.Resources)
+	}
+	return out
+}
 
 func (t *task) permanentlyFailed() bool {
 	return label(&t.info, labelPermanentlyFailed) == "true" || t.state() == mesos.TASK_GONE_BY_OPERATOR
