@@ -22,6 +22,7 @@ import (
 	"github.com/gogo/protobuf/proto"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 
+	"github.com/kennel-sdk/kennel/api/wire"
 	"github.com/kennel-sdk/kennel/deploy/local"
 	"github.com/kennel-sdk/kennel/deploy/local/master"
 	"github.com/kennel-sdk/kennel/plans"
@@ -251,8 +252,50 @@ func (e *env) waitPlan(name string, want plans.Status, d time.Duration) plans.Pl
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	e.t.Fatalf("plan %s is not %s after %s:\n%s", name, want, d, last.Tree(name))
+	e.t.Fatalf("plan %s is not %s after %s:\n%s%s", name, want, d, last.Tree(name), e.planReport(last))
 	return last
+}
+
+// planReport explains a plan that did not get where it should: each
+// unfinished step's message, then the scheduler's latest offer outcomes
+// (GET /v1/debug/offers), if it still answers.
+func (e *env) planReport(info plans.PlanInfo) string {
+	var b strings.Builder
+	b.WriteString("\nunfinished steps:")
+	for _, ph := range info.Phases {
+		for _, st := range ph.Steps {
+			if st.Status != string(plans.Complete) {
+				fmt.Fprintf(&b, "\n  %s (%s): %s", st.Name, st.Status, st.Message)
+			}
+		}
+	}
+	client := http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get(e.api + "/v1/debug/offers")
+	if err != nil {
+		fmt.Fprintf(&b, "\noffer outcomes: %v", err)
+		return b.String()
+	}
+	defer resp.Body.Close()
+	var out wire.OfferOutcomes
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		fmt.Fprintf(&b, "\noffer outcomes: %s: %v", resp.Status, err)
+		return b.String()
+	}
+	b.WriteString("\nlatest offer outcomes, newest first:")
+	for i, o := range out.Outcomes {
+		if i == 6 {
+			fmt.Fprintf(&b, "\n  and %d more", len(out.Outcomes)-i)
+			break
+		}
+		fmt.Fprintf(&b, "\n  %s %s:", o.Time.UTC().Format(time.RFC3339), o.Step)
+		if o.Accepted != "" {
+			fmt.Fprintf(&b, " accepted offer %s", o.Accepted)
+		}
+		for _, r := range o.Refusals {
+			fmt.Fprintf(&b, "\n    %s (%s): %s", r.OfferID, r.Hostname, strings.Join(r.Reasons, "; "))
+		}
+	}
+	return b.String()
 }
 
 func (e *env) post(path string) int {
