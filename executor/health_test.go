@@ -179,7 +179,7 @@ func TestCommandCheckReportsChanges(t *testing.T) {
 		got = append(got, s)
 	}
 	want := []seen{
-		{mesos.TASK_STARTING, 0, "none"},
+		{mesos.TASK_STARTING, 0, "empty"},
 		{mesos.TASK_RUNNING, 0, "empty"},
 		{mesos.TASK_RUNNING, mesos.REASON_TASK_CHECK_STATUS_UPDATED, "1"},
 		{mesos.TASK_RUNNING, mesos.REASON_TASK_CHECK_STATUS_UPDATED, "0"},
