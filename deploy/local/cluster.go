@@ -94,7 +94,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Cluster, erro
 	ctx, cancel := context.WithCancel(ctx)
 	c := &Cluster{cfg: cfg, log: logger, addr: addr.String(), cancel: cancel}
 	c.master = master.New(master.Config{ID: newMasterID(), Hostname: cfg.Host, Port: addr.Port,
-		Timing: master.DefaultTiming.Scaled(scale), Logger: logger})
+		Timing: masterTiming(cfg, scale), Logger: logger})
 	c.master.Start(ctx)
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/scheduler", c.master.Handler())
@@ -119,6 +119,20 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Cluster, erro
 		c.agents = append(c.agents, n)
 	}
 	return c, nil
+}
+
+// masterTiming is Mesos's intervals scaled by scale, except the agent
+// ping timeout and count where the config gives them: those are Mesos's
+// own flags and mean what they say.
+func masterTiming(cfg Config, scale float64) master.Timing {
+	t := master.DefaultTiming.Scaled(scale)
+	if cfg.AgentPingTimeout != nil {
+		t.AgentPing = time.Duration(*cfg.AgentPingTimeout)
+	}
+	if cfg.MaxAgentPingTimeouts != nil {
+		t.MaxPingTimeouts = *cfg.MaxAgentPingTimeouts
+	}
+	return t
 }
 
 // newMasterID is a fresh id for each master run, so framework, agent and

@@ -35,6 +35,38 @@ func TestAgentDownBeyondPingTimeout(t *testing.T) {
 	f.update("patient", mesos.TASK_KILLED)
 }
 
+// TestAgentPingTimeoutDecidesAgentLoss runs the cluster on Mesos's clock
+// (15 s heartbeats) with Mesos's own --agent_ping_timeout=1secs and
+// --max_agent_ping_timeouts=2: a stopped agent is lost after those pings,
+// not after the defaults (15secs × 5) nor the heartbeat interval.
+func TestAgentPingTimeoutDecidesAgentLoss(t *testing.T) {
+	t.Parallel()
+	timeout, misses := local.Duration(time.Second), 2
+	c := startClusterWith(t, 1, func(cfg *local.Config) {
+		cfg.TimeScale = 1
+		cfg.AgentPingTimeout, cfg.MaxAgentPingTimeouts = &timeout, &misses
+	})
+	f := subscribed(t, c, protobufCodec)
+	if hb := f.subscribedEv.GetHeartbeatIntervalSeconds(); hb != 15 {
+		t.Errorf("heartbeat interval %g s, want Mesos's 15 s: the ping flags must not change it", hb)
+	}
+	stopped := time.Now()
+	if err := c.Agent("agent-1", local.ActionStop); err != nil {
+		t.Fatal(err)
+	}
+	// With the default pings the agent could not be lost before 4 × 15 s
+	// had passed, so an event within 50 s proves the flags were used.
+	f.next(func(e *scheduler.Event) bool {
+		return e.Type == scheduler.Event_FAILURE && e.Failure.AgentID != nil && e.Failure.ExecutorID == nil
+	}, 50*time.Second)
+	// A ping is missed only once its timeout has passed, so the agent is
+	// never lost before (misses-1) whole timeouts: a lower bound load
+	// cannot break.
+	if lost, least := time.Since(stopped), time.Duration(misses-1)*time.Duration(timeout); lost < least {
+		t.Errorf("agent lost %s after it stopped, before %d missed pings of %s", lost, misses-1, time.Duration(timeout))
+	}
+}
+
 func TestHostLossKeepsReservationsUnderANewAgentID(t *testing.T) {
 	for _, tc := range []struct {
 		name            string

@@ -50,10 +50,18 @@ const timeScale = 0.05
 
 func startCluster(t testing.TB, agents int) *local.Cluster {
 	t.Helper()
+	return startClusterWith(t, agents, func(*local.Config) {})
+}
+
+// startClusterWith starts a cluster of the test's defaults changed by
+// configure.
+func startClusterWith(t testing.TB, agents int, configure func(*local.Config)) *local.Cluster {
+	t.Helper()
 	cfg := local.DefaultConfig(t.TempDir(), agents)
 	zero := 0
 	cfg.Port, cfg.AgentPort, cfg.TimeScale = &zero, &zero, timeScale
 	cfg.ExecutorCommand = executorCommand()
+	configure(&cfg)
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c, err := local.Start(context.Background(), cfg, logger)
 	if err != nil {
@@ -101,6 +109,8 @@ type framework struct {
 	caller calls.Caller
 	id     string
 	cancel context.CancelFunc
+	// subscribedEv is the SUBSCRIBED event of the latest subscription.
+	subscribedEv *scheduler.Event_Subscribed
 
 	mu      sync.Mutex
 	events  []*scheduler.Event
@@ -183,7 +193,7 @@ func (f *framework) subscribe() {
 	ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_SUBSCRIBED }, 5*time.Second)
 	id := ev.Subscribed.FrameworkID.Value
 	f.mu.Lock()
-	f.id = id
+	f.id, f.subscribedEv = id, ev.Subscribed
 	f.caller = calls.CallerFunc(func(ctx context.Context, c *scheduler.Call) (mesos.Response, error) {
 		return raw.Call(ctx, c.With(calls.Framework(id)))
 	})
