@@ -143,8 +143,12 @@ func TestKillAndCrash(t *testing.T) {
 	f.mustCall(calls.Kill("sleeper", st.GetAgentID().GetValue()))
 	f.update("sleeper", mesos.TASK_KILLED)
 	// The default executor exits once its last task ended; the next task
-	// group starts a new one.
-	f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 10*time.Second)
+	// group starts a new one. As on Mesos, the executor that exited by
+	// itself after its tasks were killed reports status 0.
+	ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 10*time.Second)
+	if got := ev.Failure.GetStatus(); got != 0 {
+		t.Errorf("FAILURE of the executor after its tasks were killed: status %d, want 0 (Mesos)", got)
+	}
 	p.offer = waitForOffer(t, f, func(o mesos.Offer) bool { return reservedScalar(o, "cpus") == 0.5 })
 	p.run(t, f, "crasher", "sleep 300")
 	if err := c.CrashTask("crasher"); err != nil {
@@ -165,9 +169,8 @@ func TestAgentRestartKeepsTasks(t *testing.T) {
 	if err := c.Agent("agent-1", local.ActionRestart); err != nil {
 		t.Fatal(err)
 	}
-	// The executor re-subscribes; the task is still running: explicit
-	// reconciliation says so, and a kill reaches it.
-	time.Sleep(1500 * time.Millisecond)
+	// The task is still running: explicit reconciliation says so, and a
+	// kill reaches it through the executor, which re-subscribed.
 	f.mustCall(calls.Reconcile(calls.ReconcileTasks(map[string]string{"survivor": st.GetAgentID().GetValue()})))
 	if rec := f.reconciled("survivor"); rec.GetState() != mesos.TASK_RUNNING {
 		t.Fatalf("after an agent restart: %s %s", rec.GetState(), rec.GetMessage())
@@ -178,7 +181,15 @@ func TestAgentRestartKeepsTasks(t *testing.T) {
 		t.Fatalf("resources of a running task offered after an agent restart: %v", o.Resources)
 	}
 	f.mustCall(calls.Kill("survivor", st.GetAgentID().GetValue()))
-	f.update("survivor", mesos.TASK_KILLED)
+	if killed := f.update("survivor", mesos.TASK_KILLED); killed.GetSource() != mesos.SOURCE_EXECUTOR {
+		t.Errorf("TASK_KILLED from %s, want the re-subscribed executor", killed.GetSource())
+	}
+	// The executor started before the restart ends by itself, and the
+	// restarted agent knows its exit status, as Mesos's does.
+	ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 10*time.Second)
+	if got := ev.Failure.GetStatus(); got != 0 {
+		t.Errorf("FAILURE of the executor after its task was killed: status %d, want 0 (Mesos)", got)
+	}
 }
 
 func TestPartitionUnreachableThenBack(t *testing.T) {
