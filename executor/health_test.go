@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -75,14 +76,35 @@ func TestHealthCheckGracePeriodIgnoresEarlyFailures(t *testing.T) {
 
 func TestHealthyHTTPHealthCheckAndTCPCheck(t *testing.T) {
 	t.Parallel()
+	// The health check probes an HTTP server and the check a TCP listener
+	// of its own; both count the probes they see.
+	var healthProbes, checkProbes atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/health" {
 			http.NotFound(w, r)
+			return
 		}
+		healthProbes.Add(1)
 	}))
 	t.Cleanup(srv.Close)
 	_, portText, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	port, _ := strconv.Atoi(portText)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			checkProbes.Add(1)
+			c.Close()
+		}
+	}()
+	checkPort := ln.Addr().(*net.TCPAddr).Port
 
 	h := startExecutor(t, nil)
 	info := shellTask("web", "sleep 60")
@@ -94,7 +116,7 @@ func TestHealthyHTTPHealthCheckAndTCPCheck(t *testing.T) {
 	}
 	info.Check = &mesos.CheckInfo{
 		Type:            mesos.CheckInfo_TCP,
-		TCP:             &mesos.CheckInfo_Tcp{Port: uint32(port)},
+		TCP:             &mesos.CheckInfo_Tcp{Port: uint32(checkPort)},
 		DelaySeconds:    ptr(0.0),
 		IntervalSeconds: ptr(0.05),
 	}
@@ -107,7 +129,13 @@ func TestHealthyHTTPHealthCheckAndTCPCheck(t *testing.T) {
 		}
 		return healthy && checked
 	})
-	time.Sleep(300 * time.Millisecond) // several more intervals: nothing new to report
+	// Each checker probes, reports, waits and probes again: once two more
+	// probes of each have begun, the results of at least one more of each
+	// were handled, and they had nothing new to report.
+	health0, check0 := healthProbes.Load(), checkProbes.Load()
+	eventually(t, 10*time.Second, "two more probes of each checker", func() bool {
+		return healthProbes.Load() >= health0+2 && checkProbes.Load() >= check0+2
+	})
 	h.agent.push(killEvent("web", -1))
 	if err := h.wait(10 * time.Second); err != nil {
 		t.Fatalf("Run = %v, want nil", err)

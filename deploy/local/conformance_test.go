@@ -2,6 +2,7 @@ package local_test
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -225,11 +226,19 @@ func TestAgentGone(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.update("doomed", mesos.TASK_GONE_BY_OPERATOR)
-	// A gone agent never returns.
+	// A gone agent never returns: the master refuses it, and it shuts
+	// down (its executor API closes).
 	if err := c.Agent("agent-1", local.ActionStart); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(500 * time.Millisecond)
+	endpoint := c.Agents()[0].Endpoint
+	waitFor(t, 30*time.Second, "the refused agent to shut down", func() bool {
+		conn, err := net.Dial("tcp", endpoint)
+		if err == nil {
+			conn.Close()
+		}
+		return err != nil
+	})
 	s, err := local.NewClient(c.URL()).State(context.Background())
 	if err != nil {
 		t.Fatal(err)
