@@ -20,9 +20,10 @@ func TestLocalCommandsSteerARunningCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Shutdown)
-	deadline := time.Now().Add(5 * time.Second)
-	for c.Agents()[1].ID == "" && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	for deadline := time.Now().Add(30 * time.Second); c.Agents()[1].ID == ""; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("agent-2 did not register")
+		}
 	}
 	m := "--master=" + c.URL()
 

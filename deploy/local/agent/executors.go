@@ -295,9 +295,11 @@ func (a *Agent) watchRecovered(e *executorState) {
 
 // killTree kills an executor and everything in its session (tasks run in
 // process groups of their own, so the session is found in /proc) and waits
-// up to five seconds for them to be gone.
+// until they are gone (zombies count as gone: they run no more). SIGKILL
+// cannot be caught, so only a process stuck in the kernel outlasts it; the
+// wait ends after a minute for that one.
 func killTree(sid int) {
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		_ = syscall.Kill(sid, syscall.SIGKILL)
 		left := 0
