@@ -257,8 +257,29 @@ func (e *env) waitPlan(name string, want plans.Status, d time.Duration) plans.Pl
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	e.t.Fatalf("plan %s is not %s after %s:\n%s", name, want, d, last.Tree(name))
+	var why []string
+	for _, ph := range last.Phases {
+		for _, st := range ph.Steps {
+			if st.Status != string(plans.Complete) && st.Message != "" {
+				why = append(why, st.Name+": "+st.Message)
+			}
+		}
+	}
+	e.t.Fatalf("plan %s is not %s after %s:\n%s\nsteps: %s\noffers: %s", name, want, d, last.Tree(name),
+		strings.Join(why, "; "), e.debugOffers())
 	return last
+}
+
+// debugOffers is the scheduler's /v1/debug/offers, shortened, to explain
+// a plan that does not move.
+func (e *env) debugOffers() string {
+	resp, err := http.Get(e.api + "/v1/debug/offers")
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4000))
+	return string(b)
 }
 
 func (e *env) post(path string) int {
