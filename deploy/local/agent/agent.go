@@ -109,6 +109,9 @@ type Agent struct {
 	// shutDown is set by Shutdown and cleared by Start: a second Shutdown
 	// has nothing to do and writes nothing.
 	shutDown bool
+	// refusals counts the shutdowns the agent started itself when the
+	// master refused it (it was marked gone).
+	refusals sync.WaitGroup
 }
 
 // child is an executor process started by this process. code is its exit
@@ -244,6 +247,13 @@ func (a *Agent) Stop() {
 // the agent's data dir any more. The agent keeps its id: started again,
 // it is refused again.
 func (a *Agent) Shutdown() {
+	a.shutdown()
+	a.refusals.Wait()
+}
+
+// shutdown is Shutdown without waiting for the shutdown the agent started
+// itself when the master refused it.
+func (a *Agent) shutdown() {
 	a.Stop()
 	a.mu.Lock()
 	if a.shutDown {
@@ -270,12 +280,15 @@ func (a *Agent) Shutdown() {
 	}
 	a.reaping.Wait()
 	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.shutDown {
+		return // a concurrent Shutdown recorded it; writing again could come after it returned
+	}
 	for _, e := range a.executors {
 		e.exited = true
 	}
 	a.shutDown = true
 	_ = a.writeCheckpoint()
-	a.mu.Unlock()
 }
 
 // Destroy models the loss of the host: every executor and task dies, and
@@ -317,8 +330,14 @@ func (a *Agent) register() {
 		}
 		if errors.Is(err, master.ErrAgentGone) {
 			a.log.Error("the master refuses this agent: it was marked gone; shutting it down")
-			// Shutdown waits for this goroutine: it runs apart.
-			go a.Shutdown()
+			// Stop waits for this goroutine, so the shutdown runs apart;
+			// Shutdown waits for it. Added before this goroutine ends, so
+			// before any Stop's wait returns.
+			a.refusals.Add(1)
+			go func() {
+				defer a.refusals.Done()
+				a.shutdown()
+			}()
 			return
 		}
 		select {
