@@ -89,7 +89,7 @@ func TestLaunchGroupWithPersistentVolume(t *testing.T) {
 			}
 			// Once the executor has exited, the whole reservation and the
 			// volume come back in offers.
-			ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 10*time.Second)
+			ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 30*time.Second)
 			if ev.Failure.GetExecutorID().Value != "exec-vol-1" || ev.Failure.GetStatus() != 0 {
 				t.Errorf("executor exit: %v status %d", ev.Failure.GetExecutorID(), ev.Failure.GetStatus())
 			}
@@ -146,7 +146,7 @@ func TestKillAndCrash(t *testing.T) {
 	// The default executor exits once its last task ended; the next task
 	// group starts a new one. As on Mesos, the executor that exited by
 	// itself after its tasks were killed reports status 0.
-	ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 10*time.Second)
+	ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 30*time.Second)
 	if got := ev.Failure.GetStatus(); got != 0 {
 		t.Errorf("FAILURE of the executor after its tasks were killed: status %d, want 0 (Mesos)", got)
 	}
@@ -187,7 +187,7 @@ func TestAgentRestartKeepsTasks(t *testing.T) {
 	}
 	// The executor started before the restart ends by itself, and the
 	// restarted agent knows its exit status, as Mesos's does.
-	ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 10*time.Second)
+	ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 30*time.Second)
 	if got := ev.Failure.GetStatus(); got != 0 {
 		t.Errorf("FAILURE of the executor after its task was killed: status %d, want 0 (Mesos)", got)
 	}
@@ -206,7 +206,7 @@ func TestPartitionUnreachableThenBack(t *testing.T) {
 	if st.GetReason() != mesos.REASON_AGENT_REMOVED || st.UnreachableTime == nil || len(st.UUID) != 0 {
 		t.Errorf("unreachable update: reason %s, unreachable_time %v, uuid %x", st.GetReason(), st.UnreachableTime, st.UUID)
 	}
-	f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID == nil }, 5*time.Second)
+	f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID == nil }, 30*time.Second)
 	if err := c.Agent("agent-1", local.ActionHeal); err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +255,7 @@ func TestMasterFailover(t *testing.T) {
 	p := reservePod(t, f, "", "vol-m")
 	st := p.run(t, f, "steady", "sleep 300")
 	c.RestartMaster()
-	f.streamEnded(5 * time.Second)
+	f.streamEnded(30 * time.Second)
 	id := f.id
 	f.subscribe() // retries through the 503s of the recovery window
 	if f.id != id {
@@ -276,9 +276,15 @@ func TestDeclineFilterAndRevive(t *testing.T) {
 	f := subscribed(t, c, protobufCodec)
 	o := f.offer("")
 	f.mustCall(calls.Decline(o.ID).With(calls.RefuseSeconds(time.Hour)))
-	if _, err := f.tryNext(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_OFFERS }, time.Second); err == nil {
+	// Another framework is offered what f declined: the allocator has run
+	// with those resources since, and had to pass f over.
+	g := newFramework(t, c.URL(), protobufCodec)
+	g.subscribe()
+	og := g.offer("")
+	if _, err := f.tryNext(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_OFFERS }, 0); err == nil {
 		t.Fatal("an offer came despite a one-hour decline filter")
 	}
+	g.mustCall(calls.Decline(og.ID).With(calls.RefuseSeconds(time.Hour)))
 	f.mustCall(calls.Revive())
 	f.offer("")
 }
@@ -333,7 +339,7 @@ func TestVolumeDestroyWipesData(t *testing.T) {
 	}
 	// Wait until the executor is gone so the volume is free, then destroy
 	// the volume and unreserve everything.
-	f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 10*time.Second)
+	f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 30*time.Second)
 	o := waitForOffer(t, f, func(o mesos.Offer) bool { return reservedScalar(o, "cpus") == 0.5 })
 	var vol []mesos.Resource
 	var res []mesos.Resource
@@ -351,7 +357,7 @@ func TestVolumeDestroyWipesData(t *testing.T) {
 		t.Fatalf("volume not offered: %v", o.Resources)
 	}
 	f.accept(o, calls.OpDestroy(vol...), calls.OpUnreserve(res...))
-	waitFor(t, 5*time.Second, "volume data wiped", func() bool {
+	waitFor(t, 30*time.Second, "volume data wiped", func() bool {
 		_, err := os.Stat(filepath.Join(root, "file"))
 		return os.IsNotExist(err)
 	})

@@ -150,8 +150,8 @@ func TestTeardownReleasesOnlyWhatIsHeld(t *testing.T) {
 	// tells the master the task's latest state all the same, and the
 	// executor exits when its grace period ends.
 	a.update("brief", mesos.TASK_STARTING)
-	a.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 10*time.Second)
-	waitFor(t, 5*time.Second, "the master to learn the task finished", func() bool {
+	a.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 30*time.Second)
+	waitFor(t, 30*time.Second, "the master to learn the task finished", func() bool {
 		s, err := localClient(c).State(t.Context())
 		return err == nil && len(s.Frameworks) == 1 && len(s.Frameworks[0].Tasks) == 1 && s.Frameworks[0].Tasks[0].State == "TASK_FINISHED"
 	})
@@ -162,7 +162,7 @@ func TestTeardownReleasesOnlyWhatIsHeld(t *testing.T) {
 	b.update("long", mesos.TASK_RUNNING)
 	a.mustCall(&scheduler.Call{Type: scheduler.Call_TEARDOWN})
 	// b holds 1.1 cpus of 4, and the master must still count them.
-	waitFor(t, 5*time.Second, "the teardown", func() bool {
+	waitFor(t, 30*time.Second, "the teardown", func() bool {
 		s, err := localClient(c).State(t.Context())
 		return err == nil && len(s.Frameworks) == 1
 	})
@@ -230,21 +230,26 @@ func TestStalledFrameworkMissesHeartbeats(t *testing.T) {
 	c := startCluster(t, 1)
 	f := subscribed(t, c, jsonCodec)
 	heartbeat := func(e *scheduler.Event) bool { return e.Type == scheduler.Event_HEARTBEAT }
-	f.next(heartbeat, 3*time.Second) // 15s × 0.05
+	f.next(heartbeat, 30*time.Second) // every 15s × 0.05
 	if err := c.StallFramework(f.id, true); err != nil {
 		t.Fatal(err)
 	}
 	f.mu.Lock()
 	f.events = nil
 	f.mu.Unlock()
-	if _, err := f.tryNext(heartbeat, 2500*time.Millisecond); err == nil {
+	// Heartbeats go to every framework on the same tick: once another
+	// framework has had two, f has missed at least one.
+	g := subscribed(t, c, jsonCodec)
+	g.next(heartbeat, 30*time.Second)
+	g.next(heartbeat, 30*time.Second)
+	if _, err := f.tryNext(heartbeat, 0); err == nil {
 		t.Fatal("a stalled framework got a heartbeat")
 	}
 	// Re-subscribing, as a scheduler that missed heartbeats does, resumes
 	// delivery.
 	f.cancel()
 	f.subscribe()
-	f.next(heartbeat, 3*time.Second)
+	f.next(heartbeat, 30*time.Second)
 	if err := c.StallFramework("no-such-framework", true); err == nil {
 		t.Error("stalling an unknown framework succeeded")
 	}

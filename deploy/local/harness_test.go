@@ -68,7 +68,7 @@ func startClusterWith(t testing.TB, agents int, configure func(*local.Config)) *
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Shutdown)
-	waitFor(t, 5*time.Second, "agents registered", func() bool {
+	waitFor(t, 30*time.Second, "agents registered", func() bool {
 		for _, a := range c.Agents() {
 			if a.ID == "" {
 				return false
@@ -159,7 +159,7 @@ func (f *framework) subscribe() {
 		media = codecs.ByMediaType[codecs.MediaTypeJSON]
 	}
 	cli := httpcli.New(httpcli.Endpoint(f.url+"/api/v1/scheduler"), httpcli.Codec(media),
-		httpcli.Do(httpcli.With(httpcli.Timeout(5*time.Second))))
+		httpcli.Do(httpcli.With(httpcli.Timeout(30*time.Second))))
 	raw := httpsched.NewCaller(cli)
 	info := f.info
 	if f.id != "" {
@@ -170,7 +170,7 @@ func (f *framework) subscribe() {
 	f.t.Cleanup(cancel)
 	var resp mesos.Response
 	var err error
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	for deadline := time.Now().Add(30 * time.Second); ; {
 		call := calls.Subscribe(&info)
 		if f.id != "" {
 			call = call.With(calls.SubscribeTo(f.id))
@@ -190,7 +190,7 @@ func (f *framework) subscribe() {
 	gen := f.gen
 	f.mu.Unlock()
 	go f.read(resp, gen)
-	ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_SUBSCRIBED }, 5*time.Second)
+	ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_SUBSCRIBED }, 30*time.Second)
 	id := ev.Subscribed.FrameworkID.Value
 	f.mu.Lock()
 	f.id, f.subscribedEv = id, ev.Subscribed
@@ -214,7 +214,7 @@ func (f *framework) subscribeExpectingError() (string, error) {
 	cli := httpcli.New(httpcli.Endpoint(f.url+"/api/v1/scheduler"), httpcli.Codec(codecs.ByMediaType[codecs.MediaTypeProtobuf]))
 	info := f.info
 	info.ID = &mesos.FrameworkID{Value: f.id}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	resp, err := httpsched.NewCaller(cli).Call(ctx, calls.Subscribe(&info).With(calls.SubscribeTo(f.id)))
 	if err != nil {
@@ -336,7 +336,7 @@ func (f *framework) offer(hostname string) mesos.Offer {
 			}
 		}
 		return false
-	}, 10*time.Second)
+	}, 30*time.Second)
 	return found
 }
 
@@ -345,7 +345,7 @@ func (f *framework) offer(hostname string) mesos.Offer {
 func (f *framework) update(taskID string, states ...mesos.TaskState) mesos.TaskStatus {
 	f.t.Helper()
 	var skipped []string
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		ev, err := f.tryNext(func(e *scheduler.Event) bool {
 			return e.Type == scheduler.Event_UPDATE && e.Update.Status.TaskID.Value == taskID
@@ -399,12 +399,12 @@ func (f *framework) reconciled(taskID string) mesos.TaskStatus {
 	ev := f.next(func(e *scheduler.Event) bool {
 		return e.Type == scheduler.Event_UPDATE && e.Update.Status.TaskID.Value == taskID &&
 			e.Update.Status.GetReason() == mesos.REASON_RECONCILIATION
-	}, 15*time.Second)
+	}, 30*time.Second)
 	return ev.Update.Status
 }
 
 func (f *framework) call(c *scheduler.Call) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return calls.CallNoData(ctx, f.callerNow(), c)
 }

@@ -49,7 +49,7 @@ func TestReserveCreateLaunchInOneAccept(t *testing.T) {
 	st := f.update("writer-1a", mesos.TASK_RUNNING)
 	f.mustCall(calls.Kill("writer-1a", st.GetAgentID().GetValue()))
 	f.update("writer-1a", mesos.TASK_KILLED)
-	f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 10*time.Second)
+	f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 30*time.Second)
 	o = waitForOffer(t, f, func(o mesos.Offer) bool { return volume(o, "vol-1a") != nil && reservedScalar(o, "cpus") == 0.5 })
 	reader := commandTask("reader-1a", o, "grep -q kept data/file", taskRes...)
 	f.accept(o, calls.OpLaunchGroup(ex, reader))
@@ -87,7 +87,7 @@ func TestInvalidOperations(t *testing.T) {
 	greedy := commandTask("t-greedy", o, "true", allocated([]mesos.Resource{scalar("cpus", 100), scalar("mem", 32)}, role)...)
 	tiny := small("t-tiny")
 	f.accept(o, reserve, calls.OpLaunchGroup(ex("e2", 32), greedy), calls.OpLaunchGroup(ex("e3", 16), tiny))
-	ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_UPDATE_OPERATION_STATUS }, 5*time.Second)
+	ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_UPDATE_OPERATION_STATUS }, 30*time.Second)
 	if s := ev.UpdateOperationStatus.Status; s.GetOperationID().Value != "op-too-big" || s.State != mesos.OPERATION_ERROR || s.AgentID != nil || s.UUID != nil {
 		t.Errorf("operation status: %+v", s)
 	}
@@ -226,7 +226,7 @@ func TestImplicitReconciliationAndFailoverWithinTimeout(t *testing.T) {
 	p := reservePod(t, f, "", "vol-imp")
 	p.run(t, f, "kept", "sleep 300")
 	f.cancel()
-	f.streamEnded(5 * time.Second)
+	f.streamEnded(30 * time.Second)
 	f.subscribe()
 	f.mustCall(calls.Reconcile())
 	if st := f.reconciled("kept"); st.GetState() != mesos.TASK_RUNNING || len(st.UUID) != 0 || st.GetSource() != mesos.SOURCE_MASTER {
