@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
+	mesostime "github.com/mesos/mesos-go/api/v1/lib/time"
 	"go.yaml.in/yaml/v4"
 )
 
@@ -20,7 +20,7 @@ type Duration time.Duration
 // errDuration is wrapped by every error of ParseDuration.
 var errDuration = errors.New("not a Mesos duration")
 
-// mesosUnits are the units of Mesos's Duration::parse, shortest first.
+// mesosUnits are the units of Mesos's durations, shortest first.
 var mesosUnits = []struct {
 	name string
 	unit time.Duration
@@ -35,32 +35,17 @@ var mesosUnits = []struct {
 	{"weeks", 7 * 24 * time.Hour},
 }
 
-// ParseDuration parses s in Mesos's syntax. Negative, non-finite and
-// overflowing values are errors, as are a missing or unknown unit.
+// ParseDuration parses s in Mesos's syntax (mesos-go's parser, which the
+// executor uses too). Negative and overflowing values are errors, as are a
+// missing or unknown unit.
 func ParseDuration(s string) (Duration, error) {
-	bad := func() (Duration, error) {
+	d, err := mesostime.ParseDuration(strings.TrimSpace(s))
+	// Out of range, the float-to-integer conversion gives MinInt64 or
+	// MaxInt64, by platform.
+	if err != nil || d < 0 || d == math.MaxInt64 {
 		return 0, fmt.Errorf("%q is %w (a number and one of ns, us, ms, secs, mins, hrs, days, weeks, e.g. 15secs)", s, errDuration)
 	}
-	t := strings.TrimSpace(s)
-	i := strings.IndexFunc(t, unicode.IsLetter)
-	if i <= 0 {
-		return bad()
-	}
-	v, err := strconv.ParseFloat(t[:i], 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-		return bad()
-	}
-	for _, u := range mesosUnits {
-		if t[i:] != u.name {
-			continue
-		}
-		d := v * float64(u.unit)
-		if d >= math.MaxInt64 {
-			return bad()
-		}
-		return Duration(d), nil
-	}
-	return bad()
+	return Duration(d), nil
 }
 
 // String writes d as Mesos does for whole units, else in milliseconds or
