@@ -18,7 +18,7 @@ func TestTaskGroupRunsToFinished(t *testing.T) {
 		shellTask("one", "echo one-out; echo one-err >&2; sleep 0.2"),
 		shellTask("two", "sleep 0.3; echo two-out"),
 	))
-	if err := h.wait(10 * time.Second); err != nil {
+	if err := h.wait(30 * time.Second); err != nil {
 		t.Fatalf("Run = %v, want nil", err)
 	}
 	for _, id := range []string{"one", "two"} {
@@ -78,7 +78,7 @@ func TestTerminalStates(t *testing.T) {
 			t.Parallel()
 			h := startExecutor(t, nil)
 			h.agent.push(launchEvent(tc.task))
-			if err := h.wait(10 * time.Second); err != nil {
+			if err := h.wait(30 * time.Second); err != nil {
 				t.Fatalf("Run = %v, want nil", err)
 			}
 			checkStates(t, "task", h.agent.states("task"), tc.wantStates...)
@@ -101,7 +101,7 @@ func TestFailingTaskKillsGroupPartner(t *testing.T) {
 		shellTask("failing", "sleep 0.2; exit 3"),
 		withKillGrace(shellTask("partner", "sleep 60"), time.Second),
 	))
-	if err := h.wait(10 * time.Second); err != nil {
+	if err := h.wait(30 * time.Second); err != nil {
 		t.Fatalf("Run = %v, want nil", err)
 	}
 	checkStates(t, "failing", h.agent.states("failing"), mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FAILED)
@@ -120,7 +120,7 @@ func TestKillWithGracePeriodTaskTrapsTerm(t *testing.T) {
 	h.agent.push(launchEvent(shellTask("trapper",
 		`trap 'echo got-term > marker; exit 0' TERM; touch ready; while true; do sleep 0.05; done`)))
 	sandbox := filepath.Join(h.cfg.Sandbox, "tasks", "trapper")
-	eventually(t, 5*time.Second, "the task to install its trap", fileExists(filepath.Join(sandbox, "ready")))
+	eventually(t, 30*time.Second, "the task to install its trap", fileExists(filepath.Join(sandbox, "ready")))
 
 	// With an hour's grace the task is killed within the wait only if it
 	// ended by itself on SIGTERM; "exited with status 0" says it did.
@@ -132,7 +132,7 @@ func TestKillWithGracePeriodTaskTrapsTerm(t *testing.T) {
 	if got, err := os.ReadFile(filepath.Join(sandbox, "marker")); err != nil || string(got) != "got-term\n" {
 		t.Errorf("marker = %q, %v: the task did not see SIGTERM", got, err)
 	}
-	if err := h.wait(10 * time.Second); err != nil {
+	if err := h.wait(30 * time.Second); err != nil {
 		t.Fatalf("Run = %v, want nil", err)
 	}
 	checkStates(t, "trapper", h.agent.states("trapper"), mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_KILLING, mesos.TASK_KILLED)
@@ -145,11 +145,11 @@ func TestKillEscalatesToSigkillAfterGracePeriod(t *testing.T) {
 	h := startExecutor(t, nil)
 	h.agent.push(launchEvent(shellTask("stubborn", `trap 'touch termed' TERM; touch ready; while true; do sleep 0.05; done`)))
 	sandbox := filepath.Join(h.cfg.Sandbox, "tasks", "stubborn")
-	eventually(t, 10*time.Second, "the task to trap SIGTERM", fileExists(filepath.Join(sandbox, "ready")))
+	eventually(t, 30*time.Second, "the task to trap SIGTERM", fileExists(filepath.Join(sandbox, "ready")))
 
 	killed := time.Now()
 	h.agent.push(killEvent("stubborn", grace))
-	eventually(t, 10*time.Second, "the task to get SIGTERM", fileExists(filepath.Join(sandbox, "termed")))
+	eventually(t, 30*time.Second, "the task to get SIGTERM", fileExists(filepath.Join(sandbox, "termed")))
 	// A second KILL during the grace period, with a grace of an hour, must
 	// neither restart nor replace the first one's: the task is killed by
 	// the first deadline, which the wait below would never see otherwise.
@@ -163,7 +163,7 @@ func TestKillEscalatesToSigkillAfterGracePeriod(t *testing.T) {
 	if st.GetMessage() != "Command terminated with signal Killed" {
 		t.Errorf("message = %q", st.GetMessage())
 	}
-	if err := h.wait(10 * time.Second); err != nil {
+	if err := h.wait(30 * time.Second); err != nil {
 		t.Fatalf("Run = %v, want nil", err)
 	}
 	checkStates(t, "stubborn", h.agent.states("stubborn"), mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_KILLED)
@@ -182,8 +182,8 @@ func TestShutdownKillsEverything(t *testing.T) {
 		withKillGrace(shellTask("stubborn", `trap '' TERM; touch ready; while true; do sleep 0.05; done`), time.Hour),
 	))
 	h.agent.push(launchGroupEvent(shellTask("other-group", "sleep 60")))
-	eventually(t, 10*time.Second, "the stubborn task to ignore SIGTERM", fileExists(filepath.Join(h.cfg.Sandbox, "tasks", "stubborn", "ready")))
-	h.agent.waitState("other-group", mesos.TASK_RUNNING, 10*time.Second)
+	eventually(t, 30*time.Second, "the stubborn task to ignore SIGTERM", fileExists(filepath.Join(h.cfg.Sandbox, "tasks", "stubborn", "ready")))
+	h.agent.waitState("other-group", mesos.TASK_RUNNING, 30*time.Second)
 
 	h.agent.push(shutdownEvent())
 	if err := h.wait(60 * time.Second); err != nil {

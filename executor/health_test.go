@@ -30,7 +30,7 @@ func TestFailingHealthCheckKillsTask(t *testing.T) {
 	info := withKillGrace(shellTask("sick", "sleep 60"), time.Second)
 	info.HealthCheck = commandHealthCheck("exit 1", 2, 0)
 	h.agent.push(launchEvent(info))
-	if err := h.wait(10 * time.Second); err != nil {
+	if err := h.wait(30 * time.Second); err != nil {
 		t.Fatalf("Run = %v, want nil", err)
 	}
 	updates := h.agent.taskUpdates("sick")
@@ -62,7 +62,7 @@ func TestHealthCheckGracePeriodIgnoresEarlyFailures(t *testing.T) {
 	info := withKillGrace(shellTask("slow", "sleep 60"), time.Second)
 	info.HealthCheck = commandHealthCheck("exit 1", 1, grace)
 	h.agent.push(launchEvent(info))
-	if err := h.wait(10 * time.Second); err != nil {
+	if err := h.wait(30 * time.Second); err != nil {
 		t.Fatalf("Run = %v, want nil", err)
 	}
 	checkStates(t, "slow", h.agent.states("slow"), mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_RUNNING, mesos.TASK_KILLED)
@@ -121,7 +121,7 @@ func TestHealthyHTTPHealthCheckAndTCPCheck(t *testing.T) {
 		IntervalSeconds: ptr(0.05),
 	}
 	h.agent.push(launchEvent(info))
-	eventually(t, 5*time.Second, "a healthy update and a check result", func() bool {
+	eventually(t, 30*time.Second, "a healthy update and a check result", func() bool {
 		var healthy, checked bool
 		for _, st := range h.agent.taskUpdates("web") {
 			healthy = healthy || st.GetHealthy()
@@ -133,11 +133,11 @@ func TestHealthyHTTPHealthCheckAndTCPCheck(t *testing.T) {
 	// probes of each have begun, the results of at least one more of each
 	// were handled, and they had nothing new to report.
 	health0, check0 := healthProbes.Load(), checkProbes.Load()
-	eventually(t, 10*time.Second, "two more probes of each checker", func() bool {
+	eventually(t, 30*time.Second, "two more probes of each checker", func() bool {
 		return healthProbes.Load() >= health0+2 && checkProbes.Load() >= check0+2
 	})
 	h.agent.push(killEvent("web", -1))
-	if err := h.wait(10 * time.Second); err != nil {
+	if err := h.wait(30 * time.Second); err != nil {
 		t.Fatalf("Run = %v, want nil", err)
 	}
 	var healthyUpdates, checkUpdates int
@@ -175,7 +175,7 @@ func TestCommandCheckReportsChanges(t *testing.T) {
 		TimeoutSeconds:  ptr(5.0),
 	}
 	h.agent.push(launchEvent(info))
-	eventually(t, 5*time.Second, "check exit code 0", func() bool {
+	eventually(t, 30*time.Second, "check exit code 0", func() bool {
 		for _, st := range h.agent.taskUpdates("ready") {
 			if cmd := st.GetCheckStatus().GetCommand(); cmd != nil && cmd.ExitCode != nil && *cmd.ExitCode == 0 {
 				return true
@@ -184,7 +184,7 @@ func TestCommandCheckReportsChanges(t *testing.T) {
 		return false
 	})
 	h.agent.push(killEvent("ready", -1))
-	if err := h.wait(10 * time.Second); err != nil {
+	if err := h.wait(30 * time.Second); err != nil {
 		t.Fatalf("Run = %v, want nil", err)
 	}
 	type seen struct {
