@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,7 +30,7 @@ func TestFailingHealthCheckKillsTask(t *testing.T) {
 	info := withKillGrace(shellTask("sick", "sleep 60"), time.Second)
 	info.HealthCheck = commandHealthCheck("exit 1", 2, 0)
 	h.agent.push(launchEvent(info))
-	if err := h.wait(10 * time.Second); err != nil {
+	if err := h.wait(30 * time.Second); err != nil {
 		t.Fatalf("Run = %v, want nil", err)
 	}
 	updates := h.agent.taskUpdates("sick")
@@ -61,7 +62,7 @@ func TestHealthCheckGracePeriodIgnoresEarlyFailures(t *testing.T) {
 	info := withKillGrace(shellTask("slow", "sleep 60"), time.Second)
 	info.HealthCheck = commandHealthCheck("exit 1", 1, grace)
 	h.agent.push(launchEvent(info))
-	if err := h.wait(10 * time.Second); err != nil {
+	if err := h.wait(30 * time.Second); err != nil {
 		t.Fatalf("Run = %v, want nil", err)
 	}
 	checkStates(t, "slow", h.agent.states("slow"), mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_RUNNING, mesos.TASK_KILLED)
@@ -75,14 +76,35 @@ func TestHealthCheckGracePeriodIgnoresEarlyFailures(t *testing.T) {
 
 func TestHealthyHTTPHealthCheckAndTCPCheck(t *testing.T) {
 	t.Parallel()
+	// The health check probes an HTTP server and the check a TCP listener
+	// of its own; both count the probes they see.
+	var healthProbes, checkProbes atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/health" {
 			http.NotFound(w, r)
+			return
 		}
+		healthProbes.Add(1)
 	}))
 	t.Cleanup(srv.Close)
 	_, portText, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	port, _ := strconv.Atoi(portText)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			checkProbes.Add(1)
+			c.Close()
+		}
+	}()
+	checkPort := ln.Addr().(*net.TCPAddr).Port
 
 	h := startExecutor(t, nil)
 	info := shellTask("web", "sleep 60")
@@ -94,12 +116,12 @@ func TestHealthyHTTPHealthCheckAndTCPCheck(t *testing.T) {
 	}
 	info.Check = &mesos.CheckInfo{
 		Type:            mesos.CheckInfo_TCP,
-		TCP:             &mesos.CheckInfo_Tcp{Port: uint32(port)},
+		TCP:             &mesos.CheckInfo_Tcp{Port: uint32(checkPort)},
 		DelaySeconds:    ptr(0.0),
 		IntervalSeconds: ptr(0.05),
 	}
 	h.agent.push(launchEvent(info))
-	eventually(t, 5*time.Second, "a healthy update and a check result", func() bool {
+	eventually(t, 30*time.Second, "a healthy update and a check result", func() bool {
 		var healthy, checked bool
 		for _, st := range h.agent.taskUpdates("web") {
 			healthy = healthy || st.GetHealthy()
@@ -107,9 +129,15 @@ func TestHealthyHTTPHealthCheckAndTCPCheck(t *testing.T) {
 		}
 		return healthy && checked
 	})
-	time.Sleep(300 * time.Millisecond) // several more intervals: nothing new to report
+	// Each checker probes, reports, waits and probes again: once two more
+	// probes of each have begun, the results of at least one more of each
+	// were handled, and they had nothing new to report.
+	health0, check0 := healthProbes.Load(), checkProbes.Load()
+	eventually(t, 30*time.Second, "two more probes of each checker", func() bool {
+		return healthProbes.Load() >= health0+2 && checkProbes.Load() >= check0+2
+	})
 	h.agent.push(killEvent("web", -1))
-	if err := h.wait(10 * time.Second); err != nil {
+	if err := h.wait(30 * time.Second); err != nil {
 		t.Fatalf("Run = %v, want nil", err)
 	}
 	var healthyUpdates, checkUpdates int
@@ -147,7 +175,7 @@ func TestCommandCheckReportsChanges(t *testing.T) {
 		TimeoutSeconds:  ptr(5.0),
 	}
 	h.agent.push(launchEvent(info))
-	eventually(t, 5*time.Second, "check exit code 0", func() bool {
+	eventually(t, 30*time.Second, "check exit code 0", func() bool {
 		for _, st := range h.agent.taskUpdates("ready") {
 			if cmd := st.GetCheckStatus().GetCommand(); cmd != nil && cmd.ExitCode != nil && *cmd.ExitCode == 0 {
 				return true
@@ -156,7 +184,7 @@ func TestCommandCheckReportsChanges(t *testing.T) {
 		return false
 	})
 	h.agent.push(killEvent("ready", -1))
-	if err := h.wait(10 * time.Second); err != nil {
+	if err := h.wait(30 * time.Second); err != nil {
 		t.Fatalf("Run = %v, want nil", err)
 	}
 	type seen struct {
@@ -179,7 +207,7 @@ func TestCommandCheckReportsChanges(t *testing.T) {
 		got = append(got, s)
 	}
 	want := []seen{
-		{mesos.TASK_STARTING, 0, "none"},
+		{mesos.TASK_STARTING, 0, "empty"},
 		{mesos.TASK_RUNNING, 0, "empty"},
 		{mesos.TASK_RUNNING, mesos.REASON_TASK_CHECK_STATUS_UPDATED, "1"},
 		{mesos.TASK_RUNNING, mesos.REASON_TASK_CHECK_STATUS_UPDATED, "0"},

@@ -52,8 +52,9 @@ func (l *updateLog) firstUnsent(gen uint64) *pendingUpdate {
 
 // newStatusLocked builds a status update of t with a fresh UUID. For
 // TASK_RUNNING it carries t's current check result and health (when known);
-// for every later state an empty check result of the check's type.
-// TASK_STARTING carries neither. e.mu must be held.
+// for every other state, TASK_STARTING included, an empty check result of
+// the check's type, as Mesos's default executor sets check_status on every
+// update of a task with a check. e.mu must be held.
 func (e *executor) newStatusLocked(t *task, state mesos.TaskState) mesos.TaskStatus {
 	now := float64(time.Now().UnixNano()) / 1e9
 	// A fresh UUID (version 4) per update, as the 16 bytes Mesos carries.
@@ -73,15 +74,13 @@ func (e *executor) newStatusLocked(t *task, state mesos.TaskState) mesos.TaskSta
 		id := t.info.AgentID
 		st.AgentID = &id
 	}
-	switch {
-	case state == mesos.TASK_STARTING:
-	case state == mesos.TASK_RUNNING:
+	if state == mesos.TASK_RUNNING {
 		st.CheckStatus = t.checkStatus
 		if t.healthy != nil {
 			h := *t.healthy
 			st.Healthy = &h
 		}
-	default:
+	} else {
 		st.CheckStatus = emptyCheckStatus(t.info.Check)
 	}
 	return st

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -44,7 +45,9 @@ func localUpCommand() *cobra.Command {
 	var (
 		configFile, dataDir, host string
 		agents, port, agentPort   int
+		maxPingTimeouts           int
 		timeScale                 float64
+		pingTimeout               = local.Duration(15 * time.Second)
 		destroy                   bool
 		svc                       serviceFlags
 	)
@@ -98,6 +101,12 @@ its tasks.`,
 			if flags.Changed("time-scale") {
 				cfg.TimeScale = timeScale
 			}
+			if flags.Changed("agent-ping-timeout") {
+				cfg.AgentPingTimeout = &pingTimeout
+			}
+			if flags.Changed("max-agent-ping-timeouts") {
+				cfg.MaxAgentPingTimeouts = &maxPingTimeouts
+			}
 			if svc.dir != "" {
 				return runLocalService(cmd.Context(), cfg, svc, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
@@ -112,6 +121,8 @@ its tasks.`,
 	f.IntVar(&port, "port", local.DefaultPort, "the master's port")
 	f.IntVar(&agentPort, "agent-port", local.DefaultAgentPort, "every agent's port on its own loopback address")
 	f.Float64Var(&timeScale, "time-scale", 1, "multiply Mesos timeouts and intervals (0.1 = ten times faster)")
+	f.Var(&pingTimeout, "agent-ping-timeout", "Mesos's --agent_ping_timeout: the master pings agents this often and counts an unanswered ping as missed (1secs..15mins; unless given, the default is multiplied by --time-scale)")
+	f.IntVar(&maxPingTimeouts, "max-agent-ping-timeouts", 5, "Mesos's --max_agent_ping_timeouts: missed pings in a row before an agent is unreachable")
 	f.BoolVar(&destroy, "destroy", false, "kill executors and tasks when the cluster stops")
 	svc.register(cmd)
 	return cmd

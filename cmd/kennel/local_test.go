@@ -20,9 +20,10 @@ func TestLocalCommandsSteerARunningCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Shutdown)
-	deadline := time.Now().Add(5 * time.Second)
-	for c.Agents()[1].ID == "" && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	for deadline := time.Now().Add(30 * time.Second); c.Agents()[1].ID == ""; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("agent-2 did not register")
+		}
 	}
 	m := "--master=" + c.URL()
 
@@ -61,8 +62,18 @@ func TestLocalUpRefusesABadConfig(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "missing.yaml") {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	_, errOut, code = run(t, "local", "up", "--agents", "0", "--data-dir", t.TempDir())
-	if code == 0 || !strings.Contains(errOut, "at least one agent") {
-		t.Fatalf("exit %d: %s", code, errOut)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--agents", "0"}, "at least one agent"},
+		{[]string{"--agent-ping-timeout", "15s"}, `invalid argument "15s" for "--agent-ping-timeout" flag: "15s" is not a Mesos duration`},
+		{[]string{"--agent-ping-timeout", "100ms"}, "agent-ping-timeout: 100ms must be between 1secs and 15mins"},
+		{[]string{"--max-agent-ping-timeouts", "0"}, "max-agent-ping-timeouts: 0 must be at least 1"},
+	} {
+		args := append([]string{"local", "up", "--port", "0", "--data-dir", t.TempDir()}, tc.args...)
+		if _, errOut, code := run(t, args...); code == 0 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d: %s; want an error with %q", tc.args, code, errOut, tc.want)
+		}
 	}
 }

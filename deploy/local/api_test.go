@@ -167,7 +167,7 @@ func TestAdminAPI(t *testing.T) {
 	if err != nil || len(agents) != 1 || agents[0].Name != "agent-1" || agents[0].ID == "" {
 		t.Fatalf("agents: %+v, %v", agents, err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		s, err := localClient(c).State(t.Context())
 		if err == nil && len(s.Slaves) == 1 {

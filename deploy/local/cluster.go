@@ -41,6 +41,7 @@ type Cluster struct {
 	server *http.Server
 	addr   string
 	cancel context.CancelFunc
+	served sync.WaitGroup // the master's HTTP server
 
 	mu     sync.Mutex
 	agents []*node
@@ -94,14 +95,16 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Cluster, erro
 	ctx, cancel := context.WithCancel(ctx)
 	c := &Cluster{cfg: cfg, log: logger, addr: addr.String(), cancel: cancel}
 	c.master = master.New(master.Config{ID: newMasterID(), Hostname: cfg.Host, Port: addr.Port,
-		Timing: master.DefaultTiming.Scaled(scale), Logger: logger})
+		Timing: masterTiming(cfg, scale), Logger: logger})
 	c.master.Start(ctx)
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/scheduler", c.master.Handler())
 	mux.Handle("/master/", c.master.Handler())
 	c.adminRoutes(mux)
 	c.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	c.served.Add(1)
 	go func() {
+		defer c.served.Done()
 		if err := c.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("master HTTP server", "err", err)
 		}
@@ -119,6 +122,20 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Cluster, erro
 		c.agents = append(c.agents, n)
 	}
 	return c, nil
+}
+
+// masterTiming is Mesos's intervals scaled by scale, except the agent
+// ping timeout and count where the config gives them: those are Mesos's
+// own flags and mean what they say.
+func masterTiming(cfg Config, scale float64) master.Timing {
+	t := master.DefaultTiming.Scaled(scale)
+	if cfg.AgentPingTimeout != nil {
+		t.AgentPing = time.Duration(*cfg.AgentPingTimeout)
+	}
+	if cfg.MaxAgentPingTimeouts != nil {
+		t.MaxPingTimeouts = *cfg.MaxAgentPingTimeouts
+	}
+	return t
 }
 
 // newMasterID is a fresh id for each master run, so framework, agent and
@@ -234,14 +251,21 @@ func (c *Cluster) Master() *master.Master { return c.master }
 
 // Stop stops the master and the agents. Executors and their tasks keep
 // running, as they would if the Mesos daemons stopped; the next Start on
-// the same data dir recovers them. Use Shutdown to end them too.
+// the same data dir recovers them. When Stop returns every goroutine of
+// the cluster has ended and the agents write nothing more to the data
+// dir; only the executors and tasks left running do. Use Shutdown to end
+// them too.
 func (c *Cluster) Stop() { c.end((*agent.Agent).Stop) }
 
 // Shutdown stops the cluster and kills every executor and task; agents
-// keep their ids, reservations and volumes.
+// keep their ids, reservations and volumes. When it returns nothing
+// writes to the data dir any more: every goroutine of the cluster has
+// ended, every executor and task process is gone (executors this process
+// started are reaped) and every file the cluster opened is closed.
 func (c *Cluster) Shutdown() { c.end((*agent.Agent).Shutdown) }
 
-// end stops every agent the given way, then the master and its server.
+// end stops every agent the given way, then the master and its server,
+// and waits for the server's handlers.
 func (c *Cluster) end(stop func(*agent.Agent)) {
 	c.mu.Lock()
 	agents := c.agents
@@ -250,9 +274,12 @@ func (c *Cluster) end(stop func(*agent.Agent)) {
 		stop(n.agent)
 	}
 	c.master.Stop()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = c.server.Shutdown(ctx)
+	if err := c.server.Shutdown(ctx); err != nil {
+		_ = c.server.Close()
+	}
+	c.served.Wait()
 	c.cancel()
 }
 

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v4"
 )
@@ -29,6 +30,17 @@ type Config struct {
 	// TimeScale multiplies every Mesos interval (pings, heartbeats,
 	// retries, timeouts): 0.1 runs the cluster's clocks ten times faster.
 	TimeScale float64 `yaml:"time-scale"`
+	// AgentPingTimeout is Mesos's --agent_ping_timeout: the master pings
+	// every agent this often and counts a ping not answered within it as
+	// missed (default 15secs, times TimeScale). Given, it is used as is,
+	// not scaled, and must lie between 1secs and 15mins as on Mesos.
+	AgentPingTimeout *Duration `yaml:"agent-ping-timeout"`
+	// MaxAgentPingTimeouts is Mesos's --max_agent_ping_timeouts: after
+	// this many missed pings in a row the master marks the agent
+	// unreachable (default 5, at least 1). Agent loss thus takes
+	// AgentPingTimeout × MaxAgentPingTimeouts, whatever the framework
+	// heartbeat interval.
+	MaxAgentPingTimeouts *int `yaml:"max-agent-ping-timeouts"`
 	// ExecutorCommand runs the Kennel executor (default: this binary's
 	// "executor" command).
 	ExecutorCommand []string      `yaml:"executor-command"`
@@ -60,8 +72,11 @@ const (
 	defaultMemMB     = 8192
 	defaultDiskMB    = 20480
 	defaultMountMB   = 10240
-	firstAgentPort   = 31000
-	agentPortsWidth  = 1000
+	// The bounds Mesos's master puts on --agent_ping_timeout.
+	minAgentPingTimeout = Duration(time.Second)
+	maxAgentPingTimeout = Duration(15 * time.Minute)
+	firstAgentPort      = 31000
+	agentPortsWidth     = 1000
 )
 
 // DefaultConfig is a cluster of n agents in three zones of region
@@ -136,6 +151,12 @@ func (c Config) Validate() error {
 	}
 	if c.TimeScale < 0 {
 		bad("time-scale: must be positive, got %g", c.TimeScale)
+	}
+	if d := c.AgentPingTimeout; d != nil && (*d < minAgentPingTimeout || *d > maxAgentPingTimeout) {
+		bad("agent-ping-timeout: %s must be between %s and %s (Mesos's bounds)", *d, minAgentPingTimeout, maxAgentPingTimeout)
+	}
+	if n := c.MaxAgentPingTimeouts; n != nil && *n < 1 {
+		bad("max-agent-ping-timeouts: %d must be at least 1", *n)
 	}
 	if c.Port != nil && (*c.Port < 0 || *c.Port > 65535) {
 		bad("port: %d is not a port", *c.Port)

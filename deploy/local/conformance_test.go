@@ -2,6 +2,7 @@ package local_test
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,7 +89,7 @@ func TestLaunchGroupWithPersistentVolume(t *testing.T) {
 			}
 			// Once the executor has exited, the whole reservation and the
 			// volume come back in offers.
-			ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 10*time.Second)
+			ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 30*time.Second)
 			if ev.Failure.GetExecutorID().Value != "exec-vol-1" || ev.Failure.GetStatus() != 0 {
 				t.Errorf("executor exit: %v status %d", ev.Failure.GetExecutorID(), ev.Failure.GetStatus())
 			}
@@ -143,8 +144,12 @@ func TestKillAndCrash(t *testing.T) {
 	f.mustCall(calls.Kill("sleeper", st.GetAgentID().GetValue()))
 	f.update("sleeper", mesos.TASK_KILLED)
 	// The default executor exits once its last task ended; the next task
-	// group starts a new one.
-	f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 10*time.Second)
+	// group starts a new one. As on Mesos, the executor that exited by
+	// itself after its tasks were killed reports status 0.
+	ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 30*time.Second)
+	if got := ev.Failure.GetStatus(); got != 0 {
+		t.Errorf("FAILURE of the executor after its tasks were killed: status %d, want 0 (Mesos)", got)
+	}
 	p.offer = waitForOffer(t, f, func(o mesos.Offer) bool { return reservedScalar(o, "cpus") == 0.5 })
 	p.run(t, f, "crasher", "sleep 300")
 	if err := c.CrashTask("crasher"); err != nil {
@@ -165,9 +170,8 @@ func TestAgentRestartKeepsTasks(t *testing.T) {
 	if err := c.Agent("agent-1", local.ActionRestart); err != nil {
 		t.Fatal(err)
 	}
-	// The executor re-subscribes; the task is still running: explicit
-	// reconciliation says so, and a kill reaches it.
-	time.Sleep(1500 * time.Millisecond)
+	// The task is still running: explicit reconciliation says so, and a
+	// kill reaches it through the executor, which re-subscribed.
 	f.mustCall(calls.Reconcile(calls.ReconcileTasks(map[string]string{"survivor": st.GetAgentID().GetValue()})))
 	if rec := f.reconciled("survivor"); rec.GetState() != mesos.TASK_RUNNING {
 		t.Fatalf("after an agent restart: %s %s", rec.GetState(), rec.GetMessage())
@@ -178,7 +182,15 @@ func TestAgentRestartKeepsTasks(t *testing.T) {
 		t.Fatalf("resources of a running task offered after an agent restart: %v", o.Resources)
 	}
 	f.mustCall(calls.Kill("survivor", st.GetAgentID().GetValue()))
-	f.update("survivor", mesos.TASK_KILLED)
+	if killed := f.update("survivor", mesos.TASK_KILLED); killed.GetSource() != mesos.SOURCE_EXECUTOR {
+		t.Errorf("TASK_KILLED from %s, want the re-subscribed executor", killed.GetSource())
+	}
+	// The executor started before the restart ends by itself, and the
+	// restarted agent knows its exit status, as Mesos's does.
+	ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 30*time.Second)
+	if got := ev.Failure.GetStatus(); got != 0 {
+		t.Errorf("FAILURE of the executor after its task was killed: status %d, want 0 (Mesos)", got)
+	}
 }
 
 func TestPartitionUnreachableThenBack(t *testing.T) {
@@ -194,7 +206,7 @@ func TestPartitionUnreachableThenBack(t *testing.T) {
 	if st.GetReason() != mesos.REASON_AGENT_REMOVED || st.UnreachableTime == nil || len(st.UUID) != 0 {
 		t.Errorf("unreachable update: reason %s, unreachable_time %v, uuid %x", st.GetReason(), st.UnreachableTime, st.UUID)
 	}
-	f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID == nil }, 5*time.Second)
+	f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID == nil }, 30*time.Second)
 	if err := c.Agent("agent-1", local.ActionHeal); err != nil {
 		t.Fatal(err)
 	}
@@ -214,11 +226,19 @@ func TestAgentGone(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.update("doomed", mesos.TASK_GONE_BY_OPERATOR)
-	// A gone agent never returns.
+	// A gone agent never returns: the master refuses it, and it shuts
+	// down (its executor API closes).
 	if err := c.Agent("agent-1", local.ActionStart); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(500 * time.Millisecond)
+	endpoint := c.Agents()[0].Endpoint
+	waitFor(t, 30*time.Second, "the refused agent to shut down", func() bool {
+		conn, err := net.Dial("tcp", endpoint)
+		if err == nil {
+			conn.Close()
+		}
+		return err != nil
+	})
 	s, err := local.NewClient(c.URL()).State(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -235,7 +255,7 @@ func TestMasterFailover(t *testing.T) {
 	p := reservePod(t, f, "", "vol-m")
 	st := p.run(t, f, "steady", "sleep 300")
 	c.RestartMaster()
-	f.streamEnded(5 * time.Second)
+	f.streamEnded(30 * time.Second)
 	id := f.id
 	f.subscribe() // retries through the 503s of the recovery window
 	if f.id != id {
@@ -256,9 +276,15 @@ func TestDeclineFilterAndRevive(t *testing.T) {
 	f := subscribed(t, c, protobufCodec)
 	o := f.offer("")
 	f.mustCall(calls.Decline(o.ID).With(calls.RefuseSeconds(time.Hour)))
-	if _, err := f.tryNext(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_OFFERS }, time.Second); err == nil {
+	// Another framework is offered what f declined: the allocator has run
+	// with those resources since, and had to pass f over.
+	g := newFramework(t, c.URL(), protobufCodec)
+	g.subscribe()
+	og := g.offer("")
+	if _, err := f.tryNext(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_OFFERS }, 0); err == nil {
 		t.Fatal("an offer came despite a one-hour decline filter")
 	}
+	g.mustCall(calls.Decline(og.ID).With(calls.RefuseSeconds(time.Hour)))
 	f.mustCall(calls.Revive())
 	f.offer("")
 }
@@ -313,7 +339,7 @@ func TestVolumeDestroyWipesData(t *testing.T) {
 	}
 	// Wait until the executor is gone so the volume is free, then destroy
 	// the volume and unreserve everything.
-	f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 10*time.Second)
+	f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 30*time.Second)
 	o := waitForOffer(t, f, func(o mesos.Offer) bool { return reservedScalar(o, "cpus") == 0.5 })
 	var vol []mesos.Resource
 	var res []mesos.Resource
@@ -331,7 +357,7 @@ func TestVolumeDestroyWipesData(t *testing.T) {
 		t.Fatalf("volume not offered: %v", o.Resources)
 	}
 	f.accept(o, calls.OpDestroy(vol...), calls.OpUnreserve(res...))
-	waitFor(t, 5*time.Second, "volume data wiped", func() bool {
+	waitFor(t, 30*time.Second, "volume data wiped", func() bool {
 		_, err := os.Stat(filepath.Join(root, "file"))
 		return os.IsNotExist(err)
 	})

@@ -35,6 +35,38 @@ func TestAgentDownBeyondPingTimeout(t *testing.T) {
 	f.update("patient", mesos.TASK_KILLED)
 }
 
+// TestAgentPingTimeoutDecidesAgentLoss runs the cluster on Mesos's clock
+// (15 s heartbeats) with Mesos's own --agent_ping_timeout=1secs and
+// --max_agent_ping_timeouts=2: a stopped agent is lost after those pings,
+// not after the defaults (15secs × 5) nor the heartbeat interval.
+func TestAgentPingTimeoutDecidesAgentLoss(t *testing.T) {
+	t.Parallel()
+	timeout, misses := local.Duration(time.Second), 2
+	c := startClusterWith(t, 1, func(cfg *local.Config) {
+		cfg.TimeScale = 1
+		cfg.AgentPingTimeout, cfg.MaxAgentPingTimeouts = &timeout, &misses
+	})
+	f := subscribed(t, c, protobufCodec)
+	if hb := f.subscribedEv.GetHeartbeatIntervalSeconds(); hb != 15 {
+		t.Errorf("heartbeat interval %g s, want Mesos's 15 s: the ping flags must not change it", hb)
+	}
+	stopped := time.Now()
+	if err := c.Agent("agent-1", local.ActionStop); err != nil {
+		t.Fatal(err)
+	}
+	// With the default pings the agent could not be lost before 4 × 15 s
+	// had passed, so an event within 50 s proves the flags were used.
+	f.next(func(e *scheduler.Event) bool {
+		return e.Type == scheduler.Event_FAILURE && e.Failure.AgentID != nil && e.Failure.ExecutorID == nil
+	}, 50*time.Second)
+	// A ping is missed only once its timeout has passed, so the agent is
+	// never lost before (misses-1) whole timeouts: a lower bound load
+	// cannot break.
+	if lost, least := time.Since(stopped), time.Duration(misses-1)*time.Duration(timeout); lost < least {
+		t.Errorf("agent lost %s after it stopped, before %d missed pings of %s", lost, misses-1, time.Duration(timeout))
+	}
+}
+
 func TestHostLossKeepsReservationsUnderANewAgentID(t *testing.T) {
 	for _, tc := range []struct {
 		name            string
@@ -118,8 +150,8 @@ func TestTeardownReleasesOnlyWhatIsHeld(t *testing.T) {
 	// tells the master the task's latest state all the same, and the
 	// executor exits when its grace period ends.
 	a.update("brief", mesos.TASK_STARTING)
-	a.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 10*time.Second)
-	waitFor(t, 5*time.Second, "the master to learn the task finished", func() bool {
+	a.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 30*time.Second)
+	waitFor(t, 30*time.Second, "the master to learn the task finished", func() bool {
 		s, err := localClient(c).State(t.Context())
 		return err == nil && len(s.Frameworks) == 1 && len(s.Frameworks[0].Tasks) == 1 && s.Frameworks[0].Tasks[0].State == "TASK_FINISHED"
 	})
@@ -130,7 +162,7 @@ func TestTeardownReleasesOnlyWhatIsHeld(t *testing.T) {
 	b.update("long", mesos.TASK_RUNNING)
 	a.mustCall(&scheduler.Call{Type: scheduler.Call_TEARDOWN})
 	// b holds 1.1 cpus of 4, and the master must still count them.
-	waitFor(t, 5*time.Second, "the teardown", func() bool {
+	waitFor(t, 30*time.Second, "the teardown", func() bool {
 		s, err := localClient(c).State(t.Context())
 		return err == nil && len(s.Frameworks) == 1
 	})
@@ -198,21 +230,26 @@ func TestStalledFrameworkMissesHeartbeats(t *testing.T) {
 	c := startCluster(t, 1)
 	f := subscribed(t, c, jsonCodec)
 	heartbeat := func(e *scheduler.Event) bool { return e.Type == scheduler.Event_HEARTBEAT }
-	f.next(heartbeat, 3*time.Second) // 15s × 0.05
+	f.next(heartbeat, 30*time.Second) // every 15s × 0.05
 	if err := c.StallFramework(f.id, true); err != nil {
 		t.Fatal(err)
 	}
 	f.mu.Lock()
 	f.events = nil
 	f.mu.Unlock()
-	if _, err := f.tryNext(heartbeat, 2500*time.Millisecond); err == nil {
+	// Heartbeats go to every framework on the same tick: once another
+	// framework has had two, f has missed at least one.
+	g := subscribed(t, c, jsonCodec)
+	g.next(heartbeat, 30*time.Second)
+	g.next(heartbeat, 30*time.Second)
+	if _, err := f.tryNext(heartbeat, 0); err == nil {
 		t.Fatal("a stalled framework got a heartbeat")
 	}
 	// Re-subscribing, as a scheduler that missed heartbeats does, resumes
 	// delivery.
 	f.cancel()
 	f.subscribe()
-	f.next(heartbeat, 3*time.Second)
+	f.next(heartbeat, 30*time.Second)
 	if err := c.StallFramework("no-such-framework", true); err == nil {
 		t.Error("stalling an unknown framework succeeded")
 	}

@@ -54,17 +54,25 @@ const timeScale = 0.05
 
 func startCluster(t testing.TB, agents int) *local.Cluster {
 	t.Helper()
+	return startClusterWith(t, agents, func(*local.Config) {})
+}
+
+// startClusterWith starts a cluster of the test's defaults changed by
+// configure.
+func startClusterWith(t testing.TB, agents int, configure func(*local.Config)) *local.Cluster {
+	t.Helper()
 	cfg := local.DefaultConfig(t.TempDir(), agents)
 	zero := 0
 	cfg.Port, cfg.AgentPort, cfg.TimeScale = &zero, &zero, timeScale
 	cfg.ExecutorCommand = executorCommand()
+	configure(&cfg)
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c, err := local.Start(context.Background(), cfg, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Shutdown)
-	waitFor(t, 5*time.Second, "agents registered", func() bool {
+	waitFor(t, 30*time.Second, "agents registered", func() bool {
 		for _, a := range c.Agents() {
 			if a.ID == "" {
 				return false
@@ -105,6 +113,8 @@ type framework struct {
 	caller calls.Caller
 	id     string
 	cancel context.CancelFunc
+	// subscribedEv is the SUBSCRIBED event of the latest subscription.
+	subscribedEv *scheduler.Event_Subscribed
 
 	mu      sync.Mutex
 	events  []*scheduler.Event
@@ -153,7 +163,7 @@ func (f *framework) subscribe() {
 		media = codecs.ByMediaType[codecs.MediaTypeJSON]
 	}
 	cli := httpcli.New(httpcli.Endpoint(f.url+"/api/v1/scheduler"), httpcli.Codec(media),
-		httpcli.Do(httpcli.With(httpcli.Timeout(5*time.Second))))
+		httpcli.Do(httpcli.With(httpcli.Timeout(30*time.Second))))
 	raw := httpsched.NewCaller(cli)
 	info := f.info
 	if f.id != "" {
@@ -164,7 +174,7 @@ func (f *framework) subscribe() {
 	f.t.Cleanup(cancel)
 	var resp mesos.Response
 	var err error
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	for deadline := time.Now().Add(30 * time.Second); ; {
 		call := calls.Subscribe(&info)
 		if f.id != "" {
 			call = call.With(calls.SubscribeTo(f.id))
@@ -184,10 +194,10 @@ func (f *framework) subscribe() {
 	gen := f.gen
 	f.mu.Unlock()
 	go f.read(resp, gen)
-	ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_SUBSCRIBED }, 5*time.Second)
+	ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_SUBSCRIBED }, 30*time.Second)
 	id := ev.Subscribed.FrameworkID.Value
 	f.mu.Lock()
-	f.id = id
+	f.id, f.subscribedEv = id, ev.Subscribed
 	f.caller = calls.CallerFunc(func(ctx context.Context, c *scheduler.Call) (mesos.Response, error) {
 		return raw.Call(ctx, c.With(calls.Framework(id)))
 	})
@@ -208,7 +218,7 @@ func (f *framework) subscribeExpectingError() (string, error) {
 	cli := httpcli.New(httpcli.Endpoint(f.url+"/api/v1/scheduler"), httpcli.Codec(codecs.ByMediaType[codecs.MediaTypeProtobuf]))
 	info := f.info
 	info.ID = &mesos.FrameworkID{Value: f.id}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	resp, err := httpsched.NewCaller(cli).Call(ctx, calls.Subscribe(&info).With(calls.SubscribeTo(f.id)))
 	if err != nil {
@@ -330,7 +340,7 @@ func (f *framework) offer(hostname string) mesos.Offer {
 			}
 		}
 		return false
-	}, 10*time.Second)
+	}, 30*time.Second)
 	return found
 }
 
@@ -339,7 +349,7 @@ func (f *framework) offer(hostname string) mesos.Offer {
 func (f *framework) update(taskID string, states ...mesos.TaskState) mesos.TaskStatus {
 	f.t.Helper()
 	var skipped []string
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		ev, err := f.tryNext(func(e *scheduler.Event) bool {
 			return e.Type == scheduler.Event_UPDATE && e.Update.Status.TaskID.Value == taskID
@@ -393,12 +403,12 @@ func (f *framework) reconciled(taskID string) mesos.TaskStatus {
 	ev := f.next(func(e *scheduler.Event) bool {
 		return e.Type == scheduler.Event_UPDATE && e.Update.Status.TaskID.Value == taskID &&
 			e.Update.Status.GetReason() == mesos.REASON_RECONCILIATION
-	}, 15*time.Second)
+	}, 30*time.Second)
 	return ev.Update.Status
 }
 
 func (f *framework) call(c *scheduler.Call) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return calls.CallNoData(ctx, f.callerNow(), c)
 }

@@ -49,7 +49,7 @@ func TestReserveCreateLaunchInOneAccept(t *testing.T) {
 	st := f.update("writer-1a", mesos.TASK_RUNNING)
 	f.mustCall(calls.Kill("writer-1a", st.GetAgentID().GetValue()))
 	f.update("writer-1a", mesos.TASK_KILLED)
-	f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 10*time.Second)
+	f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 30*time.Second)
 	o = waitForOffer(t, f, func(o mesos.Offer) bool { return volume(o, "vol-1a") != nil && reservedScalar(o, "cpus") == 0.5 })
 	reader := commandTask("reader-1a", o, "grep -q kept data/file", taskRes...)
 	f.accept(o, calls.OpLaunchGroup(ex, reader))
@@ -87,7 +87,7 @@ func TestInvalidOperations(t *testing.T) {
 	greedy := commandTask("t-greedy", o, "true", allocated([]mesos.Resource{scalar("cpus", 100), scalar("mem", 32)}, role)...)
 	tiny := small("t-tiny")
 	f.accept(o, reserve, calls.OpLaunchGroup(ex("e2", 32), greedy), calls.OpLaunchGroup(ex("e3", 16), tiny))
-	ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_UPDATE_OPERATION_STATUS }, 5*time.Second)
+	ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_UPDATE_OPERATION_STATUS }, 30*time.Second)
 	if s := ev.UpdateOperationStatus.Status; s.GetOperationID().Value != "op-too-big" || s.State != mesos.OPERATION_ERROR || s.AgentID != nil || s.UUID != nil {
 		t.Errorf("operation status: %+v", s)
 	}
@@ -139,17 +139,21 @@ func TestKillPolicyGracePeriod(t *testing.T) {
 	c := startCluster(t, 1)
 	f := subscribed(t, c, protobufCodec)
 	p := reservePod(t, f, "", "vol-term")
-	st := p.run(t, f, "graceful", `trap 'echo got-term > data/term; exit 0' TERM; while :; do sleep 0.05; done`)
-	time.Sleep(200 * time.Millisecond) // the trap is set
-	kill := calls.Kill("graceful", st.GetAgentID().GetValue())
-	kill.Kill.KillPolicy = &mesos.KillPolicy{GracePeriod: &mesos.DurationInfo{Nanoseconds: int64(10 * time.Second)}}
-	start := time.Now()
-	f.mustCall(kill)
-	killed := f.update("graceful", mesos.TASK_KILLED)
-	if time.Since(start) > 5*time.Second || !strings.Contains(killed.GetMessage(), "exited with status 0") {
-		t.Errorf("killed after %s: %q", time.Since(start), killed.GetMessage())
-	}
+	st := p.run(t, f, "graceful", `trap 'echo got-term > data/term; exit 0' TERM; touch data/trapped; while :; do sleep 0.05; done`)
 	root := p.volume.GetDisk().GetSource().GetMount().GetRoot()
+	waitFor(t, 30*time.Second, "the task to set its trap", func() bool {
+		_, err := os.Stat(filepath.Join(root, "trapped"))
+		return err == nil
+	})
+	kill := calls.Kill("graceful", st.GetAgentID().GetValue())
+	// The grace is far longer than any test waits: a task still running
+	// when it ends would be SIGKILLed ("signal" in the message), so status
+	// 0 proves the task ended by itself on SIGTERM.
+	kill.Kill.KillPolicy = &mesos.KillPolicy{GracePeriod: &mesos.DurationInfo{Nanoseconds: int64(time.Hour)}}
+	f.mustCall(kill)
+	if killed := f.update("graceful", mesos.TASK_KILLED); !strings.Contains(killed.GetMessage(), "exited with status 0") {
+		t.Errorf("killed: %q, want the task's own exit with status 0", killed.GetMessage())
+	}
 	if b, err := os.ReadFile(filepath.Join(root, "term")); err != nil || string(b) != "got-term\n" {
 		t.Errorf("the task did not see SIGTERM: %q %v", b, err)
 	}
@@ -222,7 +226,7 @@ func TestImplicitReconciliationAndFailoverWithinTimeout(t *testing.T) {
 	p := reservePod(t, f, "", "vol-imp")
 	p.run(t, f, "kept", "sleep 300")
 	f.cancel()
-	f.streamEnded(5 * time.Second)
+	f.streamEnded(30 * time.Second)
 	f.subscribe()
 	f.mustCall(calls.Reconcile())
 	if st := f.reconciled("kept"); st.GetState() != mesos.TASK_RUNNING || len(st.UUID) != 0 || st.GetSource() != mesos.SOURCE_MASTER {

@@ -34,7 +34,7 @@ func TestClusterProcessRestartRecoversTasks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 5*time.Second, "the agent to register", func() bool { return c.Agents()[0].ID != "" })
+		waitFor(t, 30*time.Second, "the agent to register", func() bool { return c.Agents()[0].ID != "" })
 		return c
 	}
 	c := start()

@@ -106,7 +106,6 @@ func TestCLI(t *testing.T) {
 			return true
 		}
 		_, _, _ = e.cli("plan", "resume", "deploy", "hello", "--url", e.api) // 208 while a step runs
-		time.Sleep(300 * time.Millisecond)
 		return false
 	})
 	if log, ok := e.volumeFile(0, "init.log"); ok {

@@ -1,10 +1,13 @@
 package scenario_test
 
 import (
+	"maps"
 	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
 
 	"github.com/kennel-sdk/kennel/deploy/local"
 	"github.com/kennel-sdk/kennel/plans"
@@ -24,6 +27,8 @@ func TestSchedulerKilledDuringDeploy(t *testing.T) {
 		e.vars["HELLO_COUNT"] = "4"
 		for range 20 {
 			e.startScheduler()
+			// The random point of the deploy at which to kill: the sleep
+			// is what is tested, not a wait for something to happen.
 			time.Sleep(time.Duration(100+rng.IntN(1400)) * time.Millisecond)
 			e.stopScheduler(true)
 		}
@@ -39,16 +44,15 @@ func TestSchedulerKilledDuringDeploy(t *testing.T) {
 				t.Errorf("hello-%d: init.log %q", i, init)
 			}
 		}
-		// Let the sweep release what the killed schedulers left unclaimed,
-		// then compare the agents' reservations with the stored claims.
-		stable(e, 10*time.Second)
+		// The sweep releases what the killed schedulers left unclaimed:
+		// wait until the agents' reservations are the stored claims, then
+		// check them again with the scheduler stopped.
+		e.waitFor(3*time.Minute, "the agents' reservations to be exactly the stored claims", func() bool {
+			reserved, _ := e.reserved()
+			return maps.Equal(claims(e.storedNow()), reserved)
+		})
 		e.stopScheduler(false)
-		claimed := map[string]bool{}
-		for _, info := range e.stored() {
-			for _, id := range offer.ResourceIDs(&info) {
-				claimed[id] = true
-			}
-		}
+		claimed := claims(e.stored())
 		reserved, _ := e.reserved()
 		for id := range claimed {
 			if !reserved[id] {
@@ -63,18 +67,15 @@ func TestSchedulerKilledDuringDeploy(t *testing.T) {
 	})
 }
 
-// stable waits until the agents' reservations have not changed for d.
-func stable(e *env, d time.Duration) {
-	last, _ := e.reserved()
-	since := time.Now()
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Since(since) < d && time.Now().Before(deadline) {
-		time.Sleep(500 * time.Millisecond)
-		now, _ := e.reserved()
-		if len(now) != len(last) {
-			last, since = now, time.Now()
+// claims are the resource ids the task records claim.
+func claims(tasks map[string]mesos.TaskInfo) map[string]bool {
+	claimed := map[string]bool{}
+	for _, info := range tasks {
+		for _, id := range offer.ResourceIDs(&info) {
+			claimed[id] = true
 		}
 	}
+	return claimed
 }
 
 // agentOf is the name of the agent running a task.
@@ -107,11 +108,15 @@ func TestAgentLoss(t *testing.T) {
 		agent := e.agentOf("hello-0-server")
 		before := e.taskIDs("hello-0-")["hello-0-server"]
 
-		// Briefly: past the ping timeout (3.75 s) but not the replacement one.
+		// Briefly: past the ping timeout (3.75 s), until the master reports
+		// the task unreachable, but not the replacement one.
 		if err := e.client.Agent(t.Context(), agent, local.ActionStop); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(5 * time.Second)
+		e.waitFor(30*time.Second, "hello-0-server unreachable", func() bool {
+			ts := e.running()["hello-0-server"]
+			return len(ts) == 1 && ts[0].State == "TASK_UNREACHABLE"
+		})
 		if err := e.client.Agent(t.Context(), agent, local.ActionStart); err != nil {
 			t.Fatal(err)
 		}

@@ -369,14 +369,28 @@ func (e *env) volumeFile(index int, name string) (string, bool) {
 // stored reads the scheduler's task records; the scheduler must be stopped.
 func (e *env) stored() map[string]mesos.TaskInfo {
 	e.t.Helper()
+	return e.readStored(true)
+}
+
+// storedNow reads the task records without the lock, while a scheduler
+// may be writing them: a view to poll until it settles, not to assert on.
+func (e *env) storedNow() map[string]mesos.TaskInfo {
+	e.t.Helper()
+	return e.readStored(false)
+}
+
+func (e *env) readStored(lock bool) map[string]mesos.TaskInfo {
+	e.t.Helper()
 	ctx := context.Background()
 	s, err := state.Open(ctx, e.state, "scenario", state.Options{SessionTimeout: 2 * time.Second})
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	defer s.Close()
-	if _, err := s.Lock(ctx, state.LockOptions{Wait: 30 * time.Second}); err != nil {
-		e.t.Fatal(err)
+	if lock {
+		if _, err := s.Lock(ctx, state.LockOptions{Wait: 30 * time.Second}); err != nil {
+			e.t.Fatal(err)
+		}
 	}
 	if err := s.Load(ctx); err != nil {
 		e.t.Fatal(err)

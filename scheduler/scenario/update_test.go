@@ -1,6 +1,9 @@
 package scenario_test
 
 import (
+	"io"
+	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -124,7 +127,11 @@ func TestScaleUpAndDecommission(t *testing.T) {
 		if err != nil || code != 417 || len(info.Errors) == 0 || !strings.Contains(strings.Join(info.Errors, " "), "allow-decommission") {
 			t.Fatalf("shrinking without allow-decommission: %d %v %v", code, info.Errors, err)
 		}
-		time.Sleep(2 * time.Second)
+		// Whatever the refused scheduler would do it decides by the time it
+		// has handled its first offers: wait for that, then look.
+		e.waitFor(60*time.Second, "the scheduler to handle an offer", func() bool {
+			return e.schedulerCounter("kennel_offers_declined_total")+e.schedulerCounter("kennel_offers_accepted_total") > 0
+		})
 		if n := len(e.taskIDs("hello-")); n != 4 {
 			t.Fatalf("a refused update changed the service: %d hello tasks run", n)
 		}
@@ -147,4 +154,32 @@ func TestScaleUpAndDecommission(t *testing.T) {
 			return len(ids) == len(idsAt4)-2*8 && len(vols) == len(volsAt4)-2
 		})
 	})
+}
+
+// schedulerCounter reads a counter of the running scheduler's Prometheus
+// metrics (0 when it has no sample yet).
+func (e *env) schedulerCounter(name string) float64 {
+	e.t.Helper()
+	resp, err := http.Get(e.api + "/v1/metrics/prometheus")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var sum float64
+	for _, line := range strings.Split(string(b), "\n") {
+		metric, value, ok := strings.Cut(line, " ")
+		if !ok || (metric != name && !strings.HasPrefix(metric, name+"{")) {
+			continue
+		}
+		v, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			e.t.Fatalf("metric %q: %v", line, err)
+		}
+		sum += v
+	}
+	return sum
 }

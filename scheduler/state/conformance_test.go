@@ -304,13 +304,20 @@ func lockConformance(t *testing.T, kind storeKind) {
 		t.Errorf("OnWait saw %q", seen)
 	}
 	acquired := make(chan time.Time, 1)
+	waiting := make(chan struct{})
+	var once sync.Once
 	go func() {
-		if _, err := b.Lock(ctx, LockOptions{Holder: "scheduler-b", Wait: 10 * time.Second}); err != nil {
+		onWait := func(string) { once.Do(func() { close(waiting) }) }
+		if _, err := b.Lock(ctx, LockOptions{Holder: "scheduler-b", Wait: 30 * time.Second, OnWait: onWait}); err != nil {
 			t.Error(err)
 		}
 		acquired <- time.Now()
 	}()
-	time.Sleep(300 * time.Millisecond)
+	select {
+	case <-waiting: // the second scheduler found the lock held and waits
+	case <-acquired:
+		t.Fatal("the second scheduler took the lock while the first held it")
+	}
 	released := time.Now()
 	if err := leaseA.Release(); err != nil {
 		t.Fatal(err)

@@ -141,7 +141,7 @@ func runAndKill(url string, size int, delay time.Duration) (int, error) {
 		_ = cmd.Process.Kill()
 		return 0, fmt.Errorf("the writer never got ready")
 	}
-	time.Sleep(delay)
+	time.Sleep(delay) // the random point of the writes at which to crash: what is tested
 	_ = cmd.Process.Signal(syscall.SIGKILL)
 	<-done
 	_ = cmd.Wait()

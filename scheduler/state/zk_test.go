@@ -2,6 +2,7 @@ package state
 
 import (
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,13 +46,20 @@ func TestSessionExpiryLosesTheLock(t *testing.T) {
 	}
 	defer b.Close()
 	acquired := make(chan time.Time, 1)
+	waiting := make(chan struct{})
+	var once sync.Once
 	go func() {
-		if _, err := b.Lock(ctx, LockOptions{Holder: "b", Wait: 30 * time.Second}); err != nil {
+		onWait := func(string) { once.Do(func() { close(waiting) }) }
+		if _, err := b.Lock(ctx, LockOptions{Holder: "b", Wait: 60 * time.Second, OnWait: onWait}); err != nil {
 			t.Error(err)
 		}
 		acquired <- time.Now()
 	}()
-	time.Sleep(500 * time.Millisecond)
+	select {
+	case <-waiting: // b found the lock held by a and waits
+	case <-acquired:
+		t.Fatal("b took the lock while a held it")
+	}
 	select {
 	case <-acquired:
 		t.Fatal("b took the lock while a held it")

@@ -6,7 +6,9 @@
 // executors.
 //
 // Concurrency: one mutex guards the agent's state; it is never held while
-// calling the master or waiting on a process.
+// calling the master or waiting on a process. Every goroutine the agent
+// starts is waited for by Stop, and the agent writes nothing to its data
+// dir once Stop has begun.
 package agent
 
 import (
@@ -96,8 +98,27 @@ type Agent struct {
 	executors  map[string]*executorState // by framework id + "/" + executor id
 	running    bool
 	server     *http.Server
-	wg         sync.WaitGroup
+	wg         sync.WaitGroup // goroutines of the current run, Stop waits for them
 	done       chan struct{}
+	// children are the executor processes this process started, by pid,
+	// across the agent's runs: an executor outlives an agent restart, and
+	// the restarted agent learns its exit status here, as Mesos's
+	// containerizer checkpoints it. reaping counts their waiters.
+	children map[int]*child
+	reaping  sync.WaitGroup
+	// shutDown is set by Shutdown and cleared by Start: a second Shutdown
+	// has nothing to do and writes nothing.
+	shutDown bool
+	// refusals counts the shutdowns the agent started itself when the
+	// master refused it (it was marked gone).
+	refusals sync.WaitGroup
+}
+
+// child is an executor process started by this process. code is its exit
+// status, readable once done is closed.
+type child struct {
+	done chan struct{}
+	code int32
 }
 
 // New returns an agent; Start runs it.
@@ -108,7 +129,7 @@ func New(cfg Config, m Master) *Agent {
 	if cfg.Timing == (Timing{}) {
 		cfg.Timing = DefaultTiming
 	}
-	return &Agent{cfg: cfg, log: cfg.Logger.With("component", "agent", "agent", cfg.Name), master: m}
+	return &Agent{cfg: cfg, log: cfg.Logger.With("component", "agent", "agent", cfg.Name), master: m, children: map[int]*child{}}
 }
 
 // Name is the agent's configured name.
@@ -136,6 +157,7 @@ func (a *Agent) Start() error {
 	if a.running {
 		return nil
 	}
+	a.shutDown = false
 	a.frameworks, a.executors, a.total, a.done = map[string]*mesos.FrameworkInfo{}, map[string]*executorState{}, a.cfg.Resources.Clone(), make(chan struct{})
 	if err := os.MkdirAll(a.cfg.Dir, 0o755); err != nil {
 		return err
@@ -153,28 +175,45 @@ func (a *Agent) Start() error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v1/executor", a.serveExecutor)
 	a.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	a.wg.Add(1)
-	go func() {
-		defer a.wg.Done()
-		if err := a.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	a.running = true
+	srv := a.server
+	a.spawnLocked(func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error("executor API server", "err", err)
 		}
-	}()
-	a.running = true
+	})
 	for _, e := range a.executors {
 		a.watchRecovered(e)
 	}
-	go a.register()
+	a.spawnLocked(a.register)
 	return nil
 }
 
-// Stop stops the agent process: its API closes and its timers stop, but
-// executors keep running and reconnect when it starts again, as with a
-// Mesos agent restart.
+// spawnLocked runs fn in a goroutine Stop waits for, unless the agent is
+// stopped. a.mu must be held: Stop clears running under it before it
+// waits, so no goroutine is added once Stop waits.
+func (a *Agent) spawnLocked(fn func()) bool {
+	if !a.running {
+		return false
+	}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		fn()
+	}()
+	return true
+}
+
+// Stop stops the agent process: its API closes, its timers stop and every
+// goroutine it started has ended when Stop returns; from the moment Stop
+// begins the agent writes nothing more to its data dir. Executors keep
+// running and reconnect when it starts again, as with a Mesos agent
+// restart (Shutdown ends them too).
 func (a *Agent) Stop() {
 	a.mu.Lock()
 	if !a.running {
 		a.mu.Unlock()
+		a.wg.Wait() // a concurrent Stop may still be waiting
 		return
 	}
 	a.running = false
@@ -182,6 +221,11 @@ func (a *Agent) Stop() {
 	srv := a.server
 	for _, e := range a.executors {
 		e.stopTimers()
+		for _, t := range e.tasks {
+			if t.retry != nil {
+				t.retry.Stop()
+			}
+		}
 		if e.sub != nil {
 			e.sub.Close()
 			e.sub = nil
@@ -190,32 +234,61 @@ func (a *Agent) Stop() {
 	a.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	_ = srv.Shutdown(ctx)
+	if err := srv.Shutdown(ctx); err != nil {
+		_ = srv.Close() // streams still open after the grace: cut them
+	}
 	a.wg.Wait()
 }
 
 // Shutdown stops the agent and kills every executor and task, as a Mesos
 // agent does when the master tells it to shut down (it was marked gone).
-// The agent keeps its id: started again, it is refused again.
+// It returns once every executor and task process is gone and every
+// executor this process started has been reaped, so nothing writes to
+// the agent's data dir any more. The agent keeps its id: started again,
+// it is refused again.
 func (a *Agent) Shutdown() {
+	a.shutdown()
+	a.refusals.Wait()
+}
+
+// shutdown is Shutdown without waiting for the shutdown the agent started
+// itself when the master refused it.
+func (a *Agent) shutdown() {
+	a.Stop()
 	a.mu.Lock()
-	var pids []int
+	if a.shutDown {
+		a.mu.Unlock()
+		a.reaping.Wait() // a concurrent Shutdown may still be waiting
+		return
+	}
+	pids := map[int]bool{}
 	for _, e := range a.executors {
 		if e.pid > 0 && !e.exited {
-			pids = append(pids, e.pid)
+			pids[e.pid] = true
+		}
+	}
+	for pid, c := range a.children {
+		select {
+		case <-c.done:
+		default:
+			pids[pid] = true
 		}
 	}
 	a.mu.Unlock()
-	a.Stop()
-	for _, pid := range pids {
+	for pid := range pids {
 		killTree(pid)
 	}
+	a.reaping.Wait()
 	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.shutDown {
+		return // a concurrent Shutdown recorded it; writing again could come after it returned
+	}
 	for _, e := range a.executors {
 		e.exited = true
 	}
-	_ = a.checkpoint()
-	a.mu.Unlock()
+	a.shutDown = true
+	_ = a.writeCheckpoint()
 }
 
 // Destroy models the loss of the host: every executor and task dies, and
@@ -227,7 +300,8 @@ func (a *Agent) Destroy() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.id, a.executors, a.frameworks = "", map[string]*executorState{}, map[string]*mesos.FrameworkInfo{}
-	_ = a.checkpoint()
+	a.children = map[int]*child{} // all reaped by Shutdown
+	_ = a.writeCheckpoint()
 }
 
 // register (re-)registers with the master, retrying while it is
@@ -244,6 +318,10 @@ func (a *Agent) register() {
 		id, err := a.master.Register(reg)
 		if err == nil {
 			a.mu.Lock()
+			if !a.running {
+				a.mu.Unlock()
+				return
+			}
 			a.id = id
 			_ = a.checkpoint()
 			a.resendAll()
@@ -252,7 +330,14 @@ func (a *Agent) register() {
 		}
 		if errors.Is(err, master.ErrAgentGone) {
 			a.log.Error("the master refuses this agent: it was marked gone; shutting it down")
-			go a.Shutdown()
+			// Stop waits for this goroutine, so the shutdown runs apart;
+			// Shutdown waits for it. Added before this goroutine ends, so
+			// before any Stop's wait returns.
+			a.refusals.Add(1)
+			go func() {
+				defer a.refusals.Done()
+				a.shutdown()
+			}()
 			return
 		}
 		select {

@@ -52,8 +52,19 @@ func marshal(m proto.Message) []byte {
 }
 
 // checkpoint writes the agent's state durably (temporary file, fsync,
-// rename). Call with a.mu held.
+// rename) while the agent runs; a stopped agent writes nothing. Call with
+// a.mu held.
 func (a *Agent) checkpoint() error {
+	if !a.running {
+		return errStopped
+	}
+	return a.writeCheckpoint()
+}
+
+// writeCheckpoint writes the checkpoint even when the agent is stopped:
+// Shutdown and Destroy record the end of its executors. Call with a.mu
+// held.
+func (a *Agent) writeCheckpoint() error {
 	d := checkpointData{AgentID: a.id}
 	for i := range a.total {
 		d.Total = append(d.Total, marshal(&a.total[i]))

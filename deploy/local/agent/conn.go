@@ -35,7 +35,11 @@ func (a *Agent) Ping(agentID string) error {
 
 // Reregister asks the agent to register again (the master lost it).
 func (a *Agent) Reregister() error {
-	go a.register()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.spawnLocked(a.register) {
+		return errStopped
+	}
 	return nil
 }
 
@@ -179,7 +183,11 @@ func (a *Agent) ShutdownFramework(frameworkID string) error {
 		}
 		a.deliver(e, &execproto.Event{Type: execproto.Event_SHUTDOWN})
 		pid := e.pid
-		e.killTimer = time.AfterFunc(a.cfg.Timing.ExecutorShutdownGrace, func() { killTree(pid) })
+		e.killTimer = time.AfterFunc(a.cfg.Timing.ExecutorShutdownGrace, func() {
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			a.spawnLocked(func() { killTree(pid) })
+		})
 	}
 	return nil
 }

@@ -103,13 +103,17 @@ func (a *Agent) launchExecutor(fw *mesos.FrameworkInfo, info mesos.ExecutorInfo,
 	a.executors[e.key()] = e
 	a.frameworks[e.frameworkID] = fw
 	e.timer = time.AfterFunc(a.cfg.Timing.ExecutorRegistration, func() { a.registrationTimeout(e) })
+	c := &child{done: make(chan struct{})}
+	a.children[e.pid] = c
+	a.reaping.Add(1)
 	go func() {
+		defer a.reaping.Done()
 		err := cmd.Wait()
-		code := int32(0)
 		if ee, ok := err.(*exec.ExitError); ok {
-			code = int32(ee.ExitCode())
+			c.code = int32(ee.ExitCode())
 		}
-		a.executorExited(e, code)
+		close(c.done)
+		a.executorExited(e, c.code)
 	}()
 	a.log.Info("executor launched", "framework", e.frameworkID, "executor", info.ExecutorID.Value, "pid", e.pid)
 	return e, nil
@@ -188,13 +192,13 @@ func (a *Agent) linkVolumes(sandbox string, res []mesos.Resource) error {
 func (a *Agent) registrationTimeout(e *executorState) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if e.sub != nil || e.exited {
+	if e.sub != nil || e.exited || !a.running {
 		return
 	}
 	a.log.Warn("executor did not subscribe in time; killing it", "executor", e.info.ExecutorID.Value)
 	a.failTasks(e, mesos.REASON_EXECUTOR_REGISTRATION_TIMEOUT, "Executor did not register within the registration timeout")
-	if e.pid > 0 {
-		go killTree(e.pid)
+	if pid := e.pid; pid > 0 {
+		a.spawnLocked(func() { killTree(pid) })
 	}
 }
 
@@ -211,6 +215,7 @@ func (a *Agent) executorExited(e *executorState, code int32) {
 		return
 	}
 	e.exited = true
+	delete(a.children, e.pid)
 	e.stopTimers()
 	if e.sub != nil {
 		e.sub.Close()
@@ -235,34 +240,48 @@ func (a *Agent) failTasks(e *executorState, reason mesos.TaskStatus_Reason, msg 
 	}
 }
 
-// watchRecovered follows an executor recovered from the checkpoint, which
-// is not this process's child: it must re-subscribe in time, and its end is
-// noticed by polling its pid.
+// watchRecovered follows an executor recovered from the checkpoint: it
+// must re-subscribe in time, or it is killed. Its end is reported with its
+// exit status when this process started it (an agent restarted in the
+// same process); an executor that outlived the process that started it is
+// not our child, its end is noticed by polling its pid and its status is
+// unknown (-1). Call with a.mu held.
 func (a *Agent) watchRecovered(e *executorState) {
 	if e.exited {
 		return
 	}
 	e.timer = time.AfterFunc(a.cfg.Timing.ExecutorReregistration, func() {
 		a.mu.Lock()
-		missing := e.sub == nil && !e.exited
-		pid := e.pid
-		a.mu.Unlock()
-		if missing {
-			a.log.Warn("executor did not re-subscribe after the agent restarted", "executor", e.info.ExecutorID.Value)
-			if pid > 0 {
-				killTree(pid)
-			}
-			a.executorExited(e, -1)
+		defer a.mu.Unlock()
+		if e.sub != nil || e.exited || !a.running {
+			return
+		}
+		a.log.Warn("executor did not re-subscribe after the agent restarted; killing it", "executor", e.info.ExecutorID.Value)
+		if pid := e.pid; pid > 0 {
+			a.spawnLocked(func() { killTree(pid) })
 		}
 	})
-	go func() {
+	done := a.done
+	if c := a.children[e.pid]; c != nil && e.pid > 0 {
+		a.spawnLocked(func() {
+			select {
+			case <-c.done:
+				a.executorExited(e, c.code)
+			case <-done:
+			}
+		})
+		return
+	}
+	a.spawnLocked(func() {
+		poll := time.NewTicker(100 * time.Millisecond)
+		defer poll.Stop()
 		for {
 			select {
-			case <-a.doneChan():
+			case <-done:
 				return
-			case <-time.After(100 * time.Millisecond):
+			case <-poll.C:
 			}
-			if e.pid <= 0 || syscall.Kill(e.pid, 0) != nil {
+			if e.pid <= 0 || syscall.Kill(e.pid, 0) != nil || zombie(e.pid) {
 				a.executorExited(e, -1)
 				return
 			}
@@ -273,14 +292,16 @@ func (a *Agent) watchRecovered(e *executorState) {
 				return
 			}
 		}
-	}()
+	})
 }
 
 // killTree kills an executor and everything in its session (tasks run in
 // process groups of their own, so the session is found in /proc) and waits
-// up to five seconds for them to be gone.
+// until they are gone (zombies count as gone: they run no more). SIGKILL
+// cannot be caught, so only a process stuck in the kernel outlasts it; the
+// wait ends after a minute for that one.
 func killTree(sid int) {
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		_ = syscall.Kill(sid, syscall.SIGKILL)
 		left := 0

@@ -75,7 +75,7 @@ func (a *Agent) sendFront(e *executorState, t *taskState) {
 			a.sendFront(e, t)
 		}
 	})
-	go func() { _ = a.master.StatusUpdate(id, e.frameworkID, st, latest) }()
+	a.spawnLocked(func() { _ = a.master.StatusUpdate(id, e.frameworkID, st, latest) })
 }
 
 // resendAll sends every queue's front again, after a (re-)registration.

@@ -28,8 +28,8 @@ import (
 // Timing is every interval the master keeps, scaled together.
 type Timing struct {
 	Heartbeat          time.Duration // scheduler heartbeat interval (Mesos: 15s)
-	AgentPing          time.Duration // agent ping interval (15s)
-	MaxPingTimeouts    int           // missed pings before an agent is unreachable (5)
+	AgentPing          time.Duration // agent ping interval and timeout (--agent_ping_timeout, 15s)
+	MaxPingTimeouts    int           // missed pings before an agent is unreachable (--max_agent_ping_timeouts, 5)
 	AllocationInterval time.Duration // batch allocation (1s)
 	RecoveryWindow     time.Duration // 503s after a master restart, at most (Mesos waits up to 10 min for agents)
 	DefaultRefuse      time.Duration // refuse_seconds when a call gives none (5s)

@@ -2,9 +2,12 @@ package wire
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -90,11 +93,16 @@ func FuzzDecodeCall(f *testing.F) {
 
 // TestCloseDoesNotWaitForABlockedWrite: a reader that stopped reading must
 // not hold up whoever closes its stream (the master does so under its
-// lock), and the handler's Finish returns once the write is cut short.
+// lock), and the handler's Finish returns once the write is cut short. Both
+// sockets get small buffers (16 KiB, which turns off the kernel's
+// autotuning), so a 1 MiB record cannot fit into them: once its Send has
+// started, that write can only block, and no wait for buffers to fill is
+// needed.
 func TestCloseDoesNotWaitForABlockedWrite(t *testing.T) {
+	const socketBuffer = 16 << 10
 	opened := make(chan *Stream, 1)
 	finished := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, err := OpenStream(w, JSON, nil)
 		if err != nil {
 			t.Error(err)
@@ -110,20 +118,37 @@ func TestCloseDoesNotWaitForABlockedWrite(t *testing.T) {
 		s.Finish()
 		close(finished)
 	}))
+	srv.Config.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		if err := c.(*net.TCPConn).SetWriteBuffer(socketBuffer); err != nil {
+			t.Error(err)
+		}
+		return ctx
+	}
+	srv.Start()
 	defer srv.Close()
-	resp, err := http.Get(srv.URL) // and never read the body
+	dialer := &net.Dialer{}
+	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dialer.DialContext(ctx, network, addr)
+		if err == nil {
+			err = c.(*net.TCPConn).SetReadBuffer(socketBuffer)
+		}
+		return c, err
+	}}}
+	resp, err := client.Get(srv.URL) // and never read the body
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	s := <-opened
-	time.Sleep(300 * time.Millisecond) // let the socket buffers fill
+	for !s.inflight.Load() {
+		runtime.Gosched() // until the first Send has begun its write
+	}
 	closed := make(chan struct{})
 	go func() { s.Close(); close(closed) }()
 	for name, ch := range map[string]chan struct{}{"Close": closed, "Finish": finished} {
 		select {
 		case <-ch:
-		case <-time.After(5 * time.Second):
+		case <-time.After(30 * time.Second):
 			t.Fatalf("%s waited for a write the reader never takes", name)
 		}
 	}
