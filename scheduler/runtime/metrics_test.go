@@ -2,22 +2,24 @@ package runtime
 
 import (
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
-	"strings"
+	"slices"
 	"testing"
 	"time"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	sched "github.com/mesos/mesos-go/api/v1/lib/scheduler"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/kennel-sdk/kennel/api/wire"
 	"github.com/kennel-sdk/kennel/plans"
 	"github.com/kennel-sdk/kennel/scheduler"
 )
 
-// sample is one line of the Prometheus text exposition.
+// sample is one sample of the Prometheus text exposition.
 type sample struct {
 	name   string
 	labels map[string]string
@@ -34,29 +36,9 @@ func scrape(t *testing.T, h http.Handler) []sample {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	out, err := parseExposition(resp.Body)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var out []sample
-	for _, line := range strings.Split(string(body), "\n") {
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		sp := strings.LastIndexByte(line, ' ')
-		v, err := strconv.ParseFloat(line[sp+1:], 64)
-		if err != nil {
-			t.Fatalf("bad sample %q: %v", line, err)
-		}
-		s := sample{name: line[:sp], labels: map[string]string{}, value: v}
-		if i := strings.IndexByte(s.name, '{'); i >= 0 {
-			for _, kv := range strings.Split(strings.TrimSuffix(s.name[i+1:], "}"), ",") {
-				k, val, _ := strings.Cut(kv, "=")
-				s.labels[k] = strings.Trim(val, `"`)
-			}
-			s.name = s.name[:i]
-		}
-		out = append(out, s)
 	}
 	return out
 }
@@ -181,4 +163,30 @@ func TestTaskStates(t *testing.T) {
 	if len(got) != 2 || got["task_running"] != 2 || got["none"] != 1 {
 		t.Errorf("taskStates = %v", got)
 	}
+}
+
+// parseExposition parses the Prometheus text format with Prometheus's own
+// parser; histograms and summaries give their _count, _sum and _bucket
+// (or quantile) samples.
+func parseExposition(r io.Reader) ([]sample, error) {
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := p.TextToMetricFamilies(r)
+	if err != nil {
+		return nil, err
+	}
+	vec, err := expfmt.ExtractSamples(&expfmt.DecodeOptions{Timestamp: model.Now()}, slices.Collect(maps.Values(families))...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sample, 0, len(vec))
+	for _, s := range vec {
+		e := sample{name: string(s.Metric[model.MetricNameLabel]), labels: map[string]string{}, value: float64(s.Value)}
+		for k, v := range s.Metric {
+			if k != model.MetricNameLabel {
+				e.labels[string(k)] = string(v)
+			}
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }

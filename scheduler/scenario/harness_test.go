@@ -78,15 +78,24 @@ type env struct {
 	logs    *os.File
 	vars    map[string]string // -e values for the scheduler
 	args    []string          // extra scheduler flags
+	// clusterConfig, when set, is the local cluster's config file (local
+	// up --config); otherwise the cluster has its default agents.
+	clusterConfig string
 }
 
-func newEnv(t *testing.T, storeKind string) *env {
+// newEnv is a scenario's world on the default local cluster, with the
+// state store of storeKind (file or zk).
+func newEnv(t *testing.T, storeKind string) *env { return newEnvOn(t, storeKind, "") }
+
+// newEnvOn is newEnv on a local cluster of the given config (local up
+// --config; "" for the default agents).
+func newEnvOn(t *testing.T, storeKind, clusterConfig string) *env {
 	dir := t.TempDir()
 	logs, err := os.Create(filepath.Join(dir, "logs"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, dir: dir, logs: logs, vars: map[string]string{}, svc: filepath.Join(dir, "svc")}
+	e := &env{t: t, dir: dir, logs: logs, vars: map[string]string{}, svc: filepath.Join(dir, "svc"), clusterConfig: clusterConfig}
 	t.Cleanup(func() {
 		logs.Close()
 		if keep := os.Getenv("KENNEL_SCENARIO_LOGS"); keep != "" {
@@ -168,10 +177,18 @@ func (e *env) startProcess(args ...string) (*exec.Cmd, string) {
 
 func (e *env) startCluster() {
 	port := freePort(e.t, "127.0.1.1")
-	cmd, line := e.startProcess("local", "up", "--data-dir", filepath.Join(e.dir, "cluster"), "--port", "0",
-		"--agent-port", strconv.Itoa(port), "--time-scale", "0.05", "--destroy")
+	args := []string{"local", "up", "--data-dir", filepath.Join(e.dir, "cluster"), "--port", "0",
+		"--agent-port", strconv.Itoa(port), "--time-scale", "0.05", "--destroy"}
+	if e.clusterConfig != "" {
+		config := filepath.Join(e.dir, "cluster.yaml")
+		if err := os.WriteFile(config, []byte(e.clusterConfig), 0o644); err != nil {
+			e.t.Fatal(err)
+		}
+		args = append(args, "--config", config)
+	}
+	cmd, line := e.startProcess(args...)
 	e.t.Cleanup(func() { stop(cmd) })
-	// local cluster: master http://127.0.0.1:PORT, 3 agents, data in …
+	// local cluster: master http://127.0.0.1:PORT, N agents, data in …
 	f := strings.Fields(line)
 	if len(f) < 4 {
 		e.t.Fatalf("cluster said %q", line)

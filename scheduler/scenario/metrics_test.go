@@ -1,14 +1,15 @@
 package scenario_test
 
 import (
-	"io"
+	"maps"
 	"net/http"
-	"strconv"
-	"strings"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/kennel-sdk/kennel/plans"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 // TestMetricsAfterDeploy deploys the scenario service on the local cluster
@@ -118,29 +119,27 @@ func (e *env) metrics() metricSamples {
 		e.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		e.t.Fatalf("GET /v1/metrics/prometheus: %d %v", resp.StatusCode, err)
+	if resp.StatusCode != http.StatusOK {
+		e.t.Fatalf("GET /v1/metrics/prometheus: %s", resp.Status)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := p.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		e.t.Fatalf("GET /v1/metrics/prometheus: %v", err)
+	}
+	vec, err := expfmt.ExtractSamples(&expfmt.DecodeOptions{Timestamp: model.Now()}, slices.Collect(maps.Values(families))...)
+	if err != nil {
+		e.t.Fatal(err)
 	}
 	var out metricSamples
-	for _, line := range strings.Split(string(body), "\n") {
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		sp := strings.LastIndexByte(line, ' ')
-		v, err := strconv.ParseFloat(line[sp+1:], 64)
-		if err != nil {
-			e.t.Fatalf("bad sample %q: %v", line, err)
-		}
-		s := metricSample{name: line[:sp], labels: map[string]string{}, value: v}
-		if i := strings.IndexByte(s.name, '{'); i >= 0 {
-			for _, kv := range strings.Split(strings.TrimSuffix(s.name[i+1:], "}"), ",") {
-				k, val, _ := strings.Cut(kv, "=")
-				s.labels[k] = strings.Trim(val, `"`)
+	for _, s := range vec {
+		ms := metricSample{name: string(s.Metric[model.MetricNameLabel]), labels: map[string]string{}, value: float64(s.Value)}
+		for k, v := range s.Metric {
+			if k != model.MetricNameLabel {
+				ms.labels[string(k)] = string(v)
 			}
-			s.name = s.name[:i]
 		}
-		out = append(out, s)
+		out = append(out, ms)
 	}
 	return out
 }

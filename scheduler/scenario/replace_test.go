@@ -1,13 +1,8 @@
 package scenario_test
 
 import (
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
-	"github.com/kennel-sdk/kennel/deploy/local"
 	"github.com/kennel-sdk/kennel/plans"
 )
 
@@ -34,7 +29,7 @@ const oneDiskCluster = `agents:
 // released first (DESTROY, UNRESERVE), so its replacement reserves the
 // same disk again, with a fresh volume, on the only agent that has one.
 func TestReplaceWithOneDiskPerPod(t *testing.T) {
-	e := newEnvOn(t, oneDiskCluster)
+	e := newEnvOn(t, "file", oneDiskCluster)
 	e.vars["HELLO_PLACEMENT"] = `[["hostname", "UNIQUE"]]`
 	e.startScheduler()
 	e.waitPlan(plans.DeployPlan, plans.Complete, deployTimeout)
@@ -74,52 +69,4 @@ func TestReplaceWithOneDiskPerPod(t *testing.T) {
 		log, _ := e.volumeFile(0, "server.log")
 		return log == "hello from hello-0-server\n"
 	})
-}
-
-// newEnvOn is newEnv on a cluster of the given config (local up
-// --config), with the file state store.
-func newEnvOn(t *testing.T, clusterConfig string) *env {
-	dir := t.TempDir()
-	logs, err := os.Create(filepath.Join(dir, "logs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, dir: dir, logs: logs, vars: map[string]string{}, svc: filepath.Join(dir, "svc"),
-		state: "file://" + filepath.Join(dir, "state")}
-	t.Cleanup(func() {
-		logs.Close()
-		if t.Failed() {
-			b, _ := os.ReadFile(logs.Name())
-			lines := strings.Split(string(b), "\n")
-			t.Logf("last log lines:\n%s", strings.Join(lines[max(0, len(lines)-60):], "\n"))
-		}
-	})
-	if err := os.MkdirAll(e.svc, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"svc.yml", "svc.env", "world.conf.mustache"} {
-		b, err := os.ReadFile(filepath.Join("testdata", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(e.svc, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	config := filepath.Join(dir, "cluster.yaml")
-	if err := os.WriteFile(config, []byte(clusterConfig), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	port := freePort(t, "127.0.1.1")
-	cmd, line := e.startProcess("local", "up", "--config", config, "--data-dir", filepath.Join(dir, "cluster"),
-		"--port", "0", "--agent-port", strconv.Itoa(port), "--time-scale", "0.05", "--destroy")
-	t.Cleanup(func() { stop(cmd) })
-	// local cluster: master http://127.0.0.1:PORT, 2 agents, data in …
-	f := strings.Fields(line)
-	if len(f) < 4 {
-		t.Fatalf("cluster said %q", line)
-	}
-	e.cluster = strings.TrimSuffix(f[3], ",")
-	e.client = local.NewClient(e.cluster)
-	return e
 }
