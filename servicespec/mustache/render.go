@@ -20,6 +20,12 @@ type Options struct {
 	// Escape is applied to the value of every {{x}} tag (not {{{x}}} or
 	// {{&x}}). HTMLEscape gives mustache.java's default behaviour.
 	Escape func(string) string
+	// Format turns a resolved value into the text of a variable tag, before
+	// Escape. Nil gives the default: strings as they are, numbers and bools
+	// as literals, nil as "", lists and maps as JSON. A renderer that must
+	// print values as another Mustache implementation does (Cosmos prints
+	// lists as Java's List.toString) sets its own.
+	Format func(any) string
 }
 
 // Result is a rendered template.
@@ -89,6 +95,10 @@ func (r *renderer) nodes(nodes []node, stack []any) {
 				line, col := r.position(n.pos)
 				r.missing = append(r.missing, Missing{Name: n.text, Offset: n.pos, Line: line, Column: col})
 				continue
+			}
+			format := format
+			if r.opts.Format != nil {
+				format = r.opts.Format
 			}
 			s := format(v)
 			if n.kind == escapedNode && r.opts.Escape != nil {

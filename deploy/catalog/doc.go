@@ -1,0 +1,23 @@
+// Package catalog is the catalog (Universe) package format and its rendering
+// exactly as Cosmos, the DC/OS package manager, does it.
+//
+// A package is a directory holding package.json (packaging version 4.0),
+// config.json (a draft-04 JSON Schema of the install options, with their
+// defaults), resource.json (the artifacts the app fetches) and
+// marathon.json.mustache (the Marathon app of the service's scheduler).
+//
+// Rendering follows Cosmos (reference catalog-marathon.md §1.6):
+//
+//  1. the options are config.json's defaults deep-merged with the user's
+//     options (objects merge, anything else is replaced);
+//  2. the merged options are validated against config.json; every failure is
+//     reported with the JSON path of the option, and nothing is rendered;
+//  3. the context is the options deep-merged with {"resource": resource.json};
+//  4. the template is rendered with mustache.java's semantics as Cosmos
+//     configures it: no HTML escaping, every string JSON-escaped without its
+//     quotes ({{x}} and {{{x}}} alike), integral numbers printed as integers,
+//     lists printed as Java prints them; in sections "", false, null, missing
+//     and [] are false, numbers (0 too) are true;
+//  5. the output must be a JSON object whose labels are strings, and the
+//     DCOS_PACKAGE_* labels are set over whatever the template wrote.
+package catalog

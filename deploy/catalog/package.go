@@ -1,0 +1,150 @@
+package catalog
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// The files of a package directory.
+const (
+	PackageFile  = "package.json"
+	ConfigFile   = "config.json"
+	ResourceFile = "resource.json"
+	TemplateFile = "marathon.json.mustache"
+)
+
+// PackagingVersion is the packaging version Kennel's packages use and the
+// only one Load accepts: 4.0, as DC/OS Commons emits (5.0 only adds the
+// optional manager field; 2.0 and 3.0 carry command.json).
+const PackagingVersion = "4.0"
+
+// Package is one version of a catalog package, read from its directory.
+// JSON values are decoded as by DecodeJSON: numbers are json.Number, so that
+// they print exactly as written.
+type Package struct {
+	// Dir is the directory the package was loaded from.
+	Dir string
+	// Name and Version are package.json's name and version.
+	Name, Version string
+	// Manifest is the whole package.json.
+	Manifest map[string]any
+	// Config is config.json, the options schema; nil when the package has
+	// none (then it takes no options).
+	Config map[string]any
+	// Resource is resource.json; an empty object when the package has none.
+	Resource map[string]any
+	// Template is marathon.json.mustache; "" when the package has none.
+	Template string
+}
+
+// Load reads the package in dir. package.json is required and must name the
+// package, its version and packaging version 4.0; the other files are
+// optional. Load checks that the files are JSON objects, not that they
+// follow the Universe schemas (the tests do that for Kennel's packages).
+func Load(dir string) (*Package, error) {
+	p := &Package{Dir: dir, Resource: map[string]any{}}
+	var err error
+	if p.Manifest, err = readObject(dir, PackageFile, true); err != nil {
+		return nil, err
+	}
+	for key, dst := range map[string]*string{"name": &p.Name, "version": &p.Version} {
+		s, ok := p.Manifest[key].(string)
+		if !ok || s == "" {
+			return nil, fmt.Errorf("%s: %q must be a non-empty string", filepath.Join(dir, PackageFile), key)
+		}
+		*dst = s
+	}
+	if v := p.Manifest["packagingVersion"]; v != PackagingVersion {
+		return nil, fmt.Errorf("%s: packagingVersion is %v, want %q", filepath.Join(dir, PackageFile), v, PackagingVersion)
+	}
+	if p.Config, err = readObject(dir, ConfigFile, false); err != nil {
+		return nil, err
+	}
+	resource, err := readObject(dir, ResourceFile, false)
+	if err != nil {
+		return nil, err
+	}
+	if resource != nil {
+		p.Resource = resource
+	}
+	tmpl, err := os.ReadFile(filepath.Join(dir, TemplateFile))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("reading package: %w", err)
+	default:
+		p.Template = string(tmpl)
+	}
+	return p, nil
+}
+
+// readObject reads dir/name as a JSON object. A missing optional file gives
+// nil and no error.
+func readObject(dir, name string, required bool) (map[string]any, error) {
+	path := filepath.Join(dir, name)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && !required {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading package: %w", err)
+	}
+	obj, err := DecodeObject(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return obj, nil
+}
+
+// DecodeJSON decodes one JSON value, numbers as json.Number. Trailing data
+// after the value is an error.
+func DecodeJSON(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("invalid JSON: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("invalid JSON: data after the top-level value")
+	}
+	return v, nil
+}
+
+// DecodeObject decodes a JSON object, as DecodeJSON.
+func DecodeObject(data []byte) (map[string]any, error) {
+	v, err := DecodeJSON(data)
+	if err != nil {
+		return nil, err
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("want a JSON object, got %s", jsonType(v))
+	}
+	return obj, nil
+}
+
+// jsonType names the JSON type of a decoded value, for messages.
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case json.Number, float64:
+		return "a number"
+	case string:
+		return "a string"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}

@@ -1,0 +1,222 @@
+package catalog
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/kennel-sdk/kennel/servicespec/mustache"
+)
+
+// The labels Cosmos sets on every app it installs, over the template's.
+const (
+	LabelPackageName       = "DCOS_PACKAGE_NAME"
+	LabelPackageVersion    = "DCOS_PACKAGE_VERSION"
+	LabelPackageSource     = "DCOS_PACKAGE_SOURCE"
+	LabelPackageOptions    = "DCOS_PACKAGE_OPTIONS"
+	LabelPackageDefinition = "DCOS_PACKAGE_DEFINITION"
+)
+
+// ErrNoTemplate is returned when rendering a package without
+// marathon.json.mustache.
+var ErrNoTemplate = errors.New("the package has no " + TemplateFile)
+
+// ErrBadApp wraps every error about the rendered text: not JSON, not an
+// object, labels that are not strings.
+var ErrBadApp = errors.New("the rendered template is not a Marathon app")
+
+// Request is what a render needs beyond the package.
+type Request struct {
+	// Options are the user's options (nil for none), as given: they are
+	// merged with the defaults, and DCOS_PACKAGE_OPTIONS records them alone.
+	Options map[string]any
+	// Source is the repository the package comes from, recorded in
+	// DCOS_PACKAGE_SOURCE.
+	Source string
+	// AppID, when set, replaces the rendered app's id (Cosmos's appId).
+	AppID string
+}
+
+// Rendered is a rendered Marathon app.
+type Rendered struct {
+	// App is the app definition, decoded with json.Number numbers.
+	App map[string]any
+	// Options are the resolved options: defaults merged with the user's.
+	Options map[string]any
+	// Missing lists the template's variables that no option or resource
+	// provides, sorted. Cosmos renders them as ""; a package should have none.
+	Missing []string
+}
+
+// JSON returns the app as indented JSON with sorted keys and a final
+// newline.
+func (r *Rendered) JSON() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r.App); err != nil {
+		return nil, fmt.Errorf("encoding the app: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// asJSONLambda matches Cosmos's asJson lambda, which this renderer does not
+// provide.
+var asJSONLambda = regexp.MustCompile(`\{\{\s*#\s*asJson\s*\}\}`)
+
+// Render renders the package's Marathon app for req as Cosmos does (see the
+// package documentation). Options that fail config.json give an
+// *OptionsError and nothing else.
+func (p *Package) Render(req Request) (*Rendered, error) {
+	if p.Template == "" {
+		return nil, ErrNoTemplate
+	}
+	opts, err := p.ResolveOptions(req.Options)
+	if err != nil {
+		return nil, err
+	}
+	if asJSONLambda.MatchString(p.Template) {
+		return nil, fmt.Errorf("%s: the asJson lambda is not supported", TemplateFile)
+	}
+	tmpl, err := mustache.Parse(TemplateFile, p.Template)
+	if err != nil {
+		return nil, fmt.Errorf("parsing %s: %w", TemplateFile, err)
+	}
+	ctx := DeepMerge(opts, map[string]any{"resource": p.Resource})
+	res := tmpl.Render(mustacheContext(ctx), mustache.Options{Format: formatValue})
+	app, err := DecodeJSON([]byte(res.Output))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadApp, err)
+	}
+	obj, ok := app.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: it is %s, not a JSON object", ErrBadApp, jsonType(app))
+	}
+	if err := p.decorate(obj, req); err != nil {
+		return nil, err
+	}
+	return &Rendered{App: obj, Options: opts, Missing: res.MissingNames()}, nil
+}
+
+// decorate applies Cosmos's changes to a rendered app: the id when the
+// request names one, then the DCOS_PACKAGE_* labels over the template's.
+func (p *Package) decorate(app map[string]any, req Request) error {
+	if req.AppID != "" {
+		app["id"] = req.AppID
+	}
+	labels := map[string]any{}
+	if l, ok := app["labels"]; ok {
+		m, ok := l.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%w: labels is %s, not an object of strings", ErrBadApp, jsonType(l))
+		}
+		for k, v := range m {
+			if _, ok := v.(string); !ok {
+				return fmt.Errorf("%w: label %s is %s, not a string", ErrBadApp, k, jsonType(v))
+			}
+			labels[k] = v
+		}
+	}
+	options, err := compactJSON(dropNulls(orEmpty(req.Options)))
+	if err != nil {
+		return fmt.Errorf("encoding the options label: %w", err)
+	}
+	definition, err := p.definition()
+	if err != nil {
+		return err
+	}
+	labels[LabelPackageName] = p.Name
+	labels[LabelPackageVersion] = p.Version
+	labels[LabelPackageSource] = req.Source
+	labels[LabelPackageOptions] = base64.StdEncoding.EncodeToString(options)
+	labels[LabelPackageDefinition] = definition
+	app["labels"] = labels
+	return nil
+}
+
+// definition is DCOS_PACKAGE_DEFINITION: base64 of Cosmos's storage
+// envelope, whose data is the gzipped package in repository form
+// (package.json's fields plus config, resource and the base64 template).
+func (p *Package) definition() (string, error) {
+	pkg := make(map[string]any, len(p.Manifest)+4)
+	for k, v := range p.Manifest {
+		pkg[k] = v
+	}
+	pkg["releaseVersion"] = 0
+	if p.Config != nil {
+		pkg["config"] = p.Config
+	}
+	if len(p.Resource) > 0 {
+		pkg["resource"] = p.Resource
+	}
+	pkg["marathon"] = map[string]any{"v2AppMustacheTemplate": base64.StdEncoding.EncodeToString([]byte(p.Template))}
+	raw, err := compactJSON(dropNulls(pkg))
+	if err != nil {
+		return "", fmt.Errorf("encoding the package definition: %w", err)
+	}
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz) // zero header time: the label is reproducible
+	if _, err := w.Write(raw); err != nil {
+		return "", fmt.Errorf("compressing the package definition: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return "", fmt.Errorf("compressing the package definition: %w", err)
+	}
+	envelope, err := json.Marshal(map[string]any{
+		"metadata": map[string]string{
+			"Content-Type":     "application/vnd.dcos.universe.package+json;charset=utf-8;version=v4",
+			"Content-Encoding": "gzip",
+		},
+		"data": base64.StdEncoding.EncodeToString(gz.Bytes()),
+	})
+	if err != nil {
+		return "", fmt.Errorf("encoding the package definition: %w", err)
+	}
+	return base64.StdEncoding.EncodeToString(envelope), nil
+}
+
+func orEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// dropNulls returns v without the null members of its objects, at every
+// depth (circe's printer with dropNullValues). Array elements stay.
+func dropNulls(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			if e != nil {
+				out[k] = dropNulls(e)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = dropNulls(e)
+		}
+		return out
+	}
+	return v
+}
+
+// compactJSON encodes v without spaces and, as circe, without escaping
+// '<', '>' and '&'.
+func compactJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
