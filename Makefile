@@ -40,6 +40,7 @@ fuzz:
 	$(GO) test ./servicespec/mustache -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./servicespec/placement -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./deploy/local -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./deploy/catalog -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./deploy/local/wire -run '^$$' -fuzz '^FuzzDecodeCall$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./executor -run '^$$' -fuzz '^FuzzConfigFromEnv$$' -fuzztime $(FUZZTIME)
 

@@ -2,6 +2,7 @@ package mustache
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -37,6 +38,8 @@ func TestRender(t *testing.T) {
 		{"dotted", "{{NESTED.inner.v}}", "deep", Options{}},
 		{"number", "{{NUM}}", "1.5", Options{}},
 		{"bool", "{{ON}}", "true", Options{}},
+		{"format replaces the default", "{{LIST}}|{{{NUM}}}", "<[x y]>|<1.5>", Options{Format: func(v any) string { return "<" + fmt.Sprint(v) + ">" }}},
+		{"escape applies after format", "{{NAME}}", "&lt;kafka&gt;", Options{Format: func(v any) string { return "<" + fmt.Sprint(v) + ">" }, Escape: HTMLEscape}},
 		{"comment", "a{{! ignored }}b", "ab", Options{}},
 		{"standalone section lines vanish", "a:\n  {{#ON}}\n  b: 1\n  {{/ON}}\nc: 2\n", "a:\n  b: 1\nc: 2\n", Options{}},
 		{"standalone comment line vanishes", "a\n{{! note }}\nb\n", "a\nb\n", Options{}},

@@ -1,0 +1,58 @@
+package catalog
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/kennel-sdk/kennel/servicespec"
+)
+
+// The rendered app's environment alone (svc.env left out) must render the
+// package's ServiceSpec: every variable of svc.yml reaches the scheduler
+// from an option, and the options land where they should.
+func TestRenderedEnvRendersTheSpec(t *testing.T) {
+	for _, dir := range examplePackages {
+		pkg, err := Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		specDir := filepath.Dir(dir)
+		specFile := filepath.Join(specDir, "svc.yml")
+		data, err := os.ReadFile(specFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range variants[pkg.Name] {
+			t.Run(pkg.Name+"/"+v.name, func(t *testing.T) {
+				opts, err := ParseOptions([]byte(v.options))
+				if err != nil {
+					t.Fatal(err)
+				}
+				r, err := pkg.Render(Request{Options: opts})
+				if err != nil {
+					t.Fatal(err)
+				}
+				env := map[string]string{}
+				for k, val := range r.App["env"].(map[string]any) {
+					env[k] = val.(string)
+				}
+				spec, err := servicespec.Load(specFile, data, servicespec.LoadOptions{Env: env, Templates: os.DirFS(specDir)})
+				if err != nil {
+					t.Fatalf("svc.yml does not render with the app's env: %v", err)
+				}
+				service := r.Options["service"].(map[string]any)
+				if spec.Name != service["name"] || spec.Scheduler.User != service["user"] {
+					t.Errorf("spec name/user %q/%q, want the options' %v/%v", spec.Name, spec.Scheduler.User, service["name"], service["user"])
+				}
+				wantPrincipal := service["name"].(string) + "-principal"
+				if sa, _ := service["service_account"].(string); sa != "" {
+					wantPrincipal = sa
+				}
+				if spec.Scheduler.Principal != wantPrincipal {
+					t.Errorf("principal %q, want %q", spec.Scheduler.Principal, wantPrincipal)
+				}
+			})
+		}
+	}
+}
