@@ -99,9 +99,10 @@ func javaString(v any) string {
 // Double.toString of the nearest double.
 func javaNumber(lit string) string {
 	if i := strings.IndexAny(lit, "eE"); i >= 0 {
-		// Huge exponents would make the exact value enormous; such numbers
-		// are no integer any real option holds.
-		if exp, err := strconv.Atoi(strings.TrimPrefix(lit[i+1:], "+")); err != nil || exp > 400 || exp < -400 {
+		// Huge exponents would make the exact value enormous: beyond
+		// 10^±10000 the number is taken as a double (Infinity or 0), where
+		// Cosmos would still print every digit of an integer.
+		if exp, err := strconv.Atoi(strings.TrimPrefix(lit[i+1:], "+")); err != nil || exp > 10000 || exp < -10000 {
 			f, _ := strconv.ParseFloat(lit, 64)
 			return javaDouble(f)
 		}

@@ -106,15 +106,18 @@ func DeepMerge(base, over map[string]any) map[string]any {
 
 // ResolveOptions returns the options a render uses: the package's defaults
 // deep-merged with user, validated against config.json. A failure is an
-// *OptionsError listing every error with its path. user may be nil.
+// *OptionsError listing every error with its path. user may be nil. As in
+// Cosmos, an empty result is not validated (a config.json without defaults
+// and no options pass whatever config.json requires), and a non-empty one
+// without config.json is ErrOptionsNotAllowed.
 func (p *Package) ResolveOptions(user map[string]any) (map[string]any, error) {
-	if p.Config == nil {
-		if len(user) > 0 {
-			return nil, ErrOptionsNotAllowed
-		}
-		return map[string]any{}, nil
-	}
 	merged := DeepMerge(p.Defaults(), user)
+	switch {
+	case len(merged) == 0:
+		return merged, nil
+	case p.Config == nil:
+		return nil, ErrOptionsNotAllowed
+	}
 	schema, err := compileSchema(ConfigFile, p.Config)
 	if err != nil {
 		return nil, fmt.Errorf("%s of %s is not a valid draft-04 schema: %w", ConfigFile, p.Name, err)

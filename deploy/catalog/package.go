@@ -37,7 +37,8 @@ type Package struct {
 	// Config is config.json, the options schema; nil when the package has
 	// none (then it takes no options).
 	Config map[string]any
-	// Resource is resource.json; an empty object when the package has none.
+	// Resource is resource.json; nil when the package has none (then the
+	// template sees no "resource").
 	Resource map[string]any
 	// Template is marathon.json.mustache; "" when the package has none.
 	Template string
@@ -48,7 +49,7 @@ type Package struct {
 // optional. Load checks that the files are JSON objects, not that they
 // follow the Universe schemas (the tests do that for Kennel's packages).
 func Load(dir string) (*Package, error) {
-	p := &Package{Dir: dir, Resource: map[string]any{}}
+	p := &Package{Dir: dir}
 	var err error
 	if p.Manifest, err = readObject(dir, PackageFile, true); err != nil {
 		return nil, err
@@ -66,12 +67,8 @@ func Load(dir string) (*Package, error) {
 	if p.Config, err = readObject(dir, ConfigFile, false); err != nil {
 		return nil, err
 	}
-	resource, err := readObject(dir, ResourceFile, false)
-	if err != nil {
+	if p.Resource, err = readObject(dir, ResourceFile, false); err != nil {
 		return nil, err
-	}
-	if resource != nil {
-		p.Resource = resource
 	}
 	tmpl, err := os.ReadFile(filepath.Join(dir, TemplateFile))
 	switch {

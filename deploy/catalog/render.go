@@ -65,9 +65,28 @@ func (r *Rendered) JSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// asJSONLambda matches Cosmos's asJson lambda, which this renderer does not
-// provide.
-var asJSONLambda = regexp.MustCompile(`\{\{\s*#\s*asJson\s*\}\}`)
+// asJSONSection matches a use of Cosmos's asJson lambda:
+// {{#asJson}}name{{/asJson}}.
+var asJSONSection = regexp.MustCompile(`(?s)\{\{\s*#\s*asJson\s*\}\}(.*?)\{\{\s*/\s*asJson\s*\}\}`)
+
+// asJSON replaces each {{#asJson}}name{{/asJson}} of template by a variable
+// and returns the values of those variables, as Cosmos's asJson lambda
+// gives them: when the top-level context entry called exactly name (no
+// dotted walk) is a string, that string unescaped, so that a string option
+// holding JSON lands in the app as JSON; otherwise "null".
+func asJSON(template string, ctx map[string]any) (string, map[string]any) {
+	values := map[string]any{}
+	out := asJSONSection.ReplaceAllStringFunc(template, func(m string) string {
+		name := asJSONSection.FindStringSubmatch(m)[1]
+		key := fmt.Sprintf("asJson#%d", len(values))
+		values[key] = "null"
+		if s, ok := ctx[name].(string); ok {
+			values[key] = s
+		}
+		return "{{" + key + "}}"
+	})
+	return out, values
+}
 
 // Render renders the package's Marathon app for req as Cosmos does (see the
 // package documentation). Options that fail config.json give an
@@ -80,15 +99,21 @@ func (p *Package) Render(req Request) (*Rendered, error) {
 	if err != nil {
 		return nil, err
 	}
-	if asJSONLambda.MatchString(p.Template) {
-		return nil, fmt.Errorf("%s: the asJson lambda is not supported", TemplateFile)
+	ctx := opts
+	if p.Resource != nil {
+		ctx = DeepMerge(opts, map[string]any{"resource": p.Resource})
 	}
-	tmpl, err := mustache.Parse(TemplateFile, p.Template)
+	text, lambdaValues := asJSON(p.Template, ctx)
+	tmpl, err := mustache.Parse(TemplateFile, text)
 	if err != nil {
 		return nil, fmt.Errorf("parsing %s: %w", TemplateFile, err)
 	}
-	ctx := DeepMerge(opts, map[string]any{"resource": p.Resource})
-	res := tmpl.Render(mustacheContext(ctx), mustache.Options{Format: formatValue})
+	view := mustacheContext(ctx).(map[string]any)
+	view["asJson"] = nil // the name of the lambda: a section, not a value
+	for k, v := range lambdaValues {
+		view[k] = v
+	}
+	res := tmpl.Render(view, mustache.Options{Format: formatValue})
 	app, err := DecodeJSON([]byte(res.Output))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadApp, err)
@@ -151,7 +176,7 @@ func (p *Package) definition() (string, error) {
 	if p.Config != nil {
 		pkg["config"] = p.Config
 	}
-	if len(p.Resource) > 0 {
+	if p.Resource != nil {
 		pkg["resource"] = p.Resource
 	}
 	pkg["marathon"] = map[string]any{"v2AppMustacheTemplate": base64.StdEncoding.EncodeToString([]byte(p.Template))}

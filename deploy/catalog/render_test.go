@@ -121,7 +121,8 @@ func TestRenderCosmosSemantics(t *testing.T) {
 		"b": {"type": "boolean", "default": false},
 		"l": {"type": "array", "default": []},
 		"o": {"type": "object", "properties": {"k": {"type": "string", "default": "v"}}},
-		"z": {"default": null}}}`
+		"z": {"default": null},
+		"j": {"type": "string", "default": "[1, {\"a\": \"b\"}]"}}}`
 	tests := []struct {
 		name, options, template, want string
 	}{
@@ -157,6 +158,10 @@ func TestRenderCosmosSemantics(t *testing.T) {
 		{"empty list is falsey", ``, `{ {{#l}}"x": 1,{{/l}} "y": 2}`, `{"y":2}`},
 		{"list section iterates with quoted strings", `{"l": ["a", "b"]}`, `{"x": [{{#l}}{{.}},{{/l}} "end"]}`, `{"x":["a","b","end"]}`},
 		{"object section pushes scope", ``, `{ {{#o}}"x": "{{k}}",{{/o}} "y": 2}`, `{"x":"v","y":2}`},
+		{"asJson inserts a string option raw", ``, `{"x": {{#asJson}}j{{/asJson}}, "y": "{{j}}"}`, `{"x":[1,{"a":"b"}],"y":"[1, {\"a\": \"b\"}]"}`},
+		{"asJson of a non-string is null", ``, `{"x": {{#asJson}}n{{/asJson}}, "y": {{#asJson}}o{{/asJson}}}`, `{"x":null,"y":null}`},
+		{"asJson of a missing or dotted name is null", ``, `{"x": {{#asJson}}nope{{/asJson}}, "y": {{#asJson}}o.k{{/asJson}}}`, `{"x":null,"y":null}`},
+		{"asJson inside a section", `{"b": true}`, `{ {{#b}}"x": {{# asJson }}j{{/ asJson }},{{/b}} "y": 1}`, `{"x":[1,{"a":"b"}],"y":1}`},
 		{"inverted section", ``, `{ {{^b}}"x": 1,{{/b}} "y": 2}`, `{"x":1,"y":2}`},
 	}
 	for _, tt := range tests {
@@ -186,7 +191,7 @@ func TestRenderErrors(t *testing.T) {
 		{"object in a list is not JSON", cfg, ``, `{"x": {{l}}}`, ErrBadApp, "invalid JSON"},
 		{"options without config", ``, `{"a": 1}`, `{}`, ErrOptionsNotAllowed, ""},
 		{"no template", cfg, ``, ``, ErrNoTemplate, ""},
-		{"asJson lambda", cfg, ``, `{"x": {{#asJson}}s{{/asJson}}}`, nil, "asJson"},
+		{"asJson of a string that is not JSON", cfg, `{"s": "not json"}`, `{"x": {{#asJson}}s{{/asJson}}}`, ErrBadApp, "invalid JSON"},
 		{"template syntax", cfg, ``, `{"x": "{{#s}}"}`, nil, "parsing marathon.json.mustache"},
 	}
 	for _, tt := range tests {
@@ -314,6 +319,27 @@ func TestDefinitionLabel(t *testing.T) {
 	}
 }
 
+func TestWithoutResourceOrConfig(t *testing.T) {
+	p := testPackage(t, "", `{"r": "{{#resource}}yes{{/resource}}"}`)
+	p.Resource = nil
+	r, err := p.Render(Request{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.App["r"] != "" {
+		t.Errorf("without resource.json the template sees resource = %q", r.App["r"])
+	}
+	// Cosmos validates only non-empty options: a config.json that requires
+	// a property without a default accepts no options at all.
+	p = testPackage(t, `{"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}`, `{"a": "{{a}}"}`)
+	if _, err := p.Render(Request{}); err != nil {
+		t.Errorf("no options: %v", err)
+	}
+	if _, err := p.Render(Request{Options: mustObject(t, `{"b": 1}`)}); err == nil {
+		t.Error("options without the required a: no error")
+	}
+}
+
 func TestTemplateLabelsCannotOverrideCosmosLabels(t *testing.T) {
 	p := testPackage(t, "", `{"labels": {"DCOS_PACKAGE_NAME": "fake", "MINE": "kept"}}`)
 	r, err := p.Render(Request{Source: "s"})
@@ -364,7 +390,7 @@ func TestJavaNumbers(t *testing.T) {
 		{"0", "0"}, {"-3", "-3"}, {"1.0", "1"}, {"1e3", "1000"}, {"2.50", "2.5"}, {"0.1", "0.1"},
 		{"123456789012345678901234567890", "123456789012345678901234567890"},
 		{"0.001", "0.001"}, {"0.0001", "1.0E-4"}, {"1234567.5", "1234567.5"}, {"12345678.5", "1.23456785E7"},
-		{"-0.5", "-0.5"}, {"1e500", "Infinity"}, {"1.5e-500", "0.0"},
+		{"-0.5", "-0.5"}, {"1e500", "1" + strings.Repeat("0", 500)}, {"1.5e-500", "0.0"}, {"1e20000", "Infinity"}, {"3000000000", "3000000000"},
 	}
 	for _, tt := range tests {
 		if got := javaNumber(tt.in); got != tt.want {
