@@ -3,6 +3,7 @@ package catalog
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kennel-sdk/kennel/servicespec"
@@ -54,5 +55,34 @@ func TestRenderedEnvRendersTheSpec(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// Every option of config.json reaches the app: the template names each
+// leaf of the defaults, as a variable or a section.
+func TestEveryOptionIsUsed(t *testing.T) {
+	for _, dir := range examplePackages {
+		pkg, err := Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var walk func(prefix string, m map[string]any)
+		walk = func(prefix string, m map[string]any) {
+			for k, v := range m {
+				path := prefix + k
+				if nested, ok := v.(map[string]any); ok {
+					walk(path+".", nested)
+					continue
+				}
+				used := false
+				for _, open := range []string{"{{", "{{{", "{{#", "{{^"} {
+					used = used || strings.Contains(pkg.Template, open+path+"}}")
+				}
+				if !used {
+					t.Errorf("%s: option %s is not used by %s", pkg.Name, path, TemplateFile)
+				}
+			}
+		}
+		walk("", pkg.Defaults())
 	}
 }
