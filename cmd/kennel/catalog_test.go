@@ -52,8 +52,8 @@ func TestPackageRenderBadOptions(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q", code, out)
 	}
 	want := []string{
-		path + ": hello.count: minimum: got 0, want 1",
-		path + ": hello.cpus: got string, want number",
+		path + ": hello.count: must be >= 1, got 0",
+		path + ": hello.cpus: must be of type number, got string",
 		path + ": service.nmae: unknown option (not in config.json)",
 	}
 	if got := strings.TrimSpace(errOut); got != strings.Join(want, "\n") {

@@ -236,7 +236,14 @@ func TestBadOptionsReportEveryErrorWithItsPath(t *testing.T) {
 	if strings.Join(paths, " ") != strings.Join(want, " ") {
 		t.Errorf("paths %v, want %v\n%v", paths, want, err)
 	}
-	for _, frag := range []string{"hello.count: minimum: got 0, want 1", "service.colour: unknown option"} {
+	for _, frag := range []string{
+		"hello.count: must be >= 1, got 0",
+		"hello.cpus: must be > 0, got 0",
+		`hello.deploy_strategy: must be one of "serial", "parallel", got "random"`,
+		"hello.placement: must be of type string, got number",
+		"service.colour: unknown option",
+		"service.mem: must be >= 64, got 1",
+	} {
 		if !strings.Contains(err.Error(), frag) {
 			t.Errorf("error does not say %q:\n%v", frag, err)
 		}

@@ -3,6 +3,8 @@ package catalog
 import (
 	"errors"
 	"fmt"
+	"math/big"
+	"strconv"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -92,10 +94,56 @@ func leafErrors(e *jsonschema.ValidationError) []OptionError {
 			out = append(out, OptionError{Path: at(name), Message: "unknown option (not in config.json)"})
 		}
 	default:
-		out = append(out, OptionError{
-			Path:    strings.Join(e.InstanceLocation, "."),
-			Message: e.ErrorKind.LocalizedString(printer),
-		})
+		out = append(out, OptionError{Path: strings.Join(e.InstanceLocation, "."), Message: describe(e.ErrorKind)})
 	}
 	return out
+}
+
+// describe words the common failures the way an operator reads them
+// ("must be >= 1, got 0"), and leaves the others to the library.
+func describe(k jsonschema.ErrorKind) string {
+	num := func(r *big.Rat) string {
+		if r.IsInt() {
+			return r.Num().String()
+		}
+		f, _ := r.Float64()
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	bound := func(op string, got, want *big.Rat) string {
+		return fmt.Sprintf("must be %s %s, got %s", op, num(want), num(got))
+	}
+	switch k := k.(type) {
+	case *kind.Minimum:
+		return bound(">=", k.Got, k.Want)
+	case *kind.Maximum:
+		return bound("<=", k.Got, k.Want)
+	case *kind.ExclusiveMinimum:
+		return bound(">", k.Got, k.Want)
+	case *kind.ExclusiveMaximum:
+		return bound("<", k.Got, k.Want)
+	case *kind.Type:
+		return fmt.Sprintf("must be of type %s, got %s", strings.Join(k.Want, " or "), k.Got)
+	case *kind.Enum:
+		want := make([]string, len(k.Want))
+		for i, w := range k.Want {
+			want[i] = jsonText(w)
+		}
+		return fmt.Sprintf("must be one of %s, got %s", strings.Join(want, ", "), jsonText(k.Got))
+	case *kind.MinLength:
+		return fmt.Sprintf("must be at least %d characters long, got %d", k.Want, k.Got)
+	case *kind.MaxLength:
+		return fmt.Sprintf("must be at most %d characters long, got %d", k.Want, k.Got)
+	case *kind.Pattern:
+		return fmt.Sprintf("must match %s, got %q", k.Want, k.Got)
+	}
+	return k.LocalizedString(printer)
+}
+
+// jsonText prints a decoded value as JSON, for messages.
+func jsonText(v any) string {
+	b, err := compactJSON(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }
