@@ -34,7 +34,10 @@
 //     and reserves the rest afresh, also when other tasks of the instance
 //     are confirmed;
 //   - reconciliation: explicit after each subscription (no launch before it
-//     completes), then implicit every hour;
+//     completes), then implicit every hour; a launch recorded in a terminal
+//     state stays in it: a later status of it (an agent's retry overtaken by
+//     a reconciliation answer, an "unknown" answer once Mesos forgot the
+//     task) is acknowledged only, so a finished ONCE task never runs again;
 //   - offer discipline: declines with long filters when idle, SUPPRESS when
 //     nothing needs offers, REVIVE (at most every 5 s) when something does;
 //   - configuration: ResolveTarget decides the target when the scheduler

@@ -65,7 +65,8 @@ func (c *Core) reconcileCall(d *Decisions, now time.Time) {
 
 // Update handles a status update: the status is stored, acknowledged and
 // shown to the plans. A status of a task the scheduler does not know (or no
-// longer launches) is acknowledged and the task killed.
+// longer launches) is acknowledged and the task killed. A status of a
+// launch already recorded in a terminal state is acknowledged only.
 func (c *Core) Update(st mesos.TaskStatus, now time.Time) Decisions {
 	d := newDecisions()
 	id := st.TaskID.Value
@@ -83,6 +84,13 @@ func (c *Core) Update(st mesos.TaskStatus, now time.Time) Decisions {
 			c.killed[id] = now
 			d.call(calls.Kill(id, st.GetAgentID().GetValue()))
 		}
+	case taskstate.Terminal(t.state()) && t.status != nil:
+		// A launch that reached a terminal state stays there: a later
+		// status of it is one that was overtaken (an agent's retry of an
+		// update older than the master's reconciliation answer, or an
+		// answer "unknown" to a reconciliation sent before the terminal
+		// update was acknowledged). Recording it would make a finished
+		// ONCE task look running or lost, and a lost one is launched again.
 	default:
 		c.record(&d, t, st, now)
 	}

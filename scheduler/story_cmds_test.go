@@ -34,6 +34,8 @@ import (
 //	status TASK=STATE…       status updates of the tasks' current launches, one event each;
 //	                         options: ready (readiness passed), reason=R, message=M
 //	status-id ID=STATE agent=A   a status of a task id, known or not
+//	                         (reason=REASON_RECONCILIATION: the master's answer to
+//	                         reconciliation, without a uuid, so not acknowledged)
 //	killed                   TASK_KILLED for every task a KILL was sent for,
 //	                         unless its agent is down
 //	tick [D]                 the clock moves D, then a Tick
@@ -293,6 +295,11 @@ func (s *story) status(id, agent string, st mesos.TaskState, reason, message str
 	if reason != "" {
 		r := mesos.TaskStatus_Reason(mesos.TaskStatus_Reason_value[reason])
 		status.Reason = &r
+		if r == mesos.REASON_RECONCILIATION {
+			// The master's answer to reconciliation: unreliable, no uuid,
+			// never acknowledged.
+			status.UUID, status.Source = nil, mesos.SOURCE_MASTER.Enum()
+		}
 	}
 	if message != "" {
 		status.Message = proto.String(message)

@@ -254,3 +254,50 @@ func TestStalledFrameworkMissesHeartbeats(t *testing.T) {
 		t.Error("stalling an unknown framework succeeded")
 	}
 }
+
+// TestAckOfAnUpdateBeforeTheTerminalOne: a task that finished while its
+// first update waited for acknowledgement (its scheduler was away) stays
+// known to the master until its terminal update is acknowledged, as in
+// Mesos, whose master removes a task only when the acknowledged update is
+// terminal. Reconciliation answers the state of the update the agent
+// forwarded, never a state still to come, and never "unknown" for a task
+// whose FINISHED the scheduler has not seen: a scheduler that stored the
+// task running and crashed would take it for lost and run it again.
+func TestAckOfAnUpdateBeforeTheTerminalOne(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 1)
+	f := newFramework(t, c.URL(), protobufCodec)
+	f.autoAck = false
+	f.subscribe()
+	o := f.offer("")
+	ex := defaultExecutor("exec-brief", f, allocated([]mesos.Resource{scalar("cpus", 0.1), scalar("mem", 32), scalar("disk", 8)}, role)...)
+	task := commandTask("brief", o, "true", allocated([]mesos.Resource{scalar("cpus", 0.1), scalar("mem", 32)}, role)...)
+	f.accept(o, calls.OpLaunchGroup(ex, task))
+	st := f.update("brief", mesos.TASK_STARTING)
+	waitFor(t, 30*time.Second, "the master to learn the task finished", func() bool {
+		s, err := localClient(c).State(t.Context())
+		return err == nil && len(s.Frameworks) == 1 && len(s.Frameworks[0].Tasks) == 1 && s.Frameworks[0].Tasks[0].State == "TASK_FINISHED"
+	})
+	agentID := st.GetAgentID().GetValue()
+	reconcile := func() mesos.TaskStatus {
+		f.mustCall(calls.Reconcile(calls.ReconcileTasks(map[string]string{"brief": agentID})))
+		return f.reconciled("brief")
+	}
+	if r := reconcile(); r.GetState() != mesos.TASK_STARTING {
+		t.Errorf("reconciled before any ack: %s (%s), want TASK_STARTING, the update forwarded", r.GetState(), r.GetMessage())
+	}
+	for st.GetState() != mesos.TASK_FINISHED {
+		f.mustCall(calls.Acknowledge(agentID, "brief", st.UUID))
+		if r := reconcile(); r.GetState() == mesos.TASK_GONE || r.GetState() == mesos.TASK_LOST {
+			t.Fatalf("after the ack of %s: reconciled %s (%s)", st.GetState(), r.GetState(), r.GetMessage())
+		}
+		st = f.update("brief", mesos.TASK_RUNNING, mesos.TASK_FINISHED)
+		if len(st.UUID) == 0 {
+			t.Fatalf("a reliable update expected, got %s (%s)", st.GetState(), st.GetMessage())
+		}
+	}
+	f.mustCall(calls.Acknowledge(agentID, "brief", st.UUID))
+	if r := reconcile(); r.GetState() != mesos.TASK_GONE {
+		t.Errorf("after the ack of TASK_FINISHED: reconciled %s (%s), want TASK_GONE (unknown)", r.GetState(), r.GetMessage())
+	}
+}

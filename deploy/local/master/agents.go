@@ -227,7 +227,7 @@ func (m *Master) adoptTasks(a *agent, tasks []mesos.Task, returning bool) map[st
 		}
 		tk.delivered = true
 		if existing != nil {
-			tk.info, tk.sent = existing.info, existing.sent
+			tk.info, tk.sent, tk.update = existing.info, existing.sent, existing.update
 		}
 		if tk.executorID == "" {
 			tk.executorID = t.TaskID.Value

@@ -36,9 +36,14 @@ type task struct {
 	executorID string // the executor running it (the task id for command tasks)
 	state      mesos.TaskState
 	status     *mesos.TaskStatus // the latest status from the agent
-	sent       *mesos.TaskStatus // the latest status sent to the framework
-	resources  mesos.Resources
-	delivered  bool // the agent received the launch
+	// update is the latest reliable update the agent forwarded (Mesos's
+	// status_update_state and status_update_uuid): the front of the
+	// agent's queue, which may be behind state. Only an acknowledgement
+	// of a terminal one removes the task.
+	update    *mesos.TaskStatus
+	sent      *mesos.TaskStatus // the latest status sent to the framework
+	resources mesos.Resources
+	delivered bool // the agent received the launch
 }
 
 // executor is a running executor and the resources it holds.

@@ -26,7 +26,8 @@ func (m *Master) StatusUpdate(agentID, frameworkID string, status mesos.TaskStat
 	if a == nil || a.state != agentRegistered || f == nil {
 		return
 	}
-	if t := f.tasks[status.TaskID.Value]; t != nil && !taskstate.Terminal(t.state) {
+	t := f.tasks[status.TaskID.Value]
+	if t != nil && !taskstate.Terminal(t.state) {
 		t.state, t.status = latest, &status
 		if taskstate.Terminal(latest) {
 			m.release(agentID, t.resources)
@@ -34,6 +35,9 @@ func (m *Master) StatusUpdate(agentID, frameworkID string, status mesos.TaskStat
 		}
 	} else if t != nil && t.status == nil {
 		t.status = &status
+	}
+	if t != nil {
+		t.update = &status
 	}
 	m.forward(f, &status)
 }
@@ -69,7 +73,12 @@ func (m *Master) ExecutorExited(agentID, frameworkID, executorID string, status 
 }
 
 // acknowledge forwards an acknowledgement to the agent; a task whose
-// terminal update is acknowledged is forgotten.
+// terminal update is acknowledged is forgotten. As in Mesos
+// (Master::acknowledge), it is the acknowledged update that must be
+// terminal, not the task's latest state: a task that finished while an
+// earlier update of it waits for acknowledgement stays known, and
+// reconciled with that update's state, until its terminal update is
+// acknowledged too.
 func (m *Master) acknowledge(f *framework, ack *scheduler.Call_Acknowledge) error {
 	if ack == nil {
 		return missing("acknowledge")
@@ -84,7 +93,7 @@ func (m *Master) acknowledge(f *framework, ack *scheduler.Call_Acknowledge) erro
 	if a == nil || a.state != agentRegistered {
 		return nil // dropped: the agent will resend when it is back
 	}
-	if t := f.tasks[ack.TaskID.Value]; t != nil && taskstate.Terminal(t.state) && t.status != nil && bytes.Equal(t.status.UUID, ack.UUID) {
+	if t := f.tasks[ack.TaskID.Value]; t != nil && t.update != nil && taskstate.Terminal(t.update.GetState()) && bytes.Equal(t.update.UUID, ack.UUID) {
 		delete(f.tasks, ack.TaskID.Value)
 	}
 	conn, fid, tid, uuid := a.conn, f.id, ack.TaskID.Value, append([]byte(nil), ack.UUID...)
@@ -155,9 +164,12 @@ func (m *Master) reconcile(f *framework, tasks []scheduler.Call_Reconcile_Task) 
 }
 
 // latest is the status to reconcile a known task with: the last one sent
-// to the framework, else its current state.
+// to the framework, else its current state. As in Mesos (the task's
+// status_update_state), a state the agent has not forwarded yet is not
+// told: a reconciliation answer never runs ahead of the reliable updates
+// still to come, which arrive in order after it.
 func (m *Master) latest(t *task) *mesos.TaskStatus {
-	if t.sent != nil && t.sent.GetState() == t.state {
+	if t.sent != nil {
 		return t.sent
 	}
 	return m.masterStatus(t, t.state, mesos.REASON_RECONCILIATION, "")
