@@ -50,7 +50,8 @@ type connSignal struct {
 // Run subscribes to the agent and runs the tasks it launches until the
 // executor is done. It returns nil when every task is terminal and every
 // update acknowledged, when acknowledgements did not arrive within
-// ShutdownGracePeriod after the last task ended, or when a SHUTDOWN has been
+// ShutdownGracePeriod after the last task ended and the agent took the last
+// update, or when a SHUTDOWN has been
 // carried out (all tasks killed, at most ShutdownGracePeriod after it). It
 // returns an error when the configuration is invalid, when the agent is lost
 // (immediately without Checkpoint, after RecoveryTimeout with it) and when
@@ -152,8 +153,13 @@ func (e *executor) run(parent context.Context) error {
 			e.log.Info("every task ended and every update was acknowledged; exiting")
 			return nil
 		}
+		// The grace period bounds the wait for acknowledgements (they
+		// depend on the framework), not for the agent to take the
+		// updates: leaving earlier loses them, and the agent fails the
+		// tasks as REASON_EXECUTOR_TERMINATED whatever their outcome.
+		// An agent that is gone is bounded by the recovery timeout.
 		switch {
-		case !allTerminal:
+		case !allTerminal || !e.allAccepted():
 			idle = nil
 		case idle == nil:
 			idle = time.After(e.cfg.ShutdownGracePeriod)
@@ -183,7 +189,7 @@ func (e *executor) subscribeOnce(ctx context.Context, gen uint64, out chan<- con
 	defer stream.close()
 	e.mu.Lock()
 	for _, u := range included {
-		u.sentGen = gen
+		u.sentGen, u.accepted = gen, true
 	}
 	e.connGen = gen
 	e.mu.Unlock()
@@ -226,6 +232,13 @@ func (e *executor) progress() (finished, allTerminal bool) {
 		}
 	}
 	return len(e.updates.list) == 0, true
+}
+
+// allAccepted reports whether the agent has taken every pending update.
+func (e *executor) allAccepted() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.updates.allAccepted()
 }
 
 func (e *executor) isShuttingDown() bool {
