@@ -37,8 +37,8 @@ type fakeAgent struct {
 	killingState   bool // framework capability TASK_KILLING_STATE
 	executorVolume []mesos.Resource
 	// beforeUpdate, when set, runs before an UPDATE is handled (outside
-	// mu): a slow agent.
-	beforeUpdate func(mesos.TaskStatus)
+	// mu): a slow agent, or one refusing the update when it returns false.
+	beforeUpdate func(mesos.TaskStatus) bool
 	subscribes   []*mexec.Call_Subscribe
 	updates      []mesos.TaskStatus
 	conn         *agentConn
@@ -98,8 +98,9 @@ func (a *fakeAgent) update(w http.ResponseWriter, u *mexec.Call_Update) {
 	a.mu.Lock()
 	before := a.beforeUpdate
 	a.mu.Unlock()
-	if before != nil && u != nil {
-		before(u.Status)
+	if before != nil && u != nil && !before(u.Status) {
+		http.Error(w, "update refused", http.StatusBadRequest)
+		return
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()

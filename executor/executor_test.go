@@ -214,9 +214,9 @@ func TestSlowAgentGetsEveryUpdateBeforeExit(t *testing.T) {
 	ready := make(chan struct{})
 	h = startExecutor(t, func(c *Config, a *fakeAgent) {
 		c.ShutdownGracePeriod = grace
-		a.beforeUpdate = func(st mesos.TaskStatus) {
+		a.beforeUpdate = func(st mesos.TaskStatus) bool {
 			if st.GetState() != mesos.TASK_RUNNING {
-				return
+				return true
 			}
 			<-ready
 			// The agent takes TASK_RUNNING only once the executor has
@@ -225,6 +225,7 @@ func TestSlowAgentGetsEveryUpdateBeforeExit(t *testing.T) {
 			case <-h.done:
 			case <-time.After(10 * grace):
 			}
+			return true
 		}
 	})
 	close(ready)
@@ -233,4 +234,28 @@ func TestSlowAgentGetsEveryUpdateBeforeExit(t *testing.T) {
 		t.Fatalf("Run = %v, want nil", err)
 	}
 	checkStates(t, "quick", h.agent.states("quick"), mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FINISHED)
+}
+
+// TestAgentRefusingUpdatesBoundsTheExit: an agent that never takes the
+// terminal update keeps the executor at most the recovery timeout after its
+// last task ended.
+func TestAgentRefusingUpdatesBoundsTheExit(t *testing.T) {
+	t.Parallel()
+	const recovery = time.Second
+	h := startExecutor(t, func(c *Config, a *fakeAgent) {
+		c.ShutdownGracePeriod = 100 * time.Millisecond
+		c.RecoveryTimeout = recovery
+		a.beforeUpdate = func(st mesos.TaskStatus) bool { return st.GetState() != mesos.TASK_FINISHED }
+	})
+	h.agent.push(launchGroupEvent(shellTask("refused", "true")))
+	h.agent.waitState("refused", mesos.TASK_RUNNING, 30*time.Second)
+	since := time.Now()
+	if err := h.wait(30 * time.Second); err != nil {
+		t.Fatalf("Run = %v, want nil", err)
+	}
+	// A bound load cannot break: it only delays.
+	if d := time.Since(since); d < recovery/2 {
+		t.Errorf("Run returned %s after the task started, before the recovery timeout of %s", d, recovery)
+	}
+	checkStates(t, "refused", h.agent.states("refused"), mesos.TASK_STARTING, mesos.TASK_RUNNING)
 }

@@ -100,7 +100,8 @@ func (e *executor) run(parent context.Context) error {
 		retry        <-chan time.Time // next SUBSCRIBE attempt
 		recovery     <-chan time.Time // RecoveryTimeout since the disconnection
 		shutdown     <-chan time.Time // ShutdownGracePeriod since SHUTDOWN
-		idle         <-chan time.Time // ShutdownGracePeriod since all tasks ended
+		idle         <-chan time.Time // ShutdownGracePeriod since all tasks ended and the agent took every update
+		handover     <-chan time.Time // RecoveryTimeout since all tasks ended with updates the agent has not taken
 	)
 	e.log.Info("executor starting", "agent", e.cfg.AgentEndpoint, "sandbox", e.cfg.Sandbox, "checkpoint", e.cfg.Checkpoint)
 	connect()
@@ -141,6 +142,9 @@ func (e *executor) run(parent context.Context) error {
 		case <-shutdown:
 			e.log.Warn("shutdown grace period elapsed; exiting")
 			return nil
+		case <-handover:
+			e.log.Warn("all tasks ended but the agent did not take every update within the recovery timeout; exiting")
+			return nil
 		case <-idle:
 			e.log.Warn("all tasks ended but not every update was acknowledged within the shutdown grace period; exiting")
 			return nil
@@ -157,12 +161,20 @@ func (e *executor) run(parent context.Context) error {
 		// depend on the framework), not for the agent to take the
 		// updates: leaving earlier loses them, and the agent fails the
 		// tasks as REASON_EXECUTOR_TERMINATED whatever their outcome.
-		// An agent that is gone is bounded by the recovery timeout.
+		// An agent that does not take them (gone, or refusing them) is
+		// given the recovery timeout.
+		accepted := e.allAccepted()
 		switch {
-		case !allTerminal || !e.allAccepted():
+		case !allTerminal || !accepted:
 			idle = nil
 		case idle == nil:
 			idle = time.After(e.cfg.ShutdownGracePeriod)
+		}
+		switch {
+		case !allTerminal || accepted:
+			handover = nil
+		case handover == nil:
+			handover = time.After(e.cfg.RecoveryTimeout)
 		}
 	}
 }
