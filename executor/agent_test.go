@@ -36,9 +36,12 @@ type fakeAgent struct {
 	refuse         bool // answer SUBSCRIBE with 503
 	killingState   bool // framework capability TASK_KILLING_STATE
 	executorVolume []mesos.Resource
-	subscribes     []*mexec.Call_Subscribe
-	updates        []mesos.TaskStatus
-	conn           *agentConn
+	// beforeUpdate, when set, runs before an UPDATE is handled (outside
+	// mu): a slow agent, or one refusing the update when it returns false.
+	beforeUpdate func(mesos.TaskStatus) bool
+	subscribes   []*mexec.Call_Subscribe
+	updates      []mesos.TaskStatus
+	conn         *agentConn
 }
 
 // agentConn is one live subscription stream.
@@ -92,6 +95,13 @@ func (a *fakeAgent) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *fakeAgent) update(w http.ResponseWriter, u *mexec.Call_Update) {
+	a.mu.Lock()
+	before := a.beforeUpdate
+	a.mu.Unlock()
+	if before != nil && u != nil && !before(u.Status) {
+		http.Error(w, "update refused", http.StatusBadRequest)
+		return
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.conn == nil {

@@ -35,5 +35,5 @@
 //
 // Run returns nil once every task is terminal and every update acknowledged
 // (or, failing the acknowledgements, one shutdown grace period after the last
-// task ended), and after a SHUTDOWN.
+// task ended and the agent took every update), and after a SHUTDOWN.
 package executor

@@ -200,3 +200,62 @@ func fileExists(path string) func() bool {
 		return err == nil
 	}
 }
+
+// TestSlowAgentGetsEveryUpdateBeforeExit: the shutdown grace period after
+// the last task ended bounds the wait for acknowledgements, not for the
+// agent to take the updates. An agent slow to accept an UPDATE (a loaded
+// machine, an fsync) must still get every update, the terminal one
+// included, before the executor exits; else it fails the task as
+// REASON_EXECUTOR_TERMINATED although it finished.
+func TestSlowAgentGetsEveryUpdateBeforeExit(t *testing.T) {
+	t.Parallel()
+	const grace = 200 * time.Millisecond
+	var h *harness
+	ready := make(chan struct{})
+	h = startExecutor(t, func(c *Config, a *fakeAgent) {
+		c.ShutdownGracePeriod = grace
+		a.beforeUpdate = func(st mesos.TaskStatus) bool {
+			if st.GetState() != mesos.TASK_RUNNING {
+				return true
+			}
+			<-ready
+			// The agent takes TASK_RUNNING only once the executor has
+			// returned, or well after the grace period has run out.
+			select {
+			case <-h.done:
+			case <-time.After(10 * grace):
+			}
+			return true
+		}
+	})
+	close(ready)
+	h.agent.push(launchGroupEvent(shellTask("quick", "true")))
+	if err := h.wait(30 * time.Second); err != nil {
+		t.Fatalf("Run = %v, want nil", err)
+	}
+	checkStates(t, "quick", h.agent.states("quick"), mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FINISHED)
+}
+
+// TestAgentRefusingUpdatesBoundsTheExit: an agent that never takes the
+// terminal update keeps the executor at most the recovery timeout after its
+// last task ended.
+func TestAgentRefusingUpdatesBoundsTheExit(t *testing.T) {
+	t.Parallel()
+	const recovery = time.Second
+	h := startExecutor(t, func(c *Config, a *fakeAgent) {
+		c.ShutdownGracePeriod = 100 * time.Millisecond
+		c.RecoveryTimeout = recovery
+		a.beforeUpdate = func(st mesos.TaskStatus) bool { return st.GetState() != mesos.TASK_FINISHED }
+	})
+	h.agent.push(launchGroupEvent(shellTask("refused", "true")))
+	h.agent.waitState("refused", mesos.TASK_RUNNING, 30*time.Second)
+	since := time.Now()
+	if err := h.wait(30 * time.Second); err != nil {
+		t.Fatalf("Run = %v, want nil", err)
+	}
+	// A bound load cannot break: it only delays.
+	if d := time.Since(since); d < recovery/2 {
+		t.Errorf("Run returned %s after the task started, before the recovery timeout of %s", d, recovery)
+	}
+	checkStates(t, "refused", h.agent.states("refused"), mesos.TASK_STARTING, mesos.TASK_RUNNING)
+}

@@ -50,7 +50,8 @@ type connSignal struct {
 // Run subscribes to the agent and runs the tasks it launches until the
 // executor is done. It returns nil when every task is terminal and every
 // update acknowledged, when acknowledgements did not arrive within
-// ShutdownGracePeriod after the last task ended, or when a SHUTDOWN has been
+// ShutdownGracePeriod after the last task ended and the agent took the last
+// update, or when a SHUTDOWN has been
 // carried out (all tasks killed, at most ShutdownGracePeriod after it). It
 // returns an error when the configuration is invalid, when the agent is lost
 // (immediately without Checkpoint, after RecoveryTimeout with it) and when
@@ -99,7 +100,8 @@ func (e *executor) run(parent context.Context) error {
 		retry        <-chan time.Time // next SUBSCRIBE attempt
 		recovery     <-chan time.Time // RecoveryTimeout since the disconnection
 		shutdown     <-chan time.Time // ShutdownGracePeriod since SHUTDOWN
-		idle         <-chan time.Time // ShutdownGracePeriod since all tasks ended
+		idle         <-chan time.Time // ShutdownGracePeriod since all tasks ended and the agent took every update
+		handover     <-chan time.Time // RecoveryTimeout since all tasks ended with updates the agent has not taken
 	)
 	e.log.Info("executor starting", "agent", e.cfg.AgentEndpoint, "sandbox", e.cfg.Sandbox, "checkpoint", e.cfg.Checkpoint)
 	connect()
@@ -140,6 +142,9 @@ func (e *executor) run(parent context.Context) error {
 		case <-shutdown:
 			e.log.Warn("shutdown grace period elapsed; exiting")
 			return nil
+		case <-handover:
+			e.log.Warn("all tasks ended but the agent did not take every update within the recovery timeout; exiting")
+			return nil
 		case <-idle:
 			e.log.Warn("all tasks ended but not every update was acknowledged within the shutdown grace period; exiting")
 			return nil
@@ -152,11 +157,24 @@ func (e *executor) run(parent context.Context) error {
 			e.log.Info("every task ended and every update was acknowledged; exiting")
 			return nil
 		}
+		// The grace period bounds the wait for acknowledgements (they
+		// depend on the framework), not for the agent to take the
+		// updates: leaving earlier loses them, and the agent fails the
+		// tasks as REASON_EXECUTOR_TERMINATED whatever their outcome.
+		// An agent that does not take them (gone, or refusing them) is
+		// given the recovery timeout.
+		accepted := e.allAccepted()
 		switch {
-		case !allTerminal:
+		case !allTerminal || !accepted:
 			idle = nil
 		case idle == nil:
 			idle = time.After(e.cfg.ShutdownGracePeriod)
+		}
+		switch {
+		case !allTerminal || accepted:
+			handover = nil
+		case handover == nil:
+			handover = time.After(e.cfg.RecoveryTimeout)
 		}
 	}
 }
@@ -183,7 +201,7 @@ func (e *executor) subscribeOnce(ctx context.Context, gen uint64, out chan<- con
 	defer stream.close()
 	e.mu.Lock()
 	for _, u := range included {
-		u.sentGen = gen
+		u.sentGen, u.accepted = gen, true
 	}
 	e.connGen = gen
 	e.mu.Unlock()
@@ -226,6 +244,13 @@ func (e *executor) progress() (finished, allTerminal bool) {
 		}
 	}
 	return len(e.updates.list) == 0, true
+}
+
+// allAccepted reports whether the agent has taken every pending update.
+func (e *executor) allAccepted() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.updates.allAccepted()
 }
 
 func (e *executor) isShuttingDown() bool {

@@ -19,6 +19,10 @@ type pendingUpdate struct {
 	// sentGen is the subscription generation in which the update was last
 	// handed to the agent (by UPDATE or inside SUBSCRIBE); 0 means never.
 	sentGen uint64
+	// accepted: the agent took the update (it answered its UPDATE with
+	// success, or accepted a SUBSCRIBE carrying it) and keeps it from then
+	// on, acknowledged or not.
+	accepted bool
 }
 
 // updateLog keeps the unacknowledged updates in creation order, which keeps
@@ -38,6 +42,16 @@ func (l *updateLog) ack(taskID string, uuid []byte) bool {
 		}
 	}
 	return false
+}
+
+// allAccepted reports whether the agent has taken every update.
+func (l *updateLog) allAccepted() bool {
+	for _, u := range l.list {
+		if !u.accepted {
+			return false
+		}
+	}
+	return true
 }
 
 // firstUnsent returns the oldest update not yet handed over in gen.
@@ -123,6 +137,10 @@ func (e *executor) sendLoop(ctx context.Context) {
 		}
 		err := e.client.call(ctx, calls.Update(u.status))
 		if err == nil {
+			e.mu.Lock()
+			u.accepted = true
+			e.mu.Unlock()
+			poke(e.changed) // the idle wait may start
 			retry = minRetry
 			continue
 		}

@@ -1,6 +1,8 @@
 package local_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -79,6 +81,13 @@ func TestHostLossKeepsReservationsUnderANewAgentID(t *testing.T) {
 			p := reservePod(t, f, "", "vol-h")
 			st := p.run(t, f, "lost", "echo keep > data/kept; sleep 300")
 			oldID := st.GetAgentID().GetValue()
+			// TASK_RUNNING means the shell was started, not that it has
+			// written: the host must not go down before the data is there.
+			kept := filepath.Join(p.volume.GetDisk().GetSource().GetMount().GetRoot(), "kept")
+			waitFor(t, 30*time.Second, "the task's write to the volume", func() bool {
+				b, err := os.ReadFile(kept)
+				return err == nil && string(b) == "keep\n"
+			})
 			if err := c.Agent("agent-1", local.ActionDestroy); err != nil {
 				t.Fatal(err)
 			}

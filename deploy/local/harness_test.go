@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -61,7 +63,8 @@ func startCluster(t testing.TB, agents int) *local.Cluster {
 // configure.
 func startClusterWith(t testing.TB, agents int, configure func(*local.Config)) *local.Cluster {
 	t.Helper()
-	cfg := local.DefaultConfig(t.TempDir(), agents)
+	dir := t.TempDir()
+	cfg := local.DefaultConfig(dir, agents)
 	zero := 0
 	cfg.Port, cfg.AgentPort, cfg.TimeScale = &zero, &zero, timeScale
 	cfg.ExecutorCommand = executorCommand()
@@ -71,6 +74,9 @@ func startClusterWith(t testing.TB, agents int, configure func(*local.Config)) *
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Cleanups run last first: the sandboxes are dumped once the cluster
+	// is shut down, before the temporary directory goes.
+	t.Cleanup(func() { dumpSandboxes(t, dir) })
 	t.Cleanup(c.Shutdown)
 	waitFor(t, 30*time.Second, "agents registered", func() bool {
 		for _, a := range c.Agents() {
@@ -81,6 +87,32 @@ func startClusterWith(t testing.TB, agents int, configure func(*local.Config)) *
 		return true
 	})
 	return c
+}
+
+// dumpSandboxes logs, when the test failed, the stderr of every executor
+// and task run under dir (a cluster's data dir): why an executor exited or
+// a task failed is written there and nowhere else.
+func dumpSandboxes(t testing.TB, dir string) {
+	if !t.Failed() {
+		return
+	}
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() != "stderr" {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Logf("%s: %v", path, err)
+			return nil
+		}
+		const max = 8 << 10
+		if len(b) > max {
+			b = append([]byte("…"), b[len(b)-max:]...)
+		}
+		rel, _ := filepath.Rel(dir, path)
+		t.Logf("%s (%d bytes):\n%s", rel, len(b), b)
+		return nil
+	})
 }
 
 type testWriter struct{ t testing.TB }
@@ -363,7 +395,12 @@ func (f *framework) update(taskID string, states ...mesos.TaskState) mesos.TaskS
 				return st
 			}
 		}
-		skipped = append(skipped, fmt.Sprintf("%s(%s: %s)", st.GetState(), st.GetReason(), st.GetMessage()))
+		// GetReason of a status without one is 0, REASON_COMMAND_EXECUTOR_FAILED.
+		reason := "no reason"
+		if st.Reason != nil {
+			reason = st.Reason.String()
+		}
+		skipped = append(skipped, fmt.Sprintf("%s(%s: %s)", st.GetState(), reason, st.GetMessage()))
 	}
 }
 
