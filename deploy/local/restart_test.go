@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"slices"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/mesos/mesos-go/api/v1/lib/scheduler/calls"
 
 	"github.com/kennel-sdk/kennel/deploy/local"
+	"github.com/kennel-sdk/kennel/deploy/local/master"
 )
 
 // TestClusterProcessRestartRecoversTasks stops the whole cluster (as
@@ -50,6 +52,13 @@ func TestClusterProcessRestartRecoversTasks(t *testing.T) {
 	if got := c.Agents()[0].ID; got != agentID {
 		t.Fatalf("the agent came back as %s, was %s", got, agentID)
 	}
+	// The agent's id comes from its checkpoint at once; the master knows
+	// its tasks only once it has re-registered, and until then answers a
+	// reconciliation as Mesos does for an agent it does not know.
+	waitFor(t, 30*time.Second, "the agent to re-register with the new master", func() bool {
+		s, err := local.NewClient(c.URL()).State(context.Background())
+		return err == nil && slices.ContainsFunc(s.Slaves, func(a master.AgentState) bool { return a.ID == agentID })
+	})
 	f.url = c.URL()
 	f.subscribe()
 	f.mustCall(calls.Reconcile(calls.ReconcileTasks(map[string]string{"durable": agentID})))
