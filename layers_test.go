@@ -16,7 +16,7 @@ const mod = "github.com/kennel-sdk/kennel/"
 // wire types.
 var pure = []string{
 	mod + "scheduler", mod + "scheduler/offer", mod + "scheduler/record", mod + "plans",
-	mod + "servicespec/...", mod + "taskstate", mod + "api/wire",
+	mod + "servicespec/...", mod + "taskstate", mod + "api/wire", mod + "deploy/updatepreview",
 }
 
 // ioPackages are what a pure package must not import, nor any Kennel
@@ -59,6 +59,8 @@ var rules = []rule{
 		"the local cluster is Mesos: it knows no framework"},
 	{[]string{mod + "deploy/catalog/..."}, []string{mod + "scheduler/...", mod + "api/...", mod + "executor/...", mod + "plans", mod + "servicespec", mod + "deploy/local/..."},
 		"catalog packages are Cosmos's: they render apps with the spec's Mustache engine and know no spec, scheduler or cluster"},
+	{[]string{mod + "deploy/updatepreview"}, []string{mod + "scheduler/...", mod + "api/...", mod + "executor/...", mod + "plans", mod + "deploy/local/...", mod + "deploy/catalog/..."},
+		"the update preview compares apps and specs it is given: it renders nothing itself and knows no scheduler, API or cluster"},
 	{[]string{mod + "deploy/local/master"}, []string{mod + "deploy/local", mod + "deploy/local/agent"},
 		"the master never imports its agents or the cluster that assembles them"},
 	{[]string{mod + "deploy/local/agent"}, []string{mod + "deploy/local"},
