@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/kennel-sdk/kennel/deploy/catalog"
 )
@@ -284,5 +285,26 @@ func TestPreviewBadInput(t *testing.T) {
 				t.Errorf("error %v, want ErrBadInput with %q", err, c.want)
 			}
 		})
+	}
+}
+
+// An update to another package version renders the installed app with the
+// installed package's spec files and the update with the new ones.
+func TestPreviewInstalledSpecFiles(t *testing.T) {
+	s := loadService(t, "hello-world")
+	data, err := os.ReadFile(filepath.Join(s.files, "svc.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := strings.Replace(string(data), "interval: 2\n", "interval: 3\n", 1)
+	if old == string(data) {
+		t.Fatal("the readiness interval is no longer in svc.yml: update this test")
+	}
+	in := s.input(t, `{}`, `{}`)
+	in.InstalledSpec = fstest.MapFS{"svc.yml": {Data: []byte(old)}}
+	r := mustPreview(t, in)
+	wantActions(t, r, "hello-0", Restart, "hello-1", Restart)
+	if !strings.Contains(r.Instances[0].Reasons[0], "readiness-check.interval: 3 → 2") {
+		t.Errorf("reasons %v", r.Instances[0].Reasons)
 	}
 }
