@@ -10,7 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
-		"path"
+	"path"
 	"regexp"
 	"strings"
 	"sync"
@@ -249,6 +249,8 @@ func (r *Router) proxy(w http.ResponseWriter, req *http.Request, clean string, r
 			pr.Out.URL.RawPath = ""
 			pr.Out.URL.RawQuery = pr.In.URL.RawQuery
 			pr.Out.Host = pr.In.Host // proxy_set_header Host $http_host
+			// $proxy_add_x_forwarded_for: the client's address appended
+			pr.Out.Header["X-Forwarded-For"] = pr.In.Header["X-Forwarded-For"]
 			pr.SetXForwarded()
 			if ip, _, err := net.SplitHostPort(pr.In.RemoteAddr); err == nil {
 				pr.Out.Header.Set("X-Real-IP", ip)
