@@ -17,8 +17,8 @@ import (
 	"time"
 )
 
-// Prefix is the path under which services are served.
-const Prefix = "/service/"
+// servicePrefix is the path under which services are served.
+const servicePrefix = "/service/"
 
 // resolveLimit is how many leading segments of a path Admin Router tries
 // as a service name (RESOLVE_LIMIT in lib/service.lua).
@@ -55,8 +55,10 @@ type Options struct {
 // the app named "dev" if there is one, else "dev/kafka", ...). The table
 // is fetched again when older than MaxAge, and at once when a name is not
 // found in it, so a scheduler that has just started is found without
-// waiting; a proxied request the upstream refuses drops the table, so the
-// next request looks again. A failed fetch keeps the last table.
+// waiting; a proxied request the upstream refuses marks the table stale,
+// so the next request looks again. A failed fetch keeps the last table.
+// A miss fetches once per request that misses, so a client asking for an
+// unknown name asks Marathon each time.
 //
 // Answers of its own, as Admin Router gives them: 404 "404 Not Found:
 // service not found." when no running app has the name (also while its
@@ -78,7 +80,7 @@ type Router struct {
 	refreshing chan struct{}
 }
 
-// New returns a Router over apps.
+// New returns a Router over apps, which must not be nil.
 func New(apps Apps, opts Options) *Router {
 	r := &Router{apps: apps, transport: opts.Transport, maxAge: opts.MaxAge,
 		maxBufferedBody: opts.MaxBufferedBody, log: opts.Log}
@@ -177,7 +179,7 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if strings.HasSuffix(req.URL.Path, "/") && clean != "/" {
 		clean += "/"
 	}
-	rest, ok := strings.CutPrefix(clean, Prefix)
+	rest, ok := strings.CutPrefix(clean, servicePrefix)
 	if !ok || rest == "" {
 		notFound(w)
 		return
@@ -217,7 +219,7 @@ func resolve(routes map[string]Route, rest string) (Route, bool) {
 
 // proxy sends req, whose cleaned path is clean, to rt's upstream.
 func (r *Router) proxy(w http.ResponseWriter, req *http.Request, clean string, rt Route, fetched time.Time) {
-	prefix := Prefix + rt.Name
+	prefix := servicePrefix + rt.Name
 	upstreamPath := clean
 	if rt.RewriteRequestURL {
 		upstreamPath = strings.TrimPrefix(clean, prefix)
@@ -280,7 +282,7 @@ func redirectLocation(loc string, rt Route, host string) string {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
-	base := Prefix + rt.Name + "/"
+	base := servicePrefix + rt.Name + "/"
 	abs := rt.Upstream.Scheme + "://" + host + "/"
 	switch {
 	case strings.HasPrefix(loc, abs+strings.TrimPrefix(base, "/")):
