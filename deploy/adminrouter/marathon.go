@@ -63,8 +63,9 @@ func (m MarathonApps) Apps(ctx context.Context) ([]App, error) {
 }
 
 // marathonApps is the part of Marathon's GET /v2/apps?embed=apps.tasks
-// response (docs/docs/rest-api/public/api/v2/apps.raml: AppList, App,
-// Task) that routing reads.
+// response that routing reads (mesosphere/marathon
+// docs/docs/rest-api/public/api/v2: apps.raml's AppList, types/app.raml,
+// types/enrichedTask.raml).
 type marathonApps struct {
 	Apps *[]struct {
 		ID     string            `json:"id"`

@@ -167,6 +167,8 @@ func TestRouting(t *testing.T) {
 		// shortest name first: "dev" wins over "dev/kafka"
 		{"GET", "/service/dev/kafka/v1/plans", "", dev, "/kafka/v1/plans", "", 200},
 		{"GET", "/service/other/kafka/v1/plans", "", other, "/v1/plans", "", 200},
+		{"GET", "/service/other/kafka", "", other, "/", "", 200},
+		{"GET", "/service//other//kafka/v1", "", other, "/v1", "", 200},
 		{"GET", "/service/raw/v1/plans", "", raw, "/service/raw/v1/plans", "", 200},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
