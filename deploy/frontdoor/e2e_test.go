@@ -1,0 +1,141 @@
+package frontdoor_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kennel-sdk/kennel/deploy/adminrouter"
+	"github.com/kennel-sdk/kennel/deploy/frontdoor"
+)
+
+// staticApps is an adminrouter.Apps with fixed apps.
+type staticApps []adminrouter.App
+
+func (a staticApps) Apps(context.Context) ([]adminrouter.App, error) { return a, nil }
+
+// TestDCOSCLIThroughTheFrontDoor runs the kennel binary as the DC/OS CLI
+// plugin dcos-hello-world, with $DCOS_URL at a front door, against the
+// hello-world scheduler of a local cluster (`kennel local up --service`):
+// the plugin's requests go through /service/<name>/ to the scheduler's
+// real API.
+func TestDCOSCLIThroughTheFrontDoor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds kennel and runs a local cluster")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "dcos-hello-world")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/kennel").CombinedOutput(); err != nil {
+		t.Fatalf("building kennel: %v\n%s", err, out)
+	}
+	env := cleanEnv(t, dir)
+
+	data := filepath.Join(dir, "local")
+	up := exec.Command(bin, "local", "up", "--service", "../../examples/hello-world",
+		"--port", "0", "--data-dir", data, "--log-file", filepath.Join(dir, "local.log"))
+	up.Env = env
+	up.Stdout, up.Stderr = nil, nil
+	if err := up.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- up.Wait() }()
+	t.Cleanup(func() {
+		_ = up.Process.Signal(syscall.SIGINT)
+		select {
+		case <-exited:
+		case <-time.After(60 * time.Second):
+			_ = up.Process.Kill()
+			<-exited
+		}
+	})
+
+	// the scheduler writes its API's URL once it serves
+	apiURLFile := filepath.Join(data, "services", "hello-world", "api-url")
+	var api *url.URL
+	for deadline := time.Now().Add(2 * time.Minute); api == nil; time.Sleep(50 * time.Millisecond) {
+		select {
+		case err := <-exited:
+			b, _ := os.ReadFile(filepath.Join(dir, "local.log"))
+			t.Fatalf("kennel local up exited: %v\n%s", err, b)
+		default:
+		}
+		if b, err := os.ReadFile(apiURLFile); err == nil && strings.TrimSpace(string(b)) != "" {
+			if api, err = url.Parse(strings.TrimSpace(string(b))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the scheduler did not write its API URL")
+		}
+	}
+	port, err := strconv.Atoi(api.Port())
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := []adminrouter.Task{{ID: "hello-world.1", State: adminrouter.TaskRunning, Host: api.Hostname(), Ports: []int{port}}}
+	sdkLabels := func(name string) map[string]string {
+		return map[string]string{"DCOS_SERVICE_NAME": name, "DCOS_SERVICE_PORT_INDEX": "0", "DCOS_SERVICE_SCHEME": "http"}
+	}
+	apps := staticApps{
+		{ID: "/hello-world", Labels: sdkLabels("hello-world"), Tasks: task},
+		{ID: "/dev/hello-world", Labels: sdkLabels("/dev/hello-world"), Tasks: task},
+	}
+	door := httptest.NewServer(frontdoor.Handler(frontdoor.Parts{Services: adminrouter.New(apps, adminrouter.Options{})}))
+	t.Cleanup(door.Close)
+	env = append(env, "DCOS_URL="+door.URL)
+
+	run := func(args ...string) (string, string, error) {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env
+		var out, errOut strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		err := cmd.Run()
+		return out.String(), errOut.String(), err
+	}
+	for _, name := range []string{"", "hello-world", "/dev/hello-world"} {
+		var flags []string
+		if name != "" {
+			flags = []string{"--name", name}
+		}
+		out, errOut, err := run(append([]string{"hello-world", "plan", "list"}, flags...)...)
+		if err != nil || !strings.Contains(out, `"deploy"`) || !strings.Contains(out, `"recovery"`) {
+			t.Fatalf("plan list %v: %v\n%s%s", flags, err, out, errOut)
+		}
+		// 202 while deploying, 200 once complete: both print the tree
+		out, errOut, err = run(append([]string{"hello-world", "plan", "status", "deploy"}, flags...)...)
+		if err != nil || !strings.Contains(out, "deploy (serial strategy)") || !strings.Contains(out, "hello-0:[server]") {
+			t.Fatalf("plan status deploy %v: %v\n%s%s", flags, err, out, errOut)
+		}
+	}
+	out, errOut, err := run("hello-world", "plan", "list", "--name", "nope")
+	if err == nil || !strings.Contains(out+errOut, "404") && !strings.Contains(strings.ToLower(out+errOut), "not found") {
+		t.Fatalf("plan list --name nope: %v; want a not-found error\n%s%s", err, out, errOut)
+	}
+}
+
+// cleanEnv is the test's environment without the DC/OS CLI's and Kennel's
+// settings, with the DC/OS CLI's and the local cluster's directories in dir.
+func cleanEnv(t *testing.T, dir string) []string {
+	t.Helper()
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DCOS_") && !strings.HasPrefix(kv, "KENNEL_") && !strings.HasPrefix(kv, "XDG_DATA_HOME=") {
+			env = append(env, kv)
+		}
+	}
+	for _, d := range []string{"dcos", "xdg"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return append(env, "DCOS_DIR="+filepath.Join(dir, "dcos"), "XDG_DATA_HOME="+filepath.Join(dir, "xdg"))
+}
