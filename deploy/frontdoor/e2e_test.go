@@ -2,6 +2,7 @@ package frontdoor_test
 
 import (
 	"context"
+	"net"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -40,7 +41,7 @@ func TestDCOSCLIThroughTheFrontDoor(t *testing.T) {
 
 	data := filepath.Join(dir, "local")
 	up := exec.Command(bin, "local", "up", "--service", "../../examples/hello-world",
-		"--port", "0", "--data-dir", data, "--log-file", filepath.Join(dir, "local.log"))
+		"--port", "0", "--agent-port", strconv.Itoa(freeAgentPort(t)), "--data-dir", data, "--log-file", filepath.Join(dir, "local.log"))
 	up.Env = env
 	up.Stdout, up.Stderr = nil, nil
 	if err := up.Start(); err != nil {
@@ -138,4 +139,15 @@ func cleanEnv(t *testing.T, dir string) []string {
 		}
 	}
 	return append(env, "DCOS_DIR="+filepath.Join(dir, "dcos"), "XDG_DATA_HOME="+filepath.Join(dir, "xdg"))
+}
+
+// freeAgentPort is a port free on the first agent's loopback address now,
+// so that this cluster's agents share no port with clusters of other tests.
+func freeAgentPort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.1.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }
