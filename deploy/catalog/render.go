@@ -39,6 +39,11 @@ type Request struct {
 	Source string
 	// AppID, when set, replaces the rendered app's id (Cosmos's appId).
 	AppID string
+	// ClusterOptions, when set, are merged over the defaults and under
+	// Options, and not recorded in DCOS_PACKAGE_OPTIONS: what a target
+	// cluster needs that DC/OS would provide by other means (Cosmos has no
+	// such layer; see the cosmos package).
+	ClusterOptions map[string]any
 }
 
 // Rendered is a rendered Marathon app.
@@ -95,7 +100,7 @@ func (p *Package) Render(req Request) (*Rendered, error) {
 	if p.Template == "" {
 		return nil, ErrNoTemplate
 	}
-	opts, err := p.ResolveOptions(req.Options)
+	opts, err := p.ResolveOptions(DeepMerge(req.ClusterOptions, req.Options))
 	if err != nil {
 		return nil, err
 	}
