@@ -58,8 +58,6 @@ type Error struct {
 	Details []Detail
 	// Deployments are the ids of the deployments a 409 names.
 	Deployments []string
-	// sentinel is what the error unwraps to.
-	sentinel error
 }
 
 func (e *Error) Error() string {
@@ -71,8 +69,22 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Unwrap returns the sentinel error of e's status, or nil.
-func (e *Error) Unwrap() error { return e.sentinel }
+// Unwrap returns the sentinel error of e's status, or nil: 404 on an app is
+// ErrAppNotFound, 409 to a POST ErrAppExists and to another method
+// ErrAppLocked, 400 and 422 ErrInvalidApp.
+func (e *Error) Unwrap() error {
+	switch {
+	case e.Code == http.StatusNotFound && strings.HasPrefix(e.Path, "/v2/apps/"):
+		return ErrAppNotFound
+	case e.Code == http.StatusConflict && e.Method == http.MethodPost:
+		return ErrAppExists
+	case e.Code == http.StatusConflict:
+		return ErrAppLocked
+	case e.Code == http.StatusBadRequest || e.Code == http.StatusUnprocessableEntity:
+		return ErrInvalidApp
+	}
+	return nil
+}
 
 // App is a Marathon app definition as a JSON object.
 type App = map[string]any
@@ -283,15 +295,24 @@ func responseError(method, path string, code int, body []byte) *Error {
 	} else {
 		e.Message = http.StatusText(code)
 	}
-	switch {
-	case code == http.StatusNotFound && strings.HasPrefix(path, "/v2/apps/"):
-		e.sentinel = ErrAppNotFound
-	case code == http.StatusConflict && method == http.MethodPost:
-		e.sentinel = ErrAppExists
-	case code == http.StatusConflict:
-		e.sentinel = ErrAppLocked
-	case code == http.StatusBadRequest || code == http.StatusUnprocessableEntity:
-		e.sentinel = ErrInvalidApp
-	}
 	return e
+}
+
+// Task is one of an app's tasks, as GET /v2/apps/{id}/tasks lists it.
+type Task struct {
+	ID    string `json:"id"`
+	Host  string `json:"host"`
+	Ports []int  `json:"ports"`
+	State string `json:"state,omitempty"`
+}
+
+// AppTasks lists the app's tasks (GET /v2/apps/{id}/tasks).
+func (c *Client) AppTasks(ctx context.Context, id string) ([]Task, error) {
+	var out struct {
+		Tasks []Task `json:"tasks"`
+	}
+	if err := c.do(ctx, http.MethodGet, appPath(id)+"/tasks", nil, nil, &out, http.StatusOK); err != nil {
+		return nil, err
+	}
+	return out.Tasks, nil
 }

@@ -99,6 +99,9 @@ func TestRequests(t *testing.T) {
 		{"delete", exchange{"DELETE", "/v2/apps/hello", "force=true", "", 200, `{"deploymentId":"d3","version":"v"}`},
 			func(ctx context.Context, c *Client) (any, error) { return c.DeleteApp(ctx, "hello", true) },
 			Deployment{"d3", "v"}, nil},
+		{"tasks", exchange{"GET", "/v2/apps/dev/hello/tasks", "", "", 200, `{"tasks":[{"id":"t1","host":"127.0.0.1","ports":[31000],"state":"TASK_RUNNING"}]}`},
+			func(ctx context.Context, c *Client) (any, error) { return c.AppTasks(ctx, "/dev/hello") },
+			[]Task{{"t1", "127.0.0.1", []int{31000}, "TASK_RUNNING"}}, nil},
 		{"deployments", exchange{"GET", "/v2/deployments", "", "", 200, `[{"id":"d1","affectedApps":["/a"]},{"id":"d2"}]`},
 			func(ctx context.Context, c *Client) (any, error) { return c.DeploymentIDs(ctx) },
 			[]string{"d1", "d2"}, nil},
@@ -144,7 +147,7 @@ func TestErrorCarriesMarathonsAnswer(t *testing.T) {
 		t.Fatalf("error %v is not an *Error", err)
 	}
 	want := &Error{Method: "POST", Path: "/v2/apps", Code: 422, Message: "Object is not valid",
-		Details: []Detail{{"/cpus", []string{"error.min"}}}, sentinel: ErrInvalidApp}
+		Details: []Detail{{"/cpus", []string{"error.min"}}}}
 	if !reflect.DeepEqual(e, want) {
 		t.Fatalf("got %#v, want %#v", e, want)
 	}
