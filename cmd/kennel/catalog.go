@@ -20,7 +20,7 @@ func packageCommand() *cobra.Command {
 4.0), config.json (the options schema), resource.json and
 marathon.json.mustache, as DC/OS's Cosmos installs them.`,
 	}
-	cmd.AddCommand(packageRenderCommand())
+	cmd.AddCommand(packageRenderCommand(), packageInstallCommand(), packageListCommand(), packageDescribeCommand(), packageUninstallCommand())
 	return cmd
 }
 
