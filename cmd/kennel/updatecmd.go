@@ -62,34 +62,34 @@ changed service.name are refused before Marathon is called.`,
 	}
 	asJSON := jsonFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-			if optionsFile == "" && version == "" {
-				return errors.New("either --options and/or --package-version must be specified")
-			}
-			id, err := serviceApp(api)
-			if err != nil {
-				return err
-			}
-			opts, err := readOptions(cmd, optionsFile)
-			if err != nil {
-				return err
-			}
-			c, err := f.cosmos(nil)
-			if err != nil {
-				return err
-			}
-			res, err := c.Update(cmd.Context(), cosmos.ServiceUpdateRequest{AppID: id, PackageVersion: version, Options: opts, Replace: replace})
-			if err != nil {
-				return explainCosmos(cmd.ErrOrStderr(), err, optionsFile)
-			}
-			if *asJSON {
-				return printJSON(cmd.OutOrStdout(), res)
-			}
-			status := fmt.Sprintf("kennel update status --name=%s", id)
-			if api.module != "" {
-				status = fmt.Sprintf("dcos %s --name=%s update status", api.module, id)
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "Update started (Marathon deployment %s). Please use `%s` to view progress.\n", res.MarathonDeploymentID, status)
+		if optionsFile == "" && version == "" {
+			return errors.New("either --options and/or --package-version must be specified")
+		}
+		id, err := serviceApp(api)
+		if err != nil {
 			return err
+		}
+		opts, err := readOptions(cmd, optionsFile)
+		if err != nil {
+			return err
+		}
+		c, err := f.cosmos(nil)
+		if err != nil {
+			return err
+		}
+		res, err := c.Update(cmd.Context(), cosmos.ServiceUpdateRequest{AppID: id, PackageVersion: version, Options: opts, Replace: replace})
+		if err != nil {
+			return explainCosmos(cmd.ErrOrStderr(), err, optionsFile)
+		}
+		if *asJSON {
+			return printJSON(cmd.OutOrStdout(), res)
+		}
+		status := fmt.Sprintf("kennel update status --name=%s", id)
+		if api.module != "" {
+			status = fmt.Sprintf("dcos %s --name=%s update status", api.module, id)
+		}
+		_, err = fmt.Fprintf(cmd.OutOrStdout(), "Update started (Marathon deployment %s). Please use `%s` to view progress.\n", res.MarathonDeploymentID, status)
+		return err
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&optionsFile, "options", "", "JSON `FILE` of options (stdin: standard input)")

@@ -229,7 +229,6 @@ func invalidPackage(dir string, err error) *Error {
 		Data:    map[string]any{"dir": dir}}
 }
 
-
 // matches reports whether a version specification list (package.json's
 // upgradesFrom or downgradesTo) matches version: "*" matches any, another
 // entry only itself.

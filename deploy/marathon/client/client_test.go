@@ -94,7 +94,9 @@ func TestRequests(t *testing.T) {
 			Deployment{"d2", "v"}, nil},
 		{"update locked", exchange{"PUT", "/v2/apps/hello", "", `{"id":"/hello","cmd":"sleep 1","instances":1}`, 409,
 			`{"message":"App is locked by one or more deployments.","deployments":[{"id":"d0"}]}`},
-			func(ctx context.Context, c *Client) (any, error) { return c.UpdateApp(ctx, "hello", app, UpdateOptions{}) },
+			func(ctx context.Context, c *Client) (any, error) {
+				return c.UpdateApp(ctx, "hello", app, UpdateOptions{})
+			},
 			nil, ErrAppLocked},
 		{"delete", exchange{"DELETE", "/v2/apps/hello", "force=true", "", 200, `{"deploymentId":"d3","version":"v"}`},
 			func(ctx context.Context, c *Client) (any, error) { return c.DeleteApp(ctx, "hello", true) },
