@@ -3,7 +3,6 @@ package cosmos
 import (
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
 )
 
@@ -94,14 +93,4 @@ func strs(vs []string) []any {
 		out[i] = v
 	}
 	return out
-}
-
-// sortedKeys returns m's keys, sorted.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -211,7 +211,7 @@ func TestUninstall(t *testing.T) {
 			statuses:  []int{200},
 			wantCalls: []string{"PUT /hello force=true replace=false", "DELETE /hello force=false"}},
 		{name: "ambiguous", apps: []client.App{sdkApp("/a", "hello-world"), sdkApp("/b", "hello-world")}, req: UninstallRequest{PackageName: "hello-world"},
-			wantErr: ErrAmbiguousAppId(), wantLeft: []string{"/a", "/b"}},
+			wantErr: ErrAmbiguousAppID, wantLeft: []string{"/a", "/b"}},
 		{name: "by app id", apps: []client.App{sdkApp("/a", "hello-world"), sdkApp("/b", "hello-world")}, req: UninstallRequest{PackageName: "hello-world", AppID: "b"},
 			statuses: []int{200}, wantCalls: []string{"PUT /b force=true replace=false", "DELETE /b force=false"}, wantLeft: []string{"/a"}},
 		{name: "all", apps: []client.App{sdkApp("/a", "hello-world"), sdkApp("/b", "hello-world")}, req: UninstallRequest{PackageName: "hello-world", All: true},
@@ -250,9 +250,6 @@ func TestUninstall(t *testing.T) {
 		})
 	}
 }
-
-// ErrAmbiguousAppId is the sentinel, as a func for the table above.
-func ErrAmbiguousAppId() error { return ErrAmbiguousAppID }
 
 func TestSDKUninstallSetsTheEnvAndWaits(t *testing.T) {
 	h := newHarness(t, testRepo(t))

@@ -155,4 +155,3 @@ func TestHandler(t *testing.T) {
 		})
 	}
 }
-
