@@ -236,3 +236,46 @@ func TestPackageAndUpdateCommands(t *testing.T) {
 	text = strings.ReplaceAll(text, marathon.URL, "MARATHON")
 	golden(t, "package-commands.golden", text)
 }
+
+// Run as dcos-<module>, update package-versions and start ask the DC/OS
+// cluster's Cosmos, as the DC/OS Commons CLI does.
+func TestUpdateThroughDCOSCosmos(t *testing.T) {
+	isolate(t)
+	var got []string
+	cosmosSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got = append(got, fmt.Sprintf("%s %s %s %s %s", r.URL.Path, r.Header.Get("Content-Type"), r.Header.Get("Accept"), r.Header.Get("Authorization"), body))
+		switch r.URL.Path {
+		case "/cosmos/service/describe":
+			w.Header().Set("Content-Type", "application/vnd.dcos.service.describe-response+json;charset=utf-8;version=v1")
+			_, _ = io.WriteString(w, `{"package":{"name":"kafka","version":"2.0.0"},"upgradesTo":["2.1.0","2.0.1"],"downgradesTo":["1.9.0"],"resolvedOptions":{},"userProvidedOptions":{}}`)
+		case "/cosmos/service/update":
+			w.Header().Set("Content-Type", "application/vnd.dcos.package.error+json;charset=utf-8;version=v1")
+			w.WriteHeader(400)
+			_, _ = io.WriteString(w, `{"type":"AppIdChanged","message":"The new application id [/x] differs","data":{}}`)
+		}
+	}))
+	t.Cleanup(cosmosSrv.Close)
+	t.Setenv("DCOS_URL", cosmosSrv.URL)
+	t.Setenv("DCOS_ACS_TOKEN", "tok")
+	out, errOut, code := runAs(t, "dcos-kafka", "kafka", "update", "package-versions")
+	want := "Current package version is: \"2.0.0\"\nPackage can be downgraded to: [\"1.9.0\"]\nPackage can be upgraded to: [\"2.0.1\", \"2.1.0\"]\n"
+	if code != 0 || out != want {
+		t.Errorf("package-versions: exit %d\n%s%s\nwant\n%s", code, out, errOut, want)
+	}
+	opts := filepath.Join(t.TempDir(), "o.json")
+	if err := os.WriteFile(opts, []byte(`{"service":{"name":"x"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code = runAs(t, "dcos-kafka", "kafka", "update", "start", "--options", opts)
+	if code != 1 || errOut != "The new application id [/x] differs\n" {
+		t.Errorf("start: exit %d, stderr %q", code, errOut)
+	}
+	wantReqs := []string{
+		"/cosmos/service/describe application/vnd.dcos.service.describe-request+json;charset=utf-8;version=v1 application/vnd.dcos.service.describe-response+json;charset=utf-8;version=v1 token=tok {\"appId\":\"kafka\"}",
+		"/cosmos/service/update application/vnd.dcos.service.update-request+json;charset=utf-8;version=v1 application/vnd.dcos.service.update-response+json;charset=utf-8;version=v1 token=tok {\"appId\":\"kafka\",\"options\":{\"service\":{\"name\":\"x\"}},\"replace\":false}",
+	}
+	if !slices.Equal(got, wantReqs) {
+		t.Errorf("requests\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(wantReqs, "\n"))
+	}
+}

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/kennel-sdk/kennel/api/client"
 	"github.com/kennel-sdk/kennel/deploy/cosmos"
+	"github.com/kennel-sdk/kennel/deploy/cosmos/httpapi"
 	"github.com/kennel-sdk/kennel/plans"
 )
 
@@ -45,6 +48,39 @@ func serviceApp(api *apiFlags) (string, error) {
 	return "", errors.New("name the service with --name")
 }
 
+// serviceManager is what update start and package-versions need of Cosmos:
+// the package manager over Marathon here, or DC/OS's Cosmos when running
+// as dcos-<module>.
+type serviceManager interface {
+	ServiceDescribe(ctx context.Context, req cosmos.ServiceDescribeRequest) (*cosmos.ServiceDescribeResponse, error)
+	Update(ctx context.Context, req cosmos.ServiceUpdateRequest) (*cosmos.ServiceUpdateResponse, error)
+}
+
+// serviceManager is Kennel's Cosmos over --marathon and --repo, or, run as
+// dcos-<module>, the Cosmos of the DC/OS cluster the DC/OS CLI is attached
+// to (<core.dcos_url>/cosmos, with its token), as the DC/OS Commons CLI.
+func (f *cosmosFlags) serviceManager(api *apiFlags) (serviceManager, error) {
+	if api.module == "" {
+		return f.cosmos(nil)
+	}
+	cfg, err := loadDCOSConfig(api.module)
+	if err != nil {
+		return nil, err
+	}
+	token, err := api.explicitToken()
+	if err != nil {
+		return nil, err
+	}
+	if token == "" {
+		token = cfg.token
+	}
+	c := &httpapi.Client{Base: strings.TrimRight(cfg.url, "/") + "/cosmos"}
+	if token != "" {
+		c.Header = http.Header{"Authorization": {"token=" + token}}
+	}
+	return c, nil
+}
+
 func updateStartCommand(api *apiFlags, f *cosmosFlags) *cobra.Command {
 	var optionsFile, version string
 	var replace bool
@@ -73,7 +109,7 @@ changed service.name are refused before Marathon is called.`,
 		if err != nil {
 			return err
 		}
-		c, err := f.cosmos(nil)
+		c, err := f.serviceManager(api)
 		if err != nil {
 			return err
 		}
@@ -110,7 +146,7 @@ func updatePackageVersionsCommand(api *apiFlags, f *cosmosFlags) *cobra.Command 
 		if err != nil {
 			return err
 		}
-		c, err := f.cosmos(nil)
+		c, err := f.serviceManager(api)
 		if err != nil {
 			return err
 		}
