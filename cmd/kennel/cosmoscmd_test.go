@@ -192,6 +192,12 @@ func TestPackageAndUpdateCommands(t *testing.T) {
 			}
 		}},
 		{[]string{"package", "install", "hello-world", "--yes"}, 1, []string{"POST /v2/apps"}, nil},
+		{[]string{"package", "install", "../../examples/kafka/package", "--yes", "--app-id", "/dev/kafka"}, 0, []string{"POST /v2/apps"}, func(t *testing.T) {
+			env := fake.apps["/dev/kafka"]["env"].(map[string]any)
+			if env["KENNEL_STATE"] != "file://"+data+"/services/dev__kafka" || env["PACKAGE_NAME"] != "kafka" {
+				t.Errorf("env %v", env)
+			}
+		}},
 		{[]string{"package", "list"}, 0, nil, nil},
 		{[]string{"update", "package-versions", "--name", "hello-world"}, 0, nil, nil},
 		{[]string{"update", "start", "--name", "hello-world", "--options", "rename.json"}, 1, nil, nil},

@@ -71,16 +71,16 @@ type Cosmos struct {
 }
 
 // render renders the entry with the user's options for an install or
-// update: options first (every error with its path), then the artifacts
-// and the app. Nothing reaches Marathon from here.
-func (c *Cosmos) render(ctx context.Context, e *Entry, user map[string]any, appID string) (*catalog.Rendered, error) {
+// update of service: options first (every error with its path), then the
+// artifacts and the app. Nothing reaches Marathon from here.
+func (c *Cosmos) render(ctx context.Context, e *Entry, user map[string]any, appID, service string) (*catalog.Rendered, error) {
 	pkg := *e.Package // SetArtifactDir must not touch the repository's copy
 	req := catalog.Request{Options: user, Source: c.Repo.Source(), AppID: appID, ReleaseVersion: e.ReleaseVersion}
 	if _, err := pkg.ResolveOptions(user); err != nil {
 		return nil, optionsError(err)
 	}
 	if c.ClusterOptions != nil {
-		req.ClusterOptions = c.ClusterOptions(serviceName(pkg.Defaults(), user, appID))
+		req.ClusterOptions = c.ClusterOptions(service)
 	}
 	if pkg.NeedsArtifactDir() {
 		if c.Artifacts == nil {
@@ -177,7 +177,7 @@ func (c *Cosmos) Install(ctx context.Context, req InstallRequest) (*InstallRespo
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.render(ctx, e, req.Options, req.AppID)
+	r, err := c.render(ctx, e, req.Options, req.AppID, serviceName(e.Package.Defaults(), req.Options, req.AppID))
 	if err != nil {
 		return nil, err
 	}

@@ -155,7 +155,7 @@ func (c *Cosmos) Update(ctx context.Context, req ServiceUpdateRequest) (*Service
 	default:
 		opts = catalog.DeepMerge(s.options, req.Options)
 	}
-	r, err := c.render(ctx, e, opts, "")
+	r, err := c.render(ctx, e, opts, "", s.id)
 	if err != nil {
 		return nil, err
 	}
