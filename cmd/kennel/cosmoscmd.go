@@ -292,8 +292,7 @@ func packageListCommand() *cobra.Command {
 		}
 		return printPackageList(cmd.OutOrStdout(), res)
 	}
-	f.register(cmd.Flags(), true)
-	cmd.Long = strings.TrimSpace(cmd.Long + "\n" + cosmosFlagsHelp)
+	cmd.Flags().StringVar(&f.marathon, "marathon", envOr("MARATHON_URL", "http://127.0.0.1:8080"), "Marathon's `URL` ($MARATHON_URL)")
 	return cmd
 }
 

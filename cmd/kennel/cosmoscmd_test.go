@@ -223,7 +223,11 @@ func TestPackageAndUpdateCommands(t *testing.T) {
 				args[i] = filepath.Join(dir, a)
 			}
 		}
-		args = append(args, common...)
+		if args[1] == "list" {
+			args = append(args, "--marathon", marathon.URL)
+		} else {
+			args = append(args, common...)
+		}
 		out, errOut, code := runAs(t, "kennel", args...)
 		if code != s.code {
 			t.Errorf("%v: exit %d, want %d\n%s%s", s.args, code, s.code, out, errOut)
