@@ -55,7 +55,6 @@ func (f *cosmosFlags) register(fl *pflag.FlagSet, withDataDir bool) {
 	fl.StringVar(&f.master, "master", envOr("KENNEL_MESOS_MASTER", "http://127.0.0.1:5050"), "with --cluster local: the master's `URL` ($KENNEL_MESOS_MASTER)")
 	fl.StringVar(&f.artifactDir, "artifact-dir", "", "the `URL` the packages' artifacts are published under (default with --cluster local: published under the data dir)")
 	fl.StringVar(&f.dcosURL, "dcos-url", os.Getenv("DCOS_URL"), "with --cluster dcos: the cluster's `URL`, whose Admin Router reaches schedulers ($DCOS_URL)")
-	fl.DurationVar(&f.poll, "poll-interval", time.Second, "how often an uninstall checks on the scheduler")
 	if withDataDir {
 		f.dataDir = new(string)
 		fl.StringVar(f.dataDir, "data-dir", "", "with --cluster local: the local cluster's data `DIR` (default ~/.local/share/kennel/local)")
@@ -401,6 +400,7 @@ command waits for that, up to --timeout; run it again to go on waiting.`,
 	fl.StringVar(&appID, "app-id", "", "the app `ID` to uninstall")
 	fl.BoolVar(&all, "all", false, "uninstall every app of the package")
 	fl.BoolVar(&yes, "yes", false, "do not ask for confirmation")
+	fl.DurationVar(&f.poll, "poll-interval", time.Second, "how often to check on the scheduler tearing its service down (Cosmos: 10s)")
 	fl.DurationVar(&timeout, "timeout", 15*time.Minute, "how long to wait for a scheduler to tear its service down")
 	f.register(cmd.Flags(), true)
 	cmd.Long = strings.TrimSpace(cmd.Long + "\n" + cosmosFlagsHelp)

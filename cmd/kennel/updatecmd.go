@@ -96,7 +96,7 @@ scheduler restarts with the new configuration and rolls it out; follow it with
 changed service.name are refused before Marathon is called.`,
 		Args: cobra.NoArgs,
 	}
-	asJSON := jsonFlag(cmd)
+	asJSON := cmd.Flags().Bool("json", false, "print Cosmos's update response")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if optionsFile == "" && version == "" {
 			return errors.New("either --options and/or --package-version must be specified")
@@ -140,7 +140,7 @@ func updatePackageVersionsCommand(api *apiFlags, f *cosmosFlags) *cobra.Command 
 		Short: "Print the service's package version and the versions it can be updated to",
 		Args:  cobra.NoArgs,
 	}
-	asJSON := jsonFlag(cmd)
+	asJSON := cmd.Flags().Bool("json", false, "print Cosmos's service describe response")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		id, err := serviceApp(api)
 		if err != nil {
