@@ -19,7 +19,6 @@
 //     Cosmos refuses every version change);
 //   - Uninstall waits for the DC/OS Commons uninstall to finish, bounded by
 //     its context, where Cosmos answers at once and waits in the background;
-//     it does not compare the framework id read before with the one after;
 //   - describe's upgradesTo leaves out the installed version itself;
 //   - the SDK uninstall's PUT also drops the status fields Marathon adds to
 //     a GET (tasks, deployments, ...), besides uris and version.

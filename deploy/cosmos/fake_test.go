@@ -164,17 +164,27 @@ func (f *fakeMarathon) writes() []string {
 // fakeRouter is a scheduler behind Admin Router: its framework id, and the
 // deploy plan's statuses, one per read (the last one repeats).
 type fakeRouter struct {
-	mu       sync.Mutex
-	ids      []string
+	mu  sync.Mutex
+	ids []string
+	// later, when set, are the framework ids read after the first time.
+	later    []string
+	idReads  int
 	statuses []int
 	reads    int
 }
 
 func (r *fakeRouter) FrameworkIDs(context.Context, string) ([]string, error) {
-	if r.ids == nil {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.idReads++
+	ids := r.ids
+	if r.idReads > 1 && r.later != nil {
+		ids = r.later
+	}
+	if ids == nil {
 		return nil, fmt.Errorf("404 Not Found")
 	}
-	return r.ids, nil
+	return ids, nil
 }
 
 func (r *fakeRouter) DeployPlanStatus(context.Context, string) (int, error) {

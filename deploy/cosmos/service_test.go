@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -313,6 +314,42 @@ func (c cancelAfter) DeployPlanStatus(ctx context.Context, id string) (int, erro
 		c.cancel()
 	}
 	return s, err
+}
+
+func TestSDKUninstallWaitsForTheSameFramework(t *testing.T) {
+	h := newHarness(t, testRepo(t))
+	h.marathon = newFakeMarathon(sdkApp("/hello", "hello-world"))
+	h.cosmos.Marathon = h.marathon
+	h.router.statuses, h.router.ids, h.router.later = []int{200}, []string{"fw-1"}, []string{"fw-2"}
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cosmos.Router = cancelAfter{h.router, cancel, 3}
+	_, err := h.cosmos.Uninstall(ctx, UninstallRequest{PackageName: "hello-world"})
+	if !errors.Is(err, ErrUninstallIncomplete) || !strings.Contains(err.Error(), "runs framework [fw-2], not [fw-1]") {
+		t.Fatalf("error %v", err)
+	}
+	if _, ok := h.marathon.apps["/hello"]; !ok {
+		t.Fatal("the app was deleted while another framework runs")
+	}
+	// A framework id that can no longer be read does not hold the uninstall.
+	h.router.ids, h.router.later, h.router.idReads = []string{"fw-1"}, nil, 0
+	h.cosmos.Router = goneAfterFirst{fakeRouter: h.router}
+	if _, err := h.cosmos.Uninstall(context.Background(), UninstallRequest{PackageName: "hello-world"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := h.marathon.apps["/hello"]; ok {
+		t.Fatal("the app is still there")
+	}
+}
+
+// goneAfterFirst answers the framework id once, then fails to.
+type goneAfterFirst struct{ *fakeRouter }
+
+func (g goneAfterFirst) FrameworkIDs(ctx context.Context, id string) ([]string, error) {
+	ids, err := g.fakeRouter.FrameworkIDs(ctx, id)
+	if g.fakeRouter.idReads > 1 {
+		return nil, fmt.Errorf("connection refused")
+	}
+	return ids, err
 }
 
 func TestUninstallStopsWhenTheAppIsUpdatedMeanwhile(t *testing.T) {

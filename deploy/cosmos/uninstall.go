@@ -21,7 +21,8 @@ import (
 // and is uninstalled the SDK way: its framework id is read, the app is
 // restarted with SDK_UNINSTALL=true, and once that deployment is done, the
 // app still asks for the uninstall and the scheduler's deploy plan answers
-// 200 (it has torn the service down), the app is deleted. Cosmos does the
+// 200 (it has torn the service down) for the framework whose id was read
+// (or no id can be read any more), the app is deleted. Cosmos does the
 // waiting in the background; Uninstall waits, checking every PollInterval,
 // until done or ctx ends (then UninstallIncomplete: the scheduler goes on
 // tearing down, and a later Uninstall picks up where it stopped). Another
@@ -109,7 +110,7 @@ func (c *Cosmos) sdkUninstall(ctx context.Context, app client.App) error {
 	defer tick.Stop()
 	var waitingFor string
 	for {
-		done, why, err := c.uninstallStep(ctx, id, deployment)
+		done, why, err := c.uninstallStep(ctx, id, deployment, frameworkIDs)
 		if err != nil || done {
 			return err
 		}
@@ -126,7 +127,7 @@ func (c *Cosmos) sdkUninstall(ctx context.Context, app client.App) error {
 
 // uninstallStep checks once whether the uninstall of id can end and, if
 // so, deletes the app. It returns done, or what it waits for.
-func (c *Cosmos) uninstallStep(ctx context.Context, id, deployment string) (done bool, waitingFor string, err error) {
+func (c *Cosmos) uninstallStep(ctx context.Context, id, deployment string, frameworkIDs []string) (done bool, waitingFor string, err error) {
 	if deployment != "" {
 		ids, err := c.Marathon.DeploymentIDs(ctx)
 		if err != nil {
@@ -154,6 +155,11 @@ func (c *Cosmos) uninstallStep(ctx context.Context, id, deployment string) (done
 		return false, fmt.Sprintf("the scheduler cannot be reached: %v", err), nil
 	case status != http.StatusOK:
 		return false, fmt.Sprintf("the scheduler is tearing the service down (its deploy plan answers %d)", status), nil
+	}
+	// As Cosmos: the framework torn down must be the one read at the start,
+	// unless its id can no longer be read.
+	if now, err := c.Router.FrameworkIDs(ctx, id); err == nil && len(now) > 0 && len(frameworkIDs) > 0 && !slices.Equal(now, frameworkIDs) {
+		return false, fmt.Sprintf("the scheduler runs framework %v, not %v, the one being uninstalled", now, frameworkIDs), nil
 	}
 	if _, err := c.Marathon.DeleteApp(ctx, id, false); err != nil {
 		switch {
