@@ -88,10 +88,10 @@ func (c *Cosmos) sdkUninstall(ctx context.Context, app client.App) error {
 	if err != nil {
 		frameworkIDs = nil // as Cosmos: an unreadable id is no id
 	}
+	// When the app already has SDK_UNINSTALL, a previous uninstall started
+	// it: only the waiting is left.
 	var deployment string
-	if env, _ := app["env"].(map[string]any); env[envSDKUninstall] == "true" {
-		// A previous uninstall started it: only the waiting is left.
-	} else {
+	if env, _ := app["env"].(map[string]any); env[envSDKUninstall] != "true" {
 		update := uninstallApp(app)
 		d, err := c.Marathon.UpdateApp(ctx, id, update, client.UpdateOptions{Force: true})
 		if err != nil {
