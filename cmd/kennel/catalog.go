@@ -20,12 +20,12 @@ func packageCommand() *cobra.Command {
 4.0), config.json (the options schema), resource.json and
 marathon.json.mustache, as DC/OS's Cosmos installs them.`,
 	}
-	cmd.AddCommand(packageRenderCommand())
+	cmd.AddCommand(packageRenderCommand(), packageInstallCommand(), packageListCommand(), packageDescribeCommand(), packageUninstallCommand())
 	return cmd
 }
 
 func packageRenderCommand() *cobra.Command {
-	var optionsFile, source, appID string
+	var optionsFile, source, appID, artifactDir string
 	cmd := &cobra.Command{
 		Use:   "render DIR",
 		Short: "Print the Marathon app a package installs, rendered as Cosmos does",
@@ -39,6 +39,11 @@ DCOS_PACKAGE_* labels set. Prints the app definition as indented JSON.`,
 			pkg, err := catalog.Load(args[0])
 			if err != nil {
 				return err
+			}
+			if artifactDir != "" {
+				pkg.SetArtifactDir(artifactDir)
+			} else if pkg.NeedsArtifactDir() {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s: %s is left as it is (give --artifact-dir URL)\n", catalog.ResourceFile, catalog.ArtifactDirVariable)
 			}
 			req := catalog.Request{Source: source, AppID: appID}
 			if optionsFile != "" {
@@ -82,6 +87,7 @@ DCOS_PACKAGE_* labels set. Prints the app definition as indented JSON.`,
 	f := cmd.Flags()
 	f.StringVar(&optionsFile, "options", "", "JSON `FILE` of install options, merged over config.json's defaults")
 	f.StringVar(&source, "package-source", "", "the repository recorded in DCOS_PACKAGE_SOURCE (default file://<absolute DIR>)")
+	f.StringVar(&artifactDir, "artifact-dir", "", "the `URL` the package's artifacts are published under, for resource.json's {{artifact-dir}}")
 	f.StringVar(&appID, "app-id", "", "replace the app's id, as `dcos package install --app-id` does")
 	return cmd
 }

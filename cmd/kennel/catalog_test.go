@@ -24,7 +24,8 @@ func TestPackageRender(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			args := append([]string{"package", "render", "../../examples/hello-world/package", "--package-source", "https://universe.example/repo"}, tt.args...)
+			args := append([]string{"package", "render", "../../examples/hello-world/package", "--package-source", "https://universe.example/repo",
+				"--artifact-dir", "https://downloads.kennel.example/hello-world/0.1.0"}, tt.args...)
 			if tt.options != "" {
 				path := filepath.Join(t.TempDir(), "options.json")
 				if err := os.WriteFile(path, []byte(tt.options), 0o644); err != nil {
@@ -47,7 +48,7 @@ func TestPackageRenderBadOptions(t *testing.T) {
 	if err := os.WriteFile(path, []byte(`{"hello": {"count": 0, "cpus": "lots"}, "service": {"nmae": "x"}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, errOut, code := run(t, "package", "render", "../../examples/hello-world/package", "--options", path)
+	out, errOut, code := run(t, "package", "render", "../../examples/hello-world/package", "--artifact-dir", "file:///a", "--options", path)
 	if code == 0 || out != "" {
 		t.Fatalf("exit %d, stdout %q", code, out)
 	}
@@ -68,6 +69,10 @@ func TestPackageRenderBadOptions(t *testing.T) {
 		if out, errOut, code := run(t, "package", "render", "../../examples/hello-world/package", "--options", p); code == 0 || out != "" || !strings.Contains(errOut, p) {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q", name, code, out, errOut)
 		}
+	}
+	if _, errOut, code := run(t, "package", "render", "../../examples/hello-world/package"); code != 0 ||
+		!strings.Contains(errOut, "warning: resource.json: {{artifact-dir}} is left as it is") {
+		t.Errorf("without --artifact-dir: exit %d, stderr %q", code, errOut)
 	}
 	if _, errOut, code := run(t, "package", "render", dir); code == 0 || !strings.Contains(errOut, "package.json") {
 		t.Errorf("a directory without package.json: exit %d, stderr %q", code, errOut)

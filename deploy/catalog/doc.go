@@ -26,6 +26,12 @@
 //  5. the output must be a JSON object whose labels are strings, and the
 //     DCOS_PACKAGE_* labels are set over whatever the template wrote.
 //
+// Two additions serve the package manager (deploy/cosmos): SetArtifactDir
+// fills the build-time variable {{artifact-dir}} in resource.json, as DC/OS
+// Commons' package builder does when it publishes a package, and
+// Request.ClusterOptions are merged between the defaults and the user's
+// options without being recorded in DCOS_PACKAGE_OPTIONS.
+//
 // Known differences from Cosmos: Java prints a map inside a list in hash
 // order (here keys are sorted); DCOS_PACKAGE_OPTIONS and
 // DCOS_PACKAGE_DEFINITION hold the same JSON with keys sorted rather than in

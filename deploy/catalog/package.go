@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // The files of a package directory.
@@ -144,4 +145,65 @@ func jsonType(v any) string {
 		return "an object"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// ArtifactDirVariable is the build-time variable of DC/OS Commons' package
+// builder that stands for where a package's artifacts are published. A
+// source package's resource.json names its artifacts under it
+// ("{{artifact-dir}}/kennel-linux-amd64"); SetArtifactDir fills it in.
+const ArtifactDirVariable = "{{artifact-dir}}"
+
+// SetArtifactDir replaces ArtifactDirVariable in every string of
+// resource.json by url, without its trailing slashes, as DC/OS Commons'
+// package builder does when it publishes a package.
+func (p *Package) SetArtifactDir(url string) {
+	url = strings.TrimRight(url, "/")
+	if p.Resource != nil {
+		p.Resource = replaceStrings(p.Resource, ArtifactDirVariable, url).(map[string]any)
+	}
+}
+
+// NeedsArtifactDir reports whether resource.json still names
+// ArtifactDirVariable.
+func (p *Package) NeedsArtifactDir() bool {
+	found := false
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case string:
+			found = found || strings.Contains(x, ArtifactDirVariable)
+		case map[string]any:
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(p.Resource)
+	return found
+}
+
+// replaceStrings returns v with old replaced by new in every string, at
+// every depth; v is not modified.
+func replaceStrings(v any, old, new string) any {
+	switch x := v.(type) {
+	case string:
+		return strings.ReplaceAll(x, old, new)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = replaceStrings(e, old, new)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = replaceStrings(e, old, new)
+		}
+		return out
+	}
+	return v
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 
 	"github.com/kennel-sdk/kennel/servicespec/mustache"
@@ -39,6 +40,14 @@ type Request struct {
 	Source string
 	// AppID, when set, replaces the rendered app's id (Cosmos's appId).
 	AppID string
+	// ClusterOptions, when set, are merged over the defaults and under
+	// Options, and not recorded in DCOS_PACKAGE_OPTIONS: what a target
+	// cluster needs that DC/OS would provide by other means (Cosmos has no
+	// such layer; see the cosmos package).
+	ClusterOptions map[string]any
+	// ReleaseVersion is the package's releaseVersion in its repository,
+	// recorded in DCOS_PACKAGE_DEFINITION.
+	ReleaseVersion int
 }
 
 // Rendered is a rendered Marathon app.
@@ -95,7 +104,7 @@ func (p *Package) Render(req Request) (*Rendered, error) {
 	if p.Template == "" {
 		return nil, ErrNoTemplate
 	}
-	opts, err := p.ResolveOptions(req.Options)
+	opts, err := p.ResolveOptions(DeepMerge(req.ClusterOptions, req.Options))
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +160,7 @@ func (p *Package) decorate(app map[string]any, req Request) error {
 	if err != nil {
 		return fmt.Errorf("encoding the options label: %w", err)
 	}
-	definition, err := p.definition()
+	definition, err := p.definitionLabel(req.ReleaseVersion)
 	if err != nil {
 		return err
 	}
@@ -164,23 +173,31 @@ func (p *Package) decorate(app map[string]any, req Request) error {
 	return nil
 }
 
-// definition is DCOS_PACKAGE_DEFINITION: base64 of Cosmos's storage
-// envelope, whose data is the gzipped package in repository form
-// (package.json's fields plus config, resource and the base64 template).
-func (p *Package) definition() (string, error) {
+// Definition is the package in repository form, as Cosmos describes it:
+// package.json's fields plus releaseVersion, config, resource and
+// marathon.v2AppMustacheTemplate (the template in base64).
+func (p *Package) Definition(releaseVersion int) map[string]any {
 	pkg := make(map[string]any, len(p.Manifest)+4)
 	for k, v := range p.Manifest {
 		pkg[k] = v
 	}
-	pkg["releaseVersion"] = 0
+	pkg["releaseVersion"] = releaseVersion
 	if p.Config != nil {
 		pkg["config"] = p.Config
 	}
 	if p.Resource != nil {
 		pkg["resource"] = p.Resource
 	}
-	pkg["marathon"] = map[string]any{"v2AppMustacheTemplate": base64.StdEncoding.EncodeToString([]byte(p.Template))}
-	raw, err := compactJSON(dropNulls(pkg))
+	if p.Template != "" {
+		pkg["marathon"] = map[string]any{"v2AppMustacheTemplate": base64.StdEncoding.EncodeToString([]byte(p.Template))}
+	}
+	return pkg
+}
+
+// definitionLabel is DCOS_PACKAGE_DEFINITION: base64 of Cosmos's storage
+// envelope, whose data is the gzipped Definition.
+func (p *Package) definitionLabel(releaseVersion int) (string, error) {
+	raw, err := compactJSON(dropNulls(p.Definition(releaseVersion)))
 	if err != nil {
 		return "", fmt.Errorf("encoding the package definition: %w", err)
 	}
@@ -244,4 +261,56 @@ func compactJSON(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// ErrBadDefinitionLabel wraps every failure to decode a
+// DCOS_PACKAGE_DEFINITION label.
+var ErrBadDefinitionLabel = errors.New("bad " + LabelPackageDefinition + " label")
+
+// DecodeDefinitionLabel decodes a DCOS_PACKAGE_DEFINITION label into the
+// package definition it stores (see Definition).
+func DecodeDefinitionLabel(label string) (map[string]any, error) {
+	raw, err := base64.StdEncoding.DecodeString(label)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadDefinitionLabel, err)
+	}
+	var envelope struct {
+		Metadata map[string]string `json:"metadata"`
+		Data     string            `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &envelope); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadDefinitionLabel, err)
+	}
+	data, err := base64.StdEncoding.DecodeString(envelope.Data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: data: %w", ErrBadDefinitionLabel, err)
+	}
+	if envelope.Metadata["Content-Encoding"] == "gzip" {
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadDefinitionLabel, err)
+		}
+		if data, err = io.ReadAll(io.LimitReader(zr, 16<<20)); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadDefinitionLabel, err)
+		}
+	}
+	def, err := DecodeObject(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadDefinitionLabel, err)
+	}
+	return def, nil
+}
+
+// DecodeOptionsLabel decodes a DCOS_PACKAGE_OPTIONS label: base64 of a JSON
+// object.
+func DecodeOptionsLabel(label string) (map[string]any, error) {
+	raw, err := base64.StdEncoding.DecodeString(label)
+	if err != nil {
+		return nil, fmt.Errorf("bad %s label: %w", LabelPackageOptions, err)
+	}
+	opts, err := DecodeObject(raw)
+	if err != nil {
+		return nil, fmt.Errorf("bad %s label: %w", LabelPackageOptions, err)
+	}
+	return opts, nil
 }

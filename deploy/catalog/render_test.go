@@ -431,3 +431,37 @@ func TestLoadErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestClusterOptionsLieUnderTheUsersAndAreNotRecorded(t *testing.T) {
+	pkg, err := Load("../../examples/hello-world/package")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := pkg.Render(Request{
+		ClusterOptions: mustObject(t, `{"service": {"mesos_master": "http://127.0.0.1:5050", "state": "file:///data/hello"}}`),
+		Options:        mustObject(t, `{"service": {"state": "zk://zk:2181/kennel"}}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := r.App["env"].(map[string]any)
+	if env["MESOS_MASTER"] != "http://127.0.0.1:5050" || env["KENNEL_STATE"] != "zk://zk:2181/kennel" {
+		t.Errorf("env = %v: want the cluster's master and the user's state", env)
+	}
+	opts, _ := base64.StdEncoding.DecodeString(r.App["labels"].(map[string]any)[LabelPackageOptions].(string))
+	if string(opts) != `{"service":{"state":"zk://zk:2181/kennel"}}` {
+		t.Errorf("options label = %s: want the user's options only", opts)
+	}
+}
+
+func TestSetArtifactDir(t *testing.T) {
+	p := &Package{Resource: mustObject(t, `{"assets": {"uris": {"a": "{{artifact-dir}}/a", "b": "https://x/b"}}, "images": {"screenshots": ["{{artifact-dir}}/s.png"]}}`)}
+	if !p.NeedsArtifactDir() {
+		t.Fatal("NeedsArtifactDir = false before SetArtifactDir")
+	}
+	p.SetArtifactDir("file:///cache/hello/")
+	want := mustObject(t, `{"assets": {"uris": {"a": "file:///cache/hello/a", "b": "https://x/b"}}, "images": {"screenshots": ["file:///cache/hello/s.png"]}}`)
+	if !reflect.DeepEqual(p.Resource, want) || p.NeedsArtifactDir() {
+		t.Errorf("resource = %v", p.Resource)
+	}
+}

@@ -153,6 +153,14 @@ func TestRenderedAppsFollowAppDefinition(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if !pkg.NeedsArtifactDir() {
+			t.Errorf("%s: resource.json does not publish its artifacts under %s", dir, ArtifactDirVariable)
+		}
+		// As DC/OS Commons' package builder publishes it.
+		pkg.SetArtifactDir("https://downloads.kennel.example/" + pkg.Name + "/" + pkg.Version + "/")
+		if pkg.NeedsArtifactDir() {
+			t.Errorf("%s: %s left after SetArtifactDir", dir, ArtifactDirVariable)
+		}
 		vs := variants[pkg.Name]
 		if len(vs) == 0 {
 			t.Fatalf("no render variants for package %s", pkg.Name)
