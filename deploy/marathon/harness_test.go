@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -271,6 +272,21 @@ func (e *env) events() []string {
 		return nil
 	}
 	return strings.Fields(strings.ReplaceAll(string(b), " ", "_"))
+}
+
+// started waits until the test app of each task has started (and
+// handles SIGTERM): TASK_RUNNING comes as its process starts, before.
+func (e *env) started(ids ...string) {
+	e.t.Helper()
+	waitFor(e.t, fmt.Sprintf("tasks %v started", ids), func() bool {
+		evs := e.events()
+		for _, id := range ids {
+			if !slices.Contains(evs, "start_"+id) {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 // taskEnv is the environment a task of the test app saw.

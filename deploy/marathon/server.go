@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os/user"
 	"sort"
@@ -31,6 +32,7 @@ func (m *Marathon) routes() http.Handler {
 	r.Delete("/v2/apps/*", m.deleteApp)
 	r.Post("/v2/apps/*", m.postAppPath)
 	r.Get("/v2/deployments", m.listDeployments)
+	r.Get("/v2/queue", m.getQueue)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, message(fmt.Sprintf("%s %s is not an endpoint of Kennel's Marathon", r.Method, r.URL.Path)))
 	})
@@ -204,7 +206,7 @@ func (m *Marathon) lockedLocked(w http.ResponseWriter, r *http.Request, appID st
 		return false
 	}
 	writeJSON(w, http.StatusConflict, map[string]any{
-		"message": fmt.Sprintf("App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/%s'.", first),
+		"message":     fmt.Sprintf("App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/%s'.", first),
 		"deployments": ids,
 	})
 	return true
@@ -454,4 +456,34 @@ func (m *Marathon) listDeployments(w http.ResponseWriter, _ *http.Request) {
 		})
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// getQueue lists the apps with instances waiting to launch and their
+// backoff delay, as Marathon's GET /v2/queue.
+func (m *Marathon) getQueue(w http.ResponseWriter, _ *http.Request) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ids := make([]string, 0, len(m.rec.Apps))
+	for id := range m.rec.Apps {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	queue := []map[string]any{}
+	now := time.Now()
+	for _, id := range ids {
+		ar := m.rec.Apps[id]
+		n := m.planFor(ar).launch
+		if n == 0 {
+			continue
+		}
+		left := 0.0
+		if b := m.backoffs[id]; b != nil && now.Before(b.until) {
+			left = b.until.Sub(now).Seconds()
+		}
+		queue = append(queue, map[string]any{
+			"count": n, "app": m.appJSONLocked(ar, false),
+			"delay": map[string]any{"timeLeftSeconds": int64(math.Ceil(left)), "overdue": left == 0},
+		})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"queue": queue})
 }

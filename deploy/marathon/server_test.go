@@ -39,6 +39,7 @@ func TestAppLifecycle(t *testing.T) {
 		t.Fatalf("duplicate POST: %d %v", code, dup)
 	}
 	first := e.running("/dev/web", 1, true)[0]
+	e.started(first)
 	if !strings.HasPrefix(first, "dev_web.") {
 		t.Errorf("task id %s does not start with dev_web.", first)
 	}

@@ -75,18 +75,18 @@ type PortDefinition struct {
 // HealthCheck is a Mesos health check (MESOS_HTTP, MESOS_HTTPS, MESOS_TCP
 // or COMMAND); Marathon-side checks (HTTP, HTTPS, TCP) are refused.
 type HealthCheck struct {
-	Protocol               string        `json:"protocol"`
-	Path                   string        `json:"path,omitempty"`
-	PortIndex              *int          `json:"portIndex,omitempty"`
-	Port                   *int          `json:"port,omitempty"`
-	Command                *HealthCmd    `json:"command,omitempty"`
-	GracePeriodSeconds     int           `json:"gracePeriodSeconds"`
-	IntervalSeconds        int           `json:"intervalSeconds"`
-	TimeoutSeconds         int           `json:"timeoutSeconds"`
-	MaxConsecutiveFailures int           `json:"maxConsecutiveFailures"`
-	DelaySeconds           int           `json:"delaySeconds"`
-	IgnoreHTTP1xx          bool          `json:"ignoreHttp1xx,omitempty"`
-	IPProtocol             string        `json:"ipProtocol,omitempty"`
+	Protocol               string     `json:"protocol"`
+	Path                   string     `json:"path,omitempty"`
+	PortIndex              *int       `json:"portIndex,omitempty"`
+	Port                   *int       `json:"port,omitempty"`
+	Command                *HealthCmd `json:"command,omitempty"`
+	GracePeriodSeconds     int        `json:"gracePeriodSeconds"`
+	IntervalSeconds        int        `json:"intervalSeconds"`
+	TimeoutSeconds         int        `json:"timeoutSeconds"`
+	MaxConsecutiveFailures int        `json:"maxConsecutiveFailures"`
+	DelaySeconds           int        `json:"delaySeconds"`
+	IgnoreHTTP1xx          bool       `json:"ignoreHttp1xx,omitempty"`
+	IPProtocol             string     `json:"ipProtocol,omitempty"`
 }
 
 // HealthCmd is a COMMAND health check's shell command.

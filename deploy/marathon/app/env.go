@@ -73,7 +73,6 @@ func formatFloat(f float64) string {
 	return s
 }
 
-
 // compileAnchored compiles a LIKE/UNLIKE value, which must match a whole
 // field value, as Marathon's Java regex matches() does.
 func compileAnchored(expr string) (*regexp.Regexp, error) {

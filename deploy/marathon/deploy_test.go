@@ -1,0 +1,156 @@
+package marathon_test
+
+import (
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestSingleInstanceKillFirst: a config change of a
+// MARATHON_SINGLE_INSTANCE_APP kills the old task, and sees it end, before
+// the new one starts; a deployment that cannot finish locks the app until
+// ?force=true.
+func TestSingleInstanceKillFirst(t *testing.T) {
+	e := newEnv(t, 2)
+	def := e.testApp("sched")
+	def["labels"] = map[string]string{"MARATHON_SINGLE_INSTANCE_APP": "true"}
+	def["upgradeStrategy"] = map[string]any{"minimumHealthCapacity": 0, "maximumOverCapacity": 0}
+	def["env"].(map[string]any)["KMTEST_LOCK"] = filepath.Join(e.appDir, "lock")
+	if code, _ := e.call("POST", "/v2/apps", def, nil); code != http.StatusCreated {
+		t.Fatalf("POST: %d", code)
+	}
+	first := e.running("/sched", 1, false)[0]
+	e.started(first)
+
+	env := map[string]any{"KMTEST_APP": "1", "KMTEST_DIR": e.appDir, "KMTEST_LOCK": filepath.Join(e.appDir, "lock"), "NEW": "1"}
+	var put map[string]string
+	code, hdr := e.call("PUT", "/v2/apps/sched", map[string]any{"env": env}, &put)
+	if code != http.StatusOK || put["deploymentId"] == "" || hdr.Get("Marathon-Deployment-Id") != put["deploymentId"] {
+		t.Fatalf("PUT: %d %v %v", code, put, hdr)
+	}
+	var second string
+	waitFor(t, "the new task running", func() bool {
+		ids := e.running("/sched", 1, false)
+		second = ids[0]
+		return second != first
+	})
+	e.started(second)
+	if got := e.taskEnv(second)["NEW"]; got != "1" {
+		t.Errorf("new task env NEW = %q", got)
+	}
+	want := []string{"start_" + first, "term_" + first, "start_" + second}
+	if got := e.events(); !slices.Equal(got, want) {
+		t.Errorf("events %v, want %v (old task ended before the new one started)", got, want)
+	}
+
+	// A deployment that cannot finish holds the app.
+	var stuck map[string]string
+	if code, _ := e.call("PUT", "/v2/apps/sched", map[string]any{"constraints": [][]string{{"hostname", "LIKE", "nowhere"}}}, &stuck); code != http.StatusOK {
+		t.Fatalf("PUT constraints: %d", code)
+	}
+	var locked struct {
+		Message     string `json:"message"`
+		Deployments []struct {
+			ID string `json:"id"`
+		} `json:"deployments"`
+	}
+	code, _ = e.call("PUT", "/v2/apps/sched", map[string]any{"instances": 1}, &locked)
+	if code != http.StatusConflict || len(locked.Deployments) != 1 || locked.Deployments[0].ID != stuck["deploymentId"] ||
+		!strings.HasPrefix(locked.Message, "App is locked by one or more deployments. Override with the option '?force=true'.") {
+		t.Fatalf("PUT while locked: %d %+v", code, locked)
+	}
+	var ds []struct {
+		ID           string   `json:"id"`
+		AffectedApps []string `json:"affectedApps"`
+	}
+	e.call("GET", "/v2/deployments", nil, &ds)
+	if len(ds) != 1 || ds[0].ID != stuck["deploymentId"] || !slices.Equal(ds[0].AffectedApps, []string{"/sched"}) {
+		t.Errorf("deployments %+v", ds)
+	}
+	if code, _ := e.call("PUT", "/v2/apps/sched?force=true", map[string]any{"constraints": [][]string{}}, nil); code != http.StatusOK {
+		t.Fatalf("forced PUT: %d", code)
+	}
+	third := e.running("/sched", 1, false)[0]
+	e.started(third)
+	for _, ev := range e.events() {
+		if strings.HasPrefix(ev, "overlap_") {
+			t.Errorf("two instances ran at once: %v", e.events())
+		}
+	}
+	if third == second {
+		t.Error("the config change did not replace the task")
+	}
+}
+
+// TestRestartAdoptsTasks: a Marathon restarted on the same data dir
+// re-subscribes with its framework id and adopts the running task; it
+// launches no duplicate.
+func TestRestartAdoptsTasks(t *testing.T) {
+	e := newEnv(t, 2)
+	if code, _ := e.call("POST", "/v2/apps", e.testApp("adopt"), nil); code != http.StatusCreated {
+		t.Fatalf("POST: %d", code)
+	}
+	first := e.running("/adopt", 1, false)[0]
+	e.started(first)
+	var info map[string]any
+	e.call("GET", "/v2/info", nil, &info)
+	fid := info["frameworkId"]
+
+	e.marathon.Shutdown()
+	e.startMarathon()
+	var again map[string]any
+	e.call("GET", "/v2/info", nil, &again)
+	if again["frameworkId"] != fid || fid == "" || again["version"] != "1.9.0-kennel" {
+		t.Fatalf("info after restart %v, before %v", again, info)
+	}
+	if ids := e.running("/adopt", 1, false); ids[0] != first {
+		t.Fatalf("after restart the task is %s, not %s", ids[0], first)
+	}
+	if code, _ := e.call("PUT", "/v2/apps/adopt", map[string]any{"instances": 2}, nil); code != http.StatusOK {
+		t.Fatalf("scale: %d", code)
+	}
+	ids := e.running("/adopt", 2, false)
+	if !slices.Contains(ids, first) {
+		t.Errorf("scaling replaced the adopted task: %v", ids)
+	}
+	e.started(ids...)
+	slices.Sort(ids)
+	if got := activeTasks(t, e.cluster); !slices.Equal(got, ids) {
+		t.Errorf("the cluster runs %v, Marathon knows %v", got, ids)
+	}
+	starts := 0
+	for _, ev := range e.events() {
+		if strings.HasPrefix(ev, "start_") {
+			starts++
+		}
+	}
+	if starts != 2 {
+		t.Errorf("%d task starts, want 2: %v", starts, e.events())
+	}
+}
+
+// TestBackoff: an app whose tasks fail is relaunched with a growing delay,
+// which GET /v2/queue shows.
+func TestBackoff(t *testing.T) {
+	e := newEnv(t, 1)
+	def := map[string]any{"id": "crashy", "cmd": "exit 1", "cpus": 0.1, "mem": 32, "portDefinitions": []any{},
+		"backoffSeconds": 1, "backoffFactor": 4, "maxLaunchDelaySeconds": 3600}
+	if code, _ := e.call("POST", "/v2/apps", def, nil); code != http.StatusCreated {
+		t.Fatalf("POST: %d", code)
+	}
+	waitFor(t, "a delay of 4 s after the second failure", func() bool {
+		var q struct {
+			Queue []struct {
+				Count int `json:"count"`
+				Delay struct {
+					TimeLeftSeconds int  `json:"timeLeftSeconds"`
+					Overdue         bool `json:"overdue"`
+				} `json:"delay"`
+			} `json:"queue"`
+		}
+		e.call("GET", "/v2/queue", nil, &q)
+		return len(q.Queue) == 1 && q.Queue[0].Count == 1 && q.Queue[0].Delay.TimeLeftSeconds > 1
+	})
+}
