@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"os/user"
 	"sort"
 	"strings"
 	"time"
@@ -115,19 +114,6 @@ func portOf(addr string) string {
 	return addr[i+1:]
 }
 
-// checkUser refuses a user other than the one running the cluster: the
-// local agents run every task as that user and cannot switch.
-func checkUser(a *app.App) error {
-	if a.User == "" {
-		return nil
-	}
-	u, err := user.Current()
-	if err == nil && u.Username == a.User {
-		return nil
-	}
-	return &app.InvalidError{Details: []app.Detail{{Path: "/user",
-		Errors: []string{fmt.Sprintf("the local cluster runs tasks as the user running it, not %q", a.User)}}}}
-}
 
 func (m *Marathon) postApp(w http.ResponseWriter, r *http.Request) {
 	body, ok := readBody(w, r)
@@ -135,9 +121,6 @@ func (m *Marathon) postApp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req, err := m.validator.Decode(body, "")
-	if err == nil {
-		err = checkUser(&req.App)
-	}
 	if err != nil {
 		writeDecodeError(w, err)
 		return
@@ -238,9 +221,6 @@ func (m *Marathon) putApp(w http.ResponseWriter, r *http.Request) {
 			err = &app.InvalidError{Details: []app.Detail{{Path: "/version", Errors: []string{fmt.Sprintf("app %s has no version %s", id, req.Version)}}}}
 		}
 		req.App = old
-	}
-	if err == nil {
-		err = checkUser(&req.App)
 	}
 	if err != nil {
 		writeDecodeError(w, err)

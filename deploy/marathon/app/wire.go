@@ -358,9 +358,6 @@ func (w *wire) resolveHealth(ports int, p *problems) []HealthCheck {
 		if hc.IPProtocol != "" && hc.IPProtocol != "IPv4" {
 			p.add(at+"/ipProtocol", "only IPv4 is %s", "supported")
 		}
-		if hc.TimeoutSeconds >= hc.IntervalSeconds && hc.IntervalSeconds > 0 {
-			p.add(at+"/timeoutSeconds", "must be smaller than intervalSeconds")
-		}
 		out = append(out, hc)
 	}
 	if len(out) > 1 {
