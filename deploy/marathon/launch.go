@@ -239,6 +239,7 @@ func (m *Marathon) newTask(ar *appRecord, o *mesos.Offer, ports []int, now time.
 		Resources:   taskResources(a, ports),
 		Command:     command(a, env),
 		HealthCheck: healthCheck(a, ports),
+		Check:       check(a, ports),
 		KillPolicy:  killPolicy(a),
 	}
 }
@@ -335,6 +336,39 @@ func healthCheck(a *app.App, ports []int) *mesos.HealthCheck {
 		hc.Command = &mesos.CommandInfo{Shell: &shell, Value: &h.Command.Value}
 	}
 	return hc
+}
+
+// check translates the app's Marathon check into a Mesos CheckInfo.
+func check(a *app.App, ports []int) *mesos.CheckInfo {
+	c := a.Check
+	if c == nil {
+		return nil
+	}
+	sec := func(v int) *float64 { f := float64(v); return &f }
+	ci := &mesos.CheckInfo{DelaySeconds: sec(c.DelaySeconds), IntervalSeconds: sec(c.IntervalSeconds), TimeoutSeconds: sec(c.TimeoutSeconds)}
+	port := func(index, port *int) uint32 {
+		switch {
+		case port != nil:
+			return uint32(*port)
+		case index != nil && *index < len(ports):
+			return uint32(ports[*index])
+		}
+		return 0
+	}
+	switch {
+	case c.HTTP != nil:
+		path := c.HTTP.Path
+		ci.Type = mesos.CheckInfo_HTTP
+		ci.HTTP = &mesos.CheckInfo_Http{Port: port(c.HTTP.PortIndex, c.HTTP.Port), Path: &path}
+	case c.TCP != nil:
+		ci.Type = mesos.CheckInfo_TCP
+		ci.TCP = &mesos.CheckInfo_Tcp{Port: port(c.TCP.PortIndex, c.TCP.Port)}
+	case c.Exec != nil:
+		shell := true
+		ci.Type = mesos.CheckInfo_COMMAND
+		ci.Command = &mesos.CheckInfo_Command{Command: mesos.CommandInfo{Shell: &shell, Value: &c.Exec.Command.Shell}}
+	}
+	return ci
 }
 
 // killPolicy is taskKillGracePeriodSeconds as a Mesos kill policy.

@@ -255,6 +255,9 @@ func (m *Marathon) update(st mesos.TaskStatus) []*sched.Call {
 			h := *st.Healthy
 			t.Healthy = &h
 		}
+		if cs := st.CheckStatus; cs != nil {
+			t.CheckResult = checkResult(cs)
+		}
 		if t.State != state {
 			t.State = state
 			_ = m.saveLocked()
@@ -299,4 +302,18 @@ func (m *Marathon) acceptFailed(call *sched.Call) {
 	}
 	_ = m.saveLocked()
 	m.kick()
+}
+
+// checkResult is a Mesos check status as Marathon shows it:
+// {"http":{"statusCode"}}, {"tcp":{"succeeded"}} or {"command":{"exitCode"}}.
+func checkResult(cs *mesos.CheckStatusInfo) map[string]any {
+	switch {
+	case cs.HTTP != nil && cs.HTTP.StatusCode != nil:
+		return map[string]any{"http": map[string]any{"statusCode": *cs.HTTP.StatusCode}}
+	case cs.TCP != nil && cs.TCP.Succeeded != nil:
+		return map[string]any{"tcp": map[string]any{"succeeded": *cs.TCP.Succeeded}}
+	case cs.Command != nil && cs.Command.ExitCode != nil:
+		return map[string]any{"command": map[string]any{"exitCode": *cs.Command.ExitCode}}
+	}
+	return nil
 }

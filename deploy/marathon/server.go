@@ -114,7 +114,6 @@ func portOf(addr string) string {
 	return addr[i+1:]
 }
 
-
 func (m *Marathon) postApp(w http.ResponseWriter, r *http.Request) {
 	body, ok := readBody(w, r)
 	if !ok {
@@ -402,6 +401,9 @@ func (m *Marathon) tasksJSONLocked(ar *appRecord) []map[string]any {
 		}
 		if !t.StartedAt.IsZero() {
 			tj["startedAt"] = t.StartedAt.UTC().Format(time.RFC3339Nano)
+		}
+		if t.CheckResult != nil {
+			tj["checkResult"] = t.CheckResult
 		}
 		if len(ar.App.HealthChecks) > 0 {
 			results := []map[string]any{}

@@ -29,6 +29,8 @@ func TestAppLifecycle(t *testing.T) {
 	def["healthChecks"] = []map[string]any{{"protocol": "MESOS_HTTP", "path": "/health", "portIndex": 0,
 		"gracePeriodSeconds": 30, "intervalSeconds": 1, "timeoutSeconds": 0, "delaySeconds": 0, "maxConsecutiveFailures": 0}}
 
+	def["check"] = map[string]any{"http": map[string]any{"portIndex": 0, "path": "/check"}, "intervalSeconds": 1, "delaySeconds": 0}
+
 	var created map[string]any
 	code, hdr := e.call("POST", "/v2/apps", def, &created)
 	if code != http.StatusCreated || hdr.Get("Marathon-Deployment-Id") == "" || created["id"] != "/dev/web" {
@@ -59,6 +61,23 @@ func TestAppLifecycle(t *testing.T) {
 			t.Errorf("task env %s = %q, want %q", k, env[k], w)
 		}
 	}
+
+	// The check's result is reported.
+	waitFor(t, "the check's result", func() bool {
+		var raw struct {
+			App struct {
+				Tasks []struct {
+					CheckResult struct {
+						HTTP struct {
+							StatusCode int `json:"statusCode"`
+						} `json:"http"`
+					} `json:"checkResult"`
+				} `json:"tasks"`
+			} `json:"app"`
+		}
+		e.call("GET", "/v2/apps/dev/web", nil, &raw)
+		return len(raw.App.Tasks) == 1 && raw.App.Tasks[0].CheckResult.HTTP.StatusCode == http.StatusOK
+	})
 
 	// The health check fails: Mesos kills the task, Marathon relaunches it.
 	unhealthy := filepath.Join(e.appDir, "unhealthy")

@@ -37,18 +37,20 @@ type appRecord struct {
 
 // taskRecord is a task Marathon launched and has not seen end.
 type taskRecord struct {
-	ID        string    `json:"id"`
-	AppID     string    `json:"appId"`
-	AgentID   string    `json:"agentId"`
-	Host      string    `json:"host"`
-	Ports     []int     `json:"ports"`
-	Version   string    `json:"version"` // the app's ConfigVersion it runs
-	State     string    `json:"state"`
-	Healthy   *bool     `json:"healthy,omitempty"`
-	StagedAt  time.Time `json:"stagedAt"`
-	StartedAt time.Time `json:"startedAt,omitzero"`
-	Killing   bool      `json:"killing,omitempty"`
-	KillSent  time.Time `json:"killSent,omitzero"`
+	ID      string `json:"id"`
+	AppID   string `json:"appId"`
+	AgentID string `json:"agentId"`
+	Host    string `json:"host"`
+	Ports   []int  `json:"ports"`
+	Version string `json:"version"` // the app's ConfigVersion it runs
+	State   string `json:"state"`
+	Healthy *bool  `json:"healthy,omitempty"`
+	// CheckResult is the latest check status, as Marathon's checkResult.
+	CheckResult map[string]any `json:"checkResult,omitempty"`
+	StagedAt    time.Time      `json:"stagedAt"`
+	StartedAt   time.Time      `json:"startedAt,omitzero"`
+	Killing     bool           `json:"killing,omitempty"`
+	KillSent    time.Time      `json:"killSent,omitzero"`
 }
 
 // deployment is a change under way for one app; it ends when the app has

@@ -48,6 +48,7 @@ type App struct {
 	BackoffFactor              float64           `json:"backoffFactor"`
 	MaxLaunchDelaySeconds      float64           `json:"maxLaunchDelaySeconds"`
 	HealthChecks               []HealthCheck     `json:"healthChecks"`
+	Check                      *Check            `json:"check,omitempty"`
 	Labels                     map[string]string `json:"labels"`
 	UpgradeStrategy            UpgradeStrategy   `json:"upgradeStrategy"`
 	KillSelection              string            `json:"killSelection"`
@@ -92,6 +93,38 @@ type HealthCheck struct {
 // HealthCmd is a COMMAND health check's shell command.
 type HealthCmd struct {
 	Value string `json:"value"`
+}
+
+// Check is a Mesos check (Marathon 1.8+): one of HTTP, TCP or a shell
+// command, whose result is reported and never kills the task.
+type Check struct {
+	HTTP            *CheckHTTP `json:"http,omitempty"`
+	TCP             *CheckTCP  `json:"tcp,omitempty"`
+	Exec            *CheckExec `json:"exec,omitempty"`
+	IntervalSeconds int        `json:"intervalSeconds"`
+	TimeoutSeconds  int        `json:"timeoutSeconds"`
+	DelaySeconds    int        `json:"delaySeconds"`
+}
+
+// CheckHTTP probes a path on one of the task's ports.
+type CheckHTTP struct {
+	PortIndex *int   `json:"portIndex,omitempty"`
+	Port      *int   `json:"port,omitempty"`
+	Path      string `json:"path,omitempty"`
+	Scheme    string `json:"scheme,omitempty"`
+}
+
+// CheckTCP connects to one of the task's ports.
+type CheckTCP struct {
+	PortIndex *int `json:"portIndex,omitempty"`
+	Port      *int `json:"port,omitempty"`
+}
+
+// CheckExec runs a shell command.
+type CheckExec struct {
+	Command struct {
+		Shell string `json:"shell"`
+	} `json:"command"`
 }
 
 // UpgradeStrategy bounds the instances during a deployment, as fractions of

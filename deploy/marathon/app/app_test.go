@@ -96,7 +96,9 @@ func TestDecodeInvalid(t *testing.T) {
 		{name: "gpus", body: `{"id": "x", "cmd": "x", "gpus": 1}`, paths: []string{"/gpus"}},
 		{name: "bridge network", body: `{"id": "x", "cmd": "x", "networks": [{"mode": "container/bridge"}]}`, paths: []string{"/networks/0/mode"}},
 		{name: "other role", body: `{"id": "x", "cmd": "x", "role": "slave_public"}`, paths: []string{"/role"}},
-		{name: "check", body: `{"id": "x", "cmd": "x", "check": {"http": {"portIndex": 0}}}`, paths: []string{"/check"}},
+		{name: "check of two kinds", body: `{"id": "x", "cmd": "x", "check": {"http": {"portIndex": 0}, "tcp": {"portIndex": 0}}}`, paths: []string{"/check"}},
+		{name: "check port index", body: `{"id": "x", "cmd": "x", "check": {"tcp": {"portIndex": 3}}}`, paths: []string{"/check/tcp/portIndex"}},
+		{name: "check without command", body: `{"id": "x", "cmd": "x", "check": {"exec": {"command": {"shell": ""}}}}`, paths: []string{"/check/exec/command/shell"}},
 		{name: "operator not implemented", body: `{"id": "x", "cmd": "x", "constraints": [["hostname", "MAX_PER", "2"]]}`, paths: []string{"/constraints/0/1"}},
 		{name: "LIKE without value", body: `{"id": "x", "cmd": "x", "constraints": [["rack", "LIKE"]]}`, paths: []string{"/constraints/0"}},
 		{name: "fetch and uris", body: `{"id": "x", "cmd": "x", "fetch": [{"uri": "a"}], "uris": ["b"]}`, paths: []string{"/uris"}},
@@ -158,6 +160,7 @@ func TestDecodeAccepts(t *testing.T) {
 				"healthChecks": [{"protocol": "MESOS_HTTP", "path": "/v1/health", "gracePeriodSeconds": 900,
 					"intervalSeconds": 30, "timeoutSeconds": 20, "maxConsecutiveFailures": 0}],
 				"fetch": [{"uri": "https://x/a.tgz", "cache": true}],
+				"check": {"http": {"portIndex": 0, "path": "/v1/health", "scheme": "HTTP"}, "intervalSeconds": 5, "timeoutSeconds": 10, "delaySeconds": 0},
 				"tasksRunning": 1, "tasks": [], "deployments": [], "version": "2020-01-01T00:00:00.000Z",
 				"unreachableStrategy": {"inactiveAfterSeconds": 0, "expungeAfterSeconds": 0}, "networks": [{"mode": "host"}]}`
 			req, err := v.Decode([]byte(body), "/hello-world")
@@ -166,7 +169,8 @@ func TestDecodeAccepts(t *testing.T) {
 			}
 			a := req.App
 			if req.Version != "2020-01-01T00:00:00.000Z" || !a.SingleInstance() || !a.KillFirst() || a.Role != "*" ||
-				*a.HealthChecks[0].PortIndex != 0 || !a.Fetch[0].Extract || !a.Fetch[0].Cache {
+				*a.HealthChecks[0].PortIndex != 0 || !a.Fetch[0].Extract || !a.Fetch[0].Cache ||
+				a.Check == nil || a.Check.HTTP == nil || a.Check.HTTP.Path != "/v1/health" || a.Check.IntervalSeconds != 5 {
 				t.Errorf("decoded %+v", req)
 			}
 			if _, err := v.Decode([]byte(`{"id": "other", "cmd": "x"}`), "/hello-world"); err == nil {

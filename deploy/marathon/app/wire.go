@@ -36,6 +36,7 @@ type wire struct {
 	BackoffFactor              *float64                   `json:"backoffFactor"`
 	MaxLaunchDelaySeconds      *float64                   `json:"maxLaunchDelaySeconds"`
 	HealthChecks               []wireHealth               `json:"healthChecks"`
+	Check                      *wireCheck                 `json:"check"`
 	Labels                     map[string]string          `json:"labels"`
 	UpgradeStrategy            *wireStrategy              `json:"upgradeStrategy"`
 	KillSelection              *string                    `json:"killSelection"`
@@ -54,7 +55,6 @@ type wire struct {
 	IPAddress         json.RawMessage `json:"ipAddress"`
 	ReadinessChecks   json.RawMessage `json:"readinessChecks"`
 	ExecutorResources json.RawMessage `json:"executorResources"`
-	Check             json.RawMessage `json:"check"`
 	StoreURLs         json.RawMessage `json:"storeUrls"`
 	TTY               json.RawMessage `json:"tty"`
 	ResourceLimits    json.RawMessage `json:"resourceLimits"`
@@ -88,6 +88,15 @@ type wireHealth struct {
 	DelaySeconds           *int       `json:"delaySeconds"`
 	IgnoreHTTP1xx          bool       `json:"ignoreHttp1xx"`
 	IPProtocol             string     `json:"ipProtocol"`
+}
+
+type wireCheck struct {
+	HTTP            *CheckHTTP `json:"http"`
+	TCP             *CheckTCP  `json:"tcp"`
+	Exec            *CheckExec `json:"exec"`
+	IntervalSeconds *int       `json:"intervalSeconds"`
+	TimeoutSeconds  *int       `json:"timeoutSeconds"`
+	DelaySeconds    *int       `json:"delaySeconds"`
 }
 
 type wireStrategy struct {
@@ -186,6 +195,7 @@ func (w *wire) resolve(urlID, role string, p *problems) App {
 	a.Fetch = w.resolveFetch(p)
 	a.PortDefinitions = w.resolvePorts(p)
 	a.HealthChecks = w.resolveHealth(len(a.PortDefinitions), p)
+	a.Check = w.resolveCheck(len(a.PortDefinitions), p)
 	a.UpgradeStrategy = UpgradeStrategy{
 		MinimumHealthCapacity: or(or(w.UpgradeStrategy, wireStrategy{}).MinimumHealthCapacity, 1),
 		MaximumOverCapacity:   or(or(w.UpgradeStrategy, wireStrategy{}).MaximumOverCapacity, 1),
@@ -366,6 +376,65 @@ func (w *wire) resolveHealth(ports int, p *problems) []HealthCheck {
 	return out
 }
 
+// Marathon's check defaults (raml AppCheck).
+const (
+	defaultCheckInterval = 60
+	defaultCheckTimeout  = 20
+	defaultCheckDelay    = 15
+)
+
+func (w *wire) resolveCheck(ports int, p *problems) *Check {
+	wc := w.Check
+	if wc == nil {
+		return nil
+	}
+	c := &Check{HTTP: wc.HTTP, TCP: wc.TCP, Exec: wc.Exec, IntervalSeconds: or(wc.IntervalSeconds, defaultCheckInterval),
+		TimeoutSeconds: or(wc.TimeoutSeconds, defaultCheckTimeout), DelaySeconds: or(wc.DelaySeconds, defaultCheckDelay)}
+	kinds := 0
+	port := func(at string, portIndex, port **int) {
+		switch {
+		case *portIndex != nil && *port != nil:
+			p.add(at, "use either port or portIndex, not both")
+		case *portIndex == nil && *port == nil:
+			zero := 0
+			*portIndex = &zero
+		}
+		if i := *portIndex; i != nil && (*i < 0 || *i >= ports) {
+			p.add(at+"/portIndex", "must be an index of portDefinitions (%d ports)", ports)
+		}
+	}
+	if c.HTTP != nil {
+		kinds++
+		h := *c.HTTP
+		port("/check/http", &h.PortIndex, &h.Port)
+		if h.Scheme != "" && h.Scheme != "HTTP" {
+			p.add("/check/http/scheme", "only HTTP is supported")
+		}
+		c.HTTP = &h
+	}
+	if c.TCP != nil {
+		kinds++
+		t := *c.TCP
+		port("/check/tcp", &t.PortIndex, &t.Port)
+		c.TCP = &t
+	}
+	if c.Exec != nil {
+		kinds++
+		if c.Exec.Command.Shell == "" {
+			p.add("/check/exec/command/shell", "is required")
+		}
+	}
+	if kinds != 1 {
+		p.add("/check", "a check is exactly one of http, tcp or exec")
+	}
+	for name, v := range map[string]int{"intervalSeconds": c.IntervalSeconds, "timeoutSeconds": c.TimeoutSeconds, "delaySeconds": c.DelaySeconds} {
+		if v < 0 {
+			p.add("/check/"+name, "must be >= 0")
+		}
+	}
+	return c
+}
+
 // operators this Marathon honours; the others of the schema are refused.
 var operators = map[string]bool{"UNIQUE": true, "CLUSTER": true, "LIKE": true, "UNLIKE": true}
 
@@ -398,7 +467,7 @@ func resolveConstraints(cs [][]string, p *problems) [][]string {
 func (w *wire) refuseUnsupported(role string, p *problems) {
 	raw := map[string]json.RawMessage{
 		"/container": w.Container, "/residency": w.Residency, "/secrets": w.Secrets, "/ipAddress": w.IPAddress,
-		"/readinessChecks": w.ReadinessChecks, "/executorResources": w.ExecutorResources, "/check": w.Check,
+		"/readinessChecks": w.ReadinessChecks, "/executorResources": w.ExecutorResources,
 		"/storeUrls": w.StoreURLs, "/resourceLimits": w.ResourceLimits,
 	}
 	keys := make([]string, 0, len(raw))
