@@ -154,3 +154,54 @@ func TestBackoff(t *testing.T) {
 		return len(q.Queue) == 1 && q.Queue[0].Count == 1 && q.Queue[0].Delay.TimeLeftSeconds > 1
 	})
 }
+
+// TestRollingRestart: a restart of two instances with strategy 0.5/0
+// replaces them one at a time, never below one healthy instance nor above
+// two, each on its own host (hostname UNIQUE); PUT creates a missing app.
+func TestRollingRestart(t *testing.T) {
+	e := newEnv(t, 3)
+	def := e.testApp("roll")
+	def["instances"] = 2
+	def["constraints"] = [][]string{{"hostname", "UNIQUE"}}
+	def["upgradeStrategy"] = map[string]any{"minimumHealthCapacity": 0.5, "maximumOverCapacity": 0}
+	def["healthChecks"] = []map[string]any{{"protocol": "MESOS_HTTP", "path": "/health", "gracePeriodSeconds": 30,
+		"intervalSeconds": 1, "timeoutSeconds": 1, "delaySeconds": 0}}
+	var created map[string]string
+	if code, hdr := e.call("PUT", "/v2/apps/roll", def, &created); code != http.StatusCreated || hdr.Get("Marathon-Deployment-Id") == "" {
+		t.Fatalf("PUT of a missing app: %d %v", code, created)
+	}
+	before := e.running("/roll", 2, true)
+	e.started(before...)
+	var restart map[string]string
+	if code, _ := e.call("POST", "/v2/apps/roll/restart", nil, &restart); code != http.StatusOK || restart["deploymentId"] == "" {
+		t.Fatalf("restart: %d %v", code, restart)
+	}
+	var after []string
+	waitFor(t, "both instances replaced", func() bool {
+		after = e.running("/roll", 2, true)
+		return !slices.Contains(after, before[0]) && !slices.Contains(after, before[1])
+	})
+	e.started(after...)
+	hosts := map[string]bool{}
+	for _, tk := range e.app("/roll").App.Tasks {
+		hosts[tk.Host] = true
+	}
+	if len(hosts) != 2 {
+		t.Errorf("two instances on %d hosts", len(hosts))
+	}
+	live, lowest, highest := 0, 2, 0
+	for i, ev := range e.events() {
+		switch {
+		case strings.HasPrefix(ev, "start_"):
+			live++
+		case strings.HasPrefix(ev, "term_"):
+			live--
+		}
+		if i >= 2 {
+			lowest, highest = min(lowest, live), max(highest, live)
+		}
+	}
+	if lowest < 1 || highest > 2 {
+		t.Errorf("instances alive during the restart ranged %d..%d, want 1..2: %v", lowest, highest, e.events())
+	}
+}

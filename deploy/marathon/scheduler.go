@@ -60,10 +60,11 @@ func (m *Marathon) planFor(ar *appRecord) plan {
 		n = 0
 	}
 	var old, cur []*taskRecord
-	total := 0
+	total, killing := 0, 0
 	for _, t := range m.tasksOf(a.ID) {
 		total++
 		if t.Killing {
+			killing++
 			continue
 		}
 		if t.Version == ar.ConfigVersion {
@@ -108,16 +109,17 @@ func (m *Marathon) planFor(ar *appRecord) plan {
 	p.kill = append(p.kill, healthyOld[:killable]...)
 	remainingOld := len(healthyOld) - killable
 	p.launch = max(0, min(n-len(cur), maxTotal-total))
-	if p.launch == 0 && len(p.kill) == 0 && remainingOld > 0 && total >= maxTotal {
-		// No room to start a new task and no capacity to spare: Marathon
-		// kills one old task to make progress.
-		p.kill = append(p.kill, healthyOld[killable])
-	}
 	curHealthy := 0
 	for _, t := range cur {
 		if healthy(a, t) {
 			curHealthy++
 		}
+	}
+	if p.launch == 0 && len(p.kill) == 0 && killing == 0 && curHealthy == len(cur) && remainingOld > 0 {
+		// Nothing in flight, no room to start a new task and no capacity
+		// to spare (minimumHealthCapacity 1, maximumOverCapacity 0):
+		// Marathon kills one old task to make progress.
+		p.kill = append(p.kill, healthyOld[killable])
 	}
 	p.done = len(old) == 0 && total == n && len(cur) == n && curHealthy == n
 	return p
