@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/user"
 	"strings"
 	"time"
 
@@ -69,7 +70,7 @@ func (m *Marathon) frameworkInfo() mesos.FrameworkInfo {
 	hostname := hostname()
 	webui := m.URL()
 	info := mesos.FrameworkInfo{
-		User: "root", Name: frameworkName, FailoverTimeout: &failover, Checkpoint: &checkpoint,
+		User: mesosUser(), Name: frameworkName, FailoverTimeout: &failover, Checkpoint: &checkpoint,
 		Role: &role, Hostname: &hostname, WebUiURL: &webui,
 		Capabilities: []mesos.FrameworkInfo_Capability{
 			{Type: mesos.FrameworkInfo_Capability_PARTITION_AWARE},
@@ -80,6 +81,14 @@ func (m *Marathon) frameworkInfo() mesos.FrameworkInfo {
 		info.ID = &mesos.FrameworkID{Value: m.rec.FrameworkID}
 	}
 	return info
+}
+
+// mesosUser is Marathon's default --mesos_user: the user running it.
+func mesosUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "root"
 }
 
 // session subscribes once and handles the stream's events, and the
