@@ -274,3 +274,35 @@ func TestNormalizeID(t *testing.T) {
 		}
 	}
 }
+
+// TestRoundTrip: an app as GET shows it (with the read-only fields) is
+// accepted again unchanged, by a full and by a partial update.
+func TestRoundTrip(t *testing.T) {
+	for name, v := range validators(t) {
+		t.Run(name, func(t *testing.T) {
+			req, err := v.Decode([]byte(`{"id": "/a", "args": ["run"], "instances": 2, "taskKillGracePeriodSeconds": 5,
+				"healthChecks": [{"protocol": "COMMAND", "command": {"value": "true"}}],
+				"check": {"tcp": {}}, "constraints": [["hostname", "UNIQUE"]], "fetch": [{"uri": "file:///x", "destPath": "y"}]}`), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := json.Marshal(req.App)
+			var shown map[string]any
+			_ = json.Unmarshal(b, &shown)
+			shown["version"], shown["tasksRunning"], shown["tasks"] = "2020-01-01T00:00:00.000Z", 2, []any{}
+			shown["versionInfo"] = map[string]string{"lastScalingAt": "x", "lastConfigChangeAt": "y"}
+			b, _ = json.Marshal(shown)
+			full, err := v.Decode(b, "/a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			partial, err := v.Update(req.App, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(full.App, req.App) || !reflect.DeepEqual(partial.App, req.App) {
+				t.Errorf("round trip changed the app:\n%+v\n%+v\n%+v", req.App, full.App, partial.App)
+			}
+		})
+	}
+}
