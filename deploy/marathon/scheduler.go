@@ -247,6 +247,11 @@ func (m *Marathon) update(st mesos.TaskStatus) []*sched.Call {
 		delete(m.rec.Tasks, id)
 		if !t.Killing {
 			m.failedLocked(t)
+			if ar := m.rec.Apps[t.AppID]; ar != nil {
+				ar.LastTaskFailure = map[string]any{"appId": t.AppID, "host": t.Host, "message": st.GetMessage(),
+					"state": state, "taskId": id, "slaveId": t.AgentID, "version": t.Version,
+					"timestamp": time.Now().UTC().Format(time.RFC3339Nano)}
+			}
 		}
 		_ = m.saveLocked()
 	default:

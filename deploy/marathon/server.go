@@ -341,6 +341,12 @@ func (m *Marathon) listApps(w http.ResponseWriter, r *http.Request) {
 			embed = true
 		}
 	}
+	sel, err := parseSelector(r.URL.Query().Get("label"))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, message(err.Error()))
+		return
+	}
+	idPart := r.URL.Query().Get("id")
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	ids := make([]string, 0, len(m.rec.Apps))
@@ -350,7 +356,11 @@ func (m *Marathon) listApps(w http.ResponseWriter, r *http.Request) {
 	sort.Strings(ids)
 	apps := []map[string]any{}
 	for _, id := range ids {
-		apps = append(apps, m.appJSONLocked(m.rec.Apps[id], embed))
+		ar := m.rec.Apps[id]
+		if !sel.matches(ar.App.Labels) || !strings.Contains(id, idPart) {
+			continue
+		}
+		apps = append(apps, m.appJSONLocked(ar, embed))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"apps": apps})
 }
@@ -387,6 +397,9 @@ func (m *Marathon) appJSONLocked(ar *appRecord, withTasks bool) map[string]any {
 	out["deployments"] = ds
 	if withTasks {
 		out["tasks"] = m.tasksJSONLocked(ar)
+		if ar.LastTaskFailure != nil {
+			out["lastTaskFailure"] = ar.LastTaskFailure
+		}
 	}
 	return out
 }
@@ -468,4 +481,59 @@ func (m *Marathon) getQueue(w http.ResponseWriter, _ *http.Request) {
 		})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"queue": queue})
+}
+
+// selector is a label selector of GET /v2/apps?label=…: comma-separated
+// terms, each "key" (present), "key==value" or "key!=value".
+type selector []struct {
+	key, op, value string
+}
+
+func parseSelector(s string) (selector, error) {
+	var sel selector
+	if s == "" {
+		return nil, nil
+	}
+	for _, term := range strings.Split(s, ",") {
+		term = strings.TrimSpace(term)
+		var key, op, value string
+		switch {
+		case strings.Contains(term, "=="):
+			key, value, _ = strings.Cut(term, "==")
+			op = "=="
+		case strings.Contains(term, "!="):
+			key, value, _ = strings.Cut(term, "!=")
+			op = "!="
+		case strings.ContainsAny(term, "=()! "):
+			return nil, fmt.Errorf("label selector term %q: Kennel's Marathon knows key, key==value and key!=value", term)
+		default:
+			key = term
+		}
+		if key == "" {
+			return nil, fmt.Errorf("label selector term %q has no key", term)
+		}
+		sel = append(sel, struct{ key, op, value string }{strings.TrimSpace(key), op, strings.TrimSpace(value)})
+	}
+	return sel, nil
+}
+
+func (sel selector) matches(labels map[string]string) bool {
+	for _, t := range sel {
+		v, ok := labels[t.key]
+		switch t.op {
+		case "":
+			if !ok {
+				return false
+			}
+		case "==":
+			if !ok || v != t.value {
+				return false
+			}
+		case "!=":
+			if ok && v == t.value {
+				return false
+			}
+		}
+	}
+	return true
 }

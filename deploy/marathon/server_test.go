@@ -110,6 +110,36 @@ func TestAppLifecycle(t *testing.T) {
 	})
 	e.running("/dev/web", 1, true)
 
+	var lf struct {
+		App struct {
+			LastTaskFailure struct {
+				TaskID string `json:"taskId"`
+				State  string `json:"state"`
+			} `json:"lastTaskFailure"`
+		} `json:"app"`
+	}
+	e.call("GET", "/v2/apps/dev/web", nil, &lf)
+	if lf.App.LastTaskFailure.TaskID != second || lf.App.LastTaskFailure.State != "TASK_FAILED" {
+		t.Errorf("lastTaskFailure %+v, want %s TASK_FAILED", lf.App.LastTaskFailure, second)
+	}
+
+	// Listing, with a label selector and embedded tasks.
+	var list struct {
+		Apps []struct {
+			ID    string `json:"id"`
+			Tasks []any  `json:"tasks"`
+		} `json:"apps"`
+	}
+	e.call("GET", "/v2/apps?embed=apps.tasks&label=DCOS_SERVICE_NAME==web", nil, &list)
+	if len(list.Apps) != 1 || list.Apps[0].ID != "/dev/web" || len(list.Apps[0].Tasks) != 1 {
+		t.Errorf("GET /v2/apps with a selector: %+v", list)
+	}
+	list.Apps = nil
+	e.call("GET", "/v2/apps?label=DCOS_SERVICE_NAME==other", nil, &list)
+	if len(list.Apps) != 0 {
+		t.Errorf("GET /v2/apps with a selector matching nothing: %+v", list)
+	}
+
 	// REST errors.
 	var nf map[string]any
 	if code, _ := e.call("GET", "/v2/apps/nope", nil, &nf); code != http.StatusNotFound || nf["message"] != "App '/nope' does not exist" {

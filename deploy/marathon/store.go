@@ -27,12 +27,15 @@ type record struct {
 // its last configuration change (tasks of an older one are replaced) and
 // every version it had.
 type appRecord struct {
-	App           app.App            `json:"app"`
-	Version       string             `json:"version"`
-	ConfigVersion string             `json:"configVersion"`
-	ScalingAt     string             `json:"scalingAt"`
-	Deleting      bool               `json:"deleting,omitempty"`
-	Versions      map[string]app.App `json:"versions"`
+	App           app.App `json:"app"`
+	Version       string  `json:"version"`
+	ConfigVersion string  `json:"configVersion"`
+	ScalingAt     string  `json:"scalingAt"`
+	Deleting      bool    `json:"deleting,omitempty"`
+	// LastTaskFailure is the last task that ended on its own, as
+	// Marathon's lastTaskFailure.
+	LastTaskFailure map[string]any     `json:"lastTaskFailure,omitempty"`
+	Versions        map[string]app.App `json:"versions"`
 }
 
 // taskRecord is a task Marathon launched and has not seen end.
