@@ -69,18 +69,35 @@ func TestSingleInstanceKillFirst(t *testing.T) {
 	if len(ds) != 1 || ds[0].ID != stuck["deploymentId"] || !slices.Equal(ds[0].AffectedApps, []string{"/sched"}) {
 		t.Errorf("deployments %+v", ds)
 	}
-	if code, _ := e.call("PUT", "/v2/apps/sched?force=true", map[string]any{"constraints": [][]string{}}, nil); code != http.StatusOK {
-		t.Fatalf("forced PUT: %d", code)
+	// Rolled back, the deployment leaves and the app returns to its version before.
+	if code, _ := e.call("DELETE", "/v2/deployments/"+stuck["deploymentId"]+"?force=true", nil, nil); code != http.StatusBadRequest {
+		t.Errorf("a forced cancel: %d, want 400", code)
+	}
+	var rollback map[string]string
+	if code, _ := e.call("DELETE", "/v2/deployments/"+stuck["deploymentId"], nil, &rollback); code != http.StatusOK || rollback["deploymentId"] == "" {
+		t.Fatalf("rollback: %d %v", code, rollback)
 	}
 	third := e.running("/sched", 1, false)[0]
 	e.started(third)
+	if env := e.taskEnv(third); env["NEW"] != "1" {
+		t.Errorf("the rollback did not return to the version before: NEW=%q", env["NEW"])
+	}
+	// Stuck again, a forced PUT takes over.
+	if code, _ := e.call("PUT", "/v2/apps/sched", map[string]any{"constraints": [][]string{{"hostname", "LIKE", "nowhere"}}}, nil); code != http.StatusOK {
+		t.Fatalf("PUT constraints: %d", code)
+	}
+	if code, _ := e.call("PUT", "/v2/apps/sched?force=true", map[string]any{"constraints": [][]string{}}, nil); code != http.StatusOK {
+		t.Fatalf("forced PUT: %d", code)
+	}
+	fourth := e.running("/sched", 1, false)[0]
+	e.started(fourth)
 	for _, ev := range e.events() {
 		if strings.HasPrefix(ev, "overlap_") {
 			t.Errorf("two instances ran at once: %v", e.events())
 		}
 	}
-	if third == second {
-		t.Error("the config change did not replace the task")
+	if third == second || fourth == third {
+		t.Error("a config change did not replace the task")
 	}
 }
 

@@ -32,6 +32,7 @@ func (m *Marathon) routes() http.Handler {
 	r.Post("/v2/apps/*", m.postAppPath)
 	r.Get("/v2/deployments", m.listDeployments)
 	r.Get("/v2/queue", m.getQueue)
+	r.Delete("/v2/deployments/{id}", m.deleteDeployment)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, message(fmt.Sprintf("%s %s is not an endpoint of Kennel's Marathon", r.Method, r.URL.Path)))
 	})
@@ -536,4 +537,76 @@ func (sel selector) matches(labels map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// deleteDeployment rolls a deployment back, as Marathon's DELETE
+// /v2/deployments/{id}: a new deployment returns the app to the version
+// before it (a new app is removed, a deleted one restored). Cancelling
+// without a rollback (?force=true) is refused: this Marathon always
+// converges an app on its current version.
+func (m *Marathon) deleteDeployment(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("force") == "true" {
+		writeJSON(w, http.StatusBadRequest, message("cancelling a deployment without rollback (force=true) is not supported by Kennel's Marathon; roll it back without force"))
+		return
+	}
+	id := chi.URLParam(r, "id")
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d := m.rec.Deployments[id]
+	if d == nil {
+		writeJSON(w, http.StatusNotFound, message(fmt.Sprintf("DeploymentPlan %s does not exist", id)))
+		return
+	}
+	ar := m.rec.Apps[d.AppID]
+	if ar == nil {
+		delete(m.rec.Deployments, id)
+		_ = m.saveLocked()
+		writeJSON(w, http.StatusNotFound, message(fmt.Sprintf("App '%s' does not exist", d.AppID)))
+		return
+	}
+	v := m.newVersion()
+	var rollback *deployment
+	switch d.Action {
+	case "StartApplication":
+		ar.Deleting = true
+		rollback = m.deployLocked(ar.App.ID, v, "StopApplication")
+	case "StopApplication":
+		ar.Deleting = false
+		rollback = m.deployLocked(ar.App.ID, v, "StartApplication")
+	default:
+		prev, prevVersion := previousVersion(ar, d.Version)
+		if prevVersion == "" {
+			writeJSON(w, http.StatusConflict, message(fmt.Sprintf("App '%s' has no version before %s to roll back to", ar.App.ID, d.Version)))
+			return
+		}
+		action := "ScaleApplication"
+		if !app.SameConfig(prev, ar.App) || d.Action == "RestartApplication" {
+			action = "RestartApplication"
+			ar.ConfigVersion = v
+			delete(m.backoffs, ar.App.ID)
+		} else {
+			ar.ScalingAt = v
+		}
+		ar.App, ar.Version = prev, v
+		ar.Versions[v] = prev
+		rollback = m.deployLocked(ar.App.ID, v, action)
+	}
+	if err := m.saveLocked(); err != nil {
+		writeJSON(w, http.StatusInternalServerError, message(err.Error()))
+		return
+	}
+	m.kick()
+	w.Header().Set("Marathon-Deployment-Id", rollback.ID)
+	writeJSON(w, http.StatusOK, map[string]string{"deploymentId": rollback.ID, "version": v})
+}
+
+// previousVersion is the app's latest version older than version.
+func previousVersion(ar *appRecord, version string) (app.App, string) {
+	var best string
+	for v := range ar.Versions {
+		if v < version && v > best {
+			best = v
+		}
+	}
+	return ar.Versions[best], best
 }
