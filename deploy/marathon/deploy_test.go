@@ -134,9 +134,7 @@ func TestRestartAdoptsTasks(t *testing.T) {
 	}
 	e.started(ids...)
 	slices.Sort(ids)
-	if got := activeTasks(t, e.cluster); !slices.Equal(got, ids) {
-		t.Errorf("the cluster runs %v, Marathon knows %v", got, ids)
-	}
+	waitFor(t, "the cluster to run the tasks Marathon knows", func() bool { return slices.Equal(activeTasks(t, e.cluster), ids) })
 	starts := 0
 	for _, ev := range e.events() {
 		if strings.HasPrefix(ev, "start_") {
@@ -146,6 +144,15 @@ func TestRestartAdoptsTasks(t *testing.T) {
 	if starts != 2 {
 		t.Errorf("%d task starts, want 2: %v", starts, e.events())
 	}
+
+	// After a master failover Marathon re-subscribes and still steers
+	// its tasks.
+	e.cluster.RestartMaster()
+	if code, _ := e.call("PUT", "/v2/apps/adopt", map[string]any{"instances": 1}, nil); code != http.StatusOK {
+		t.Fatalf("scale down: %d", code)
+	}
+	left := e.running("/adopt", 1, false)
+	waitFor(t, "one task left on the cluster", func() bool { return slices.Equal(activeTasks(t, e.cluster), left) })
 }
 
 // TestBackoff: an app whose tasks fail is relaunched with a growing delay,

@@ -173,12 +173,14 @@ func TestAppLifecycle(t *testing.T) {
 	waitFor(t, "no task left on the cluster", func() bool { return len(activeTasks(t, e.cluster)) == 0 })
 }
 
-// activeTasks are the ids of the master's tasks that have not ended.
+// activeTasks are the ids of the master's tasks that have not ended; while
+// the master cannot answer (a failover) it is a list no test expects.
 func activeTasks(t *testing.T, c *local.Cluster) []string {
 	t.Helper()
 	st, err := local.NewClient(c.URL()).State(t.Context())
 	if err != nil {
-		t.Fatal(err)
+		t.Logf("master state: %v", err)
+		return []string{"(the master did not answer)"}
 	}
 	var out []string
 	for _, f := range st.Frameworks {
