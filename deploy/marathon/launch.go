@@ -241,7 +241,44 @@ func (m *Marathon) newTask(ar *appRecord, o *mesos.Offer, ports []int, now time.
 		HealthCheck: healthCheck(a, ports),
 		Check:       check(a, ports),
 		KillPolicy:  killPolicy(a),
+		Labels:      labels(a.Labels),
+		Discovery:   discovery(a, ports),
 	}
+}
+
+// labels are the app's labels, sorted, as the task's.
+func labels(m map[string]string) *mesos.Labels {
+	if len(m) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := &mesos.Labels{}
+	for _, k := range keys {
+		v := m[k]
+		out.Labels = append(out.Labels, mesos.Label{Key: k, Value: &v})
+	}
+	return out
+}
+
+// discovery is the task's DiscoveryInfo as Marathon sets it: visible to
+// the framework, named as the task, one port per port definition with
+// its name, protocol and labels.
+func discovery(a *app.App, ports []int) *mesos.DiscoveryInfo {
+	name := taskName(a.ID)
+	d := &mesos.DiscoveryInfo{Visibility: mesos.FRAMEWORK, Name: &name, Ports: &mesos.Ports{}}
+	for i, p := range ports {
+		def := a.PortDefinitions[i]
+		port := mesos.Port{Number: uint32(p), Protocol: &def.Protocol, Labels: labels(def.Labels)}
+		if def.Name != "" {
+			port.Name = &def.Name
+		}
+		d.Ports.Ports = append(d.Ports.Ports, port)
+	}
+	return d
 }
 
 func taskResources(a *app.App, ports []int) []mesos.Resource {
