@@ -96,6 +96,22 @@ func TestSingleInstanceKillFirst(t *testing.T) {
 			t.Errorf("two instances ran at once: %v", e.events())
 		}
 	}
+	var versions struct {
+		Versions []string `json:"versions"`
+	}
+	e.call("GET", "/v2/apps/sched/versions", nil, &versions)
+	if len(versions.Versions) != 6 || !slices.IsSortedFunc(versions.Versions, func(a, b string) int { return strings.Compare(b, a) }) {
+		t.Errorf("versions %v: want 6, newest first", versions.Versions)
+	} else {
+		var old map[string]any
+		oldest := versions.Versions[5]
+		if code, _ := e.call("GET", "/v2/apps/sched/versions/"+oldest, nil, &old); code != http.StatusOK || old["version"] != oldest || old["id"] != "/sched" {
+			t.Errorf("GET version %s: %d %v", oldest, code, old)
+		}
+	}
+	if code, _ := e.call("GET", "/v2/apps/sched/versions/nope", nil, nil); code != http.StatusNotFound {
+		t.Errorf("GET of a missing version: %d", code)
+	}
 	if third == second || fourth == third {
 		t.Error("a config change did not replace the task")
 	}

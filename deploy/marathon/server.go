@@ -74,7 +74,12 @@ func notFound(w http.ResponseWriter, id string) {
 // appPath splits /v2/apps/<id>[/restart|/tasks] into the normalised id
 // and the sub-resource.
 func appPath(r *http.Request, subs ...string) (id, sub string, err error) {
-	rest := chi.URLParam(r, "*")
+	return splitAppPath(chi.URLParam(r, "*"), subs...)
+}
+
+// splitAppPath splits what follows /v2/apps/ into the normalised id and
+// the sub-resource, one of subs.
+func splitAppPath(rest string, subs ...string) (id, sub string, err error) {
 	for _, s := range subs {
 		if cut, ok := strings.CutSuffix(rest, "/"+s); ok {
 			rest, sub = cut, s
@@ -236,16 +241,14 @@ func (m *Marathon) putApp(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusCreated, map[string]string{"deploymentId": d.ID, "version": d.Version})
 		return
 	}
-	if ar.Deleting {
-		notFound(w, id)
-		return
-	}
 	if m.lockedLocked(w, r, id) {
 		return
 	}
 	v := m.newVersion()
 	action := "ScaleApplication"
-	if !app.SameConfig(ar.App, req.App) {
+	if ar.Deleting || !app.SameConfig(ar.App, req.App) {
+		// A forced update of an app being deleted cancels the deletion.
+		ar.Deleting = false
 		action = "RestartApplication"
 		ar.ConfigVersion = v
 		delete(m.backoffs, id)
@@ -318,8 +321,14 @@ func (m *Marathon) postAppPath(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"deploymentId": d.ID, "version": v})
 }
 
+// getAppPath serves GET /v2/apps/{id}, …/tasks, …/versions and
+// …/versions/{version}.
 func (m *Marathon) getAppPath(w http.ResponseWriter, r *http.Request) {
-	id, sub, err := appPath(r, "tasks")
+	rest, version := chi.URLParam(r, "*"), ""
+	if i := strings.LastIndex(rest, "/versions/"); i >= 0 {
+		rest, version = rest[:i]+"/versions", rest[i+len("/versions/"):]
+	}
+	id, sub, err := splitAppPath(rest, "tasks", "versions")
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	ar := m.rec.Apps[id]
@@ -327,11 +336,30 @@ func (m *Marathon) getAppPath(w http.ResponseWriter, r *http.Request) {
 		notFound(w, id)
 		return
 	}
-	if sub == "tasks" {
+	switch {
+	case sub == "tasks":
 		writeJSON(w, http.StatusOK, map[string]any{"tasks": m.tasksJSONLocked(ar)})
-		return
+	case sub == "versions" && version == "":
+		vs := make([]string, 0, len(ar.Versions))
+		for v := range ar.Versions {
+			vs = append(vs, v)
+		}
+		sort.Sort(sort.Reverse(sort.StringSlice(vs)))
+		writeJSON(w, http.StatusOK, map[string]any{"versions": vs})
+	case sub == "versions":
+		a, ok := ar.Versions[version]
+		if !ok {
+			writeJSON(w, http.StatusNotFound, message(fmt.Sprintf("App '%s' does not exist in version %s", id, version)))
+			return
+		}
+		b, _ := json.Marshal(a)
+		out := map[string]any{}
+		_ = json.Unmarshal(b, &out)
+		out["version"] = version
+		writeJSON(w, http.StatusOK, out)
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{"app": m.appJSONLocked(ar, true)})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"app": m.appJSONLocked(ar, true)})
 }
 
 func (m *Marathon) listApps(w http.ResponseWriter, r *http.Request) {
