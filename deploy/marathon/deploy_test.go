@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kennel-sdk/kennel/deploy/local"
 )
 
 // TestSingleInstanceKillFirst: a config change of a
@@ -244,4 +246,39 @@ func TestRollingRestart(t *testing.T) {
 	if lowest < 1 || highest > 2 {
 		t.Errorf("instances alive during the restart ranged %d..%d, want 1..2: %v", lowest, highest, e.events())
 	}
+}
+
+// TestPartitionReplaces: a task whose agent is cut off becomes
+// TASK_UNREACHABLE and is replaced at once (the default unreachable
+// strategy 0/0); when the agent returns, the old task, unknown to
+// Marathon by then, is killed.
+func TestPartitionReplaces(t *testing.T) {
+	e := newEnv(t, 2)
+	if code, _ := e.call("POST", "/v2/apps", e.testApp("part"), nil); code != http.StatusCreated {
+		t.Fatalf("POST: %d", code)
+	}
+	first := e.running("/part", 1, false)[0]
+	host := e.app("/part").App.Tasks[0].Host
+	var agent string
+	for _, a := range e.cluster.Agents() {
+		if a.Hostname == host {
+			agent = a.Name
+		}
+	}
+	if err := e.cluster.Agent(agent, local.ActionPartition); err != nil {
+		t.Fatal(err)
+	}
+	var second string
+	waitFor(t, "a replacement on the other agent", func() bool {
+		tasks := e.app("/part").App.Tasks
+		if len(tasks) != 1 || tasks[0].ID == first || tasks[0].State != "TASK_RUNNING" {
+			return false
+		}
+		second = tasks[0].ID
+		return tasks[0].Host != host
+	})
+	if err := e.cluster.Agent(agent, local.ActionHeal); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the returning task killed", func() bool { return slices.Equal(activeTasks(t, e.cluster), []string{second}) })
 }
