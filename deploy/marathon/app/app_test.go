@@ -89,6 +89,7 @@ func TestDecodeInvalid(t *testing.T) {
 		{name: "two Mesos health checks", body: `{"id": "x", "cmd": "x", "healthChecks": [{"protocol": "MESOS_TCP"}, {"protocol": "MESOS_TCP"}]}`, paths: []string{"/healthChecks"}},
 		{name: "Marathon-side health check", body: `{"id": "x", "cmd": "x", "healthChecks": [{"protocol": "HTTP"}]}`, paths: []string{"/healthChecks/0/protocol"}},
 		{name: "health check port index", body: `{"id": "x", "cmd": "x", "healthChecks": [{"protocol": "MESOS_HTTP", "portIndex": 1}]}`, paths: []string{"/healthChecks/0/portIndex"}},
+		{name: "ignoreHttp1xx", body: `{"id": "x", "cmd": "x", "healthChecks": [{"protocol": "MESOS_HTTP", "ignoreHttp1xx": true}]}`, paths: []string{"/healthChecks/0/ignoreHttp1xx"}},
 		{name: "COMMAND without command", body: `{"id": "x", "cmd": "x", "healthChecks": [{"protocol": "COMMAND"}]}`, paths: []string{"/healthChecks/0/command"}},
 		{name: "docker container", body: `{"id": "x", "cmd": "x", "container": {"type": "DOCKER", "docker": {"image": "nginx"}}}`, paths: []string{"/container"}},
 		{name: "residency", body: `{"id": "x", "cmd": "x", "residency": {"taskLostBehavior": "WAIT_FOREVER"}}`, paths: []string{"/residency"}},

@@ -365,6 +365,9 @@ func (w *wire) resolveHealth(ports int, p *problems) []HealthCheck {
 		default:
 			p.add(at+"/protocol", "unknown protocol %q", hc.Protocol)
 		}
+		if hc.IgnoreHTTP1xx {
+			p.add(at+"/ignoreHttp1xx", "applies to Marathon-side HTTP health checks, which are %s", unsupportedByKennel)
+		}
 		if hc.IPProtocol != "" && hc.IPProtocol != "IPv4" {
 			p.add(at+"/ipProtocol", "only IPv4 is %s", "supported")
 		}
