@@ -124,6 +124,9 @@ func Start(ctx context.Context, cfg Config) (*Marathon, error) {
 	m := &Marathon{cfg: cfg, log: cfg.Logger.With("component", "marathon"), validator: v, store: st,
 		addr: ln.Addr().String(), cancel: cancel, kicks: make(chan struct{}, 1), rec: rec,
 		backoffs: map[string]*backoff{}, wanted: true}
+	if cfg.Schema == nil {
+		m.log.Warn("no AppDefinition.json schema: apps are validated by Marathon's typed rules only")
+	}
 	m.server = &http.Server{Handler: m.routes(), ReadHeaderTimeout: 10 * time.Second}
 	m.wg.Add(2)
 	go func() {
