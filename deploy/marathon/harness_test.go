@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -121,6 +122,13 @@ func newEnv(t *testing.T, agents int) *env {
 	zero := 0
 	cfg.Port, cfg.AgentPort, cfg.TimeScale = &zero, &zero, timeScale
 	cfg.ExecutorCommand = []string{"/usr/bin/env", "KENNEL_TEST_EXECUTOR=1", os.Args[0]}
+	// Tasks listen on their ports on every address: ten ports per agent
+	// at a random place below the ephemeral range, so that clusters of
+	// tests running at the same time (other packages) do not collide.
+	base := 10000 + rand.IntN(500)*40
+	for i := range cfg.Agents {
+		cfg.Agents[i].Ports = fmt.Sprintf("%d-%d", base+10*i, base+10*i+9)
+	}
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c, err := local.Start(context.Background(), cfg, logger)
 	if err != nil {
