@@ -258,15 +258,17 @@ func (m *Marathon) update(st mesos.TaskStatus) []*sched.Call {
 		if t.State != state && state == mesos.TASK_RUNNING.String() && t.StartedAt.IsZero() {
 			t.StartedAt = time.Now()
 		}
+		changed := t.State != state
 		if st.Healthy != nil {
 			h := *st.Healthy
+			changed = changed || t.Healthy == nil || *t.Healthy != h
 			t.Healthy = &h
 		}
 		if cs := st.CheckStatus; cs != nil {
 			t.CheckResult = checkResult(cs)
 		}
-		if t.State != state {
-			t.State = state
+		t.State = state
+		if changed {
 			_ = m.saveLocked()
 		}
 	}
