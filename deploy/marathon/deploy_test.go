@@ -124,10 +124,13 @@ func TestSingleInstanceKillFirst(t *testing.T) {
 // launches no duplicate.
 func TestRestartAdoptsTasks(t *testing.T) {
 	e := newEnv(t, 2)
-	if code, _ := e.call("POST", "/v2/apps", e.testApp("adopt"), nil); code != http.StatusCreated {
+	def := e.testApp("adopt")
+	def["healthChecks"] = []map[string]any{{"protocol": "MESOS_TCP", "gracePeriodSeconds": 30, "intervalSeconds": 1,
+		"timeoutSeconds": 1, "delaySeconds": 0}}
+	if code, _ := e.call("POST", "/v2/apps", def, nil); code != http.StatusCreated {
 		t.Fatalf("POST: %d", code)
 	}
-	first := e.running("/adopt", 1, false)[0]
+	first := e.running("/adopt", 1, true)[0]
 	e.started(first)
 	var info map[string]any
 	e.call("GET", "/v2/info", nil, &info)
@@ -140,13 +143,13 @@ func TestRestartAdoptsTasks(t *testing.T) {
 	if again["frameworkId"] != fid || fid == "" || again["version"] != "1.9.0-kennel" {
 		t.Fatalf("info after restart %v, before %v", again, info)
 	}
-	if ids := e.running("/adopt", 1, false); ids[0] != first {
+	if ids := e.running("/adopt", 1, true); ids[0] != first {
 		t.Fatalf("after restart the task is %s, not %s", ids[0], first)
 	}
 	if code, _ := e.call("PUT", "/v2/apps/adopt", map[string]any{"instances": 2}, nil); code != http.StatusOK {
 		t.Fatalf("scale: %d", code)
 	}
-	ids := e.running("/adopt", 2, false)
+	ids := e.running("/adopt", 2, true)
 	if !slices.Contains(ids, first) {
 		t.Errorf("scaling replaced the adopted task: %v", ids)
 	}
