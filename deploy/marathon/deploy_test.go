@@ -198,6 +198,27 @@ func TestBackoff(t *testing.T) {
 		e.call("GET", "/v2/queue", nil, &q)
 		return len(q.Queue) == 1 && q.Queue[0].Count == 1 && q.Queue[0].Delay.TimeLeftSeconds > 1
 	})
+
+	// A PUT naming a version rolls back to it; with other fields it is refused.
+	v1 := e.app("/crashy").App.Version
+	if code, _ := e.call("PUT", "/v2/apps/crashy", map[string]any{"instances": 0}, nil); code != http.StatusOK {
+		t.Fatalf("scale to 0: %d", code)
+	}
+	if code, _ := e.call("PUT", "/v2/apps/crashy?force=true", map[string]any{"version": v1, "cmd": "true"}, nil); code != http.StatusUnprocessableEntity {
+		t.Errorf("version with cmd: %d, want 422", code)
+	}
+	if code, _ := e.call("PUT", "/v2/apps/crashy?force=true", map[string]any{"version": "nope"}, nil); code != http.StatusNotFound {
+		t.Errorf("a missing version: %d, want 404", code)
+	}
+	var rb map[string]string
+	if code, _ := e.call("PUT", "/v2/apps/crashy?force=true", map[string]any{"version": v1}, &rb); code != http.StatusOK || rb["deploymentId"] == "" {
+		t.Fatalf("rollback: %d %v", code, rb)
+	}
+	var back map[string]map[string]any
+	e.call("GET", "/v2/apps/crashy", nil, &back)
+	if back["app"]["instances"] != 1.0 || back["app"]["version"] == v1 {
+		t.Errorf("after the rollback to %s: %v", v1, back["app"])
+	}
 }
 
 // TestRollingRestart: a restart of two instances with strategy 0.5/0

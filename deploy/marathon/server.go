@@ -214,17 +214,23 @@ func (m *Marathon) putApp(w http.ResponseWriter, r *http.Request) {
 	defer m.mu.Unlock()
 	ar := m.rec.Apps[id]
 	var req app.Request
-	if ar != nil && partial {
-		req, err = m.validator.Update(ar.App, body)
-	} else {
-		req, err = m.validator.Decode(body, id)
-	}
-	if err == nil && req.Version != "" && ar != nil {
-		old, found := ar.Versions[req.Version]
+	version, rollback, err := app.RollbackVersion(body)
+	switch {
+	case err != nil:
+	case rollback && ar == nil:
+		notFound(w, id)
+		return
+	case rollback:
+		old, found := ar.Versions[version]
 		if !found {
-			err = &app.InvalidError{Details: []app.Detail{{Path: "/version", Errors: []string{fmt.Sprintf("app %s has no version %s", id, req.Version)}}}}
+			writeJSON(w, http.StatusNotFound, message(fmt.Sprintf("App '%s' does not exist in version %s", id, version)))
+			return
 		}
 		req.App = old
+	case ar != nil && partial:
+		req, err = m.validator.Update(ar.App, body)
+	default:
+		req, err = m.validator.Decode(body, id)
 	}
 	if err != nil {
 		writeDecodeError(w, err)

@@ -169,7 +169,7 @@ func TestDecodeAccepts(t *testing.T) {
 				t.Fatal(err)
 			}
 			a := req.App
-			if req.Version != "2020-01-01T00:00:00.000Z" || !a.SingleInstance() || !a.KillFirst() || a.Role != "*" ||
+			if !a.SingleInstance() || !a.KillFirst() || a.Role != "*" ||
 				*a.HealthChecks[0].PortIndex != 0 || !a.Fetch[0].Extract || !a.Fetch[0].Cache ||
 				a.Check == nil || a.Check.HTTP == nil || a.Check.HTTP.Path != "/v1/health" || a.Check.IntervalSeconds != 5 {
 				t.Errorf("decoded %+v", req)
@@ -305,5 +305,30 @@ func TestRoundTrip(t *testing.T) {
 				t.Errorf("round trip changed the app:\n%+v\n%+v\n%+v", req.App, full.App, partial.App)
 			}
 		})
+	}
+}
+
+func TestRollbackVersion(t *testing.T) {
+	tests := []struct {
+		body    string
+		version string
+		ok      bool
+		invalid bool
+	}{
+		{body: `{"version": "2020-01-01T00:00:00.000Z"}`, version: "2020-01-01T00:00:00.000Z", ok: true},
+		{body: `{"id": "/x", "version": "v"}`, version: "v", ok: true},
+		{body: `{"cmd": "x"}`},
+		{body: `{"version": "v", "cmd": "x"}`, invalid: true},
+		{body: `{"version": 1}`, invalid: true},
+	}
+	for _, tt := range tests {
+		v, ok, err := app.RollbackVersion([]byte(tt.body))
+		var inv *app.InvalidError
+		if v != tt.version || ok != tt.ok || errors.As(err, &inv) != tt.invalid || (err != nil && !tt.invalid) {
+			t.Errorf("%s: %q %t %v", tt.body, v, ok, err)
+		}
+	}
+	if _, _, err := app.RollbackVersion([]byte(`{`)); !errors.Is(err, app.ErrBadJSON) {
+		t.Errorf("bad JSON: %v", err)
 	}
 }

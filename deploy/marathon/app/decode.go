@@ -111,11 +111,9 @@ func NewValidator(schema []byte) (*Validator, error) {
 	return v, nil
 }
 
-// Request is a decoded body: the definition and the version it names, if
-// any (a PUT naming a version rolls back to it).
+// Request is a decoded body: the definition.
 type Request struct {
-	App     App
-	Version string
+	App App
 }
 
 // Decode decodes a full app definition (POST /v2/apps, or a PUT replacing
@@ -157,6 +155,33 @@ func (v *Validator) Update(current App, body []byte) (Request, error) {
 	return v.decodeObject(base, current.ID)
 }
 
+// RollbackVersion reads a PUT body that names a version to roll back to:
+// {"version": "…"}, with at most the id beside it, as Marathon allows. ok
+// is false for a body without a version; a version with other fields is
+// a 422.
+func RollbackVersion(body []byte) (version string, ok bool, err error) {
+	obj, err := object(body)
+	if err != nil {
+		return "", false, err
+	}
+	raw, has := obj["version"]
+	if !has {
+		return "", false, nil
+	}
+	invalid := func(msg string) error {
+		return &InvalidError{Details: []Detail{{Path: "/version", Errors: []string{msg}}}}
+	}
+	for k := range obj {
+		if k != "version" && k != "id" {
+			return "", false, invalid("The 'version' field may only be combined with the 'id' field.")
+		}
+	}
+	if err := json.Unmarshal(raw, &version); err != nil || version == "" {
+		return "", false, invalid("must be a version string")
+	}
+	return version, true, nil
+}
+
 func object(body []byte) (map[string]json.RawMessage, error) {
 	var obj map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -182,11 +207,6 @@ func toObject(a App) (map[string]json.RawMessage, error) {
 
 func (v *Validator) decodeObject(obj map[string]json.RawMessage, id string) (Request, error) {
 	var req Request
-	if raw, ok := obj["version"]; ok {
-		if err := json.Unmarshal(raw, &req.Version); err != nil {
-			return req, &InvalidError{Details: []Detail{{Path: "/version", Errors: []string{"must be a string"}}}}
-		}
-	}
 	for _, k := range readOnly {
 		delete(obj, k)
 	}

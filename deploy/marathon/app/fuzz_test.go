@@ -51,3 +51,23 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRollbackVersion: a body names a version (and nothing but an id
+// beside it), names none, or is refused as bad JSON or with a 422.
+func FuzzRollbackVersion(f *testing.F) {
+	for _, s := range []string{`{"version": "v"}`, `{"id": "x", "version": "v"}`, `{"version": "v", "cmd": "x"}`, `{}`, `{"version": 1}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		v, ok, err := app.RollbackVersion(body)
+		var inv *app.InvalidError
+		switch {
+		case err == nil && ok && v == "":
+			t.Fatalf("%q: an empty version", body)
+		case err == nil && !ok && v != "":
+			t.Fatalf("%q: a version %q without ok", body, v)
+		case err != nil && !errors.Is(err, app.ErrBadJSON) && !errors.As(err, &inv):
+			t.Fatalf("%q: unexpected error %v", body, err)
+		}
+	})
+}
