@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -16,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kennel-sdk/kennel/deploy/local"
+	"github.com/kennel-sdk/kennel/deploy/marathon"
 )
 
 func localCommand() *cobra.Command {
@@ -50,6 +54,7 @@ func localUpCommand() *cobra.Command {
 		pingTimeout               = local.Duration(15 * time.Second)
 		destroy                   bool
 		svc                       serviceFlags
+		mar                       marathonFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -60,6 +65,11 @@ disk, two 10 GiB MOUNT disks, ports of its own and a zone (zone-1..3).
 Stopping the cluster leaves executors and tasks running, as stopping the Mesos
 daemons would; the next "up" on the same data dir recovers them. --destroy
 kills them on exit instead.
+
+Unless --no-marathon (or a negative --marathon-port), it also serves a
+Marathon REST API (/v2/apps, /v2/deployments, /v2/info) on --marathon-port of
+--host (0 picks a free port): a Mesos framework of the cluster that launches
+apps as command-executor tasks, keeping its apps under <data-dir>/marathon.
 
 --service DIR also runs the scheduler of the service in DIR (its svc.yml, svc.env
 and config templates) on the cluster, with its state under the data dir. The
@@ -110,7 +120,7 @@ its tasks.`,
 			if svc.dir != "" {
 				return runLocalService(cmd.Context(), cfg, svc, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
-			return runLocal(cmd.Context(), cfg, destroy, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runLocal(cmd.Context(), cfg, mar, destroy, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
@@ -124,11 +134,48 @@ its tasks.`,
 	f.Var(&pingTimeout, "agent-ping-timeout", "Mesos's --agent_ping_timeout: the master pings agents this often and counts an unanswered ping as missed (1secs..15mins; unless given, the default is multiplied by --time-scale)")
 	f.IntVar(&maxPingTimeouts, "max-agent-ping-timeouts", 5, "Mesos's --max_agent_ping_timeouts: missed pings in a row before an agent is unreachable")
 	f.BoolVar(&destroy, "destroy", false, "kill executors and tasks when the cluster stops")
+	f.IntVar(&mar.port, "marathon-port", 8080, "the local Marathon's port on --host (0 = a free port; negative = no Marathon)")
+	f.BoolVar(&mar.disabled, "no-marathon", false, "do not run the local Marathon")
+	f.StringVar(&mar.schema, "marathon-schema", "", "Marathon's AppDefinition.json to validate apps with (default $KENNEL_SCHEMAS/AppDefinition.json when set)")
 	svc.register(cmd)
 	return cmd
 }
 
-func runLocal(ctx context.Context, cfg local.Config, destroy bool, stdout, stderr io.Writer) error {
+// marathonFlags are the local Marathon's flags.
+type marathonFlags struct {
+	port     int
+	disabled bool
+	schema   string
+}
+
+// startMarathon starts the local Marathon on the cluster, unless disabled
+// (nil then).
+func startMarathon(ctx context.Context, c *local.Cluster, cfg local.Config, f marathonFlags, logger *slog.Logger) (*marathon.Marathon, error) {
+	if f.disabled || f.port < 0 {
+		return nil, nil
+	}
+	path := f.schema
+	if dir := os.Getenv("KENNEL_SCHEMAS"); path == "" && dir != "" {
+		path = filepath.Join(dir, "AppDefinition.json")
+	}
+	var schema []byte
+	if path != "" {
+		var err error
+		if schema, err = os.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("marathon schema: %w", err)
+		}
+	}
+	host := cfg.Host
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	return marathon.Start(ctx, marathon.Config{
+		Master: c.URL(), DataDir: filepath.Join(cfg.DataDir, "marathon"), Schema: schema,
+		Listen: net.JoinHostPort(host, strconv.Itoa(f.port)), Logger: logger,
+	})
+}
+
+func runLocal(ctx context.Context, cfg local.Config, mf marathonFlags, destroy bool, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -137,8 +184,19 @@ func runLocal(ctx context.Context, cfg local.Config, destroy bool, stdout, stder
 		return err
 	}
 	fmt.Fprintf(stdout, "local cluster: master %s, %d agents, data in %s\n", c.URL(), len(cfg.Agents), cfg.DataDir)
+	mar, err := startMarathon(ctx, c, cfg, mf, logger)
+	if err != nil {
+		c.Stop()
+		return err
+	}
+	if mar != nil {
+		fmt.Fprintf(stdout, "local cluster: marathon %s\n", mar.URL())
+	}
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "local cluster: stopping")
+	if mar != nil {
+		mar.Shutdown()
+	}
 	if destroy {
 		c.Shutdown()
 	} else {
