@@ -292,18 +292,38 @@ func hexDigit(r rune) (uint16, bool) {
 
 // Write writes p in a form Parse (and Java) reads back to the same keys and
 // values: one key=value line per key, in order, after the given comment
-// lines (each prefixed with "#"). Characters outside printable ASCII are
-// written as \u escapes, so the file is plain ASCII.
+// lines (each prefixed with "#", its line breaks turned into spaces).
+// Characters outside printable ASCII are written as \u escapes, so the
+// file is plain ASCII.
 func Write(w io.Writer, p *Properties, comments ...string) error {
 	var b strings.Builder
 	for _, c := range comments {
-		b.WriteString("#" + escape(c, false) + "\n")
+		b.WriteString("#" + escapeComment(c) + "\n")
 	}
 	for _, k := range p.keys {
 		b.WriteString(escape(k, true) + "=" + escape(p.values[k], false) + "\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// escapeComment keeps a comment on its line and in ASCII: line breaks and
+// non-ASCII characters are escaped, separators need not be.
+func escapeComment(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\r':
+			b.WriteString(" ")
+		case r < 0x20 && r != '\t' || r > 0x7e:
+			for _, u := range utf16.Encode([]rune{r}) {
+				fmt.Fprintf(&b, `\u%04X`, u)
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // escape escapes s for a key (every space, and the separators) or a value

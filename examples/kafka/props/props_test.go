@@ -80,7 +80,7 @@ func TestWriteRoundTrip(t *testing.T) {
 		p.Set(kv[0], kv[1])
 	}
 	var buf bytes.Buffer
-	if err := Write(&buf, p, "a comment", "Sat Dec 05 2026"); err != nil {
+	if err := Write(&buf, p, "a comment", "Sat Dec 05 12:00:00 UTC 2026", "two\nlines=x", "é"); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range buf.Bytes() {
