@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 const testClusterID = "S2VubmVsS2Fma2FDbHVzdA"
@@ -295,4 +297,66 @@ func TestKafkaTestBrokerKcat(t *testing.T) {
 		t.Errorf("kcat consumed %q", out)
 	}
 	b.stop(t)
+}
+
+// TestKafkaProbeCommand: the probe command against an in-process kfake
+// cluster whose broker 2 hosts an under-replicated partition: ready
+// without the ISR requirement, not ready with it (from KAFKA_READINESS_ISR
+// or --isr), and an unreadable config is exit status 2.
+func TestKafkaProbeCommand(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	addrs := c.ListenAddrs()
+	c.ControlKey(int16(kmsg.Metadata), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		resp := kmsg.NewPtrMetadataResponse()
+		resp.SetVersion(req.GetVersion())
+		for i, addr := range addrs {
+			host, port, _ := net.SplitHostPort(addr)
+			n, _ := strconv.Atoi(port)
+			b := kmsg.NewMetadataResponseBroker()
+			b.NodeID, b.Host, b.Port = int32(i), host, int32(n)
+			resp.Brokers = append(resp.Brokers, b)
+		}
+		topic, name := kmsg.NewMetadataResponseTopic(), "t"
+		topic.Topic = &name
+		part := kmsg.NewMetadataResponseTopicPartition()
+		part.Leader, part.Replicas, part.ISR = 0, []int32{0, 2}, []int32{0}
+		topic.Partitions = append(topic.Partitions, part)
+		resp.Topics = append(resp.Topics, topic)
+		return resp, nil, true
+	})
+	_, port, _ := net.SplitHostPort(addrs[2])
+	config := filepath.Join(t.TempDir(), "server.properties")
+	text := "process.roles=broker\nnode.id=2\nlisteners=PLAINTEXT://127.0.0.1:" + port + "\nlog.dirs=/unused\n"
+	if err := os.WriteFile(config, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ready := "ready: broker 2 answers on 127.0.0.1:" + port + "\n"
+	urp := "not ready: 1 partition under-replicated: t-0\n"
+	cases := []struct {
+		env  string
+		args []string
+		out  string
+		code int
+	}{
+		{"", nil, ready, 0},
+		{"true", nil, urp, 1},
+		{"", []string{"--isr"}, urp, 1},
+		{"true", []string{"--isr=false"}, ready, 0},
+	}
+	for _, tc := range cases {
+		t.Setenv("KAFKA_READINESS_ISR", tc.env)
+		out, errOut, code := run(t, append([]string{"kafka", "probe", "--config", config}, tc.args...)...)
+		if out != tc.out || code != tc.code {
+			t.Errorf("env %q args %v: exit %d %q (stderr %q), want %d %q", tc.env, tc.args, code, out, errOut, tc.code, tc.out)
+		}
+	}
+	_, errOut, code := run(t, "kafka", "probe", "--config", filepath.Join(t.TempDir(), "missing"))
+	if code == 0 || !strings.Contains(errOut, "missing") {
+		t.Errorf("missing config: exit %d, stderr %q", code, errOut)
+	}
 }

@@ -113,3 +113,33 @@ func TestFromPropertiesErrors(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFromProperties: any file either is refused with ErrInvalid or yields
+// a broker listener that is not a controller listener, with a port in
+// range, and at least one log dir.
+func FuzzFromProperties(f *testing.F) {
+	f.Add([]byte(rendered))
+	f.Add([]byte("process.roles=broker\nnode.id=0\nlisteners=SSL://[::1]:1,X://h:2\nlistener.security.protocol.map=X:SASL_SSL,SSL:SSL\nlog.dir=/d"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		p, err := props.Parse(in)
+		if err != nil {
+			return
+		}
+		c, err := FromProperties(p)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v does not wrap ErrInvalid", err)
+			}
+			return
+		}
+		controllers, _ := p.Get("controller.listener.names")
+		for _, name := range strings.Split(strings.ToUpper(controllers), ",") {
+			if strings.TrimSpace(name) == c.Listener.Name {
+				t.Fatalf("broker listener %s is a controller listener", name)
+			}
+		}
+		if c.Listener.Port < 0 || c.Listener.Port > 65535 || c.Listener.Protocol == "" || len(c.LogDirs) == 0 || c.NodeID < 0 {
+			t.Fatalf("config %+v", c)
+		}
+	})
+}
