@@ -107,27 +107,52 @@ func kennel(t *testing.T, args ...string) result {
 
 // broker is a running `kennel kafka test-broker start`.
 type broker struct {
-	cmd  *exec.Cmd
-	out  *bytes.Buffer
-	done chan error
+	cmd    *exec.Cmd
+	out    *syncBuffer
+	exited chan struct{} // closed when the process has ended; then err is its Wait error
+	err    error
 }
 
 func startBroker(t *testing.T, config string) *broker {
 	t.Helper()
-	b := &broker{cmd: exec.Command(kennelBinary(t), "kafka", "test-broker", "start", config), out: &bytes.Buffer{}, done: make(chan error, 1)}
+	b := &broker{cmd: exec.Command(kennelBinary(t), "kafka", "test-broker", "start", config), out: &syncBuffer{}, exited: make(chan struct{})}
 	b.cmd.Stdout, b.cmd.Stderr = b.out, b.out
 	b.cmd.Env = append(os.Environ(), "KAFKA_CLUSTER_ID="+testClusterID)
 	if err := b.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { b.done <- b.cmd.Wait() }()
+	go func() {
+		b.err = b.cmd.Wait()
+		close(b.exited)
+	}()
 	t.Cleanup(func() {
-		if b.cmd.ProcessState == nil {
+		select {
+		case <-b.exited:
+		default:
 			_ = b.cmd.Process.Kill()
-			<-b.done
+			<-b.exited
 		}
 	})
 	return b
+}
+
+// syncBuffer is the broker's output, written by exec's copier while the
+// test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
 }
 
 // stop sends SIGTERM and waits for a clean exit.
@@ -137,9 +162,9 @@ func (b *broker) stop(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-b.done:
-		if err != nil {
-			t.Fatalf("broker exited with %v after SIGTERM:\n%s", err, b.out)
+	case <-b.exited:
+		if b.err != nil {
+			t.Fatalf("broker exited with %v after SIGTERM:\n%s", b.err, b.out)
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatalf("broker did not stop within 30 s of SIGTERM:\n%s", b.out)
@@ -169,8 +194,8 @@ func waitReady(t *testing.T, config string) {
 
 // TestKafkaTestBrokerProcess: the broker task's lifecycle with the test
 // broker as a process: start refused before format, format once, probe,
-// produce, SIGTERM, start again with the data kept, and a swapped volume
-// refused.
+// produce, SIGTERM, start again with the data kept, the same after SIGKILL,
+// and a swapped volume refused.
 func TestKafkaTestBrokerProcess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the kennel binary")
@@ -229,6 +254,33 @@ func TestKafkaTestBrokerProcess(t *testing.T) {
 	}
 	if !slices.Equal(got, sent) {
 		t.Errorf("after restart read %q, want %q", got, sent)
+	}
+
+	// A crash (SIGKILL, no flush) keeps what the broker acknowledged.
+	w = &kafka.Writer{Addr: kafka.TCP(addr), Topic: "kept", RequiredAcks: kafka.RequireAll, BatchTimeout: 10 * time.Millisecond}
+	if err := writeRetrying(ctx, w, "d"); err != nil {
+		t.Fatalf("produce: %v\n%s", err, b.out)
+	}
+	w.Close()
+	sent = append(sent, "d")
+	if err := b.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-b.exited
+	b = startBroker(t, config)
+	waitReady(t, config)
+	crashReader := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{addr}, Topic: "kept", MaxWait: 100 * time.Millisecond})
+	defer crashReader.Close()
+	got = nil
+	for range sent {
+		m, err := crashReader.ReadMessage(ctx)
+		if err != nil {
+			t.Fatalf("consume after SIGKILL: %v\n%s", err, b.out)
+		}
+		got = append(got, string(m.Value))
+	}
+	if !slices.Equal(got, sent) {
+		t.Errorf("after SIGKILL read %q, want %q", got, sent)
 	}
 	b.stop(t)
 
