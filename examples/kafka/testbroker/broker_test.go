@@ -266,3 +266,24 @@ func TestStartRefusesWhatItCannotServe(t *testing.T) {
 		}
 	}
 }
+
+func TestAdvertised(t *testing.T) {
+	host, _ := os.Hostname()
+	pl := func(h string, port int) brokerconfig.Listener {
+		return brokerconfig.Listener{Name: "PLAINTEXT", Protocol: "PLAINTEXT", Host: h, Port: port}
+	}
+	cases := []struct {
+		listener, adv brokerconfig.Listener
+		want          string
+	}{
+		{pl("", 9092), pl("127.0.1.2", 9092), "127.0.1.2:9092"},
+		{pl("", 9092), pl("kafka-0-broker.kafka.autoip.dcos.thisdcos.directory", 9093), "kafka-0-broker.kafka.autoip.dcos.thisdcos.directory:9093"},
+		{pl("127.0.1.5", 9092), brokerconfig.Listener{}, "127.0.1.5:9092"},
+		{pl("0.0.0.0", 9092), brokerconfig.Listener{}, net.JoinHostPort(host, "9092")},
+	}
+	for _, tc := range cases {
+		if got := advertised(brokerconfig.Config{Listener: tc.listener, Advertised: tc.adv}); got != tc.want {
+			t.Errorf("advertised(%+v, %+v) = %s, want %s", tc.listener, tc.adv, got, tc.want)
+		}
+	}
+}
