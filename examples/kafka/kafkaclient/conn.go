@@ -37,7 +37,9 @@ var ErrUnsupported = errors.New("broker does not support the request")
 // Range is the versions of one API a broker supports.
 type Range struct{ Min, Max int16 }
 
-// Conn is one connection to one broker, not safe for concurrent use.
+// Conn is one connection to one broker, not safe for concurrent use. A
+// request's ctx bounds it: its deadline is the connection's, and its
+// cancellation closes the connection.
 type Conn struct {
 	nc   net.Conn
 	rw   io.ReadWriter
