@@ -20,16 +20,23 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) ./...
 
-# deps: what the tests need beyond Go: a ZooKeeper server (Debian's package).
+# deps: what the tests need beyond Go: a ZooKeeper server and kcat, the
+# Kafka client the test broker is checked with (Debian's packages).
 deps:
 	@if [ ! -x $(ZKSERVER) ]; then \
 		echo "installing Debian's zookeeper package for the state store tests"; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q zookeeper; \
 	fi
+	@if ! command -v kcat >/dev/null; then \
+		echo "installing Debian's kcat package for the Kafka test broker's tests"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q kcat; \
+	fi
 
 # test: lint, then every test (fuzz seed corpora included) with the race
-# detector. With CI set, tests that need ZooKeeper fail instead of skipping.
+# detector. With CI set, tests that need ZooKeeper or kcat fail instead of
+# skipping.
 test: deps lint
 	$(GO) test -race -count=1 ./...
 
@@ -48,9 +55,11 @@ fuzz:
 	$(GO) test ./executor -run '^$$' -fuzz '^FuzzConfigFromEnv$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./deploy/marathon/app -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./deploy/marathon/app -run '^$$' -fuzz '^FuzzRollbackVersion$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./examples/kafka/props -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./examples/kafka/brokerconfig -run '^$$' -fuzz '^FuzzFromProperties$$' -fuzztime $(FUZZTIME)
 
 bench:
-	$(GO) test ./servicespec ./plans ./scheduler/offer ./scheduler/state ./deploy/local -run '^$$' -bench . -benchmem
+	$(GO) test ./servicespec ./plans ./scheduler/offer ./scheduler/state ./deploy/local ./examples/kafka/probe -run '^$$' -bench . -benchmem
 
 # demo: builds Kennel, starts the local cluster with the hello-world service
 # and follows its deploy plan to COMPLETE.

@@ -12,5 +12,9 @@ import (
 // clusters in this process.
 func TestMain(m *testing.M) {
 	mesos.CapabilityReservationRefinement = "1"
-	os.Exit(m.Run())
+	code := m.Run()
+	for _, dir := range binDirs {
+		os.RemoveAll(dir)
+	}
+	os.Exit(code)
 }
