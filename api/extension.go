@@ -88,4 +88,3 @@ func (h *handler) instanceEnv(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, code, out)
 }
-

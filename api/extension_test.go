@@ -30,7 +30,7 @@ func (quorumProducer) Endpoint(tasks []scheduler.TaskView) (string, bool) {
 // emptyProducer never has anything to show.
 type emptyProducer struct{}
 
-func (emptyProducer) Name() string                              { return "later" }
+func (emptyProducer) Name() string                                 { return "later" }
 func (emptyProducer) Endpoint([]scheduler.TaskView) (string, bool) { return "", false }
 
 // echo is a service route that says which id it was asked for.
