@@ -96,25 +96,28 @@ func (c *Core) envView(launched []mesos.TaskInfo) EnvView {
 	for i := range launched {
 		t := &task{name: launched[i].Name, info: launched[i]}
 		replaced[t.instance()] = true
-		v.Placed[t.name] = placedTask(t)
+		v.Placed[t.name] = PlacedTaskOf(&launched[i])
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.tasks)) {
 		t := c.tasks[name]
 		if replaced[t.instance()] || t.info.TaskID.Value == "" || t.permanentlyFailed() || t.goal == goalDecommissioned {
 			continue
 		}
-		v.Placed[name] = placedTask(t)
+		v.Placed[name] = PlacedTaskOf(&t.info)
 	}
 	return v
 }
 
-func placedTask(t *task) PlacedTask {
+// PlacedTaskOf is where a launched TaskInfo (one the core built) places
+// its task, as EnvView shows it.
+func PlacedTaskOf(info *mesos.TaskInfo) PlacedTask {
+	t := &task{name: info.Name, info: *info}
 	env := map[string]string{}
-	for _, e := range t.info.GetCommand().GetEnvironment().GetVariables() {
+	for _, e := range info.GetCommand().GetEnvironment().GetVariables() {
 		env[e.Name] = e.GetValue()
 	}
 	return PlacedTask{Instance: Instance{Pod: t.pod(), Index: t.index()}, Task: t.specName(),
-		Hostname: label(&t.info, offer.LabelHostname), Env: env}
+		Hostname: label(info, offer.LabelHostname), Env: env}
 }
 
 // addInstanceEnv adds the EnvSource's values to the tasks a match of inst
