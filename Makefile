@@ -44,6 +44,8 @@ fuzz:
 	$(GO) test ./deploy/adminrouter -run '^$$' -fuzz '^FuzzParseApps$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./deploy/local/wire -run '^$$' -fuzz '^FuzzDecodeCall$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./executor -run '^$$' -fuzz '^FuzzConfigFromEnv$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./executor/bootstrap -run '^$$' -fuzz '^FuzzFetchEnv$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./examples/kafka/brokers -run '^$$' -fuzz '^FuzzParseClusterID$$' -fuzztime $(FUZZTIME)
 
 bench:
 	$(GO) test ./servicespec ./plans ./scheduler/offer ./scheduler/state ./deploy/local -run '^$$' -bench . -benchmem

@@ -75,6 +75,8 @@ var rules = []rule{
 		"the spec is the bottom layer"},
 	{[]string{mod + "plans"}, []string{mod + "scheduler/...", mod + "api/...", mod + "deploy/...", mod + "executor/..."},
 		"plans are below the scheduler"},
+	{[]string{mod + "examples/kafka/brokers"}, []string{mod + "api/client", mod + "deploy/...", mod + "executor/...", mod + "cmd/..."},
+		"a Go service plugs into the scheduler's extension points (scheduler, runtime, api), never into the cluster, the tasks or the CLI"},
 }
 
 func match(pattern, path string) bool {

@@ -56,7 +56,7 @@ func rootCommandFor(program string) *cobra.Command {
 			return cmd.Help()
 		}
 	}
-	root.AddCommand(specCommand(), packageCommand(), localCommand(), executorCommand(), bootstrapCommand(), schedulerCommand())
+	root.AddCommand(specCommand(), packageCommand(), localCommand(), executorCommand(), bootstrapCommand(), schedulerCommand(), kafkaSeamCommand())
 	root.AddCommand(apiCommands(module)...)
 	return root
 }

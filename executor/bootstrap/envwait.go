@@ -30,8 +30,8 @@ type instanceEnv struct {
 
 // FetchEnv fetches from url the environment values the scheduler computes
 // for the task's pod instance, asking again every interval while some are
-// pending or the scheduler cannot be reached, until it has them all or
-// ctx ends. waiting is called with each new reason to wait (the
+// pending, the scheduler cannot be reached, fails (5xx) or is not serving
+// (a 503 without the values), until it has them all or ctx ends. waiting is called with each new reason to wait (the
 // scheduler's words, or the failure to reach it). Any other answer (404,
 // a body that is not the expected JSON) is an error at once.
 func FetchEnv(ctx context.Context, client *http.Client, url string, interval time.Duration, waiting func(string)) (map[string]string, error) {
@@ -84,7 +84,10 @@ func fetchOnce(ctx context.Context, client *http.Client, url string) (instanceEn
 		return env, false, fmt.Errorf("environment values: %s answered %s: %s", url, resp.Status, body)
 	}
 	if err := json.Unmarshal(body, &env); err != nil {
-		return env, false, fmt.Errorf("environment values from %s: %w", url, err)
+		// A 503 that is not the values' JSON is a scheduler not serving
+		// yet (a standby waiting for the service's lock): ask again.
+		retry := resp.StatusCode == http.StatusServiceUnavailable
+		return env, retry, fmt.Errorf("environment values from %s (%s): %w", url, resp.Status, err)
 	}
 	if resp.StatusCode == http.StatusServiceUnavailable && env.Pending == "" {
 		env.Pending = "the scheduler answered " + resp.Status
