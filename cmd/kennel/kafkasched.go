@@ -1,6 +1,9 @@
 package main
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/spf13/cobra"
 
 	"github.com/kennel-sdk/kennel/api"
@@ -23,9 +26,24 @@ state store), its process roles, the host it advertises (KAFKA_ADVERTISE:
 agent or autoip) and the static controller quorum computed from the
 controllers' agents and reserved ports. Its API adds GET /v1/brokers,
 /v1/brokers/{id} and the controllers endpoint.`,
-		goService{
-			extension: brokers.Extension,
-			routes:    func(b *runtime.Backend) []api.Route { return brokers.Routes(b) },
-			endpoints: []api.EndpointProducer{brokers.Controllers{}},
-		})
+		kafkaService())
+}
+
+// kafkaService is the Kafka service's Go package as the scheduler takes it.
+func kafkaService() goService {
+	return goService{
+		extension: brokers.Extension,
+		routes:    func(b *runtime.Backend) []api.Route { return brokers.Routes(b) },
+		endpoints: []api.EndpointProducer{brokers.Controllers{}},
+	}
+}
+
+// goServices are the services written in Go that `kennel local up
+// --scheduler NAME` runs, by name ("" is the plain scheduler).
+func goServices() map[string]goService {
+	return map[string]goService{"": {}, "kafka": kafkaService()}
+}
+
+func goServiceNames() []string {
+	return slices.Sorted(maps.Keys(goServices()))[1:]
 }
