@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kennel-sdk/kennel/api/wire"
 	"github.com/kennel-sdk/kennel/plans"
@@ -116,8 +117,10 @@ func TestSeam(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, 5, standIn(t))
 	e.vars["BROKER_COUNT"] = "3"
+	start := time.Now()
 	e.startScheduler()
 	e.waitPlan("deploy", plans.Complete, deployTimeout)
+	t.Logf("3 stand-in brokers COMPLETE %s after the scheduler started", time.Since(start).Round(time.Millisecond))
 
 	// 1. Three controllers, each placed on its own agent, each naming all
 	// three: the quorum the scheduler computed once all were placed.
