@@ -57,6 +57,8 @@ fuzz:
 	$(GO) test ./deploy/marathon/app -run '^$$' -fuzz '^FuzzRollbackVersion$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./examples/kafka/props -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./examples/kafka/brokerconfig -run '^$$' -fuzz '^FuzzFromProperties$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./executor/bootstrap -run '^$$' -fuzz '^FuzzFetchEnv$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./examples/kafka/brokers -run '^$$' -fuzz '^FuzzParseClusterID$$' -fuzztime $(FUZZTIME)
 
 bench:
 	$(GO) test ./servicespec ./plans ./scheduler/offer ./scheduler/state ./deploy/local ./examples/kafka/probe -run '^$$' -bench . -benchmem

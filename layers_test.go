@@ -91,14 +91,14 @@ var rules = []rule{
 		"the spec is the bottom layer"},
 	{[]string{mod + "plans"}, []string{mod + "scheduler/...", mod + "api/...", mod + "deploy/...", mod + "executor/..."},
 		"plans are below the scheduler"},
-	{[]string{mod + "examples/kafka/..."}, []string{mod + "scheduler/runtime", mod + "api", mod + "deploy/..."},
-		"the Kafka service plugs into the SDK's seams: it never reaches into the runtime, the API server or the cluster"},
 	{[]string{mod + "examples/kafka/props", mod + "examples/kafka/brokerconfig", mod + "examples/kafka/kafkaclient",
 		mod + "examples/kafka/probe", mod + "examples/kafka/testbroker"},
 		[]string{mod + "scheduler/...", mod + "api/...", mod + "deploy/...", mod + "executor/...", mod + "plans", mod + "servicespec/...", mod + "taskstate"},
 		"the broker-side programs and the Kafka client run in broker tasks and know nothing of Kennel's scheduler"},
 	{[]string{mod + "examples/kafka/props"}, []string{mod + "..."},
 		"the properties parser is a leaf"},
+	{[]string{mod + "examples/kafka/brokers"}, []string{mod + "api/client", mod + "deploy/...", mod + "executor/...", mod + "cmd/..."},
+		"a Go service plugs into the scheduler's extension points (scheduler, runtime, api), never into the cluster, the tasks or the CLI"},
 }
 
 func match(pattern, path string) bool {

@@ -49,6 +49,11 @@ type Scheduler interface {
 	PodResume(ctx context.Context, instance string, tasks []string) ([]string, error)
 	// Template returns a config template of a stored configuration.
 	Template(ctx context.Context, config, pod, task, name string) ([]byte, bool, error)
+	// InstanceEnv is what the service's Go extension computes for a pod
+	// instance's environment (scheduler.EnvSource); an error wrapping
+	// ErrNotFound or scheduler.ErrUnknownPod for an unknown instance or a
+	// service without one.
+	InstanceEnv(ctx context.Context, instance string) (scheduler.InstanceEnv, error)
 }
 
 // Store is the state store's read side; reads are safe on any goroutine.
@@ -83,6 +88,10 @@ type Options struct {
 	Token string
 	// Metrics serves /v1/metrics/prometheus and /metrics (nil: 404).
 	Metrics http.Handler
+	// Routes are a service's extra routes under /v1/ (see Route).
+	Routes []Route
+	// Endpoints are a service's endpoint producers (see EndpointProducer).
+	Endpoints []EndpointProducer
 }
 
 // Handler serves the API.
@@ -108,6 +117,7 @@ func Handler(s Scheduler, opts Options) http.Handler {
 		r.Get("/metrics", opts.Metrics.ServeHTTP)
 	}
 	h.artifactRoutes(r)
+	mountRoutes(r, opts.Routes)
 	var served http.Handler = r
 	if opts.Token != "" {
 		served = requireToken(opts.Token, r)
@@ -132,6 +142,7 @@ func ArtifactsHandler(s Scheduler, opts Options) http.Handler {
 func (h *handler) artifactRoutes(r chi.Router) {
 	r.Get("/v1/artifacts/template/{config}/{pod}/{task}/{name}", h.template)
 	r.Get("/v1/artifacts/kennel", h.binary)
+	r.Get("/v1/artifacts/env/{instance}", h.instanceEnv)
 }
 
 // normalize strips the /service/<name> prefix and routes every request

@@ -86,6 +86,11 @@ func (h *handler) endpointNames(w http.ResponseWriter, r *http.Request) {
 	}
 	// Not nil: no endpoints is [] in JSON.
 	names := slices.AppendSeq([]string{}, maps.Keys(endpoints(h.opts.Service, tasks)))
+	for _, p := range h.opts.Endpoints {
+		if !slices.Contains(names, p.Name()) {
+			names = append(names, p.Name())
+		}
+	}
 	sort.Strings(names)
 	writeJSON(w, http.StatusOK, names)
 }
@@ -96,6 +101,16 @@ func (h *handler) endpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := chi.URLParam(r, "name")
+	if p := h.producer(name); p != nil {
+		body, ok := p.Endpoint(tasks)
+		if !ok {
+			text(w, http.StatusNotFound, "Endpoint "+name+" not found")
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte(body))
+		return
+	}
 	e := endpoints(h.opts.Service, tasks)[name]
 	if e == nil {
 		text(w, http.StatusNotFound, "Endpoint "+name+" not found")

@@ -33,6 +33,7 @@ type fakeScheduler struct {
 	tasks    []scheduler.TaskView
 	outcomes []scheduler.StepOutcome
 	fwID     string
+	env      map[string]scheduler.InstanceEnv // by pod instance
 }
 
 func newFake(t testing.TB, errors ...string) *fakeScheduler {
@@ -45,7 +46,10 @@ func newFake(t testing.TB, errors ...string) *fakeScheduler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fakeScheduler{fwID: "fw-1"}
+	f := &fakeScheduler{fwID: "fw-1", env: map[string]scheduler.InstanceEnv{
+		"hello-0": {Values: map[string]string{"QUORUM": "0@a:1"}},
+		"hello-1": {Values: map[string]string{"SEED": "s"}, Pending: "waiting for hello-2 to be placed"},
+	}}
 	world := plans.World{Spec: spec, Config: spec.ID(), Tasks: map[string]*plans.Task{}, Now: t0, Errors: errors}
 	for i := range 2 {
 		name := fmt.Sprintf("hello-%d-server", i)
@@ -105,6 +109,14 @@ func (f *fakeScheduler) PlanCommand(_ context.Context, cmd plans.Command) (plans
 	res := cmd.Apply(f.set, t0)
 	f.set.Settle(t0)
 	return res, nil
+}
+
+func (f *fakeScheduler) InstanceEnv(_ context.Context, instance string) (scheduler.InstanceEnv, error) {
+	env, ok := f.env[instance]
+	if !ok {
+		return scheduler.InstanceEnv{}, fmt.Errorf("%w %s", scheduler.ErrUnknownPod, instance)
+	}
+	return env, nil
 }
 
 func (f *fakeScheduler) Tasks(context.Context) ([]scheduler.TaskView, error) { return f.tasks, nil }

@@ -42,6 +42,13 @@ type Config struct {
 	// steps it holds say so and `plan force-complete` gives them up
 	// (zero: 15 minutes).
 	UninstallAgentTimeout time.Duration
+	// Env, when set, adds values to the environment of the tasks the core
+	// launches (see EnvSource).
+	Env EnvSource
+	// Seeds are values generated once per service and kept in the state
+	// store (the runtime generates and stores them; see runtime.Seed), by
+	// name; EnvView passes them to Env.
+	Seeds map[string]string
 }
 
 // Offer discipline (reference §1.13).

@@ -42,6 +42,10 @@
 //     nothing needs offers, REVIVE (at most every 5 s) when something does;
 //   - configuration: ResolveTarget decides the target when the scheduler
 //     starts; tasks of instances an update does not change keep running;
+//   - a service's Go extension (EnvSource): values added to the
+//     environment of the tasks it launches, from where the service's
+//     instances are placed and the seeds it is given; pending values are
+//     fetched by the task's bootstrap (InstanceEnv);
 //   - decommission and uninstall; an uninstall waits at most
 //     Config.UninstallAgentTimeout for a silent agent before its steps say
 //     so, and `plan force-complete` gives them up.

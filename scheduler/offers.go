@@ -163,6 +163,7 @@ func (c *Core) launchStep(d *Decisions, st *plans.Step, pending []*offerWork, no
 		return
 	}
 	delete(c.waiting, st.Instance())
+	c.addInstanceEnv(Instance{Pod: st.Pod, Index: st.Index}, &m)
 	c.launch(d, st, req, m, existing, now)
 	w := byID[m.Offer.ID.Value]
 	w.launched = true

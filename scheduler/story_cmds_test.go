@@ -24,6 +24,11 @@ import (
 //	                         the spec is testdata/specs/NAME.yml or the input; resolves it
 //	                         against the store and builds the core
 //	config [spec=NAME]       a scheduler restarted with a new spec
+//	                         (start also takes env=quorum: storyQuorum as the
+//	                         EnvSource, and seed=NAME:VALUE)
+//	env INSTANCE             what the EnvSource now gives for the instance
+//	task-env TASK            the EnvSource's variables in the stored task's
+//	                         command environment
 //	restart [uninstall] [OPTION=V…]   a fresh core from the stored state alone
 //	                         (options as for start)
 //	agent ID k=v…            declare agents (cpus, mem, disk, mounts=512,512, zone, host);
@@ -164,6 +169,10 @@ func (s *story) run(td *datadriven.TestData) (string, error) {
 			}
 		}
 		return printPlans(s.core.Plans(), names, hasArg(args, "reasons")), nil
+	case "env":
+		return s.instanceEnv(args)
+	case "task-env":
+		return s.taskEnv(args)
 	case "tasks":
 		l, err := s.loaded()
 		if err != nil {
@@ -206,6 +215,14 @@ func (s *story) configure(a datadriven.CmdArg) error {
 		s.cfg.SweepWindow, err = parseDuration(v)
 	case "uninstall-agent-timeout":
 		s.cfg.UninstallAgentTimeout, err = parseDuration(v)
+	case "env":
+		err = s.envSource(v)
+	case "seed":
+		name, value, _ := strings.Cut(v, ":")
+		if s.cfg.Seeds == nil {
+			s.cfg.Seeds = map[string]string{}
+		}
+		s.cfg.Seeds[name] = value
 	default:
 		err = fmt.Errorf("start: unknown option %s", a.Key)
 	}

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +25,7 @@ func bootstrapCommand() *cobra.Command {
 	if dir == "" {
 		dir = "."
 	}
+	var envWait time.Duration
 	cmd := &cobra.Command{
 		Use:   "bootstrap",
 		Short: "Render a task's config templates (runs inside the task)",
@@ -34,12 +39,30 @@ environment, without HTML escaping. A variable missing from the environment
 is an error: every one is reported, with its position, and the template's
 destination is not written. Any failure exits with status 78 (EX_CONFIG),
 which the scheduler reports on the task's step. Without CONFIG_TEMPLATE_*
-variables it does nothing.`,
+variables it does nothing.
+
+When KENNEL_ENV_URL is set, a service written in Go still had environment
+values pending when the task launched (a KRaft controller quorum waits for
+every controller to be placed): the values are fetched from that URL, asking
+again every few seconds while some are pending (each new reason printed to
+stderr), at most --env-wait, and rendered over the task's environment.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			environ := os.Environ()
 			templates, envErr := bootstrap.FromEnv(environ)
-			rendered, renderErr := bootstrap.Render(dir, templates, bootstrapEnv(environ))
+			env := bootstrapEnv(environ)
+			if url := env[bootstrap.EnvURLVariable]; url != "" {
+				ctx, cancel := context.WithTimeout(cmd.Context(), envWait)
+				defer cancel()
+				values, err := bootstrap.FetchEnv(ctx, http.DefaultClient, url, 2*time.Second, func(reason string) {
+					fmt.Fprintln(cmd.ErrOrStderr(), "bootstrap: waiting for the scheduler's environment values:", reason)
+				})
+				if err != nil {
+					return statusError{err: fmt.Errorf("bootstrap: %w", err), code: bootstrap.ExitCode}
+				}
+				maps.Copy(env, values)
+			}
+			rendered, renderErr := bootstrap.Render(dir, templates, env)
 			for _, line := range rendered {
 				fmt.Fprintln(cmd.OutOrStdout(), line)
 			}
@@ -49,6 +72,7 @@ variables it does nothing.`,
 			return nil
 		},
 	}
+	cmd.Flags().DurationVar(&envWait, "env-wait", 15*time.Minute, "how long to wait for the environment values of "+bootstrap.EnvURLVariable)
 	cmd.Flags().StringVar(&dir, "dir", dir, "sandbox directory that relative template paths are resolved against ($MESOS_SANDBOX if set)")
 	return cmd
 }

@@ -3,20 +3,24 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/kennel-sdk/kennel/executor/bootstrap"
+	"github.com/kennel-sdk/kennel/scheduler"
 	"github.com/kennel-sdk/kennel/scheduler/offer"
 )
 
 // clearTemplateEnv unsets every CONFIG_TEMPLATE_* variable for the test.
 func clearTemplateEnv(t *testing.T) {
 	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, bootstrap.Prefix) {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, bootstrap.Prefix) || k == bootstrap.EnvURLVariable {
 			t.Setenv(k, "") // restores the old value when the test ends
 			os.Unsetenv(k)
 		}
@@ -145,5 +149,66 @@ func TestBootstrapCommandRejectsArgs(t *testing.T) {
 func TestBootstrapExitCodeIsTheSchedulers(t *testing.T) {
 	if bootstrap.ExitCode != offer.BootstrapExitCode {
 		t.Fatalf("kennel bootstrap exits with %d, the scheduler explains %d", bootstrap.ExitCode, offer.BootstrapExitCode)
+	}
+	if bootstrap.EnvURLVariable != scheduler.EnvURLVariable {
+		t.Fatalf("kennel bootstrap reads %s, the scheduler sets %s", bootstrap.EnvURLVariable, scheduler.EnvURLVariable)
+	}
+}
+
+// TestBootstrapFetchesPendingEnv: with KENNEL_ENV_URL the values the
+// scheduler had pending are fetched and rendered over the task's
+// environment; an instance the scheduler does not know fails the
+// bootstrap with its exit code.
+func TestBootstrapFetchesPendingEnv(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/artifacts/env/kafka-0" {
+			http.Error(w, "Pod instance has no environment values", http.StatusNotFound)
+			return
+		}
+		fmt.Fprint(w, `{"values":{"LISTENERS":"PLAINTEXT://:9092"}}`)
+	}))
+	defer srv.Close()
+	for _, tc := range []struct {
+		path, want string
+		fails      bool
+	}{
+		{path: "/v1/artifacts/env/kafka-0", want: "broker.id=3\nlisteners=PLAINTEXT://:9092\n"},
+		{path: "/v1/artifacts/env/kafka-9", fails: true},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			clearTemplateEnv(t)
+			dir := t.TempDir()
+			tmpl := filepath.Join(dir, "config-templates", "conf")
+			if err := os.MkdirAll(filepath.Dir(tmpl), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(tmpl, []byte("broker.id={{BROKER_ID}}\nlisteners={{LISTENERS}}\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("CONFIG_TEMPLATE_CONF", "config-templates/conf,out/conf.properties")
+			t.Setenv("BROKER_ID", "3")
+			t.Setenv("LISTENERS", "stale")
+			t.Setenv(bootstrap.EnvURLVariable, srv.URL+tc.path)
+			cmd := bootstrapCommand()
+			cmd.SilenceUsage, cmd.SilenceErrors = true, true
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			cmd.SetArgs([]string{"--dir", dir, "--env-wait", "1m"})
+			err := cmd.Execute()
+			var status statusError
+			if tc.fails {
+				if !errors.As(err, &status) || status.code != bootstrap.ExitCode {
+					t.Fatalf("error %v, want exit status %d", err, bootstrap.ExitCode)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(filepath.Join(dir, "out", "conf.properties"))
+			if string(got) != tc.want {
+				t.Errorf("rendered %q (%v), want %q", got, err, tc.want)
+			}
+		})
 	}
 }

@@ -25,7 +25,7 @@ func kafkaCommand() *cobra.Command {
 		Use:   "kafka",
 		Short: "Programs the Kafka service's broker tasks run",
 	}
-	cmd.AddCommand(kafkaProbeCommand(), kafkaTestBrokerCommand())
+	cmd.AddCommand(kafkaSchedulerCommand(), kafkaProbeCommand(), kafkaTestBrokerCommand())
 	return cmd
 }
 

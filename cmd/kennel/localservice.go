@@ -29,6 +29,7 @@ type serviceFlags struct {
 	untilComplete bool
 	timeout       time.Duration
 	logFile       string
+	scheduler     string
 	env           specFlags
 }
 
@@ -38,6 +39,7 @@ func (f *serviceFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.untilComplete, "until-complete", false, "with --service: exit 0 once the deploy plan is COMPLETE")
 	fl.DurationVar(&f.timeout, "timeout", 10*time.Minute, "with --until-complete: give up after this long")
 	fl.StringVar(&f.logFile, "log-file", "", "write the cluster's and the scheduler's logs to `FILE` instead of stderr")
+	fl.StringVar(&f.scheduler, "scheduler", "", "with --service: run the scheduler of a service written in Go (kafka) instead of the plain one")
 	fl.StringArrayVarP(&f.env.env, "env", "e", nil, "with --service: set `KEY=VALUE` for the spec (repeatable)")
 	fl.StringArrayVar(&f.env.envFiles, "env-file", nil, "with --service: read KEY=VALUE lines from `FILE`")
 }
@@ -65,6 +67,16 @@ func runLocalService(ctx context.Context, cfg local.Config, svc serviceFlags, st
 	if err != nil {
 		return err
 	}
+	goSvc, ok := goServices()[svc.scheduler]
+	if !ok {
+		return fmt.Errorf("--scheduler %s: no such service written in Go (known: %s)", svc.scheduler, strings.Join(goServiceNames(), ", "))
+	}
+	var ext runtime.Extension
+	if goSvc.extension != nil {
+		if ext, err = goSvc.extension(env); err != nil {
+			return err
+		}
+	}
 	c, err := local.Start(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -86,7 +98,8 @@ func runLocalService(ctx context.Context, cfg local.Config, svc serviceFlags, st
 			Tick: 250 * time.Millisecond, Logger: logger.With("component", "scheduler"),
 			BootstrapURI: "file://" + self, // the agents share this host
 			OnReady:      func(url string) { ready <- url },
-			API:          schedulerAPI,
+			API:          goSvc.api,
+			Extension:    ext,
 			Standby:      schedulerStandby,
 		})
 	}()

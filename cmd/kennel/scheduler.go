@@ -22,12 +22,30 @@ import (
 // The runtime's Backend is what package api serves.
 var _ api.Scheduler = (*runtime.Backend)(nil)
 
-// schedulerAPI wires a running scheduler to package api: its handler and
-// the artifacts handler tasks fetch from.
-func schedulerAPI(c runtime.APIConfig) (handler, artifacts http.Handler) {
-	opts := api.Options{Service: c.Service, Binary: c.Binary, Store: c.Store, Token: c.Token, Metrics: c.Metrics}
+// goService is what a service written in Go adds to the generic
+// scheduler (the SDK seam): the runtime's extension, built from the
+// scheduler's environment (an error refuses to start), and the API's
+// routes and endpoint producers. The zero goService is the plain
+// `kennel scheduler`.
+type goService struct {
+	extension func(env map[string]string) (runtime.Extension, error)
+	routes    func(*runtime.Backend) []api.Route
+	endpoints []api.EndpointProducer
+}
+
+// api wires a running scheduler to package api: its handler and the
+// artifacts handler tasks fetch from.
+func (g goService) api(c runtime.APIConfig) (handler, artifacts http.Handler) {
+	opts := api.Options{Service: c.Service, Binary: c.Binary, Store: c.Store, Token: c.Token, Metrics: c.Metrics,
+		Endpoints: g.endpoints}
+	if g.routes != nil {
+		opts.Routes = g.routes(c.Backend)
+	}
 	return api.Handler(c.Backend, opts), api.ArtifactsHandler(c.Backend, opts)
 }
+
+// schedulerAPI is the plain scheduler's API.
+func schedulerAPI(c runtime.APIConfig) (handler, artifacts http.Handler) { return goService{}.api(c) }
 
 // schedulerStandby wires package api's standby handler: what a scheduler
 // serves while it waits for its service's lock.
@@ -38,6 +56,12 @@ func schedulerStandby(service, token string, reason func() string) http.Handler 
 // schedulerCommand is what Marathon runs: flags default to the variables
 // a Marathon app (or `kennel local up --service`) sets.
 func schedulerCommand() *cobra.Command {
+	return newSchedulerCommand("Run a service's scheduler (what Marathon runs)", "", goService{})
+}
+
+// newSchedulerCommand is `scheduler` with the service's Go additions;
+// more is added to its help.
+func newSchedulerCommand(short, more string, svc goService) *cobra.Command {
 	var (
 		opts      runtime.Options
 		flags     specFlags
@@ -51,7 +75,7 @@ func schedulerCommand() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "scheduler",
-		Short: "Run a service's scheduler (what Marathon runs)",
+		Short: short,
 		Long: `Runs the scheduler of the service described by --spec: it takes the service's
 lock in the state store, renders the spec against its environment (svc.env
 beside the spec, then --env-file, then the process environment, then -e),
@@ -62,7 +86,7 @@ naming the holder; other paths answer 503), so that Marathon keeps a standby.
 
 SDK_UNINSTALL=true (or --uninstall) removes the service instead: every task is
 killed, every volume destroyed and reservation released, the framework torn down
-and its state erased.`,
+and its state erased.` + more,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env, err := flags.environment(filepath.Join(filepath.Dir(opts.SpecPath), defaultsFile))
@@ -92,6 +116,11 @@ and its state erased.`,
 				return fmt.Errorf("--tls-cert and --tls-key go together")
 			}
 			opts.Env = env
+			if svc.extension != nil {
+				if opts.Extension, err = svc.extension(env); err != nil {
+					return err
+				}
+			}
 			opts.Masters = splitList(masters)
 			opts.Listen = fmt.Sprintf("%s:%d", host, port)
 			opts.Backoff = backoff
@@ -102,7 +131,7 @@ and its state erased.`,
 			}
 			opts.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 			opts.OnReady = func(url string) { fmt.Fprintln(cmd.OutOrStdout(), url) }
-			opts.API, opts.Standby = schedulerAPI, schedulerStandby
+			opts.API, opts.Standby = svc.api, schedulerStandby
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return runtime.Run(ctx, opts)

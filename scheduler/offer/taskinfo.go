@@ -271,3 +271,44 @@ func RouteEnv(schedulerEnv map[string]string, pod string) map[string]string {
 	}
 	return out
 }
+
+// SetEnv sets variables (over any of the same name) in the environment of
+// a TaskInfo's command and of its readiness and health checks that carry
+// the task's environment.
+func SetEnv(info *mesos.TaskInfo, vars map[string]string) {
+	if len(vars) == 0 {
+		return
+	}
+	set := func(e *mesos.Environment) *mesos.Environment {
+		m := map[string]string{}
+		for _, v := range e.GetVariables() {
+			m[v.Name] = v.GetValue()
+		}
+		maps.Copy(m, vars)
+		return environment(m)
+	}
+	if info.Command != nil {
+		info.Command.Environment = set(info.Command.Environment)
+	}
+	if c := info.GetCheck().GetCommand(); c != nil && c.Command.Environment != nil {
+		c.Command.Environment = set(c.Command.Environment)
+	}
+	if h := info.GetHealthCheck().GetCommand(); h != nil && h.Environment != nil {
+		h.Environment = set(h.Environment)
+	}
+}
+
+// SetEnv sets vars in the environment of every task the match launches,
+// in its TaskInfos and in its LAUNCH_GROUP operations (see SetEnv).
+func (m *Match) SetEnv(vars map[string]string) {
+	for i := range m.Tasks {
+		SetEnv(&m.Tasks[i], vars)
+	}
+	for _, op := range m.Operations {
+		if op.LaunchGroup != nil {
+			for j := range op.LaunchGroup.TaskGroup.Tasks {
+				SetEnv(&op.LaunchGroup.TaskGroup.Tasks[j], vars)
+			}
+		}
+	}
+}

@@ -92,6 +92,8 @@ type Options struct {
 	Logger *slog.Logger
 	// OnReady is called with the API's URL once it serves.
 	OnReady func(url string)
+	// Extension is what a service written in Go adds (zero: none).
+	Extension Extension
 }
 
 // APIConfig is what Options.API builds the HTTP API from.
@@ -277,6 +279,10 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 	}
 	if cfg.Bootstrap == "" {
 		cfg.Bootstrap = artifacts + "/kennel"
+	}
+	cfg.Env = r.opts.Extension.Env
+	if cfg.Seeds, err = r.seeds(ctx); err != nil {
+		return err
 	}
 	if cfg.Role == "" {
 		cfg.Role = r.service + "-role"

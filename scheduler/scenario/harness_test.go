@@ -178,7 +178,7 @@ func (e *env) startProcess(args ...string) (*exec.Cmd, string) {
 func (e *env) startCluster() {
 	port := freePort(e.t, "127.0.1.1")
 	args := []string{"local", "up", "--data-dir", filepath.Join(e.dir, "cluster"), "--port", "0",
-		"--agent-port", strconv.Itoa(port), "--time-scale", "0.05", "--destroy"}
+		"--agent-port", strconv.Itoa(port), "--time-scale", "0.05", "--destroy", "--no-marathon"}
 	if e.clusterConfig != "" {
 		config := filepath.Join(e.dir, "cluster.yaml")
 		if err := os.WriteFile(config, []byte(e.clusterConfig), 0o644); err != nil {

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kennel-sdk/kennel/api"
+	"github.com/kennel-sdk/kennel/examples/kafka/brokers"
+	"github.com/kennel-sdk/kennel/scheduler/runtime"
+)
+
+// kafkaSchedulerCommand is `kennel kafka scheduler`: Kennel's scheduler
+// with the Kafka service's Go package (examples/kafka/brokers) plugged
+// into its extension points. One binary serves every service, so the
+// Kafka scheduler is a subcommand rather than a binary of its own: the
+// package's Marathon app and the tasks fetch the same kennel.
+func kafkaSchedulerCommand() *cobra.Command {
+	return newSchedulerCommand("Run the Kafka service's scheduler (what its Marathon app runs)", `
+
+The Kafka scheduler is this scheduler plus examples/kafka/brokers: each broker
+(pod kafka, instance N = node.id N) gets, when it launches, the service's
+KRaft cluster id (KAFKA_CLUSTER_ID, else generated once and kept in the
+state store), its process roles, the host it advertises (KAFKA_ADVERTISE:
+agent or autoip) and the static controller quorum computed from the
+controllers' agents and reserved ports. Its API adds GET /v1/brokers,
+/v1/brokers/{id} and the controllers endpoint.`,
+		kafkaService())
+}
+
+// kafkaService is the Kafka service's Go package as the scheduler takes it.
+func kafkaService() goService {
+	return goService{
+		extension: brokers.Extension,
+		routes:    func(b *runtime.Backend) []api.Route { return brokers.Routes(b) },
+		endpoints: []api.EndpointProducer{brokers.Controllers{}},
+	}
+}
+
+// goServices are the services written in Go that `kennel local up
+// --scheduler NAME` runs, by name ("" is the plain scheduler).
+func goServices() map[string]goService {
+	return map[string]goService{"": {}, "kafka": kafkaService()}
+}
+
+func goServiceNames() []string {
+	return slices.Sorted(maps.Keys(goServices()))[1:]
+}

@@ -1,0 +1,25 @@
+// Package brokers is what the Kafka scheduler adds to Kennel's generic
+// scheduler (the SDK seam): it knows that pod instance N of pod type
+// `kafka` is Kafka broker N, and computes what the spec cannot.
+//
+//   - Env (a scheduler.EnvSource) gives each broker, when it launches, its
+//     cluster id (the seed SeedClusterID, generated once per service by
+//     ClusterIDSeed and kept in the scheduler's state), its roles, the
+//     host it advertises, and the static KRaft controller quorum
+//     (controller.quorum.voters) from the controllers' agents and reserved
+//     controller ports. Until every controller is placed the quorum is
+//     pending and `kennel bootstrap` waits for it.
+//   - Controllers is the `controllers` endpoint (text: the controllers'
+//     host:port list, for `--bootstrap-controller`), in place of DC/OS
+//     Kafka's `zookeeper` endpoint.
+//   - Routes serves GET /v1/brokers and /v1/brokers/{id}, as DC/OS Kafka did.
+//
+// The controllers are the first min(3, brokers) brokers at install: that
+// number is itself a seed (SeedControllers), so the quorum never changes
+// when the service scales (a static quorum cannot grow; scaling adds
+// broker-only nodes).
+//
+// Everything a broker's values depend on is read from the tasks the
+// scheduler stores (their agent and launch environment), so the values
+// are a pure function of the scheduler's state.
+package brokers
