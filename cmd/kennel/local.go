@@ -70,6 +70,10 @@ Unless --no-marathon (or a negative --marathon-port), it also serves a
 Marathon REST API (/v2/apps, /v2/deployments, /v2/info) on --marathon-port of
 --host (0 picks a free port): a Mesos framework of the cluster that launches
 apps as command-executor tasks, keeping its apps under <data-dir>/marathon.
+That port is also DC/OS's front door, the one URL (core.dcos_url) the DC/OS
+CLI talks to: Admin Router's /service/<name>/ (to a service's scheduler),
+Marathon at /marathon/, Cosmos at /cosmos/service/ and /package/ (packages
+from --repo), the master at /mesos/.
 
 --service DIR also runs the scheduler of the service in DIR (its svc.yml, svc.env
 and config templates) on the cluster, with its state under the data dir. The
@@ -136,6 +140,7 @@ its tasks.`,
 	f.BoolVar(&destroy, "destroy", false, "kill executors and tasks when the cluster stops")
 	f.IntVar(&mar.port, "marathon-port", 8080, "the local Marathon's port on --host (0 = a free port; negative = no Marathon)")
 	f.BoolVar(&mar.disabled, "no-marathon", false, "do not run the local Marathon")
+	f.StringVar(&mar.repo, "repo", os.Getenv("KENNEL_REPO"), "the package `DIR` the front door's Cosmos installs from ($KENNEL_REPO; default ./examples when it exists, else no Cosmos)")
 	f.StringVar(&mar.schema, "marathon-schema", "", "Marathon's AppDefinition.json to validate apps with (default $KENNEL_SCHEMAS/AppDefinition.json when set)")
 	svc.register(cmd)
 	return cmd
@@ -146,6 +151,7 @@ type marathonFlags struct {
 	port     int
 	disabled bool
 	schema   string
+	repo     string
 }
 
 // startMarathon starts the local Marathon on the cluster, unless disabled
@@ -169,10 +175,40 @@ func startMarathon(ctx context.Context, c *local.Cluster, cfg local.Config, f ma
 	if host == "" {
 		host = "127.0.0.1"
 	}
-	return marathon.Start(ctx, marathon.Config{
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(f.port)))
+	if err != nil {
+		return nil, fmt.Errorf("marathon: %w", err)
+	}
+	dataDir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	front, err := frontDoor(frontDoorConfig{self: "http://" + ln.Addr().String(), master: c.URL(), dataDir: dataDir, repo: f.packageRepo()})
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	m, err := marathon.Start(ctx, marathon.Config{
 		Master: c.URL(), DataDir: filepath.Join(cfg.DataDir, "marathon"), Schema: schema,
-		Listen: net.JoinHostPort(host, strconv.Itoa(f.port)), Logger: logger,
+		Listener: ln, Front: front, Logger: logger,
 	})
+	if err != nil {
+		ln.Close()
+	}
+	return m, err
+}
+
+// packageRepo is --repo, else ./examples when it is a directory, else ""
+// (no Cosmos on the front door).
+func (f marathonFlags) packageRepo() string {
+	if f.repo != "" {
+		return f.repo
+	}
+	if st, err := os.Stat("examples"); err == nil && st.IsDir() {
+		return "examples"
+	}
+	return ""
 }
 
 func runLocal(ctx context.Context, cfg local.Config, mf marathonFlags, destroy bool, stdout, stderr io.Writer) error {

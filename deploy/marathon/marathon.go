@@ -38,6 +38,13 @@ type Config struct {
 	DataDir string
 	// Listen is the REST API's address, e.g. 127.0.0.1:8080 or 127.0.0.1:0.
 	Listen string
+	// Listener, when set, is where the REST API is served instead of a
+	// new listener on Listen; Shutdown closes it.
+	Listener net.Listener
+	// Front, when set, wraps the REST API's handler: the server serves
+	// what it returns (the local cluster's front door serves Marathon's
+	// paths beside Admin Router's and Cosmos's on one port).
+	Front func(marathon http.Handler) http.Handler
 	// Schema is the official AppDefinition.json; without it the typed
 	// rules alone validate definitions.
 	Schema []byte
@@ -98,7 +105,7 @@ type backoff struct {
 }
 
 // Start loads Marathon's state from cfg.DataDir, serves the REST API on
-// cfg.Listen and subscribes to the master (retrying until it answers).
+// cfg.Listener or cfg.Listen and subscribes to the master (retrying until it answers).
 func Start(ctx context.Context, cfg Config) (*Marathon, error) {
 	if cfg.Master == "" || cfg.DataDir == "" {
 		return nil, errors.New("marathon: the master URL and the data dir are required")
@@ -116,9 +123,11 @@ func Start(ctx context.Context, cfg Config) (*Marathon, error) {
 	if err != nil {
 		return nil, fmt.Errorf("marathon: %w", err)
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("marathon: %w", err)
+	ln := cfg.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+			return nil, fmt.Errorf("marathon: %w", err)
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	m := &Marathon{cfg: cfg, log: cfg.Logger.With("component", "marathon"), validator: v, store: st,
@@ -127,7 +136,11 @@ func Start(ctx context.Context, cfg Config) (*Marathon, error) {
 	if cfg.Schema == nil {
 		m.log.Warn("no AppDefinition.json schema: apps are validated by Marathon's typed rules only")
 	}
-	m.server = &http.Server{Handler: m.routes(), ReadHeaderTimeout: 10 * time.Second}
+	handler := m.routes()
+	if cfg.Front != nil {
+		handler = cfg.Front(handler)
+	}
+	m.server = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	m.wg.Add(2)
 	go func() {
 		defer m.wg.Done()
