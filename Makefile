@@ -63,8 +63,8 @@ fuzz:
 bench:
 	$(GO) test ./servicespec ./plans ./scheduler/offer ./scheduler/state ./deploy/local ./examples/kafka/probe -run '^$$' -bench . -benchmem
 
-# demo: builds Kennel, starts the local cluster with the hello-world service
-# and follows its deploy plan to COMPLETE.
+# demo: builds Kennel, starts the local cluster with its Marathon, installs
+# the hello-world package, follows its deploy plan to COMPLETE, uninstalls it.
 demo: build
 	BIN=$(BIN) ./scripts/demo.sh
 
