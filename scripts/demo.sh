@@ -31,7 +31,7 @@ fail() {
 
 echo
 echo "== a local cluster of 3 agents, with Marathon"
-"$BIN" local up --data-dir "$data/cluster" --port "$PORT" --marathon-port "$MARATHON_PORT" \
+"$BIN" local up --data-dir "$data/cluster" --port "$PORT" --agent-port 0 --marathon-port "$MARATHON_PORT" \
 	--time-scale 0.2 --destroy >"$data/up.out" 2>"$data/kennel.log" &
 up=$!
 # local up prints the master's line, then Marathon's: wait for both (30 s)
