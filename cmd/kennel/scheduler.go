@@ -44,9 +44,6 @@ func (g goService) api(c runtime.APIConfig) (handler, artifacts http.Handler) {
 	return api.Handler(c.Backend, opts), api.ArtifactsHandler(c.Backend, opts)
 }
 
-// schedulerAPI is the plain scheduler's API.
-func schedulerAPI(c runtime.APIConfig) (handler, artifacts http.Handler) { return goService{}.api(c) }
-
 // schedulerStandby wires package api's standby handler: what a scheduler
 // serves while it waits for its service's lock.
 func schedulerStandby(service, token string, reason func() string) http.Handler {
