@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -106,7 +108,11 @@ func startCluster(t *testing.T) *cluster {
 	}
 	c.env = append(c.env, "XDG_DATA_HOME="+filepath.Join(dir, "xdg"))
 
-	args := []string{"local", "up", "--data-dir", c.data, "--port", "0",
+	config := filepath.Join(dir, "cluster.yaml")
+	if err := os.WriteFile(config, []byte(clusterConfig(t)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"local", "up", "--config", config, "--data-dir", c.data, "--port", "0",
 		"--agent-port", strconv.Itoa(freePort(t, "127.0.1.1")), "--marathon-port", "0",
 		"--time-scale", "0.05", "--destroy"}
 	cmd := exec.Command(kennel, args...)
@@ -154,6 +160,65 @@ func startCluster(t *testing.T) *cluster {
 	}
 	c.marathon = second[3]
 	return c
+}
+
+// Every cluster's agents offer ports of their own. The default ranges
+// (31000 upward) are the same in every local cluster, and all of them
+// share this host: a scheduler task of one cluster would find its port
+// taken by another's, and a CLI could reach another cluster's scheduler.
+// So each cluster gets ranges below Linux's ephemeral ports (32768),
+// away from the defaults, free now and not given to another cluster of
+// this process.
+const (
+	portsPerAgent = 50
+	agents        = 3
+	firstPort     = 20000
+	lastPort      = 30000
+)
+
+var (
+	portsMu    sync.Mutex
+	portsTaken = map[int]bool{}
+)
+
+// clusterConfig is a cluster config of three agents with ports of their
+// own.
+func clusterConfig(t *testing.T) string {
+	t.Helper()
+	span := portsPerAgent * agents
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	base := -1
+	for try := 0; try < 100 && base < 0; try++ {
+		b := firstPort + span*rand.IntN((lastPort-firstPort)/span)
+		if !portsTaken[b] && portsFree(b, b+span) {
+			base = b
+		}
+	}
+	if base < 0 {
+		t.Fatal("no free range of ports for the cluster's agents")
+	}
+	portsTaken[base] = true
+	var b strings.Builder
+	b.WriteString("agents:\n")
+	for i := range agents {
+		begin := base + i*portsPerAgent
+		fmt.Fprintf(&b, "  - {name: agent-%d, cpus: 4, mem: 8192, disk: 20480, ports: %d-%d, mount-disks: [10240, 10240], region: local, zone: zone-%d}\n",
+			i+1, begin, begin+portsPerAgent-1, i+1)
+	}
+	return b.String()
+}
+
+// portsFree says whether every port of [from, to) can be listened on now.
+func portsFree(from, to int) bool {
+	for p := from; p < to; p++ {
+		ln, err := net.Listen("tcp", ":"+strconv.Itoa(p))
+		if err != nil {
+			return false
+		}
+		ln.Close()
+	}
+	return true
 }
 
 // stop ends a process with SIGTERM and waits for it.
