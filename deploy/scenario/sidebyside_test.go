@@ -3,6 +3,8 @@ package scenario_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -103,9 +105,26 @@ func TestSideBySideAndBadInput(t *testing.T) {
 				t.Errorf("%s: the error does not say %q:\n%s", b.name, w, errOut)
 			}
 		}
+		t.Logf("%s: %s", b.name, strings.TrimSpace(errOut))
 		if b.absent != "" && c.appEnv(b.absent) != nil {
 			t.Errorf("%s: app %s was created", b.name, b.absent)
 		}
+	}
+	// Marathon refuses a field it does not know with its 422, naming it,
+	// and creates nothing.
+	resp, err := http.Post(c.marathon+"/v2/apps", "application/json",
+		strings.NewReader(`{"id": "/hello-bogus", "cmd": "sleep 100", "cpus": 0.1, "mem": 16, "bogus": true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 422 || !strings.Contains(string(body), "bogus") {
+		t.Errorf("an app with an unknown field: %s %s", resp.Status, body)
+	}
+	t.Logf("an app with an unknown field: %s %s", resp.Status, body)
+	if c.appEnv("hello-bogus") != nil {
+		t.Error("the app with an unknown field was created")
 	}
 	if got := c.appVersion("hello-world"); got != version {
 		t.Errorf("bad input changed the app: version %s, was %s", got, version)
