@@ -288,4 +288,10 @@ func TestUpdateThroughDCOSCosmos(t *testing.T) {
 	if !slices.Equal(got, wantReqs) {
 		t.Errorf("requests\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(wantReqs, "\n"))
 	}
+	// DC/OS's Cosmos has no dry run: refused before it is called.
+	got = nil
+	_, errOut, code = runAs(t, "dcos-kafka", "kafka", "update", "start", "--options", opts, "--dry-run")
+	if code == 0 || !strings.Contains(errOut, "--dry-run needs Kennel's package manager") || len(got) != 0 {
+		t.Errorf("dry run through DC/OS: exit %d, stderr %q, requests %v", code, errOut, got)
+	}
 }

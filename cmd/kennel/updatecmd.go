@@ -83,7 +83,7 @@ func (f *cosmosFlags) serviceManager(api *apiFlags) (serviceManager, error) {
 
 func updateStartCommand(api *apiFlags, f *cosmosFlags) *cobra.Command {
 	var optionsFile, version string
-	var replace bool
+	var replace, dryRun bool
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "Update the service's options (merged with those it was installed with) or package version",
@@ -93,10 +93,19 @@ options it was installed with deep-merged with --options (--replace: --options
 alone), over the package's defaults, and replaces its Marathon app. The
 scheduler restarts with the new configuration and rolls it out; follow it with
 "update status". Invalid options, a version the service cannot move to and a
-changed service.name are refused before Marathon is called.`,
+changed service.name are refused before Marathon is called.
+
+--dry-run changes nothing (no artifact published, no Marathon call but
+reads) and prints what the update would do: the options diff, the scheduler
+app's changes, the rendered ServiceSpec's diff (against the scheduler's
+target configuration when the scheduler answers, else the spec the
+installed app renders), what each pod instance would do (stay, restart,
+launch, decommission) and why, and the changes the scheduler would refuse.
+It exits 1 when the scheduler would refuse the update or the new spec is
+invalid.`,
 		Args: cobra.NoArgs,
 	}
-	asJSON := cmd.Flags().Bool("json", false, "print Cosmos's update response")
+	asJSON := cmd.Flags().Bool("json", false, "print Cosmos's update response (with --dry-run: the preview's report)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if optionsFile == "" && version == "" {
 			return errors.New("either --options and/or --package-version must be specified")
@@ -109,11 +118,15 @@ changed service.name are refused before Marathon is called.`,
 		if err != nil {
 			return err
 		}
+		req := cosmos.ServiceUpdateRequest{AppID: id, PackageVersion: version, Options: opts, Replace: replace}
+		if dryRun {
+			return updateDryRun(cmd, api, f, req, optionsFile, *asJSON)
+		}
 		c, err := f.serviceManager(api)
 		if err != nil {
 			return err
 		}
-		res, err := c.Update(cmd.Context(), cosmos.ServiceUpdateRequest{AppID: id, PackageVersion: version, Options: opts, Replace: replace})
+		res, err := c.Update(cmd.Context(), req)
 		if err != nil {
 			return explainCosmos(cmd.ErrOrStderr(), err, optionsFile)
 		}
@@ -131,6 +144,7 @@ changed service.name are refused before Marathon is called.`,
 	fl.StringVar(&optionsFile, "options", "", "JSON `FILE` of options (stdin: standard input)")
 	fl.StringVar(&version, "package-version", "", "the package `VERSION` to move to")
 	fl.BoolVar(&replace, "replace", false, "use --options alone, not merged with the installed options")
+	fl.BoolVar(&dryRun, "dry-run", false, "print what the update would do, and change nothing")
 	return cmd
 }
 
@@ -200,10 +214,7 @@ and port) when "kennel local up --service" did not record it.`,
 	}
 	asJSON := jsonFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		c, err := api.client()
-		if err != nil && api.name != "" && api.url == "" && api.module == "" {
-			c, err = marathonScheduler(cmd, api, f)
-		}
+		c, err := schedulerClient(cmd, api, f)
 		if err != nil {
 			return err
 		}

@@ -25,9 +25,13 @@ const (
 func SpecArchiveName(name string) string { return fmt.Sprintf(specArchiveFmt, name) }
 
 // Artifacts says where a package version's artifacts are published: the
-// URL {{artifact-dir}} stands for. It may publish them first.
+// URL {{artifact-dir}} stands for.
 type Artifacts interface {
+	// ArtifactDir returns the URL, publishing the artifacts there first
+	// when the Artifacts publishes them.
 	ArtifactDir(ctx context.Context, e *Entry) (string, error)
+	// Locate returns the URL ArtifactDir would return, changing nothing.
+	Locate(ctx context.Context, e *Entry) (string, error)
 }
 
 // PublishedArtifacts are artifacts published elsewhere, at one URL (a real
@@ -36,6 +40,9 @@ type PublishedArtifacts struct{ URL string }
 
 // ArtifactDir returns the URL.
 func (p PublishedArtifacts) ArtifactDir(context.Context, *Entry) (string, error) { return p.URL, nil }
+
+// Locate returns the URL.
+func (p PublishedArtifacts) Locate(context.Context, *Entry) (string, error) { return p.URL, nil }
 
 // LocalArtifacts publishes a package version's artifacts in a directory of
 // this host, referenced by file:// URIs: the Mesos fetcher copies file://
@@ -51,9 +58,9 @@ type LocalArtifacts struct {
 // directory. Files are replaced atomically, so a scheduler fetching them
 // meanwhile sees the old or the new file whole.
 func (l LocalArtifacts) ArtifactDir(_ context.Context, e *Entry) (string, error) {
-	dir, err := filepath.Abs(filepath.Join(l.Dir, e.Name(), e.Version()))
+	dir, err := l.dir(e)
 	if err != nil {
-		return "", artifactsError(err)
+		return "", err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", artifactsError(err)
@@ -67,6 +74,24 @@ func (l LocalArtifacts) ArtifactDir(_ context.Context, e *Entry) (string, error)
 		return "", artifactsError(err)
 	}
 	return "file://" + filepath.ToSlash(dir), nil
+}
+
+// Locate returns the file:// directory ArtifactDir publishes to, writing
+// nothing.
+func (l LocalArtifacts) Locate(_ context.Context, e *Entry) (string, error) {
+	dir, err := l.dir(e)
+	if err != nil {
+		return "", err
+	}
+	return "file://" + filepath.ToSlash(dir), nil
+}
+
+func (l LocalArtifacts) dir(e *Entry) (string, error) {
+	dir, err := filepath.Abs(filepath.Join(l.Dir, e.Name(), e.Version()))
+	if err != nil {
+		return "", artifactsError(err)
+	}
+	return dir, nil
 }
 
 func artifactsError(err error) *Error {

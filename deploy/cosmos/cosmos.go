@@ -74,6 +74,12 @@ type Cosmos struct {
 // update of service: options first (every error with its path), then the
 // artifacts and the app. Nothing reaches Marathon from here.
 func (c *Cosmos) render(ctx context.Context, e *Entry, user map[string]any, appID, service string) (*catalog.Rendered, error) {
+	return c.renderFor(ctx, e, user, appID, service, true)
+}
+
+// renderFor is render; publish false locates the artifacts without
+// publishing them (a dry run).
+func (c *Cosmos) renderFor(ctx context.Context, e *Entry, user map[string]any, appID, service string, publish bool) (*catalog.Rendered, error) {
 	pkg := *e.Package // SetArtifactDir must not touch the repository's copy
 	req := catalog.Request{Options: user, Source: c.Repo.Source(), AppID: appID, ReleaseVersion: e.ReleaseVersion}
 	if _, err := pkg.ResolveOptions(user); err != nil {
@@ -86,7 +92,11 @@ func (c *Cosmos) render(ctx context.Context, e *Entry, user map[string]any, appI
 		if c.Artifacts == nil {
 			return nil, artifactsError(fmt.Errorf("the package names %s in %s and no artifact directory is set", catalog.ArtifactDirVariable, catalog.ResourceFile))
 		}
-		dir, err := c.Artifacts.ArtifactDir(ctx, e)
+		locate := c.Artifacts.ArtifactDir
+		if !publish {
+			locate = c.Artifacts.Locate
+		}
+		dir, err := locate(ctx, e)
 		if err != nil {
 			return nil, err
 		}

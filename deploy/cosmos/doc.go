@@ -17,6 +17,9 @@
 //     cluster cannot resolve the DC/OS names of the packages' defaults);
 //   - Update accepts a version in upgradesTo or downgradesTo (open-source
 //     Cosmos refuses every version change);
+//   - PlanUpdate is Update's dry run (Cosmos has none): the same checks,
+//     errors and rendered app, with no Marathon write and no artifact
+//     published;
 //   - Uninstall waits for the DC/OS Commons uninstall to finish, bounded by
 //     its context, where Cosmos answers at once and waits in the background;
 //   - describe's upgradesTo leaves out the installed version itself;

@@ -116,6 +116,56 @@ func (c *Cosmos) moves(s *installed) (up, down []string, err error) {
 // in the service's upgradesTo or downgradesTo is accepted; another is
 // BadVersionUpdate, listing the valid ones.
 func (c *Cosmos) Update(ctx context.Context, req ServiceUpdateRequest) (*ServiceUpdateResponse, error) {
+	p, err := c.planUpdate(ctx, req, true)
+	if err != nil {
+		return nil, err
+	}
+	d, err := c.Marathon.UpdateApp(ctx, p.AppID, p.Update, client.UpdateOptions{Force: true, Replace: true})
+	if err != nil {
+		if errors.Is(err, client.ErrAppNotFound) {
+			return nil, appNotFound(p.AppID, err)
+		}
+		return nil, marathonError(err)
+	}
+	return &ServiceUpdateResponse{Package: p.Package, ResolvedOptions: p.ResolvedOptions,
+		MarathonDeploymentID: d.DeploymentID}, nil
+}
+
+// UpdatePlan is what an update would do, computed as Update computes it
+// but without changing anything.
+type UpdatePlan struct {
+	// AppID is the service's app id, absolute.
+	AppID string
+	// Installed is the app as Marathon has it (GET /v2/apps/<id>).
+	Installed client.App
+	// Update is the app Update would PUT in its place.
+	Update client.App
+	// Package is the target version's definition; ResolvedOptions the
+	// options the app is rendered with.
+	Package         map[string]any
+	ResolvedOptions map[string]any
+	// SpecDir is the target version's service directory (svc.yml and
+	// what it needs), the files of its spec archive but for SkipDir
+	// (when not "").
+	SpecDir, SkipDir string
+	// InstalledSpecDir is the installed version's service directory when
+	// the update changes the package version and the repository still
+	// holds the installed one; "" otherwise (SpecDir is then the
+	// installed spec's too, or unknown).
+	InstalledSpecDir string
+}
+
+// PlanUpdate computes what Update would do with req — the same checks,
+// errors and rendering, on the same code path — without calling Marathon
+// to change anything and without publishing artifacts: the app's
+// artifact URIs are those Update would publish to.
+func (c *Cosmos) PlanUpdate(ctx context.Context, req ServiceUpdateRequest) (*UpdatePlan, error) {
+	return c.planUpdate(ctx, req, false)
+}
+
+// planUpdate is Update up to the PUT; publish says whether the artifacts
+// are published.
+func (c *Cosmos) planUpdate(ctx context.Context, req ServiceUpdateRequest, publish bool) (*UpdatePlan, error) {
 	s, err := c.service(ctx, req.AppID)
 	if err != nil {
 		return nil, err
@@ -155,7 +205,7 @@ func (c *Cosmos) Update(ctx context.Context, req ServiceUpdateRequest) (*Service
 	default:
 		opts = catalog.DeepMerge(s.options, req.Options)
 	}
-	r, err := c.render(ctx, e, opts, "", s.id)
+	r, err := c.renderFor(ctx, e, opts, "", s.id, publish)
 	if err != nil {
 		return nil, err
 	}
@@ -164,13 +214,12 @@ func (c *Cosmos) Update(ctx context.Context, req ServiceUpdateRequest) (*Service
 			Message: fmt.Sprintf("The new application id [%s] differs from the old one [%s]: service.name cannot change", newID, s.id),
 			Data:    map[string]any{"newAppId": newID, "oldAppId": s.id}}
 	}
-	d, err := c.Marathon.UpdateApp(ctx, s.id, r.App, client.UpdateOptions{Force: true, Replace: true})
-	if err != nil {
-		if errors.Is(err, client.ErrAppNotFound) {
-			return nil, appNotFound(s.id, err)
+	p := &UpdatePlan{AppID: s.id, Installed: s.app, Update: r.App, Package: e.Package.Definition(e.ReleaseVersion),
+		ResolvedOptions: r.Options, SpecDir: e.SpecDir, SkipDir: e.SkipDir}
+	if version != s.version {
+		if old, err := c.Repo.Lookup(s.name, s.version); err == nil {
+			p.InstalledSpecDir = old.SpecDir
 		}
-		return nil, marathonError(err)
 	}
-	return &ServiceUpdateResponse{Package: e.Package.Definition(e.ReleaseVersion), ResolvedOptions: r.Options,
-		MarathonDeploymentID: d.DeploymentID}, nil
+	return p, nil
 }

@@ -5,6 +5,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -72,6 +75,22 @@ func TestUpdate(t *testing.T) {
 			}
 			before := copyApp(h.marathon.apps["/hello-world"])
 			calls := len(h.marathon.writes())
+			published := artifactFiles(t, h.artifacts)
+			// PlanUpdate answers as Update does, and changes nothing:
+			// no Marathon call, no artifact published.
+			plan, planErr := h.cosmos.PlanUpdate(context.Background(), tt.req)
+			if got := h.marathon.writes()[calls:]; len(got) > 0 {
+				t.Errorf("PlanUpdate called Marathon: %v", got)
+			}
+			if got := artifactFiles(t, h.artifacts); !slices.Equal(got, published) {
+				t.Errorf("PlanUpdate published artifacts: %v, before %v", got, published)
+			}
+			if tt.wantErr != nil && !errors.Is(planErr, tt.wantErr) {
+				t.Errorf("PlanUpdate error %v, want %v", planErr, tt.wantErr)
+			}
+			if tt.wantErr == nil && planErr != nil {
+				t.Fatalf("PlanUpdate: %v", planErr)
+			}
 			res, err := h.cosmos.Update(context.Background(), tt.req)
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
@@ -100,6 +119,17 @@ func TestUpdate(t *testing.T) {
 				t.Errorf("response %+v", res)
 			}
 			app := h.marathon.apps["/hello-world"]
+			want := copyApp(plan.Update)
+			want["id"] = "/hello-world"
+			if !reflect.DeepEqual(app, want) {
+				t.Error("the app PUT differs from PlanUpdate's")
+			}
+			if !reflect.DeepEqual(env(plan.Installed), env(before)) || plan.AppID != "/hello-world" || plan.Package["version"] != tt.wantVersion {
+				t.Errorf("plan %s, version %v; installed env %v, want %v", plan.AppID, plan.Package["version"], env(plan.Installed), env(before))
+			}
+			if _, err := os.Stat(filepath.Join(plan.SpecDir, "svc.yml")); err != nil {
+				t.Errorf("plan's spec dir: %v", err)
+			}
 			if got := optionsLabel(t, app); got != tt.wantOptions {
 				t.Errorf("options label %s, want %s", got, tt.wantOptions)
 			}
@@ -113,6 +143,22 @@ func TestUpdate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// artifactFiles lists the files under dir.
+func artifactFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }
 
 func mustObjectNoT(s string) map[string]any {

@@ -25,6 +25,8 @@ func TestAppChanges(t *testing.T) {
 		restarts  bool
 	}{
 		{"same", nil, nil, nil, false},
+		{"a relative id is the absolute one", nil, func(m map[string]any) { m["id"] = "hw" }, nil, false},
+		{"another id", nil, func(m map[string]any) { m["id"] = "other" }, []string{`id: "/hw" → "/other"`}, true},
 		{"marathon's own fields are not changes",
 			func(m map[string]any) {
 				m["version"] = "2026-01-01T00:00:00Z"

@@ -78,6 +78,10 @@ func appChanges(installed, update map[string]any) (AppReport, error) {
 			diffJSON("env", am[k], bm[k], false, &r.Changes)
 		case "labels":
 			diffJSON("labels", packageLabelsDropped(am[k]), packageLabelsDropped(bm[k]), false, &r.Changes)
+		case "id":
+			// Marathon keeps ids absolute: a rendered "hw" is the "/hw"
+			// a GET gives.
+			diffJSON("id", absoluteID(am[k]), absoluteID(bm[k]), true, &r.Changes)
 		default:
 			if av, ok := am[k]; ok {
 				diffJSON(k, av, bm[k], true, &r.Changes)
@@ -98,6 +102,14 @@ func appChanges(installed, update map[string]any) (AppReport, error) {
 	diffJSON("labels", am["labels"], bm["labels"], false, &labels)
 	r.Restarts = len(r.Changes) > 0 || len(labels) > 0
 	return r, nil
+}
+
+// absoluteID is an app id in Marathon's absolute form.
+func absoluteID(v any) any {
+	if id, ok := v.(string); ok {
+		return "/" + strings.Trim(id, "/")
+	}
+	return v
 }
 
 // packageLabelsDropped is labels without the DCOS_PACKAGE_* labels but for
