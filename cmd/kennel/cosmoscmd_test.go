@@ -269,7 +269,7 @@ func TestUpdateThroughDCOSCosmos(t *testing.T) {
 	t.Setenv("DCOS_URL", cosmosSrv.URL)
 	t.Setenv("DCOS_ACS_TOKEN", "tok")
 	out, errOut, code := runAs(t, "dcos-kafka", "kafka", "update", "package-versions")
-	want := "Current package version is: \"2.0.0\"\nPackage can be downgraded to: [\"1.9.0\"]\nPackage can be upgraded to: [\"2.0.1\", \"2.1.0\"]\n"
+	want := "Current package version is: 2.0.0\nPackage can be downgraded to:\n- 1.9.0\nPackage can be upgraded to:\n- 2.1.0\n- 2.0.1\n"
 	if code != 0 || out != want {
 		t.Errorf("package-versions: exit %d\n%s%s\nwant\n%s", code, out, errOut, want)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 
@@ -162,31 +161,32 @@ func updatePackageVersionsCommand(api *apiFlags, f *cosmosFlags) *cobra.Command 
 	return cmd
 }
 
-// printPackageVersions prints as the DC/OS Commons CLI does: the version
-// as JSON, the lists sorted, as JSON arrays of strings.
+// printPackageVersions prints as the DC/OS Commons CLI does (cli/queries
+// package.go, VersionInfo): the version as is, each list in Cosmos's order, one
+// "- version" line per entry.
 func printPackageVersions(out io.Writer, d *cosmos.ServiceDescribeResponse) error {
-	fmt.Fprintf(out, "Current package version is: %q\n", d.Package["version"])
+	fmt.Fprintf(out, "Current package version is: %v\n", d.Package["version"])
 	if len(d.DowngradesTo) > 0 {
-		fmt.Fprintf(out, "Package can be downgraded to: %s\n", quotedList(d.DowngradesTo))
+		fmt.Fprintf(out, "Package can be downgraded to:\n%s\n", dashList(d.DowngradesTo))
 	} else {
 		fmt.Fprintln(out, "No valid package downgrade versions.")
 	}
 	var err error
 	if len(d.UpgradesTo) > 0 {
-		_, err = fmt.Fprintf(out, "Package can be upgraded to: %s\n", quotedList(d.UpgradesTo))
+		_, err = fmt.Fprintf(out, "Package can be upgraded to:\n%s\n", dashList(d.UpgradesTo))
 	} else {
 		_, err = fmt.Fprintln(out, "No valid package upgrade versions.")
 	}
 	return err
 }
 
-func quotedList(vs []string) string {
-	s := append([]string(nil), vs...)
-	sort.Strings(s)
-	for i, v := range s {
-		s[i] = `"` + v + `"`
+// dashList lists versions one a line, each after "- ".
+func dashList(vs []string) string {
+	lines := make([]string, len(vs))
+	for i, v := range vs {
+		lines[i] = "- " + v
 	}
-	return "[" + strings.Join(s, ", ") + "]"
+	return strings.Join(lines, "\n")
 }
 
 func updateStatusCommand(api *apiFlags, f *cosmosFlags) *cobra.Command {
