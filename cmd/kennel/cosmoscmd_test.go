@@ -289,3 +289,40 @@ func TestUpdateThroughDCOSCosmos(t *testing.T) {
 		t.Errorf("requests\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(wantReqs, "\n"))
 	}
 }
+
+// Run as dcos-<module>, describe asks the cluster's Cosmos for the service
+// and prints its resolvedOptions, as the DC/OS Commons CLI does; as kennel it
+// prints the scheduler's ServiceSpec (TestJSONOutputIsTheSchedulersJSON).
+func TestDescribeThroughDCOSCosmos(t *testing.T) {
+	tests := []struct {
+		name, answer, want string
+	}{
+		{name: "resolved options",
+			answer: `{"package":{"name":"hello-world","version":"0.1.0"},"upgradesTo":[],"downgradesTo":[],"resolvedOptions":{"service":{"name":"hello"},"hello":{"count":2,"placement":"a<b"}},"userProvidedOptions":{}}`,
+			want:   "{\n  \"hello\": {\n    \"count\": 2,\n    \"placement\": \"a\\u003cb\"\n  },\n  \"service\": {\n    \"name\": \"hello\"\n  }\n}\n"},
+		{name: "no resolved options",
+			answer: `{"package":{"name":"hello-world","version":"0.1.0"},"upgradesTo":[],"downgradesTo":[]}`,
+			want:   "Package configuration is not available for service hello.\nThis command is only available for packages installed with Enterprise DC/OS 1.10 or newer.\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			isolate(t)
+			var got []string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := io.ReadAll(r.Body)
+				got = append(got, r.Method+" "+r.URL.Path+" "+string(body))
+				w.Header().Set("Content-Type", "application/vnd.dcos.service.describe-response+json;charset=utf-8;version=v1")
+				_, _ = io.WriteString(w, tt.answer)
+			}))
+			t.Cleanup(srv.Close)
+			t.Setenv("DCOS_URL", srv.URL)
+			out, errOut, code := runAs(t, "dcos-hello", "hello", "describe")
+			if code != 0 || out != tt.want {
+				t.Errorf("exit %d\n%s%s\nwant\n%s", code, out, errOut, tt.want)
+			}
+			if want := []string{`POST /cosmos/service/describe {"appId":"hello"}`}; !slices.Equal(got, want) {
+				t.Errorf("requests %q, want %q", got, want)
+			}
+		})
+	}
+}

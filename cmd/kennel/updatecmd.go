@@ -80,6 +80,31 @@ func (f *cosmosFlags) serviceManager(api *apiFlags) (serviceManager, error) {
 	return c, nil
 }
 
+// describeOptions is the DC/OS Commons CLI's describe (cli/queries
+// package.go): Cosmos's service describe of the service, printing its
+// resolvedOptions as indented JSON, or, when Cosmos gives none, the CLI's
+// words for a Cosmos older than DC/OS 1.10.
+func describeOptions(cmd *cobra.Command, api *apiFlags) error {
+	id, err := serviceApp(api)
+	if err != nil {
+		return err
+	}
+	m, err := (&cosmosFlags{dataDir: &api.dataDir}).serviceManager(api)
+	if err != nil {
+		return err
+	}
+	d, err := m.ServiceDescribe(cmd.Context(), cosmos.ServiceDescribeRequest{AppID: id})
+	if err != nil {
+		return explainCosmos(cmd.ErrOrStderr(), err, "")
+	}
+	if len(d.ResolvedOptions) == 0 {
+		_, err := fmt.Fprintf(cmd.OutOrStdout(), "Package configuration is not available for service %s.\n"+
+			"This command is only available for packages installed with Enterprise DC/OS 1.10 or newer.\n", id)
+		return err
+	}
+	return printJSON(cmd.OutOrStdout(), d.ResolvedOptions)
+}
+
 func updateStartCommand(api *apiFlags, f *cosmosFlags) *cobra.Command {
 	var optionsFile, version string
 	var replace bool
