@@ -95,7 +95,7 @@ func describeOptions(cmd *cobra.Command, api *apiFlags) error {
 	}
 	d, err := m.ServiceDescribe(cmd.Context(), cosmos.ServiceDescribeRequest{AppID: id})
 	if err != nil {
-		return explainCosmos(cmd.ErrOrStderr(), err, "")
+		return explainServiceCosmos(cmd.ErrOrStderr(), err, "", api.module, id)
 	}
 	if len(d.ResolvedOptions) == 0 {
 		_, err := fmt.Fprintf(cmd.OutOrStdout(), "Package configuration is not available for service %s.\n"+
@@ -139,7 +139,7 @@ changed service.name are refused before Marathon is called.`,
 		}
 		res, err := c.Update(cmd.Context(), cosmos.ServiceUpdateRequest{AppID: id, PackageVersion: version, Options: opts, Replace: replace})
 		if err != nil {
-			return explainCosmos(cmd.ErrOrStderr(), err, optionsFile)
+			return explainServiceCosmos(cmd.ErrOrStderr(), err, optionsFile, api.module, id)
 		}
 		if *asJSON {
 			return printJSON(cmd.OutOrStdout(), res)
@@ -176,7 +176,7 @@ func updatePackageVersionsCommand(api *apiFlags, f *cosmosFlags) *cobra.Command 
 		}
 		d, err := c.ServiceDescribe(cmd.Context(), cosmos.ServiceDescribeRequest{AppID: id})
 		if err != nil {
-			return explainCosmos(cmd.ErrOrStderr(), err, "")
+			return explainServiceCosmos(cmd.ErrOrStderr(), err, "", api.module, id)
 		}
 		if *asJSON {
 			return printJSON(cmd.OutOrStdout(), d)
