@@ -340,3 +340,25 @@ func TestRawOutputs(t *testing.T) {
 		}
 	}
 }
+
+// As dcos-<module>, the framework id is the scheduler's JSON array, as the
+// DC/OS Commons CLI prints it.
+func TestDCOSModeFrameworkID(t *testing.T) {
+	isolate(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/service/hello/v1/state/frameworkId" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `["a1b2-0001"]`)
+	}))
+	t.Cleanup(srv.Close)
+	t.Setenv("DCOS_URL", srv.URL)
+	for _, args := range [][]string{{"debug", "state", "framework_id"}, {"state", "framework_id"}} {
+		out, errOut, code := runAs(t, "dcos-hello", append([]string{"hello"}, args...)...)
+		if want := "[\n  \"a1b2-0001\"\n]\n"; code != 0 || out != want {
+			t.Errorf("%v: exit %d, stdout %q (stderr %q), want %q", args, code, out, errOut, want)
+		}
+	}
+}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/kennel-sdk/kennel/deploy/cosmos"
 )
 
 // marathonFake answers Marathon's REST calls the package commands make from
@@ -262,14 +266,14 @@ func TestUpdateThroughDCOSCosmos(t *testing.T) {
 		case "/cosmos/service/update":
 			w.Header().Set("Content-Type", "application/vnd.dcos.package.error+json;charset=utf-8;version=v1")
 			w.WriteHeader(400)
-			_, _ = io.WriteString(w, `{"type":"AppIdChanged","message":"The new application id [/x] differs","data":{}}`)
+			_, _ = io.WriteString(w, `{"type":"AppIdChanged","message":"The new application id [/x] differs","data":{"newAppId":"/x","oldAppId":"/kafka"}}`)
 		}
 	}))
 	t.Cleanup(cosmosSrv.Close)
 	t.Setenv("DCOS_URL", cosmosSrv.URL)
 	t.Setenv("DCOS_ACS_TOKEN", "tok")
 	out, errOut, code := runAs(t, "dcos-kafka", "kafka", "update", "package-versions")
-	want := "Current package version is: \"2.0.0\"\nPackage can be downgraded to: [\"1.9.0\"]\nPackage can be upgraded to: [\"2.0.1\", \"2.1.0\"]\n"
+	want := "Current package version is: 2.0.0\nPackage can be downgraded to:\n- 1.9.0\nPackage can be upgraded to:\n- 2.1.0\n- 2.0.1\n"
 	if code != 0 || out != want {
 		t.Errorf("package-versions: exit %d\n%s%s\nwant\n%s", code, out, errOut, want)
 	}
@@ -278,7 +282,7 @@ func TestUpdateThroughDCOSCosmos(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, errOut, code = runAs(t, "dcos-kafka", "kafka", "update", "start", "--options", opts)
-	if code != 1 || errOut != "The new application id [/x] differs\n" {
+	if want := "Could not update service name from \"/kafka\" to \"/x\".\nThe service name cannot be changed once installed. Ensure service.name is set to \"/kafka\" in options JSON.\n"; code != 1 || errOut != want {
 		t.Errorf("start: exit %d, stderr %q", code, errOut)
 	}
 	wantReqs := []string{
@@ -293,5 +297,89 @@ func TestUpdateThroughDCOSCosmos(t *testing.T) {
 	_, errOut, code = runAs(t, "dcos-kafka", "kafka", "update", "start", "--options", opts, "--dry-run")
 	if code == 0 || !strings.Contains(errOut, "--dry-run needs Kennel's package manager") || len(got) != 0 {
 		t.Errorf("dry run through DC/OS: exit %d, stderr %q, requests %v", code, errOut, got)
+	}
+}
+
+// Run as dcos-<module>, describe asks the cluster's Cosmos for the service
+// and prints its resolvedOptions, as the DC/OS Commons CLI does; as kennel it
+// prints the scheduler's ServiceSpec (TestJSONOutputIsTheSchedulersJSON).
+func TestDescribeThroughDCOSCosmos(t *testing.T) {
+	tests := []struct {
+		name, answer, want string
+	}{
+		{name: "resolved options",
+			answer: `{"package":{"name":"hello-world","version":"0.1.0"},"upgradesTo":[],"downgradesTo":[],"resolvedOptions":{"service":{"name":"hello"},"hello":{"count":2,"placement":"a<b"}},"userProvidedOptions":{}}`,
+			want:   "{\n  \"hello\": {\n    \"count\": 2,\n    \"placement\": \"a\\u003cb\"\n  },\n  \"service\": {\n    \"name\": \"hello\"\n  }\n}\n"},
+		{name: "no resolved options",
+			answer: `{"package":{"name":"hello-world","version":"0.1.0"},"upgradesTo":[],"downgradesTo":[]}`,
+			want:   "Package configuration is not available for service hello.\nThis command is only available for packages installed with Enterprise DC/OS 1.10 or newer.\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			isolate(t)
+			var got []string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := io.ReadAll(r.Body)
+				got = append(got, r.Method+" "+r.URL.Path+" "+string(body))
+				w.Header().Set("Content-Type", "application/vnd.dcos.service.describe-response+json;charset=utf-8;version=v1")
+				_, _ = io.WriteString(w, tt.answer)
+			}))
+			t.Cleanup(srv.Close)
+			t.Setenv("DCOS_URL", srv.URL)
+			out, errOut, code := runAs(t, "dcos-hello", "hello", "describe")
+			if code != 0 || out != tt.want {
+				t.Errorf("exit %d\n%s%s\nwant\n%s", code, out, errOut, tt.want)
+			}
+			if want := []string{`POST /cosmos/service/describe {"appId":"hello"}`}; !slices.Equal(got, want) {
+				t.Errorf("requests %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// As dcos-<module>, the Cosmos errors the DC/OS Commons CLI words itself get
+// its words; as kennel, and for other errors, Cosmos's message.
+func TestExplainServiceCosmos(t *testing.T) {
+	tests := []struct {
+		name, module string
+		err          error
+		want         string
+	}{
+		{name: "bad version, none valid", module: "hello",
+			err:  &cosmos.Error{Type: "BadVersionUpdate", Message: "m", Data: map[string]any{"updateVersion": "9", "validVersions": []any{}}},
+			want: "Unable to update svc to requested version: 9\nNo valid package versions to update to.\n"},
+		{name: "bad version, some valid", module: "hello",
+			err:  &cosmos.Error{Type: "BadVersionUpdate", Message: "m", Data: map[string]any{"updateVersion": "9", "validVersions": []any{"1", "2"}}},
+			want: "Unable to update svc to requested version: 9\nValid package versions are:\n- 1\n- 2\n"},
+		{name: "schema mismatch", module: "hello",
+			err: &cosmos.Error{Type: "JsonSchemaMismatch", Message: "m", Data: map[string]any{"errors": []any{
+				map[string]any{"instance": map[string]any{"pointer": "/hello/count"}, "message": "must be >= 1, got 0"},
+				map[string]any{"instance": map[string]any{"pointer": "/x"}, "message": "unknown option"}}}},
+			want: "Unable to update svc to requested configuration: options JSON failed validation.\n\n" +
+				"Field        Error               \n-----        -----               \n/hello/count must be >= 1, got 0 \n/x           unknown option\n"},
+		{name: "app id changed", module: "hello",
+			err:  &cosmos.Error{Type: "AppIdChanged", Message: "m", Data: map[string]any{"oldAppId": "/svc", "newAppId": "/o"}},
+			want: "Could not update service name from \"/svc\" to \"/o\".\nThe service name cannot be changed once installed. Ensure service.name is set to \"/svc\" in options JSON.\n"},
+		{name: "app not found", module: "hello",
+			err: &cosmos.Error{Type: "MarathonAppNotFound", Message: "m"},
+			want: "Unable to find the service named 'svc'.\nPossible causes:\n" +
+				"- Did you provide the correct service name? Specify a service name with '--name=<name>', or with 'dcos config set hello.service_name <name>'.\n" +
+				"- Was the service recently installed or updated? It may still be initializing, wait a bit and try again.\n"},
+		{name: "other type", module: "hello", err: &cosmos.Error{Type: "MarathonBadGateway", Message: "Marathon is down"}, want: "Marathon is down\n"},
+		{name: "as kennel", err: &cosmos.Error{Type: "MarathonAppNotFound", Message: "Unable to locate service"}, want: "Unable to locate service\n"},
+		{name: "not a cosmos error", module: "hello", err: errors.New("connection refused"), want: "connection refused\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			err := explainServiceCosmos(&stderr, tt.err, "", tt.module, "svc")
+			var exit exitError
+			if !errors.As(err, &exit) || exit.code != 1 {
+				t.Errorf("returned %v, want exit status 1", err)
+			}
+			if stderr.String() != tt.want {
+				t.Errorf("printed\n%q\nwant\n%q", stderr.String(), tt.want)
+			}
+		})
 	}
 }

@@ -40,20 +40,28 @@ an advertised port, or whatever text a custom endpoint serves.`,
 func describeCommand(module string) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "describe",
-		Short: "Print the configuration the scheduler deploys (its ServiceSpec, JSON)",
-		Long: `Prints the target configuration (GET /v1/configurations/target): the
-rendered ServiceSpec the scheduler deploys. Unlike the DC/OS CLI's describe,
-which asks Cosmos for the package options, this asks the scheduler.`,
+		Short: "Print the service's configuration (its package options as dcos-<module>, else its ServiceSpec)",
+		Long: `As kennel, prints the target configuration (GET /v1/configurations/target):
+the rendered ServiceSpec the scheduler deploys. As dcos-<module>, does what
+the DC/OS Commons CLI's describe does: asks the cluster's Cosmos
+(/cosmos/service/describe) and prints the package options the service runs
+with (resolvedOptions).`,
 		Args: cobra.NoArgs,
 	}
 	f := newAPIFlags(cmd, module)
 	jsonFlag(cmd)
-	cmd.RunE = f.runE(func(cmd *cobra.Command, _ []string, c *client.Client) error {
+	target := f.runE(func(cmd *cobra.Command, _ []string, c *client.Client) error {
 		spec, err := c.Target(cmd.Context())
 		if err != nil {
 			return err
 		}
 		return printJSON(cmd.OutOrStdout(), spec)
 	})
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if module != "" {
+			return describeOptions(cmd, f)
+		}
+		return target(cmd, args)
+	}
 	return cmd
 }

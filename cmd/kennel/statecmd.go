@@ -34,7 +34,9 @@ func stateSubcommands(f *apiFlags) []*cobra.Command {
 		if err != nil {
 			return err
 		}
-		if *idJSON {
+		// As dcos-<module>, print the scheduler's JSON array, as the DC/OS
+		// Commons CLI does (cli/queries/state.go FrameworkID).
+		if *idJSON || f.module != "" {
 			return printJSON(cmd.OutOrStdout(), []string{fid})
 		}
 		_, err = fmt.Fprintln(cmd.OutOrStdout(), fid)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 
@@ -81,6 +80,31 @@ func (f *cosmosFlags) serviceManager(api *apiFlags) (serviceManager, error) {
 	return c, nil
 }
 
+// describeOptions is the DC/OS Commons CLI's describe (cli/queries
+// package.go): Cosmos's service describe of the service, printing its
+// resolvedOptions as indented JSON, or, when Cosmos gives none, the CLI's
+// words for a Cosmos older than DC/OS 1.10.
+func describeOptions(cmd *cobra.Command, api *apiFlags) error {
+	id, err := serviceApp(api)
+	if err != nil {
+		return err
+	}
+	m, err := (&cosmosFlags{dataDir: &api.dataDir}).serviceManager(api)
+	if err != nil {
+		return err
+	}
+	d, err := m.ServiceDescribe(cmd.Context(), cosmos.ServiceDescribeRequest{AppID: id})
+	if err != nil {
+		return explainServiceCosmos(cmd.ErrOrStderr(), err, "", api.module, id)
+	}
+	if len(d.ResolvedOptions) == 0 {
+		_, err := fmt.Fprintf(cmd.OutOrStdout(), "Package configuration is not available for service %s.\n"+
+			"This command is only available for packages installed with Enterprise DC/OS 1.10 or newer.\n", id)
+		return err
+	}
+	return printJSON(cmd.OutOrStdout(), d.ResolvedOptions)
+}
+
 func updateStartCommand(api *apiFlags, f *cosmosFlags) *cobra.Command {
 	var optionsFile, version string
 	var replace, dryRun bool
@@ -128,7 +152,7 @@ invalid.`,
 		}
 		res, err := c.Update(cmd.Context(), req)
 		if err != nil {
-			return explainCosmos(cmd.ErrOrStderr(), err, optionsFile)
+			return explainServiceCosmos(cmd.ErrOrStderr(), err, optionsFile, api.module, id)
 		}
 		if *asJSON {
 			return printJSON(cmd.OutOrStdout(), res)
@@ -166,7 +190,7 @@ func updatePackageVersionsCommand(api *apiFlags, f *cosmosFlags) *cobra.Command 
 		}
 		d, err := c.ServiceDescribe(cmd.Context(), cosmos.ServiceDescribeRequest{AppID: id})
 		if err != nil {
-			return explainCosmos(cmd.ErrOrStderr(), err, "")
+			return explainServiceCosmos(cmd.ErrOrStderr(), err, "", api.module, id)
 		}
 		if *asJSON {
 			return printJSON(cmd.OutOrStdout(), d)
@@ -176,31 +200,32 @@ func updatePackageVersionsCommand(api *apiFlags, f *cosmosFlags) *cobra.Command 
 	return cmd
 }
 
-// printPackageVersions prints as the DC/OS Commons CLI does: the version
-// as JSON, the lists sorted, as JSON arrays of strings.
+// printPackageVersions prints as the DC/OS Commons CLI does (cli/queries
+// package.go, VersionInfo): the version as is, each list in Cosmos's order, one
+// "- version" line per entry.
 func printPackageVersions(out io.Writer, d *cosmos.ServiceDescribeResponse) error {
-	fmt.Fprintf(out, "Current package version is: %q\n", d.Package["version"])
+	fmt.Fprintf(out, "Current package version is: %v\n", d.Package["version"])
 	if len(d.DowngradesTo) > 0 {
-		fmt.Fprintf(out, "Package can be downgraded to: %s\n", quotedList(d.DowngradesTo))
+		fmt.Fprintf(out, "Package can be downgraded to:\n%s\n", dashList(d.DowngradesTo))
 	} else {
 		fmt.Fprintln(out, "No valid package downgrade versions.")
 	}
 	var err error
 	if len(d.UpgradesTo) > 0 {
-		_, err = fmt.Fprintf(out, "Package can be upgraded to: %s\n", quotedList(d.UpgradesTo))
+		_, err = fmt.Fprintf(out, "Package can be upgraded to:\n%s\n", dashList(d.UpgradesTo))
 	} else {
 		_, err = fmt.Fprintln(out, "No valid package upgrade versions.")
 	}
 	return err
 }
 
-func quotedList(vs []string) string {
-	s := append([]string(nil), vs...)
-	sort.Strings(s)
-	for i, v := range s {
-		s[i] = `"` + v + `"`
+// dashList lists versions one a line, each after "- ".
+func dashList(vs []string) string {
+	lines := make([]string, len(vs))
+	for i, v := range vs {
+		lines[i] = "- " + v
 	}
-	return "[" + strings.Join(s, ", ") + "]"
+	return strings.Join(lines, "\n")
 }
 
 func updateStatusCommand(api *apiFlags, f *cosmosFlags) *cobra.Command {

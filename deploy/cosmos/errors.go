@@ -66,8 +66,13 @@ func versionNotFound(name, version string, valid []string) *Error {
 		Data:    map[string]any{"packageName": name, "packageVersion": version, "validVersions": strs(valid)}}
 }
 
+// appNotFound is Cosmos's MarathonAppNotFound. Its status is 400, as Cosmos
+// answers it (CosmosError's default status): the DC/OS Commons CLI reads a 404
+// from /cosmos/service/* as "requires Enterprise DC/OS 1.10 or newer" and
+// only decodes the typed error ("Unable to find the service named ...") from a
+// 400.
 func appNotFound(appID string, cause error) *Error {
-	return &Error{Type: "MarathonAppNotFound", Status: http.StatusNotFound, Err: cause,
+	return &Error{Type: "MarathonAppNotFound", Status: http.StatusBadRequest, Err: cause,
 		Message: fmt.Sprintf("Unable to locate service with marathon appId: [%s]", appID),
 		Data:    map[string]any{"appId": appID}}
 }

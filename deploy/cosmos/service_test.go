@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"net/http"
 	"reflect"
 	"slices"
 	"strings"
@@ -211,8 +212,15 @@ func TestServiceDescribe(t *testing.T) {
 	if _, err := h.cosmos.ServiceDescribe(context.Background(), ServiceDescribeRequest{AppID: "plain"}); !errors.Is(err, ErrNotInstalledByCosmos) {
 		t.Errorf("an app not from a package: %v", err)
 	}
-	if _, err := h.cosmos.ServiceDescribe(context.Background(), ServiceDescribeRequest{AppID: "none"}); !errors.Is(err, ErrMarathonAppNotFound) {
+	_, err := h.cosmos.ServiceDescribe(context.Background(), ServiceDescribeRequest{AppID: "none"})
+	if !errors.Is(err, ErrMarathonAppNotFound) {
 		t.Errorf("no app: %v", err)
+	}
+	// Cosmos answers MarathonAppNotFound with 400; the DC/OS Commons CLI
+	// takes a 404 from /cosmos/service/describe for a missing Cosmos.
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Status != http.StatusBadRequest {
+		t.Errorf("no app: %#v, want status 400", err)
 	}
 }
 
