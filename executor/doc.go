@@ -25,7 +25,10 @@
 //     after the grace period, TASK_KILLED;
 //   - health checks (COMMAND, HTTP, TCP) report through TaskStatus.healthy and
 //     kill the task after too many consecutive failures; checks report their
-//     raw result through TaskStatus.check_status and never kill.
+//     raw result through TaskStatus.check_status and never kill. A Kennel
+//     extra: while a check fails, its TASK_RUNNING updates carry why as the
+//     message (a COMMAND check's last output line, or why there was no
+//     result), and a change of that line is reported like a new result.
 //
 // Status updates are reliable: each one carries a fresh UUID and stays
 // unacknowledged until the agent sends ACKNOWLEDGED for it; every

@@ -101,7 +101,7 @@ func (e *executor) runHealthCheck(t *task, hc *mesos.HealthCheck) {
 func healthProbe(ctx context.Context, t *task, hc *mesos.HealthCheck, timeout time.Duration) (bool, error) {
 	switch healthType(hc) {
 	case mesos.HealthCheck_COMMAND:
-		code, err := commandProbe(ctx, t, hc.Command, timeout)
+		code, err := commandProbe(ctx, t, hc.Command, timeout, nil)
 		if err != nil {
 			return false, err
 		}

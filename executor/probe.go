@@ -83,9 +83,10 @@ func probeErr(ctx context.Context, err error) error {
 
 // commandProbe runs ci like a task command, in the task's sandbox with the
 // task's environment plus ci's, as its own process group, and returns its
-// exit status. It fails when the command cannot start, is killed by a
-// signal, or outlives timeout (its process group is then SIGKILLed).
-func commandProbe(ctx context.Context, t *task, ci *mesos.CommandInfo, timeout time.Duration) (int, error) {
+// exit status. Its stdout and stderr go to out (nil discards them). It
+// fails when the command cannot start, is killed by a signal, or outlives
+// timeout (its process group is then SIGKILLed).
+func commandProbe(ctx context.Context, t *task, ci *mesos.CommandInfo, timeout time.Duration, out io.Writer) (int, error) {
 	ctx, cancel := withTimeout(ctx, timeout)
 	defer cancel()
 	env, err := withCommandEnv(t.env, ci.Environment)
@@ -96,6 +97,10 @@ func commandProbe(ctx context.Context, t *task, ci *mesos.CommandInfo, timeout t
 	if err != nil {
 		return 0, err
 	}
+	cmd.Stdout, cmd.Stderr = out, out
+	// The output is copied by goroutines: a process left behind holding
+	// the pipe must not keep Wait from returning once the group is killed.
+	cmd.WaitDelay = time.Second
 	if err := cmd.Start(); err != nil {
 		return 0, fmt.Errorf("starting the check command: %w", err)
 	}

@@ -42,6 +42,7 @@ type task struct {
 	terminal       bool
 	healthy        *bool                  // latest health reported
 	checkStatus    *mesos.CheckStatusInfo // latest check result
+	checkNote      string                 // why the latest check did not pass (a Kennel extra)
 }
 
 func newTask(ctx context.Context, info mesos.TaskInfo) *task {

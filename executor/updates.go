@@ -66,7 +66,8 @@ func (l *updateLog) firstUnsent(gen uint64) *pendingUpdate {
 
 // newStatusLocked builds a status update of t with a fresh UUID. For
 // TASK_RUNNING it carries t's current check result and health (when known);
-// for every other state, TASK_STARTING included, an empty check result of
+// and, while the check fails, the note saying why as the message; for
+// every other state, TASK_STARTING included, an empty check result of
 // the check's type, as Mesos's default executor sets check_status on every
 // update of a task with a check. e.mu must be held.
 func (e *executor) newStatusLocked(t *task, state mesos.TaskState) mesos.TaskStatus {
@@ -90,6 +91,11 @@ func (e *executor) newStatusLocked(t *task, state mesos.TaskState) mesos.TaskSta
 	}
 	if state == mesos.TASK_RUNNING {
 		st.CheckStatus = t.checkStatus
+		if t.checkNote != "" {
+			// A Kennel extra: why the check does not pass (see runCheck).
+			note := t.checkNote
+			st.Message = &note
+		}
 		if t.healthy != nil {
 			h := *t.healthy
 			st.Healthy = &h

@@ -171,6 +171,8 @@ func (s *Set) progressReason(st *Step) string {
 		t := s.world.Tasks[name]
 		switch {
 		case t == nil:
+		case t.State == TaskRunning && st.goals[i] == goalRunning && !t.Ready && t.CheckNote != "":
+			parts = append(parts, fmt.Sprintf("task %s running, waiting for its readiness check: %s", name, t.CheckNote))
 		case t.State == TaskRunning && st.goals[i] == goalRunning && !t.Ready:
 			parts = append(parts, fmt.Sprintf("task %s running, waiting for its readiness check", name))
 		case t.State == TaskRunning && st.goals[i] != goalRunning:

@@ -66,6 +66,11 @@ type Task struct {
 	Ready bool
 	// Message is the latest status's message, for step reasons.
 	Message string
+	// CheckNote says why the latest launch's readiness check does not pass
+	// yet: the message of its latest failing check result, which the Kennel
+	// executor fills with the check's last output line. Empty from
+	// executors that only report the exit code (Mesos's own).
+	CheckNote string
 	// LaunchedAt and UpdatedAt are when the latest launch and the latest
 	// status happened.
 	LaunchedAt, UpdatedAt time.Time

@@ -92,6 +92,7 @@ type Core struct {
 	tasks       map[string]*task  // by task name
 	byID        map[string]string // Mesos TaskID -> task name
 	ready       map[string]string // task name -> TaskID whose readiness passed
+	checkNotes  map[string]string // TaskID -> why its readiness check fails (checkNote)
 	set         *plans.Set
 	intent      map[string][]byte // the intent entries as stored
 
@@ -126,7 +127,8 @@ type Loaded struct {
 func New(cfg Config, l Loaded, newID func() string, now time.Time) (*Core, error) {
 	c := &Core{cfg: cfg, newID: newID, spec: l.Spec, configID: l.ConfigID, errors: l.Errors,
 		frameworkID: l.FrameworkID, tasks: map[string]*task{}, byID: map[string]string{}, ready: map[string]string{},
-		intent: l.Intent, waiting: map[string]string{}, held: map[string]string{}, killed: map[string]time.Time{},
+		checkNotes: map[string]string{},
+		intent:     l.Intent, waiting: map[string]string{}, held: map[string]string{}, killed: map[string]time.Time{},
 		outcomes: map[string][]StepOutcome{}}
 	for name, rec := range l.Tasks {
 		t, err := decodeTask(name, rec)
@@ -135,6 +137,9 @@ func New(cfg Config, l Loaded, newID func() string, now time.Time) (*Core, error
 		}
 		c.tasks[name] = t
 		c.byID[t.info.TaskID.Value] = name
+		if t.status != nil {
+			c.noteCheck(t.status)
+		}
 	}
 	for key, v := range l.Properties {
 		if name, ok := strings.CutPrefix(key, readyPrefix); ok {

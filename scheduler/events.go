@@ -118,11 +118,33 @@ func (c *Core) record(d *Decisions, t *task, st mesos.TaskStatus, now time.Time)
 		c.ready[t.name] = t.info.TaskID.Value
 		d.Batch.PutProperty(readyPrefix+t.name, []byte(t.info.TaskID.Value))
 	}
+	c.noteCheck(&st)
 	if taskstate.Ended(st.GetState()) {
 		delete(c.killed, t.info.TaskID.Value)
 	}
 	c.put(d, &next)
 	c.set.UpdateTask(*c.planTask(&next), now)
+}
+
+// noteCheck keeps what a status says of its task's failing readiness
+// check: the message of a TASK_RUNNING update from the executor with a
+// check result that is not a pass. The Kennel executor puts the check's
+// last output line there; Mesos's executors keep the message of the
+// task's earlier update, which for TASK_RUNNING is empty. A passing result
+// or an ended task drops the note; other statuses (reconciliation answers
+// erase the message) leave it as it was.
+func (c *Core) noteCheck(st *mesos.TaskStatus) {
+	id := st.TaskID.Value
+	switch {
+	case taskstate.Ended(st.GetState()):
+		delete(c.checkNotes, id)
+	case st.GetState() != mesos.TASK_RUNNING || st.GetSource() != mesos.SOURCE_EXECUTOR || st.CheckStatus == nil:
+	case st.GetCheckStatus().GetCommand().GetExitCode() == 0 && st.GetCheckStatus().GetCommand().ExitCode != nil,
+		st.GetMessage() == "":
+		delete(c.checkNotes, id)
+	default:
+		c.checkNotes[id] = st.GetMessage()
+	}
 }
 
 // launched reports whether a status proves Mesos got the launch (and so

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/cockroachdb/datadriven"
@@ -361,9 +362,10 @@ func stateOf(v string) (mesos.TaskState, error) {
 // statuses sends TASK=STATE updates for the tasks' current launches.
 func (s *story) statuses(args []datadriven.CmdArg) (string, error) {
 	reason, message, ready := argValue(args, "reason"), argValue(args, "message"), hasArg(args, "ready")
+	check := argValue(args, "check")
 	var outs []string
 	for _, a := range args {
-		if a.Key == "reason" || a.Key == "message" || a.Key == "ready" {
+		if a.Key == "reason" || a.Key == "message" || a.Key == "ready" || a.Key == "check" {
 			continue
 		}
 		if len(a.Vals) == 0 {
@@ -377,8 +379,17 @@ func (s *story) statuses(args []datadriven.CmdArg) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		outs = append(outs, s.deliver(s.status(t.info.TaskID.Value, t.info.AgentID.Value, st, reason, message,
-			ready && st == mesos.TASK_RUNNING)))
+		status := s.status(t.info.TaskID.Value, t.info.AgentID.Value, st, reason, message, ready && st == mesos.TASK_RUNNING)
+		if check != "" {
+			// check=N: a COMMAND check result with exit code N.
+			code, err := strconv.Atoi(check)
+			if err != nil {
+				return "", fmt.Errorf("status: check=%s: %w", check, err)
+			}
+			status.CheckStatus = &mesos.CheckStatusInfo{Type: mesos.CheckInfo_COMMAND.Enum(),
+				Command: &mesos.CheckStatusInfo_Command{ExitCode: proto.Int32(int32(code))}}
+		}
+		outs = append(outs, s.deliver(status))
 	}
 	return strings.Join(outs, "\n"), nil
 }

@@ -192,6 +192,9 @@ func (c *Core) planTask(t *task) *plans.Task {
 		pt.LaunchedAt = at
 	}
 	pt.Ready = c.isReady(t)
+	if !pt.Ready {
+		pt.CheckNote = c.checkNotes[t.info.TaskID.Value]
+	}
 	for _, id := range offer.ResourceIDs(&t.info) {
 		pt.Resources = append(pt.Resources, plans.Resource{ID: id, Reserved: true})
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -109,8 +110,12 @@ func newEnv(t *testing.T, agents int, edit func(string) string) *env {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
+	config := filepath.Join(dir, "cluster.yml")
+	if err := os.WriteFile(config, []byte(clusterConfig(t, agents)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cmd, line := e.startProcess("local", "up", "--data-dir", filepath.Join(dir, "cluster"), "--port", "0",
-		"--agent-port", strconv.Itoa(port), "--time-scale", "0.05", "--destroy", "--no-marathon", "--agents", strconv.Itoa(agents))
+		"--agent-port", strconv.Itoa(port), "--time-scale", "0.05", "--destroy", "--no-marathon", "--config", config)
 	t.Cleanup(func() { stop(cmd) })
 	// local cluster: master http://127.0.0.1:PORT, N agents, data in …
 	f := strings.Fields(line)
@@ -120,6 +125,56 @@ func newEnv(t *testing.T, agents int, edit func(string) string) *env {
 	e.cluster = strings.TrimSuffix(f[3], ",")
 	e.client = local.NewClient(e.cluster)
 	return e
+}
+
+// agentPorts is how many ports each scenario agent offers: a broker pod
+// takes two, and a replaced or scaled pod may land on an agent that had one.
+const agentPorts = 8
+
+// clusterConfig is a local cluster of n agents like the default one, but
+// with ports found free on this host instead of 31000 upward: the brokers
+// bind every interface, and other clusters on the host (other scenarios
+// running in parallel, other tools) use the default ranges.
+func clusterConfig(t *testing.T, n int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("agents:\n")
+	for i := 1; i <= n; i++ {
+		first := freeRange(t, agentPorts)
+		fmt.Fprintf(&b, "  - name: agent-%d\n    cpus: 4\n    mem: 8192\n    disk: 20480\n    ports: %d-%d\n"+
+			"    mount-disks: [10240, 10240]\n    region: local\n    zone: zone-%d\n    attributes: {rack: rack-%d}\n",
+			i, first, first+agentPorts-1, (i-1)%3+1, i)
+	}
+	return b.String()
+}
+
+// freeRange finds width consecutive ports that can be bound on every
+// interface, between 20000 and 30000 (below the kernel's ephemeral ports).
+// They are released at once for the agent to offer: another process
+// taking one in between is unlikely, not impossible.
+func freeRange(t *testing.T, width int) int {
+	t.Helper()
+	for range 200 {
+		first := 20000 + rand.IntN(10000-width)
+		var held []net.Listener
+		ok := true
+		for p := first; p < first+width; p++ {
+			ln, err := net.Listen("tcp", ":"+strconv.Itoa(p))
+			if err != nil {
+				ok = false
+				break
+			}
+			held = append(held, ln)
+		}
+		for _, ln := range held {
+			ln.Close()
+		}
+		if ok {
+			return first
+		}
+	}
+	t.Fatal("no free port range found")
+	return 0
 }
 
 // startProcess starts kennel with args and returns it with the first line

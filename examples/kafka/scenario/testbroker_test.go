@@ -40,10 +40,12 @@ func (e *env) testBrokerOf(i int) testBroker {
 // TestTestBroker runs examples/kafka as it is with KAFKA_TEST_BROKER=true:
 // the kfake-based test broker and the Go readiness probe. 3 brokers
 // deploy; the broker endpoint lists addresses a client on this host
-// reaches (kcat -L, when installed, finds each broker's node id there); a
-// crashed broker comes back on its agent and volume as the same node; pod
-// replace kafka-1 gives node 1 a fresh volume; scaling to 5 adds nodes 3
-// and 4.
+// reaches (kcat -L, when installed, finds each broker's node id there, and
+// records written through kafka-go are read back through kcat -C); a
+// crashed broker comes back on its agent and volume as the same node with
+// its records; pod replace kafka-1 gives node 1 a fresh volume (its
+// records gone: the test broker does not replicate); scaling to 5 adds
+// nodes 3 and 4.
 func TestTestBroker(t *testing.T) {
 	if !hasCommand("kafka", "test-broker") || !hasCommand("kafka", "probe") {
 		t.Skip("SKIPPED: this kennel has no `kafka test-broker` and `kafka probe` commands " +
@@ -83,7 +85,19 @@ func TestTestBroker(t *testing.T) {
 			}
 		}
 	} else {
-		t.Log("kcat is not installed: the brokers' node ids are not checked from outside")
+		t.Log("kcat is not installed: the brokers' node ids and records are not checked from outside")
+	}
+	kcat, kcatErr := exec.LookPath("kcat")
+	addrOf := func(b testBroker) string { return strings.TrimPrefix(b.props["advertised.listeners"], "PLAINTEXT://") }
+	// Records written through kafka-go and read back through kcat, at the
+	// broker endpoint's addresses. Each test broker is a cluster of its
+	// own (nothing replicates), so a topic lives on the broker it was
+	// created on: "before-crash" on kafka-2, "before-replace" on kafka-1.
+	if kcatErr == nil {
+		e.produce(addrOf(brokers[2]), "before-crash", 1, 1, "a", "b", "c")
+		e.waitRecords(kcat, addrOf(brokers[2]), "before-crash", "a", "b", "c")
+		e.produce(addrOf(brokers[1]), "before-replace", 1, 1, "x", "y")
+		e.waitRecords(kcat, addrOf(brokers[1]), "before-replace", "x", "y")
 	}
 
 	// A crashed broker: same agent, same volume, same node id.
@@ -99,6 +113,10 @@ func TestTestBroker(t *testing.T) {
 	if again.agent != brokers[2].agent || again.meta["node.id"] != "2" || again.meta["directory.id"] != brokers[2].meta["directory.id"] {
 		t.Errorf("kafka-2 after a crash: agent %s (was %s), meta %v (was %v)", again.agent, brokers[2].agent, again.meta, brokers[2].meta)
 	}
+	if kcatErr == nil {
+		// Its data came back with it: the records written before the crash.
+		e.waitRecords(kcat, addrOf(again), "before-crash", "a", "b", "c")
+	}
 
 	// pod replace kafka-1: node 1 on a freshly formatted volume.
 	e.cli("pod", "replace", "kafka-1")
@@ -111,6 +129,16 @@ func TestTestBroker(t *testing.T) {
 	if replaced.meta["node.id"] != "1" || replaced.meta["cluster.id"] != brokers[0].meta["cluster.id"] ||
 		(replaced.meta["directory.id"] != "" && replaced.meta["directory.id"] == brokers[1].meta["directory.id"]) {
 		t.Errorf("kafka-1 replaced: meta %v (was %v)", replaced.meta, brokers[1].meta)
+	}
+	if kcatErr == nil {
+		// A fresh volume: the test broker does not replicate, so the
+		// records kafka-1 held are gone (real Kafka with RF 3 would copy
+		// them back from the other replicas), and it takes new ones.
+		if e.hasTopic(addrOf(replaced), "before-replace") {
+			t.Errorf("kafka-1 on a fresh volume still has topic before-replace")
+		}
+		e.produce(addrOf(replaced), "after-replace", 1, 1, "z")
+		e.waitRecords(kcat, addrOf(replaced), "after-replace", "z")
 	}
 
 	// Scale 3 → 5.
