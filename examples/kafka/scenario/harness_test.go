@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -148,14 +149,26 @@ func clusterConfig(t *testing.T, n int) string {
 	return b.String()
 }
 
+var (
+	rangesMu    sync.Mutex
+	rangesTaken = map[int]bool{}
+)
+
 // freeRange finds width consecutive ports that can be bound on every
-// interface, between 20000 and 30000 (below the kernel's ephemeral ports).
-// They are released at once for the agent to offer: another process
-// taking one in between is unlikely, not impossible.
+// interface, between 25000 and 30000: below the kernel's ephemeral ports,
+// and apart from the ranges of deploy/scenario's clusters (20000-24999),
+// whose tests may run at the same time. Each block is given to one cluster
+// of this process only. The ports are released at once for the agent to
+// offer: another process taking one in between is unlikely, not impossible.
 func freeRange(t *testing.T, width int) int {
 	t.Helper()
+	rangesMu.Lock()
+	defer rangesMu.Unlock()
 	for range 200 {
-		first := 20000 + rand.IntN(10000-width)
+		first := 25000 + width*rand.IntN(5000/width-1)
+		if rangesTaken[first] {
+			continue
+		}
 		var held []net.Listener
 		ok := true
 		for p := first; p < first+width; p++ {
@@ -170,6 +183,7 @@ func freeRange(t *testing.T, width int) int {
 			ln.Close()
 		}
 		if ok {
+			rangesTaken[first] = true
 			return first
 		}
 	}
