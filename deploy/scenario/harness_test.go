@@ -114,7 +114,7 @@ func startCluster(t *testing.T) *cluster {
 	}
 	args := []string{"local", "up", "--config", config, "--data-dir", c.data, "--port", "0",
 		"--agent-port", strconv.Itoa(freePort(t, "127.0.1.1")), "--marathon-port", "0",
-		"--time-scale", "0.05", "--destroy"}
+		"--time-scale", "0.05", "--destroy", "--repo", examples}
 	cmd := exec.Command(kennel, args...)
 	cmd.Env = c.env
 	cmd.Stderr = logs

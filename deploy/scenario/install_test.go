@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -89,6 +91,28 @@ func TestInstallUpdateCrashUninstall(t *testing.T) {
 	first := servers(c.podTasks(name))
 	if len(first) != 1 || first["hello-0-server"] == "" {
 		t.Fatalf("after the install, server tasks %v; want hello-0-server", first)
+	}
+
+	// The Marathon port is the cluster's front door: Admin Router reaches
+	// the scheduler at /service/<name>/, Cosmos answers at /package/.
+	c.waitFor("the deploy plan through the front door", time.Minute, func() (bool, string) {
+		out, errOut, code := c.run("plan", "status", "deploy", "--url", c.marathon+"/service/"+name)
+		return code == 0 && strings.Contains(out, "deploy (serial strategy) (COMPLETE)"), out + errOut
+	})
+	req, err := http.NewRequest(http.MethodPost, c.marathon+"/package/list", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/vnd.dcos.package.list-request+json;charset=utf-8;version=v1")
+	req.Header.Set("Accept", "application/vnd.dcos.package.list-response+json;charset=utf-8;version=v1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"appId":"/hello-world"`) {
+		t.Errorf("POST /package/list on the front door: %d %s", resp.StatusCode, body)
 	}
 
 	// A dry run prints what would happen and changes nothing.
