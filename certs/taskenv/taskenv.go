@@ -6,8 +6,18 @@
 package taskenv
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+)
+
+// Errors of the scheduler's certificate issuer.
+var (
+	// ErrNoCA: the service has no CA (no task of its spec asks for
+	// transport encryption).
+	ErrNoCA = errors.New("the service has no certificate authority: no task asks for transport encryption")
+	// ErrCertDenied: no current launch of the task carries the token.
+	ErrCertDenied = errors.New("no current launch of the task carries this token")
 )
 
 // The variables the scheduler sets on a task with transport encryption.
