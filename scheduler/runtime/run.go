@@ -215,7 +215,7 @@ type runner struct {
 	metrics  *metrics
 	apiURL   string
 	ca       *certs.CA // nil: no transport encryption
-	done     bool // an uninstall finished
+	done     bool      // an uninstall finished
 	// cancelSession ends the current Mesos session (core goroutine only).
 	cancelSession context.CancelFunc
 }
