@@ -7,6 +7,8 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/gogo/protobuf/proto"
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
 
 	"github.com/kennel-sdk/kennel/certs"
 	"github.com/kennel-sdk/kennel/certs/taskenv"
@@ -77,4 +79,30 @@ func (h *handler) issueCert(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusOK, issued)
 	}
+}
+
+// redacted replaces a secret's value in what the API shows.
+const redacted = "<redacted>"
+
+// redactSecrets is info with the value of every environment variable
+// taskenv.Token replaced by redacted (a copy when it has one): the token
+// of a launch signs its certificate and is shown by no API answer.
+func redactSecrets(info *mesos.TaskInfo) *mesos.TaskInfo {
+	if info == nil {
+		return nil
+	}
+	out := proto.Clone(info).(*mesos.TaskInfo)
+	redact := func(e *mesos.Environment) {
+		for i := range e.GetVariables() {
+			if e.Variables[i].Name == taskenv.Token {
+				e.Variables[i].Value = proto.String(redacted)
+			}
+		}
+	}
+	redact(out.GetCommand().GetEnvironment())
+	redact(out.GetHealthCheck().GetCommand().GetEnvironment())
+	if c := out.GetCheck().GetCommand(); c != nil {
+		redact(c.Command.Environment)
+	}
+	return out
 }

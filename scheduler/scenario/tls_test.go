@@ -52,7 +52,7 @@ pods:
 // runs, a certificate for its names that verifies against the service's
 // CA (served at /v1/artifacts/tls/ca.crt), its own key (mode 0600, never
 // sent anywhere) and PKCS #12 stores. The CA is in no API answer, and the
-// launch's token in no log nor plan JSON; a relaunch gets a new token and
+// launch's token in no log nor API answer; a relaunch gets a new token and
 // certificate from the same CA, and the old token is refused.
 func TestTransportEncryption(t *testing.T) {
 	t.Parallel()
@@ -90,8 +90,10 @@ func TestTransportEncryption(t *testing.T) {
 		t.Errorf("/v1/state/properties lists a secret: %s", keys)
 	}
 	e.get("/v1/state/properties/secret:tls-ca", http.StatusNotFound)
-	if plan := e.get("/v1/plans/deploy", http.StatusOK); bytes.Contains(plan, []byte(token)) {
-		t.Error("the deploy plan's JSON holds the launch's token")
+	for _, path := range []string{"/v1/plans/deploy", "/v1/pod/app-0/info", "/v1/debug/offers"} {
+		if body := e.get(path, http.StatusOK); bytes.Contains(body, []byte(token)) {
+			t.Errorf("GET %s shows the launch's token", path)
+		}
 	}
 	logs, _ := os.ReadFile(e.logs.Name())
 	if bytes.Contains(logs, []byte(token)) || bytes.Contains(logs, []byte("PRIVATE KEY")) {
