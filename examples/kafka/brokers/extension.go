@@ -13,8 +13,8 @@ const (
 	VarTestBroker  = "KAFKA_TEST_BROKER"
 	VarKafkaURI    = "KAFKA_URI"
 	// DC/OS Kafka's service.security.transport_encryption options.
-	VarTLS             = "SECURITY_TRANSPORT_ENCRYPTION_ENABLED"
-	VarAllowPlaintext  = "SECURITY_TRANSPORT_ENCRYPTION_ALLOW_PLAINTEXT"
+	VarTLS            = "SECURITY_TRANSPORT_ENCRYPTION_ENABLED"
+	VarAllowPlaintext = "SECURITY_TRANSPORT_ENCRYPTION_ALLOW_PLAINTEXT"
 	// What Extension computes from them for svc.yml's sections: "true",
 	// or "" (a false section).
 	VarTLSSection       = "KAFKA_TLS"
