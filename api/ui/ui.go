@@ -1,0 +1,244 @@
+// Package ui is the scheduler's dashboard: a page served at /ui (and, by
+// the API's prefix handling, at /service/<name>/ui) that shows the plans,
+// pods, endpoints, configurations and the offer outcomes of waiting steps,
+// updated live by Server-Sent Events, with the operator's actions behind
+// the API's token.
+//
+// The page, its script and its style sheet are embedded in the binary and
+// load nothing else, so the dashboard works offline. The page itself is
+// open; its data is not: with a token, /ui/events requires the session
+// cookie that POST /ui/session sets when given the token, and the page
+// sends the token itself (kept in the browser's sessionStorage) with the
+// actions it posts to the API.
+package ui
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kennel-sdk/kennel/api/wire"
+)
+
+//go:embed static
+var static embed.FS
+
+// CookieName is the session cookie POST /ui/session sets.
+const CookieName = "kennel_ui_session"
+
+// Options configure the dashboard.
+type Options struct {
+	// View builds the document the page shows; it is called once per
+	// Interval for each open page, and must be safe for concurrent use.
+	View func(ctx context.Context) (*wire.View, error)
+	// Token is the API's token; "" leaves the dashboard open, as the API.
+	Token string
+	// Interval is how often each event stream rebuilds the view and sends
+	// it when it changed (default 250ms).
+	Interval time.Duration
+	// KeepAlive is how often an idle stream sends a comment, so that
+	// proxies keep it open (default 15s).
+	KeepAlive time.Duration
+}
+
+// Open reports whether path is the dashboard's: the API's token check lets
+// it through, and Handler checks the session itself.
+func Open(path string) bool { return path == "/ui" || strings.HasPrefix(path, "/ui/") }
+
+// Handler serves GET /ui (the page), GET /ui/app.js and /ui/app.css,
+// GET /ui/events (the event stream: an event "view" with the View as JSON
+// whenever it changes), GET /ui/session (204 when the session may read
+// the events, else 401), POST /ui/session (the token as the form value
+// "token": 204 and the session cookie, or 401 with a message) and
+// DELETE /ui/session (forgets the cookie).
+func Handler(opts Options) http.Handler {
+	if opts.Interval <= 0 {
+		opts.Interval = 250 * time.Millisecond
+	}
+	if opts.KeepAlive <= 0 {
+		opts.KeepAlive = 15 * time.Second
+	}
+	d := &dashboard{opts: opts}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /ui", d.asset("index.html", "text/html; charset=utf-8"))
+	mux.HandleFunc("GET /ui/{$}", func(w http.ResponseWriter, r *http.Request) {
+		// Relative, so that it holds under /service/<name>/ too.
+		w.Header().Set("Location", "../ui")
+		w.WriteHeader(http.StatusMovedPermanently)
+	})
+	mux.HandleFunc("GET /ui/app.js", d.asset("app.js", "text/javascript; charset=utf-8"))
+	mux.HandleFunc("GET /ui/app.css", d.asset("app.css", "text/css; charset=utf-8"))
+	mux.HandleFunc("GET /ui/events", d.events)
+	mux.HandleFunc("GET /ui/session", d.checkSession)
+	mux.HandleFunc("POST /ui/session", d.login)
+	mux.HandleFunc("DELETE /ui/session", d.logout)
+	mux.HandleFunc("/ui/", func(w http.ResponseWriter, r *http.Request) {
+		plain(w, http.StatusNotFound, "No endpoint "+r.URL.Path)
+	})
+	return mux
+}
+
+type dashboard struct{ opts Options }
+
+// asset serves an embedded file, gzipped when the client accepts it.
+func (d *dashboard) asset(name, contentType string) http.HandlerFunc {
+	raw, err := static.ReadFile("static/" + name)
+	if err != nil {
+		panic(fmt.Sprintf("ui: embedded %s: %v", name, err))
+	}
+	var gz bytes.Buffer
+	zw, _ := newGzip(&gz)
+	_, _ = zw.Write(raw)
+	_ = zw.Close()
+	return func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", contentType)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "no-cache")
+		h.Set("Vary", "Accept-Encoding")
+		h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+		body := raw
+		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			h.Set("Content-Encoding", "gzip")
+			body = gz.Bytes()
+		}
+		h.Set("Content-Length", fmt.Sprint(len(body)))
+		_, _ = w.Write(body)
+	}
+}
+
+// sessionValue is the cookie's value for a token: an HMAC of it, so the
+// cookie never carries the token itself.
+func sessionValue(token string) string {
+	m := hmac.New(sha256.New, []byte(token))
+	m.Write([]byte("kennel dashboard session"))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// authorized reports whether the request may read the dashboard's data.
+func (d *dashboard) authorized(r *http.Request) bool {
+	if d.opts.Token == "" {
+		return true
+	}
+	c, err := r.Cookie(CookieName)
+	return err == nil && subtle.ConstantTimeCompare([]byte(c.Value), []byte(sessionValue(d.opts.Token))) == 1
+}
+
+func (d *dashboard) checkSession(w http.ResponseWriter, r *http.Request) {
+	if !d.authorized(r) {
+		plain(w, http.StatusUnauthorized, "The dashboard needs the API token")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (d *dashboard) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		plain(w, http.StatusBadRequest, "Couldn't read the form: "+err.Error())
+		return
+	}
+	token := strings.TrimSpace(r.PostForm.Get("token"))
+	if d.opts.Token == "" {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if token == "" {
+		plain(w, http.StatusBadRequest, "Missing token: send the API token as the form value token")
+		return
+	}
+	if subtle.ConstantTimeCompare([]byte(token), []byte(d.opts.Token)) != 1 {
+		plain(w, http.StatusUnauthorized, "Wrong token: the scheduler refused it")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: sessionValue(d.opts.Token), Path: "/",
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (d *dashboard) logout(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// events streams the view: an event "view" whenever its JSON changes, an
+// event "failure" with a message when it cannot be built, and a comment
+// every KeepAlive while nothing changes.
+func (d *dashboard) events(w http.ResponseWriter, r *http.Request) {
+	if !d.authorized(r) {
+		plain(w, http.StatusUnauthorized, "The dashboard needs the API token")
+		return
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		plain(w, http.StatusInternalServerError, "The server cannot stream events")
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, "retry: 2000\n\n")
+	flusher.Flush()
+	ctx := r.Context()
+	tick := time.NewTicker(d.opts.Interval)
+	defer tick.Stop()
+	var last []byte
+	idle := time.Now()
+	for {
+		data, err := d.viewJSON(ctx)
+		var frame string
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			frame = "event: failure\ndata: " + strings.ReplaceAll(err.Error(), "\n", " ") + "\n\n"
+			last = nil
+		case !bytes.Equal(data, last):
+			frame = "event: view\ndata: " + string(data) + "\n\n"
+			last = data
+		case time.Since(idle) >= d.opts.KeepAlive:
+			frame = ": keep-alive\n\n"
+		}
+		if frame != "" {
+			if _, err := io.WriteString(w, frame); err != nil {
+				return
+			}
+			flusher.Flush()
+			idle = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// viewJSON is the view as one line of JSON (an SSE data line).
+func (d *dashboard) viewJSON(ctx context.Context) ([]byte, error) {
+	v, err := d.opts.View(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
+}
+
+func plain(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	_, _ = io.WriteString(w, msg+"\n")
+}
