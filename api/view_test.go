@@ -32,7 +32,7 @@ func TestDashboardAccess(t *testing.T) {
 		{"GET", "/ui/app.css", "", "", 200, "--focus"},
 		{"GET", "/ui/nothing", "", "", 404, "No endpoint /ui/nothing"},
 		{"GET", "/ui/events", "", "", 401, "needs the API token"},
-		{"GET", "/ui/session", "", "", 401, "needs the API token"},
+		{"GET", "/ui/session", "", "", 200, `{"authorized": false}`},
 		{"GET", "/ui/events", "", "wrong", 401, "needs the API token"},
 		{"POST", "/ui/session", "token=wrong", "", 401, "Wrong token: the scheduler refused it"},
 		{"POST", "/ui/session", "", "", 400, "Missing token"},
@@ -78,9 +78,10 @@ func TestDashboardAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != 204 {
-		t.Errorf("GET /ui/session with the cookie: %d, want 204", resp.StatusCode)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `{"authorized": true}`) {
+		t.Errorf("GET /ui/session with the cookie: %d %s, want 200 authorized", resp.StatusCode, body)
 	}
 }
 

@@ -57,8 +57,8 @@ func Open(path string) bool { return path == "/ui" || strings.HasPrefix(path, "/
 
 // Handler serves GET /ui (the page), GET /ui/app.js and /ui/app.css,
 // GET /ui/events (the event stream: an event "view" with the View as JSON
-// whenever it changes), GET /ui/session (204 when the session may read
-// the events, else 401), POST /ui/session (the token as the form value
+// whenever it changes), GET /ui/session (200 with {"authorized": bool}:
+// whether the session may read the events), POST /ui/session (the token as the form value
 // "token": 204 and the session cookie, or 401 with a message) and
 // DELETE /ui/session (forgets the cookie).
 func Handler(opts Options) http.Handler {
@@ -134,12 +134,12 @@ func (d *dashboard) authorized(r *http.Request) bool {
 	return err == nil && subtle.ConstantTimeCompare([]byte(c.Value), []byte(sessionValue(d.opts.Token))) == 1
 }
 
+// checkSession answers 200 in both cases, so that a page without a
+// session does not log a failed request in the browser's console.
 func (d *dashboard) checkSession(w http.ResponseWriter, r *http.Request) {
-	if !d.authorized(r) {
-		plain(w, http.StatusUnauthorized, "The dashboard needs the API token")
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = fmt.Fprintf(w, "{\"authorized\": %t}\n", d.authorized(r))
 }
 
 func (d *dashboard) login(w http.ResponseWriter, r *http.Request) {

@@ -142,7 +142,8 @@
   async function session() {
     try {
       const r = await fetch("ui/session", { credentials: "same-origin" });
-      if (r.status === 401) return showLogin("");
+      if (!r.ok) throw new Error(`${r.status} ${r.statusText}`);
+      if (!(await r.json()).authorized) return showLogin("");
       $("login").hidden = true;
       $("main").hidden = false;
       connect();
