@@ -32,11 +32,7 @@ func TestDashboard(t *testing.T) {
 	b := newBrowser(t, deadline)
 
 	b.run(t, "loading the page", chromedp.Navigate(api+"/ui"), chromedp.WaitVisible("#token"))
-	fcp, err := chromedp.Run(b.ctx, chromedp.Poll[float64](`performance.getEntriesByName("first-contentful-paint")[0]?.startTime`))
-	if err != nil {
-		t.Fatalf("first contentful paint: %v", err)
-	}
-	t.Logf("first contentful paint: %.0f ms", fcp)
+	logFCP(t, b, "the first page")
 	if errs := b.consoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors on load: %q", errs)
 	}
@@ -82,6 +78,7 @@ func TestDashboard(t *testing.T) {
 	b.run(t, "the pods, endpoints and health", chromedp.WaitVisible(`#pod-web-1`),
 		chromedp.Poll[chromedp.Void](`document.querySelector("#endpoints").textContent.includes("http")`),
 		chromedp.Poll[chromedp.Void](`document.querySelector("#health").textContent.startsWith("Health 200")`))
+	clickAction(t, b, "#a-pod-web-1-restart", "Restart pod web-1: tasks web-1-server")
 	if errs := b.consoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors: %q", errs)
 	}
@@ -91,11 +88,17 @@ func TestDashboard(t *testing.T) {
 	b.run(t, "loading the stuck service's page", chromedp.Navigate(stuck+"/ui"),
 		chromedp.WaitVisible(`.waiting .reasons li`),
 		chromedp.Poll[chromedp.Void](`document.querySelector("#waiting").textContent.includes("cpus")`))
+	logFCP(t, b, "the second page")
 	b.screenshot(t, "dashboard-stuck")
 	if out := w.cli(nil, "plan", "status", "deploy", "--url", stuck); strings.Contains(out, "WAITING") {
 		t.Fatalf("the stuck deploy waits before the pause:\n%s", out)
 	}
-	clickAction(t, b, "#a-plan-deploy-interrupt", "Pause plan deploy: Received cmd: interrupt")
+	// By keyboard: Enter on the button, then Tab from Cancel (the dialog's
+	// first focus) to Confirm, and Enter.
+	b.run(t, "pausing by keyboard", chromedp.Focus("#a-plan-deploy-interrupt"), chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible("#confirm-ok"), chromedp.Poll[chromedp.Void](`document.activeElement.id === "confirm-cancel"`),
+		chromedp.KeyEvent("\t"), chromedp.KeyEvent("\r"),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#result").textContent === "Pause plan deploy: Received cmd: interrupt"`))
 	if out := w.cli(nil, "plan", "status", "deploy", "--url", stuck); !strings.HasPrefix(out, "deploy (serial strategy) (WAITING)") {
 		t.Errorf("after the pause in the page, kennel plan status says:\n%s", out)
 	}
@@ -103,6 +106,16 @@ func TestDashboard(t *testing.T) {
 	if errs := b.consoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors on the stuck service's page: %q", errs)
 	}
+}
+
+// logFCP logs the page's first contentful paint, from the Performance API.
+func logFCP(t *testing.T, b *browser, what string) {
+	t.Helper()
+	fcp, err := chromedp.Run(b.ctx, chromedp.Poll[float64](`performance.getEntriesByName("first-contentful-paint")[0]?.startTime`))
+	if err != nil {
+		t.Fatalf("first contentful paint: %v", err)
+	}
+	t.Logf("first contentful paint of %s: %.0f ms", what, fcp)
 }
 
 // clickAction clicks an action's button, confirms it in the dialog, and

@@ -194,7 +194,10 @@
       const r = await fetch(url, { method: "POST", headers, body: kind === "plan" && verb === "start" ? "{}" : null, credentials: "same-origin" });
       const body = (await r.text()).trim();
       let msg = body;
-      try { msg = JSON.parse(body).message || body; } catch (_) { /* plain text */ }
+      try {
+        const j = JSON.parse(body);
+        msg = j.message || (j.tasks ? `tasks ${j.tasks.join(", ")}` : body);
+      } catch (_) { /* plain text */ }
       out.className = "result" + (r.ok ? "" : " error");
       out.textContent = `${label} ${what}: ${r.ok ? "" : `refused (${r.status}): `}${msg}`;
       if (r.status === 401) showLogin("The scheduler refused the token; sign in again.");
