@@ -125,7 +125,7 @@ func Handler(s Scheduler, opts Options) http.Handler {
 	}
 	h.artifactRoutes(r)
 	mountRoutes(r, opts.Routes)
-	dash := ui.Handler(ui.Options{View: h.view, Token: opts.Token, Interval: opts.UIInterval})
+	dash := ui.Handler(ui.Options{View: h.view, Service: opts.Service, Token: opts.Token, Interval: opts.UIInterval})
 	r.Handle("/ui", dash)
 	r.Handle("/ui/*", dash)
 	var served http.Handler = r

@@ -31,6 +31,7 @@ func TestDashboardAccess(t *testing.T) {
 		{"GET", "/ui/app.js", "", "", 200, "EventSource"},
 		{"GET", "/ui/app.css", "", "", 200, "--focus"},
 		{"GET", "/ui/nothing", "", "", 404, "No endpoint /ui/nothing"},
+		{"GET", "/service/hello-world/ui/", "", "", 301, ""},
 		{"GET", "/ui/events", "", "", 401, "needs the API token"},
 		{"GET", "/ui/session", "", "", 200, `{"authorized": false}`},
 		{"GET", "/ui/events", "", "wrong", 401, "needs the API token"},
@@ -46,21 +47,24 @@ func TestDashboardAccess(t *testing.T) {
 		switch tt.cookie {
 		case "":
 		case "session":
-			req.AddCookie(&http.Cookie{Name: ui.CookieName, Value: session})
+			req.AddCookie(&http.Cookie{Name: ui.SessionCookie("hello-world"), Value: session})
 		default:
-			req.AddCookie(&http.Cookie{Name: ui.CookieName, Value: tt.cookie})
+			req.AddCookie(&http.Cookie{Name: ui.SessionCookie("hello-world"), Value: tt.cookie})
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := http.DefaultTransport.RoundTrip(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if loc := resp.Header.Get("Location"); tt.want == 301 && loc != "../ui" {
+			t.Errorf("%s %s: Location %q, want ../ui (relative, so that it holds under /service/<name>)", tt.method, tt.path, loc)
+		}
 		if resp.StatusCode != tt.want || !strings.Contains(string(body), tt.contains) {
 			t.Errorf("%s %s: %d %q, want %d with %q", tt.method, tt.path, resp.StatusCode, body, tt.want, tt.contains)
 		}
 		for _, c := range resp.Cookies() {
-			if c.Name == ui.CookieName {
+			if c.Name == ui.SessionCookie("hello-world") {
 				session = c.Value
 				if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.MaxAge != 0 || strings.Contains(c.Value, "s3cret") {
 					t.Errorf("session cookie %+v: want HttpOnly, SameSite=Strict, for the session only, without the token", c)
@@ -73,7 +77,7 @@ func TestDashboardAccess(t *testing.T) {
 	}
 	// The session reads the events; it does not act: actions need the token.
 	req, _ := http.NewRequest("GET", srv.URL+"/ui/session", nil)
-	req.AddCookie(&http.Cookie{Name: ui.CookieName, Value: session})
+	req.AddCookie(&http.Cookie{Name: ui.SessionCookie("hello-world"), Value: session})
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

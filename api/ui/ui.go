@@ -33,14 +33,29 @@ import (
 //go:embed static
 var static embed.FS
 
-// CookieName is the session cookie POST /ui/session sets.
-const CookieName = "kennel_ui_session"
+// SessionCookie is the name of the session cookie POST /ui/session sets
+// for a service: one per service, so that services behind one front door
+// (and so one host) keep their sessions apart.
+func SessionCookie(service string) string {
+	name := []byte("kennel_ui_")
+	for _, c := range []byte(service) {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_':
+			name = append(name, c)
+		case c == '/' || c == '.':
+			name = append(name, '_')
+		}
+	}
+	return string(name)
+}
 
 // Options configure the dashboard.
 type Options struct {
 	// View builds the document the page shows; it is called once per
 	// Interval for each open page, and must be safe for concurrent use.
 	View func(ctx context.Context) (*wire.View, error)
+	// Service names the session cookie (see SessionCookie).
+	Service string
 	// Token is the API's token; "" leaves the dashboard open, as the API.
 	Token string
 	// Interval is how often each event stream rebuilds the view and sends
@@ -130,7 +145,7 @@ func (d *dashboard) authorized(r *http.Request) bool {
 	if d.opts.Token == "" {
 		return true
 	}
-	c, err := r.Cookie(CookieName)
+	c, err := r.Cookie(SessionCookie(d.opts.Service))
 	return err == nil && subtle.ConstantTimeCompare([]byte(c.Value), []byte(sessionValue(d.opts.Token))) == 1
 }
 
@@ -161,13 +176,13 @@ func (d *dashboard) login(w http.ResponseWriter, r *http.Request) {
 		plain(w, http.StatusUnauthorized, "Wrong token: the scheduler refused it")
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: sessionValue(d.opts.Token), Path: "/",
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie(d.opts.Service), Value: sessionValue(d.opts.Token), Path: "/",
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
 	w.WriteHeader(http.StatusNoContent)
 }
 
 func (d *dashboard) logout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1,
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie(d.opts.Service), Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
 	w.WriteHeader(http.StatusNoContent)
 }

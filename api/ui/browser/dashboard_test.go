@@ -25,6 +25,7 @@ const (
 // step cannot be placed shows the offers refused to it, and a pause
 // clicked in its page shows in `kennel plan status`.
 func TestDashboard(t *testing.T) {
+	needChromium(t)
 	w := newWorld(t)
 	api := w.scheduler("dashboard", token, nil)
 	stuck := w.scheduler("stuck", "", map[string]string{"WEB_COUNT": "1", "WEB_CPUS": "64", "WEB_STRATEGY": "serial"})
