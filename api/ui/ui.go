@@ -20,7 +20,6 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -52,14 +51,14 @@ func SessionCookie(service string) string {
 // Options configure the dashboard.
 type Options struct {
 	// View builds the document the page shows; it is called once per
-	// Interval for each open page, and must be safe for concurrent use.
+	// Interval while at least one page watches (once for all of them).
 	View func(ctx context.Context) (*wire.View, error)
 	// Service names the session cookie (see SessionCookie).
 	Service string
 	// Token is the API's token; "" leaves the dashboard open, as the API.
 	Token string
-	// Interval is how often each event stream rebuilds the view and sends
-	// it when it changed (default 250ms).
+	// Interval is how often the view is rebuilt while pages watch; the
+	// streams send it when it changed (default 250ms).
 	Interval time.Duration
 	// KeepAlive is how often an idle stream sends a comment, so that
 	// proxies keep it open (default 15s).
@@ -83,7 +82,7 @@ func Handler(opts Options) http.Handler {
 	if opts.KeepAlive <= 0 {
 		opts.KeepAlive = 15 * time.Second
 	}
-	d := &dashboard{opts: opts}
+	d := &dashboard{opts: opts, hub: &hub{view: viewJSON(opts.View), interval: opts.Interval}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ui", d.asset("index.html", "text/html; charset=utf-8"))
 	mux.HandleFunc("GET /ui/{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -103,7 +102,10 @@ func Handler(opts Options) http.Handler {
 	return mux
 }
 
-type dashboard struct{ opts Options }
+type dashboard struct {
+	opts Options
+	hub  *hub
+}
 
 // asset serves an embedded file, gzipped when the client accepts it.
 func (d *dashboard) asset(name, contentType string) http.HandlerFunc {
@@ -207,48 +209,35 @@ func (d *dashboard) events(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	_, _ = io.WriteString(w, "retry: 2000\n\n")
 	flusher.Flush()
-	ctx := r.Context()
-	tick := time.NewTicker(d.opts.Interval)
-	defer tick.Stop()
-	var last []byte
-	idle := time.Now()
+	changed, done := d.hub.subscribe()
+	defer done()
+	keepAlive := time.NewTicker(d.opts.KeepAlive)
+	defer keepAlive.Stop()
+	var sent uint64
 	for {
-		data, err := d.viewJSON(ctx)
-		var frame string
-		switch {
-		case ctx.Err() != nil:
-			return
-		case err != nil:
-			frame = "event: failure\ndata: " + strings.ReplaceAll(err.Error(), "\n", " ") + "\n\n"
-			last = nil
-		case !bytes.Equal(data, last):
-			frame = "event: view\ndata: " + string(data) + "\n\n"
-			last = data
-		case time.Since(idle) >= d.opts.KeepAlive:
-			frame = ": keep-alive\n\n"
-		}
-		if frame != "" {
-			if _, err := io.WriteString(w, frame); err != nil {
-				return
-			}
-			flusher.Flush()
-			idle = time.Now()
-		}
+		var out string
 		select {
-		case <-ctx.Done():
+		case <-r.Context().Done():
 			return
-		case <-tick.C:
+		case <-keepAlive.C:
+			out = ": keep-alive\n\n"
+		case <-changed:
+			f := d.hub.current()
+			switch {
+			case f.seq == sent || f.seq == 0:
+				continue
+			case f.err != nil:
+				out = "event: failure\ndata: " + strings.ReplaceAll(f.err.Error(), "\n", " ") + "\n\n"
+			default:
+				out = "event: view\ndata: " + string(f.data) + "\n\n"
+			}
+			sent = f.seq
 		}
+		if _, err := io.WriteString(w, out); err != nil {
+			return
+		}
+		flusher.Flush()
 	}
-}
-
-// viewJSON is the view as one line of JSON (an SSE data line).
-func (d *dashboard) viewJSON(ctx context.Context) ([]byte, error) {
-	v, err := d.opts.View(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(v)
 }
 
 func plain(w http.ResponseWriter, code int, msg string) {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -101,6 +102,54 @@ func TestEventsFailure(t *testing.T) {
 	for i := range want {
 		if i >= len(got) || !strings.HasPrefix(got[i], want[i]) {
 			t.Fatalf("events %q, want %q", got, want)
+		}
+	}
+}
+
+// TestEventsShared: pages watching together each get every change of the
+// one view built for them all.
+func TestEventsShared(t *testing.T) {
+	var mu sync.Mutex
+	service := "first"
+	view := func(context.Context) (*wire.View, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return &wire.View{Service: service}, nil
+	}
+	srv := httptest.NewServer(ui.Handler(ui.Options{View: view, Interval: 5 * time.Millisecond}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var streams []*bufio.Scanner
+	for range 2 {
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/ui/events", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		streams = append(streams, bufio.NewScanner(resp.Body))
+	}
+	next := func(s *bufio.Scanner) string {
+		for s.Scan() {
+			if l, ok := strings.CutPrefix(s.Text(), "data: "); ok {
+				return l
+			}
+		}
+		t.Fatalf("stream ended: %v", s.Err())
+		return ""
+	}
+	for i, s := range streams {
+		if got := next(s); !strings.Contains(got, `"service":"first"`) {
+			t.Errorf("stream %d: first view %s", i, got)
+		}
+	}
+	mu.Lock()
+	service = "second"
+	mu.Unlock()
+	for i, s := range streams {
+		if got := next(s); !strings.Contains(got, `"service":"second"`) {
+			t.Errorf("stream %d: next view %s", i, got)
 		}
 	}
 }
