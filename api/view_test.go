@@ -39,6 +39,7 @@ func TestDashboardAccess(t *testing.T) {
 		{"POST", "/ui/session", "", "", 400, "Missing token"},
 		{"POST", "/service/hello-world/ui/session", "token=s3cret", "", 204, ""},
 		{"POST", "/v1/plans/deploy/interrupt", "", "session", 401, "Unauthorized"},
+		{"DELETE", "/ui/session", "", "session", 204, ""},
 	}
 	var session string
 	for _, tt := range tests {
@@ -64,6 +65,12 @@ func TestDashboardAccess(t *testing.T) {
 			t.Errorf("%s %s: %d %q, want %d with %q", tt.method, tt.path, resp.StatusCode, body, tt.want, tt.contains)
 		}
 		for _, c := range resp.Cookies() {
+			if c.Name == ui.SessionCookie("hello-world") && tt.method == "DELETE" {
+				if c.MaxAge >= 0 || c.Value != "" {
+					t.Errorf("DELETE /ui/session: cookie %+v, want it removed", c)
+				}
+				continue
+			}
 			if c.Name == ui.SessionCookie("hello-world") {
 				session = c.Value
 				if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.MaxAge != 0 || strings.Contains(c.Value, "s3cret") {

@@ -84,6 +84,11 @@ func TestDashboard(t *testing.T) {
 		t.Errorf("console errors: %q", errs)
 	}
 
+	// Signing out forgets the token and the session.
+	b.run(t, "signing out", chromedp.Click("#signout"), chromedp.WaitVisible("#token"),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#login-error").textContent === "Signed out." && !sessionStorage.length`))
+	b.run(t, "reloading without a session", chromedp.Reload(), chromedp.WaitVisible("#token"))
+
 	// The stuck service: its step waits, with the offers it was refused;
 	// a pause clicked in the page shows in `kennel plan status`.
 	b.run(t, "loading the stuck service's page", chromedp.Navigate(stuck+"/ui"),

@@ -120,6 +120,7 @@
 
   function connect() {
     if (events) events.close();
+    $("signout").hidden = !sessionStorage.getItem(TOKEN);
     events = new EventSource("ui/events");
     events.addEventListener("view", (e) => render(JSON.parse(e.data)));
     events.addEventListener("failure", (e) => { $("live").textContent = "The scheduler could not build the view: " + e.data; });
@@ -132,6 +133,7 @@
 
   function showLogin(msg) {
     if (events) { events.close(); events = null; }
+    $("signout").hidden = true;
     $("login").hidden = false;
     $("main").hidden = true;
     $("login-error").textContent = msg || "";
@@ -206,6 +208,12 @@
       out.textContent = `${label} ${what}: ${err.message}`;
     }
   }
+
+  $("signout").addEventListener("click", async () => {
+    sessionStorage.removeItem(TOKEN);
+    await fetch("ui/session", { method: "DELETE", credentials: "same-origin" });
+    showLogin("Signed out.");
+  });
 
   $("main").addEventListener("click", (e) => {
     const b = e.target.closest("button[data-verb]");
