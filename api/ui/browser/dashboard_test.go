@@ -85,8 +85,12 @@ func TestDashboard(t *testing.T) {
 	}
 
 	// Signing out forgets the token and the session.
-	b.run(t, "signing out", chromedp.Click("#signout"), chromedp.WaitVisible("#token"),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#login-error").textContent === "Signed out." && !sessionStorage.length`))
+	if !b.within(60*time.Second, chromedp.Click("#signout"), chromedp.WaitVisible("#token"),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#login-error").textContent === "Signed out." && !sessionStorage.length`)) {
+		t.Fatalf("signing out: the page shows %s", eval[string](t, b, `JSON.stringify({signout: document.querySelector("#signout").hidden,
+			login: document.querySelector("#login").hidden, error: document.querySelector("#login-error").textContent,
+			stored: sessionStorage.length, dialog: document.querySelector("#confirm").open, live: document.querySelector("#live").textContent})`))
+	}
 	b.run(t, "reloading without a session", chromedp.Reload(), chromedp.WaitVisible("#token"))
 
 	// The stuck service: its step waits, with the offers it was refused;

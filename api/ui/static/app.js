@@ -100,7 +100,7 @@
     const focused = document.activeElement && el.contains(document.activeElement) ? document.activeElement.id : "";
     el.innerHTML = html;
     el.dataset.html = html;
-    if (focused && $(focused)) $(focused).focus();
+    if (focused && $(focused)) $(focused).focus({ preventScroll: true });
   }
 
   function render(v) {
