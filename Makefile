@@ -6,7 +6,7 @@ STATICCHECK := v0.8.2
 ZKSERVER := /usr/share/zookeeper/bin/zkServer.sh
 SUDO     := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all build deps test lint fuzz bench demo clean
+.PHONY: all build deps test lint fuzz bench demo screenshots clean
 
 all: build
 
@@ -20,8 +20,9 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) ./...
 
-# deps: what the tests need beyond Go: a ZooKeeper server and kcat, the
-# Kafka client the test broker is checked with (Debian's packages).
+# deps: what the tests need beyond Go: a ZooKeeper server, kcat (the
+# Kafka client the test broker is checked with) and Chromium (the browser
+# the dashboard's tests drive), Debian's packages.
 deps:
 	@if [ ! -x $(ZKSERVER) ]; then \
 		echo "installing Debian's zookeeper package for the state store tests"; \
@@ -33,10 +34,15 @@ deps:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q kcat; \
 	fi
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing Debian's chromium package for the dashboard's browser tests"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	fi
 
 # test: lint, then every test (fuzz seed corpora included) with the race
-# detector. With CI set, tests that need ZooKeeper or kcat fail instead of
-# skipping.
+# detector. With CI set, tests that need ZooKeeper, kcat or Chromium fail
+# instead of skipping.
 test: deps lint
 	$(GO) test -race -count=1 ./...
 
@@ -69,6 +75,11 @@ bench:
 # the hello-world package, follows its deploy plan to COMPLETE, uninstalls it.
 demo: build
 	BIN=$(BIN) ./scripts/demo.sh
+
+# screenshots: the dashboard's pictures in the README (docs/dashboard-*.png),
+# taken by its browser test on the local cluster.
+screenshots: deps
+	$(GO) test ./api/ui/browser -count=1 -run '^TestDashboard$$' -screenshots
 
 clean:
 	rm -rf bin

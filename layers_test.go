@@ -52,6 +52,8 @@ var rules = []rule{
 		"the runtime implements the API's interface; cmd/kennel wires the two"},
 	{[]string{mod + "api"}, []string{mod + "api/client", mod + "scheduler/runtime", mod + "scheduler/state/...", mod + "deploy/...", mod + "executor/..."},
 		"the server never imports its client, nor the runtime that serves it"},
+	{[]string{mod + "api/ui"}, []string{mod + "api", mod + "api/client", mod + "scheduler/...", mod + "deploy/...", mod + "executor/..."},
+		"the dashboard serves a view it is handed: it knows the wire types, never the server, the client or the scheduler"},
 	{[]string{mod + "api/client"}, []string{mod + "api", mod + "scheduler/...", mod + "deploy/...", mod + "executor/..."},
 		"the client shares wire types with the server, never the server itself"},
 	{[]string{mod + "api/wire"}, []string{mod + "api", mod + "api/client", mod + "scheduler/..."},

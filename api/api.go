@@ -2,7 +2,7 @@
 // Commons' scheduler API v1 (reference/dcos-commons.md §4): the same paths,
 // methods, status codes and JSON shapes, served at /v1/... and at
 // /service/<name>/v1/.... Kennel's additions are new fields (step
-// timestamps and reasons) and new endpoints (/v1/debug/offers, /metrics);
+// timestamps and reasons) and new endpoints (/v1/debug/offers, /metrics, the dashboard at /ui);
 // /v2/debug/offers is served in DC/OS Commons' own shape.
 //
 // The package holds no scheduler state of its own. Reads of plans and
@@ -17,9 +17,11 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/kennel-sdk/kennel/api/ui"
 	"github.com/kennel-sdk/kennel/api/wire"
 	"github.com/kennel-sdk/kennel/plans"
 	"github.com/kennel-sdk/kennel/scheduler"
@@ -83,7 +85,9 @@ type Options struct {
 	// Token, when set, is required of every request (Authorization:
 	// Bearer <token> or DC/OS's token=<token>) except /v1/health, which
 	// Marathon's health checks call without headers, and /v1/artifacts,
-	// which tasks fetch. Without it, any Authorization header is accepted
+	// which tasks fetch, and /ui, the dashboard, which asks for the token
+	// once and then reads with a session cookie (package ui). Without it,
+	// any Authorization header is accepted
 	// and ignored, as DC/OS Commons does behind Admin Router.
 	Token string
 	// Metrics serves /v1/metrics/prometheus and /metrics (nil: 404).
@@ -95,6 +99,9 @@ type Options struct {
 	// TLS issues the certificates of transport encryption (nil: the
 	// /v1/artifacts/tls routes answer 404).
 	TLS CertificateIssuer
+	// UIInterval is how often the dashboard's event streams look for a
+	// change (package ui's default when 0).
+	UIInterval time.Duration
 }
 
 // Handler serves the API.
@@ -121,6 +128,9 @@ func Handler(s Scheduler, opts Options) http.Handler {
 	}
 	h.artifactRoutes(r)
 	mountRoutes(r, opts.Routes)
+	dash := ui.Handler(ui.Options{View: h.view, Service: opts.Service, Token: opts.Token, Interval: opts.UIInterval})
+	r.Handle("/ui", dash)
+	r.Handle("/ui/*", dash)
 	var served http.Handler = r
 	if opts.Token != "" {
 		served = requireToken(opts.Token, r)
@@ -156,7 +166,7 @@ func (h *handler) normalize(next http.Handler) http.Handler {
 	prefix := "/service/" + strings.Trim(h.opts.Service, "/")
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		rest, ok := strings.CutPrefix(req.URL.Path, prefix)
-		prefixed := ok && strings.HasPrefix(rest, "/v1/")
+		prefixed := ok && (strings.HasPrefix(rest, "/v1/") || ui.Open(rest))
 		if prefixed || req.URL.RawPath != "" {
 			req = req.Clone(req.Context())
 			if prefixed {

@@ -4,6 +4,8 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"strings"
+
+	"github.com/kennel-sdk/kennel/api/ui"
 )
 
 // requireToken refuses requests without the token, except the paths that
@@ -20,7 +22,8 @@ func requireToken(token string, next http.Handler) http.Handler {
 }
 
 func open(path string) bool {
-	return path == "/v1/health" || strings.HasPrefix(path, "/v1/artifacts/")
+	// The dashboard checks its own session (package ui).
+	return path == "/v1/health" || strings.HasPrefix(path, "/v1/artifacts/") || ui.Open(path)
 }
 
 // presented is the token of an Authorization header in either form.

@@ -1,8 +1,11 @@
 package frontdoor_test
 
 import (
+	"bufio"
 	"context"
+	"io"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -117,6 +120,7 @@ func TestDCOSCLIThroughTheFrontDoor(t *testing.T) {
 			t.Fatalf("plan status deploy %v: %v\n%s%s", flags, err, out, errOut)
 		}
 	}
+	dashboardThroughTheDoor(t, door.URL+"/service/hello-world/ui")
 	out, errOut, err := run("hello-world", "plan", "list", "--name", "nope")
 	if err == nil || !strings.Contains(out+errOut, "404") && !strings.Contains(strings.ToLower(out+errOut), "not found") {
 		t.Fatalf("plan list --name nope: %v; want a not-found error\n%s%s", err, out, errOut)
@@ -150,4 +154,40 @@ func freeAgentPort(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// dashboardThroughTheDoor checks the scheduler's dashboard (package api/ui)
+// behind the front door: the page, and its event stream flushed through
+// the proxy event by event (its first event arrives while the stream stays
+// open).
+func dashboardThroughTheDoor(t *testing.T, page string) {
+	t.Helper()
+	resp, err := http.Get(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `src="ui/app.js"`) {
+		t.Fatalf("GET %s: %s\n%s", page, resp.Status, body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", page+"/events", nil)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("GET %s/events: %s %s", page, resp.Status, resp.Header.Get("Content-Type"))
+	}
+	lines := bufio.NewScanner(resp.Body)
+	lines.Buffer(nil, 1<<20)
+	for lines.Scan() {
+		if strings.HasPrefix(lines.Text(), "data: ") && strings.Contains(lines.Text(), `"name":"deploy"`) {
+			return
+		}
+	}
+	t.Fatalf("GET %s/events: no view with the deploy plan: %v", page, lines.Err())
 }
