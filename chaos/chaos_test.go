@@ -31,7 +31,7 @@ func TestCampaign(t *testing.T) {
 		t.Skip("the long campaign runs with KENNEL_CHAOS=1 (make chaos)")
 	}
 	seed := uint64(time.Now().UnixNano() % 100000)
-	if s := os.Getenv("KENNEL_CHAOS_SEED"); s != "" {
+	if s := os.Getenv("KENNEL_CHAOS_SEED"); s != "" { // the Makefile passes it empty when not given
 		v, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
 			t.Fatalf("KENNEL_CHAOS_SEED: %v", err)
