@@ -59,6 +59,12 @@ fuzz:
 	$(GO) test ./examples/kafka/brokerconfig -run '^$$' -fuzz '^FuzzFromProperties$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./executor/bootstrap -run '^$$' -fuzz '^FuzzFetchEnv$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./examples/kafka/brokers -run '^$$' -fuzz '^FuzzParseClusterID$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./executor/bootstrap -run '^$$' -fuzz '^FuzzFromEnv$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./api -run '^$$' -fuzz '^FuzzEndpoints$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./executor -run '^$$' -fuzz '^FuzzEventStream$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./deploy/local/wire -run '^$$' -fuzz '^FuzzDecodeExecutorCall$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./deploy/marathon/client -run '^$$' -fuzz '^FuzzResponses$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./deploy/catalog -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 
 # chaos: the long fault campaign (package chaos): CHAOS_SEED (default: the
 # time), CHAOS_FAULTS faults, at most CHAOS_DURATION; the report goes to
