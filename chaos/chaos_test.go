@@ -11,11 +11,12 @@ import (
 	"time"
 )
 
-// TestChaos is the CI-sized campaign: a fixed seed, every kind of fault
-// once, the invariants after each. Any violation fails it, with the seed
+// TestChaos is the CI-sized campaign: a fixed seed, ten faults of ten
+// kinds (the seed's first ten of the shuffled kinds), the invariants after
+// each. Any violation fails it, with the seed
 // and the schedule up to it.
 func TestChaos(t *testing.T) {
-	rep := run(t, 16, len(kinds), 0)
+	rep := run(t, 16, 10, 0)
 	t.Log("\n" + rep.String())
 	for _, v := range rep.violations {
 		t.Errorf("%s", v)
@@ -74,7 +75,7 @@ const recoverLimit = 4 * time.Minute
 func run(t *testing.T, seed uint64, n int, duration time.Duration) *report {
 	e := newEnv(t)
 	rep := &report{seed: seed, faults: map[string]int{}, recovery: map[string][]time.Duration{}}
-	r := &campaign{e: e, rep: rep, hello: 2, c: &checker{e: e, checks: map[string]int{}, markers: map[int]string{}}}
+	r := &campaign{e: e, rep: rep, hello: 2, relaunch: map[string]string{}, c: &checker{e: e, checks: map[string]int{}, markers: map[int]string{}}}
 	e.startScheduler()
 	if _, ok := r.recover(recoverLimit); !ok {
 		t.Fatalf("the first deploy did not complete:%s", r.stuck())

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kennel-sdk/kennel/deploy/local"
+	"github.com/kennel-sdk/kennel/deploy/local/master"
 	"github.com/kennel-sdk/kennel/scheduler/runtime"
 )
 
@@ -90,6 +91,21 @@ type campaign struct {
 	rep     *report
 	hello   int // hello pods the service declares now
 	version int // configuration changes so far
+	// relaunch are tasks the fault ends, by name, with the id each had:
+	// recovery needs them running under new ids.
+	relaunch map[string]string
+}
+
+// mustRelaunch notes that the live tasks of names (all, if keep is nil;
+// else those keep accepts) are ended by the fault.
+func (r *campaign) mustRelaunch(w world, keep func(master.TaskState) bool) {
+	for name, ts := range w.live() {
+		for _, t := range ts {
+			if keep(t) {
+				r.relaunch[name] = t.ID
+			}
+		}
+	}
 }
 
 // taskNames are the tasks that run once the deploy is COMPLETE.
@@ -160,12 +176,11 @@ func (r *campaign) apply(f fault) error {
 		e.killScheduler()
 		select {
 		case line := <-e.standby.ready:
-			e.standby.url = line
+			e.promote(line)
 		case <-time.After(splitBrainTimeout):
+			e.dropStandby()
 			return fmt.Errorf("the standby did not take the lock within %s of the active scheduler's death", splitBrainTimeout)
 		}
-		e.promote()
-		e.api = e.active.url
 		r.rep.splitBrainTrials++
 	case zkExpiry:
 		// The active scheduler is cut off from ZooKeeper until its session
@@ -174,7 +189,8 @@ func (r *campaign) apply(f fault) error {
 		e.supervise()
 		old := e.active
 		e.startStandby()
-		e.proxy.Partition()
+		cut := e.proxies[e.side]
+		cut.Partition()
 		var line string
 		ok := poll(splitBrainTimeout, func() bool {
 			r.note(f, r.c.duringFault())
@@ -185,25 +201,35 @@ func (r *campaign) apply(f fault) error {
 				return false
 			}
 		})
-		e.proxy.Heal()
+		cut.Heal()
 		if !ok {
+			e.dropStandby()
 			return fmt.Errorf("no standby took the lock within %s of the partition", splitBrainTimeout)
 		}
-		e.standby.url = line
 		start := time.Now()
 		if !poll(splitBrainTimeout, func() bool { return !old.alive() }) {
 			r.note(f, []violation{{"one-scheduler", fmt.Sprintf("the scheduler that lost its ZooKeeper session still runs %s after the standby took the lock", splitBrainTimeout)}})
 			old.kill()
 		}
 		r.rep.lockLossExit = append(r.rep.lockLossExit, time.Since(start))
-		e.promote()
-		e.api = e.active.url
+		e.promote(line)
 		r.rep.splitBrainTrials++
 	case agentStop, agentPartition, agentDestroy:
 		act := map[string]local.AgentAction{agentStop: local.ActionStop, agentPartition: local.ActionPartition, agentDestroy: local.ActionDestroy}[f.kind]
 		undo := local.ActionStart
 		if f.kind == agentPartition {
 			undo = local.ActionHeal
+		}
+		if f.kind == agentDestroy {
+			if w, err := e.read(); err == nil {
+				id := ""
+				for _, a := range w.agents {
+					if a.Name == agent {
+						id = a.ID
+					}
+				}
+				r.mustRelaunch(w, func(t master.TaskState) bool { return t.SlaveID == id })
+			}
 		}
 		if err := e.client.Agent(c, agent, act); err != nil {
 			return err
@@ -219,6 +245,7 @@ func (r *campaign) apply(f fault) error {
 		if err != nil {
 			return err
 		}
+		r.mustRelaunch(w, func(t master.TaskState) bool { return t.Name == name })
 		for _, t := range w.live()[name] {
 			if err := e.client.CrashTask(c, t.ID); err != nil {
 				return err
@@ -244,6 +271,10 @@ func (r *campaign) apply(f fault) error {
 		if !poll(60*time.Second, func() bool { return e.apiURL() != "" }) {
 			return fmt.Errorf("the scheduler did not take the lock")
 		}
+		name := fmt.Sprintf("hello-%d-server", f.pod%r.hello)
+		if w, err := e.read(); err == nil {
+			r.mustRelaunch(w, func(t master.TaskState) bool { return t.Name == name })
+		}
 		return e.post(fmt.Sprintf("/v1/pod/hello-%d/restart", f.pod%r.hello), "")
 	case operatorUpdate:
 		r.reconfigure()
@@ -268,7 +299,16 @@ func (r *campaign) complete() bool {
 		return false
 	}
 	w, err := r.e.read()
-	return err == nil && w.running(r.taskNames())
+	if err != nil || !w.running(r.taskNames()) {
+		return false
+	}
+	live := w.live()
+	for name, old := range r.relaunch {
+		if ts := live[name]; len(ts) != 1 || ts[0].ID == old {
+			return false
+		}
+	}
+	return true
 }
 
 // recover waits, restarting a scheduler that exited as Marathon would,
@@ -276,10 +316,16 @@ func (r *campaign) complete() bool {
 func (r *campaign) recover(limit time.Duration) (time.Duration, bool) {
 	start := time.Now()
 	ok := poll(limit, func() bool {
+		if r.e.standby != nil && !r.e.standby.alive() {
+			r.e.standby = nil
+		}
 		if r.e.standby == nil && r.e.supervise() {
 			r.rep.restarts++
 		}
 		return r.complete()
 	})
+	if ok {
+		clear(r.relaunch)
+	}
 	return time.Since(start), ok
 }

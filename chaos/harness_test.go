@@ -147,9 +147,13 @@ type env struct {
 	cluster *exec.Cmd
 	client  *local.Client
 	zk      *zktest.Server
-	proxy   *zktest.Proxy
-	// state goes through the proxy; direct does not.
-	state, direct string
+	// proxies are two ways to ZooKeeper that can be cut: the active
+	// scheduler uses proxies[side], a standby the other, so that the
+	// active one can be cut off while the standby takes the lock.
+	proxies [2]*zktest.Proxy
+	side    int
+	// direct is ZooKeeper without a proxy, for the checkers.
+	direct string
 	vars          map[string]string
 	// active is the scheduler that holds (or is taking) the lock; standby
 	// a second one started while active runs.
@@ -182,8 +186,7 @@ func newEnv(t testing.TB) *env {
 		}
 	})
 	e.zk = zktest.Start(t)
-	e.proxy = zktest.NewProxy(t, e.zk.Addr)
-	e.state = "zk://" + e.proxy.Addr + "/kennel"
+	e.proxies = [2]*zktest.Proxy{zktest.NewProxy(t, e.zk.Addr), zktest.NewProxy(t, e.zk.Addr)}
 	e.direct = "zk://" + e.zk.Addr + "/kennel"
 	if err := os.MkdirAll(e.svc, 0o755); err != nil {
 		t.Fatal(err)
@@ -299,21 +302,34 @@ func (e *env) schedulerArgs(stateURL string) []string {
 // gone) with extra environment; it does not wait for it to take the lock.
 func (e *env) startScheduler(environ ...string) {
 	e.t.Helper()
-	e.active = e.spawn(environ, e.schedulerArgs(e.state)...)
+	e.active = e.spawn(environ, e.schedulerArgs(e.zkURL(e.side))...)
 	e.api = ""
 }
 
+// zkURL is the state store's URL through proxies[side].
+func (e *env) zkURL(side int) string { return "zk://" + e.proxies[side].Addr + "/kennel" }
+
 // startStandby starts a second scheduler while the active one runs. It
-// reaches ZooKeeper directly, not through the proxy, so that it can take
-// the lock while the active one is cut off.
+// reaches ZooKeeper through the other proxy, so that it can take the lock
+// while the active one is cut off.
 func (e *env) startStandby() {
 	e.t.Helper()
-	e.standby = e.spawn(nil, e.schedulerArgs(e.direct)...)
+	e.standby = e.spawn(nil, e.schedulerArgs(e.zkURL(1-e.side))...)
 }
 
-// promote makes the standby the active scheduler.
-func (e *env) promote() {
-	e.active, e.standby, e.api = e.standby, nil, ""
+// promote makes the standby the active scheduler; url is the line it
+// printed on taking the lock.
+func (e *env) promote(url string) {
+	e.active, e.standby, e.side = e.standby, nil, 1-e.side
+	e.active.url, e.api = url, url
+}
+
+// dropStandby ends a standby that is not to take over.
+func (e *env) dropStandby() {
+	if e.standby != nil {
+		e.standby.kill()
+		e.standby = nil
+	}
 }
 
 // killScheduler SIGKILLs the active scheduler.

@@ -46,9 +46,9 @@ func (e *env) read() (world, error) {
 }
 
 // live are the service's tasks that may still run, by task name: every
-// task not terminal, but an unreachable one only while its agent still
-// exists under that id (a destroyed agent comes back under a new id and
-// its old tasks are dead).
+// task not terminal on an agent that still exists under that id (a
+// destroyed agent comes back under a new id, and its old tasks are dead
+// whatever the master still says of them).
 func (w world) live() map[string][]master.TaskState {
 	current := map[string]bool{}
 	for _, a := range w.agents {
@@ -62,7 +62,7 @@ func (w world) live() map[string][]master.TaskState {
 			continue
 		}
 		for _, t := range f.Tasks {
-			if terminal[t.State] || (t.State == "TASK_UNREACHABLE" && !current[t.SlaveID]) {
+			if terminal[t.State] || !current[t.SlaveID] {
 				continue
 			}
 			out[t.Name] = append(out[t.Name], t)
