@@ -154,7 +154,7 @@ type env struct {
 	side    int
 	// direct is ZooKeeper without a proxy, for the checkers.
 	direct string
-	vars          map[string]string
+	vars   map[string]string
 	// active is the scheduler that holds (or is taking) the lock; standby
 	// a second one started while active runs.
 	active, standby *proc
