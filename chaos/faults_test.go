@@ -21,6 +21,7 @@ const (
 	agentPartition    = "agent-partition"
 	agentDestroy      = "agent-destroy"
 	taskKill          = "task-kill"
+	executorKill      = "executor-kill"
 	masterRestart     = "master-restart"
 	zkRestart         = "zk-restart"
 	zkExpiry          = "zk-session-expiry"
@@ -33,7 +34,7 @@ const (
 )
 
 var kinds = []string{schedulerKill, crashAfterWrite, reconfigMidRoll, secondScheduler, agentStop, agentPartition,
-	agentDestroy, taskKill, masterRestart, zkRestart, zkExpiry, operatorPause, operatorRestart, operatorUpdate, operatorScale}
+	agentDestroy, taskKill, executorKill, masterRestart, zkRestart, zkExpiry, operatorPause, operatorRestart, operatorUpdate, operatorScale}
 
 // fault is one scheduled fault. Everything about it is drawn from the seed
 // up front, so a seed replays the same schedule; only the moments at which
@@ -59,7 +60,7 @@ func (f fault) String() string {
 		s += fmt.Sprintf(" at write %d", f.count)
 	case operatorRestart:
 		s += fmt.Sprintf(" hello-%d", f.pod)
-	case taskKill:
+	case taskKill, executorKill:
 		s += fmt.Sprintf(" task %d", f.task)
 	}
 	return s
@@ -238,7 +239,7 @@ func (r *campaign) apply(f fault) error {
 		c2, cancel2 := ctx()
 		defer cancel2()
 		return e.client.Agent(c2, agent, undo)
-	case taskKill:
+	case taskKill, executorKill:
 		names := r.taskNames()
 		name := names[f.task%len(names)]
 		w, err := e.read()
@@ -247,7 +248,11 @@ func (r *campaign) apply(f fault) error {
 		}
 		r.mustRelaunch(w, func(t master.TaskState) bool { return t.Name == name })
 		for _, t := range w.live()[name] {
-			if err := e.client.CrashTask(c, t.ID); err != nil {
+			crash := e.client.CrashTask
+			if f.kind == executorKill {
+				crash = e.client.CrashExecutor
+			}
+			if err := crash(c, t.ID); err != nil {
 				return err
 			}
 		}
