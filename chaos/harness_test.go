@@ -204,6 +204,26 @@ func newEnv(t testing.TB) *env {
 	return e
 }
 
+// releasePort gives a port of takePorts back once its process has ended.
+func releasePort(p int) {
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	delete(portsTaken, p)
+}
+
+// spawnScheduler starts a scheduler with extra environment on the state
+// store at stateURL; its API port goes back to the block when it exits.
+func (e *env) spawnScheduler(environ []string, stateURL string) *proc {
+	e.t.Helper()
+	apiPort := port(e.t)
+	p := e.spawn(environ, e.schedulerArgs(stateURL, apiPort)...)
+	go func() {
+		<-p.done
+		releasePort(apiPort)
+	}()
+	return p
+}
+
 // spawn starts kennel with args and extra environment.
 func (e *env) spawn(environ []string, args ...string) *proc {
 	e.t.Helper()
@@ -288,9 +308,9 @@ func (e *env) startCluster() {
 }
 
 // schedulerArgs are a scheduler's flags on the given state store.
-func (e *env) schedulerArgs(stateURL string) []string {
+func (e *env) schedulerArgs(stateURL string, apiPort int) []string {
 	args := []string{"scheduler", "--spec", filepath.Join(e.svc, "svc.yml"), "--master", e.client.URL, "--state", stateURL,
-		"--api-host", "127.0.0.1", "--api-port", strconv.Itoa(port(e.t)), "--backoff-initial", "100ms", "--backoff-max", "500ms",
+		"--api-host", "127.0.0.1", "--api-port", strconv.Itoa(apiPort), "--backoff-initial", "100ms", "--backoff-max", "500ms",
 		"--sweep-window", "6s", "--lock-wait", "10m", "--zk-session-timeout", "2s", "-v", "--bootstrap-uri", "file://" + kennel}
 	for _, k := range slices.Sorted(maps.Keys(e.vars)) {
 		args = append(args, "-e", k+"="+e.vars[k])
@@ -302,7 +322,7 @@ func (e *env) schedulerArgs(stateURL string) []string {
 // gone) with extra environment; it does not wait for it to take the lock.
 func (e *env) startScheduler(environ ...string) {
 	e.t.Helper()
-	e.active = e.spawn(environ, e.schedulerArgs(e.zkURL(e.side))...)
+	e.active = e.spawnScheduler(environ, e.zkURL(e.side))
 	e.api = ""
 }
 
@@ -314,7 +334,7 @@ func (e *env) zkURL(side int) string { return "zk://" + e.proxies[side].Addr + "
 // while the active one is cut off.
 func (e *env) startStandby() {
 	e.t.Helper()
-	e.standby = e.spawn(nil, e.schedulerArgs(e.zkURL(1-e.side))...)
+	e.standby = e.spawnScheduler(nil, e.zkURL(1-e.side))
 }
 
 // promote makes the standby the active scheduler; url is the line it
