@@ -6,7 +6,7 @@ STATICCHECK := v0.8.2
 ZKSERVER := /usr/share/zookeeper/bin/zkServer.sh
 SUDO     := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all build deps test lint fuzz bench demo screenshots clean
+.PHONY: all build deps test lint fuzz bench demo screenshots clean chaos
 
 all: build
 
@@ -67,6 +67,23 @@ fuzz:
 	$(GO) test ./certs/taskenv -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./certs -run '^$$' -fuzz '^FuzzSign$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./examples/kafka/brokers -run '^$$' -fuzz '^FuzzParseClusterID$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./executor/bootstrap -run '^$$' -fuzz '^FuzzFromEnv$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./api -run '^$$' -fuzz '^FuzzEndpoints$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./executor -run '^$$' -fuzz '^FuzzEventStream$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./deploy/local/wire -run '^$$' -fuzz '^FuzzDecodeExecutorCall$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./deploy/marathon/client -run '^$$' -fuzz '^FuzzResponses$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./deploy/catalog -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
+
+# chaos: the long fault campaign (package chaos): CHAOS_SEED (default: the
+# time), CHAOS_FAULTS faults, at most CHAOS_DURATION; the report goes to
+# CHAOS_REPORT.
+CHAOS_SEED     ?=
+CHAOS_FAULTS   ?= 500
+CHAOS_DURATION ?= 2h
+CHAOS_REPORT   ?= chaos-report.txt
+chaos: deps
+	KENNEL_CHAOS=1 KENNEL_CHAOS_SEED=$(CHAOS_SEED) KENNEL_CHAOS_FAULTS=$(CHAOS_FAULTS) KENNEL_CHAOS_DURATION=$(CHAOS_DURATION) \
+		KENNEL_CHAOS_REPORT=$(abspath $(CHAOS_REPORT)) $(GO) test ./chaos -run '^TestCampaign$$' -count=1 -v -timeout 0
 
 bench:
 	$(GO) test ./servicespec ./plans ./scheduler/offer ./scheduler/state ./deploy/local ./examples/kafka/probe -run '^$$' -bench . -benchmem

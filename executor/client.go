@@ -16,7 +16,6 @@ import (
 	"github.com/mesos/mesos-go/api/v1/lib/encoding/codecs"
 	"github.com/mesos/mesos-go/api/v1/lib/encoding/framing"
 	mexec "github.com/mesos/mesos-go/api/v1/lib/executor"
-	"github.com/mesos/mesos-go/api/v1/lib/recordio"
 )
 
 // mediaType is the only encoding the executor speaks: protobuf.
@@ -113,7 +112,7 @@ func (c *agentClient) subscribe(ctx context.Context, sub *mexec.Call_Subscribe) 
 		resp.Body.Close()
 		return nil, fmt.Errorf("SUBSCRIBE: agent answered Content-Type %q, want %q", resp.Header.Get("Content-Type"), mediaType)
 	}
-	return &eventStream{body: resp.Body, frames: recordio.NewReader(resp.Body)}, nil
+	return &eventStream{body: resp.Body, frames: newFrameReader(resp.Body)}, nil
 }
 
 // eventStream decodes the RecordIO-framed events of a subscription.

@@ -39,6 +39,7 @@ func (c *Core) Offers(offers []mesos.Offer, now time.Time) Decisions {
 }
 
 func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
+	c.followReregistered(d, offers, now)
 	release := map[string]bool{}
 	work := false
 	for _, st := range c.set.Candidates() {

@@ -92,6 +92,25 @@ func (c *storyCluster) addAgent(id string, opts map[string]string) error {
 	return nil
 }
 
+// reregister brings agent old back under a new id, as Mesos does for a
+// host whose agent lost its work directory: its reservations and volumes
+// (checkpointed apart from the id) are offered under the new id, its tasks
+// and executors are gone; the old id stays down for good.
+func (c *storyCluster) reregister(old, id string) error {
+	a := c.agents[old]
+	if a == nil {
+		return fmt.Errorf("no agent %s", old)
+	}
+	if c.agents[id] != nil {
+		return fmt.Errorf("agent %s exists", id)
+	}
+	c.agents[id] = &storyAgent{id: id, host: a.host, zone: a.zone, total: a.total.Clone(),
+		tasks: map[string]*storyTask{}, executors: map[string]mesos.Resources{}}
+	c.order = append(c.order, id)
+	a.total, a.down = nil, true
+	return nil
+}
+
 // used is what the agent's live tasks and their executors hold.
 func (a *storyAgent) used() mesos.Resources {
 	var out mesos.Resources

@@ -151,6 +151,11 @@ func (s *story) run(td *datadriven.TestData) (string, error) {
 		return s.decide(s.core.Tick(s.now)), nil
 	case "agent-lost":
 		return s.agentLost(args[0].Key)
+	case "agent-reregister":
+		if len(args) != 2 {
+			return "", fmt.Errorf("agent-reregister OLD NEW")
+		}
+		return "", s.cluster.reregister(args[0].Key, args[1].Key)
 	case "agent-back":
 		a := s.cluster.agents[args[0].Key]
 		if a == nil {

@@ -22,6 +22,7 @@ import (
 //	GET  /local/v1/agents                     the agents, as []AgentInfo
 //	POST /local/v1/agents/{name}/{action}     stop|start|restart|partition|heal|destroy|gone
 //	POST /local/v1/tasks/{id}/kill            SIGKILL a task's processes (a crash)
+//	POST /local/v1/tasks/{id}/kill-executor   SIGKILL the executor of a task
 //	POST /local/v1/master/restart             master failover
 //	POST /local/v1/frameworks/{id}/stall      stop delivering events
 //	POST /local/v1/frameworks/{id}/unstall    resume them
@@ -39,6 +40,9 @@ func (c *Cluster) adminRoutes(mux *http.ServeMux) {
 	})
 	mux.HandleFunc("POST /local/v1/tasks/{id}/kill", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, c.CrashTask(r.PathValue("id")), "task "+r.PathValue("id")+" crashed")
+	})
+	mux.HandleFunc("POST /local/v1/tasks/{id}/kill-executor", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, c.CrashExecutor(r.PathValue("id")), "executor of task "+r.PathValue("id")+" crashed")
 	})
 	mux.HandleFunc("POST /local/v1/master/restart", func(w http.ResponseWriter, r *http.Request) {
 		c.RestartMaster()
@@ -109,6 +113,11 @@ func (c *Client) Agent(ctx context.Context, name string, action AgentAction) err
 // CrashTask kills a task's processes.
 func (c *Client) CrashTask(ctx context.Context, taskID string) error {
 	return c.do(ctx, http.MethodPost, "/local/v1/tasks/"+url.PathEscape(taskID)+"/kill", nil)
+}
+
+// CrashExecutor kills the executor of a task.
+func (c *Client) CrashExecutor(ctx context.Context, taskID string) error {
+	return c.do(ctx, http.MethodPost, "/local/v1/tasks/"+url.PathEscape(taskID)+"/kill-executor", nil)
 }
 
 // RestartMaster fails the master over.

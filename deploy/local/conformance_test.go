@@ -1,10 +1,12 @@
 package local_test
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -158,6 +160,24 @@ func TestKillAndCrash(t *testing.T) {
 	st = f.update("crasher", mesos.TASK_FAILED)
 	if !strings.Contains(st.GetMessage(), "signal") && !strings.Contains(st.GetMessage(), "killed") {
 		t.Errorf("a task killed by SIGKILL: message %q", st.GetMessage())
+	}
+	// An executor killed with SIGKILL: its task fails as the executor
+	// terminated, and none of the task's processes outlives it.
+	p.offer = waitForOffer(t, f, func(o mesos.Offer) bool { return reservedScalar(o, "cpus") == 0.5 })
+	p.run(t, f, "orphan", "sleep 300")
+	if err := c.CrashExecutor("orphan"); err != nil {
+		t.Fatal(err)
+	}
+	st = f.update("orphan", mesos.TASK_FAILED)
+	if st.GetReason() != mesos.REASON_EXECUTOR_TERMINATED {
+		t.Errorf("the task of a crashed executor: reason %s, want REASON_EXECUTOR_TERMINATED", st.GetReason())
+	}
+	deadline := time.Now().Add(time.Minute)
+	for taskProcesses("orphan") > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the task of a crashed executor still runs a minute later")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
@@ -367,4 +387,32 @@ func TestVolumeDestroyWipesData(t *testing.T) {
 			t.Fatalf("reservation survived UNRESERVE: %v", r)
 		}
 	}
+}
+
+// taskProcesses counts the live processes whose environment names the task
+// (MESOS_TASK_ID), zombies aside.
+func taskProcesses(taskID string) int {
+	want := []byte("MESOS_TASK_ID=" + taskID)
+	n := 0
+	entries, _ := os.ReadDir("/proc")
+	for _, ent := range entries {
+		if _, err := strconv.Atoi(ent.Name()); err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + ent.Name() + "/stat")
+		if err != nil || bytes.Contains(stat, []byte(") Z ")) {
+			continue
+		}
+		env, err := os.ReadFile("/proc/" + ent.Name() + "/environ")
+		if err != nil {
+			continue
+		}
+		for _, kv := range bytes.Split(env, []byte{0}) {
+			if bytes.Equal(kv, want) {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }

@@ -124,6 +124,24 @@ func (c *Cluster) CrashTask(taskID string) error {
 	return fmt.Errorf("task %s: %w", taskID, agent.ErrUnknownTask)
 }
 
+// CrashExecutor kills the executor of a task with SIGKILL wherever it
+// runs; the agent ends the executor's tasks (see agent.Agent.CrashExecutor).
+func (c *Cluster) CrashExecutor(taskID string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, n := range c.agents {
+		pid, err := n.agent.CrashExecutor(taskID)
+		if err == nil {
+			c.log.Info("fault injection: executor crashed", "task", taskID, "pid", pid, "agent", n.cfg.Name)
+			return nil
+		}
+		if !errors.Is(err, agent.ErrUnknownTask) {
+			return err
+		}
+	}
+	return fmt.Errorf("task %s: %w", taskID, agent.ErrUnknownTask)
+}
+
 // RestartMaster fails the master over (see master.Master.Restart).
 func (c *Cluster) RestartMaster() {
 	c.log.Info("fault injection: master failover")

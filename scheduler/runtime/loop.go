@@ -139,6 +139,9 @@ func (r *runner) apply(ctx context.Context, d scheduler.Decisions, caller calls.
 		}
 		r.metrics.stateWrite(time.Since(start))
 		r.log.Debug("state written", "entries", d.Batch.Len())
+		if len(d.Calls) > 0 {
+			crashPoint()
+		}
 	}
 	send(ctx, r.log, caller, d.Calls, r.metrics.call)
 	if d.Done && !r.done {

@@ -222,6 +222,11 @@ func (a *Agent) executorExited(e *executorState, code int32) {
 		e.sub = nil
 	}
 	a.failTasks(e, mesos.REASON_EXECUTOR_TERMINATED, "Executor terminated")
+	// As Mesos destroys an exited executor's container: tasks that outlived
+	// a crashed executor must not keep running (and writing to volumes).
+	if pid := e.pid; pid > 0 {
+		a.spawnLocked(func() { killTree(pid) })
+	}
 	_ = a.checkpoint()
 	running, id := a.running, a.id
 	a.mu.Unlock()

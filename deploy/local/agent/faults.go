@@ -57,3 +57,26 @@ func (a *Agent) CrashTask(taskID string) (int, error) {
 	}
 	return killed, nil
 }
+
+// CrashExecutor kills the executor that runs taskID with SIGKILL, as a crash
+// of the executor would. The agent then handles its exit as any other: as
+// Mesos destroys an exited executor's container, the executor's tasks are
+// killed and reported TASK_FAILED (REASON_EXECUTOR_TERMINATED). It returns
+// the executor's pid.
+func (a *Agent) CrashExecutor(taskID string) (int, error) {
+	a.mu.Lock()
+	pid := 0
+	for _, e := range a.executors {
+		if t := e.tasks[taskID]; t != nil && !e.exited {
+			pid = e.pid
+		}
+	}
+	a.mu.Unlock()
+	if pid <= 0 {
+		return 0, fmt.Errorf("task %s: %w", taskID, ErrUnknownTask)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		return 0, fmt.Errorf("killing the executor of task %s (pid %d): %w", taskID, pid, err)
+	}
+	return pid, nil
+}

@@ -292,8 +292,8 @@ func responseError(method, path string, code int, body []byte) *Error {
 		}
 	} else if t := strings.TrimSpace(string(body)); t != "" {
 		e.Message = t
-	} else {
-		e.Message = http.StatusText(code)
+	} else if e.Message = http.StatusText(code); e.Message == "" {
+		e.Message = fmt.Sprintf("status %d", code) // a code HTTP does not name (found by FuzzResponses)
 	}
 	return e
 }

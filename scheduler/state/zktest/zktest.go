@@ -49,24 +49,47 @@ func Start(t testing.TB) *Server {
 	if err := os.WriteFile(cfg, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	logFile, err := os.Create(filepath.Join(dir, "server.log"))
-	if err != nil {
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), dir: dir}
+	if err := s.launch(); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(ServerScript, "start-foreground", cfg)
-	cmd.Env = append(os.Environ(), "SERVER_JVMFLAGS=-Xmx256m -XX:+UseSerialGC -Xshare:auto")
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting ZooKeeper: %v", err)
-	}
-	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), cmd: cmd, dir: dir}
 	t.Cleanup(s.Stop)
 	if err := s.waitReady(60 * time.Second); err != nil {
 		out, _ := os.ReadFile(filepath.Join(dir, "server.log"))
 		t.Fatalf("ZooKeeper did not start: %v\n%s", err, out)
 	}
 	return s
+}
+
+// launch starts the server process on the config in s.dir, appending its
+// output to server.log there.
+func (s *Server) launch() error {
+	logFile, err := os.OpenFile(filepath.Join(s.dir, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	cmd := exec.Command(ServerScript, "start-foreground", filepath.Join(s.dir, "zoo.cfg"))
+	cmd.Env = append(os.Environ(), "SERVER_JVMFLAGS=-Xmx256m -XX:+UseSerialGC -Xshare:auto")
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting ZooKeeper: %w", err)
+	}
+	s.cmd = cmd
+	return nil
+}
+
+// Restart kills the server and starts it again on the same port and data
+// directory, as a ZooKeeper host rebooting would: clients see their
+// connections drop, and sessions that outlive the outage continue. It
+// returns once the server answers again, or an error after limit.
+func (s *Server) Restart(limit time.Duration) error {
+	s.Stop()
+	if err := s.launch(); err != nil {
+		return err
+	}
+	return s.waitReady(limit)
 }
 
 // waitReady waits until the server answers "ruok" with "imok".
