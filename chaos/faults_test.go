@@ -259,11 +259,11 @@ func (r *campaign) apply(f fault) error {
 	case masterRestart:
 		return e.client.RestartMaster(c)
 	case zkRestart:
-		return e.zk.Restart(60 * time.Second)
+		return e.zk.Restart(3 * time.Minute)
 	case operatorPause:
 		r.reconfigure()
 		r.restartScheduler()
-		if !poll(60*time.Second, func() bool { return e.apiURL() != "" }) {
+		if !poll(3*time.Minute, func() bool { return e.apiURL() != "" }) {
 			return fmt.Errorf("the scheduler did not take the lock")
 		}
 		if err := e.post("/v1/plans/deploy/interrupt", ""); err != nil {
@@ -273,7 +273,7 @@ func (r *campaign) apply(f fault) error {
 		return e.post("/v1/plans/deploy/continue", "")
 	case operatorRestart:
 		e.supervise()
-		if !poll(60*time.Second, func() bool { return e.apiURL() != "" }) {
+		if !poll(3*time.Minute, func() bool { return e.apiURL() != "" }) {
 			return fmt.Errorf("the scheduler did not take the lock")
 		}
 		name := fmt.Sprintf("hello-%d-server", f.pod%r.hello)
