@@ -189,3 +189,22 @@ func TestErrorStatus(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCreateTopic: topics created per second through PUT
+// /v1/topics/{name} (HTTP, the handler, the Admin API) on kfake clusters
+// of 1 and 3 brokers, replication factor the broker count.
+func BenchmarkCreateTopic(b *testing.B) {
+	for _, n := range []int{1, 3} {
+		b.Run(fmt.Sprintf("brokers=%d", n), func(b *testing.B) {
+			s := server(b, kfakeCluster(b, n))
+			b.ResetTimer()
+			for i := range b.N {
+				url := fmt.Sprintf("%s/v1/topics/bench-%d?partitions=3&replication=%d", s.URL, i, n)
+				if code, body := call(b, "PUT", url); code != 200 {
+					b.Fatalf("create: %d %s", code, body)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "topics/s")
+		})
+	}
+}
