@@ -12,7 +12,9 @@ import (
 
 type failing struct{}
 
-func (failing) Tasks(context.Context) ([]scheduler.TaskView, error) { return nil, errors.New("store down") }
+func (failing) Tasks(context.Context) ([]scheduler.TaskView, error) {
+	return nil, errors.New("store down")
+}
 
 // TestBootstrap: the topic API's bootstrap addresses are the live
 // brokers' advertised listeners, in node id order; a store error is an
