@@ -54,6 +54,8 @@ fuzz:
 	$(GO) test ./servicespec/placement -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./deploy/local -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./deploy/catalog -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./examples/kafka/topics -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./examples/kafka/topics -run '^$$' -fuzz '^FuzzParseTime$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./deploy/adminrouter -run '^$$' -fuzz '^FuzzParseApps$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./deploy/catalog -run '^$$' -fuzz '^FuzzDecodeLabels$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./deploy/cosmos/httpapi -run '^$$' -fuzz '^FuzzParseMediaType$$' -fuzztime $(FUZZTIME)

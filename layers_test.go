@@ -104,6 +104,9 @@ var rules = []rule{
 		"certificates are a leaf that the scheduler, the API and the tasks' bootstrap share"},
 	{[]string{mod + "examples/kafka/brokers"}, []string{mod + "api/client", mod + "deploy/...", mod + "executor/...", mod + "cmd/..."},
 		"a Go service plugs into the scheduler's extension points (scheduler, runtime, api), never into the cluster, the tasks or the CLI"},
+	{[]string{mod + "examples/kafka/topics"}, []string{mod + "api/client", mod + "deploy/...", mod + "executor/...", mod + "cmd/...",
+		mod + "examples/kafka/brokers"},
+		"the topic API knows Kafka (kafkaclient) and the API's routes; the scheduler gives it the brokers' addresses"},
 }
 
 func match(pattern, path string) bool {

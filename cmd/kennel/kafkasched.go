@@ -3,11 +3,13 @@ package main
 import (
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kennel-sdk/kennel/api"
 	"github.com/kennel-sdk/kennel/examples/kafka/brokers"
+	"github.com/kennel-sdk/kennel/examples/kafka/topics"
 	"github.com/kennel-sdk/kennel/scheduler/runtime"
 )
 
@@ -25,7 +27,8 @@ KRaft cluster id (KAFKA_CLUSTER_ID, else generated once and kept in the
 state store), its process roles, the host it advertises (KAFKA_ADVERTISE:
 agent or autoip) and the static controller quorum computed from the
 controllers' agents and reserved ports. Its API adds GET /v1/brokers,
-/v1/brokers/{id} and the controllers endpoint.`,
+/v1/brokers/{id}, the controllers endpoint, and DC/OS Kafka's /v1/topics
+routes, answered through the Kafka Admin API at the brokers' addresses.`,
 		kafkaService())
 }
 
@@ -33,7 +36,9 @@ controllers' agents and reserved ports. Its API adds GET /v1/brokers,
 func kafkaService() goService {
 	return goService{
 		extension: brokers.Extension,
-		routes:    func(b *runtime.Backend) []api.Route { return brokers.Routes(b) },
+		routes: func(b *runtime.Backend) []api.Route {
+			return append(brokers.Routes(b), topics.Routes(brokers.Bootstrap(b), time.Now)...)
+		},
 		endpoints: []api.EndpointProducer{brokers.Controllers{}},
 	}
 }
