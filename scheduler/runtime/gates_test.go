@@ -41,13 +41,20 @@ func TestRunGate(t *testing.T) {
 		reason string
 	}{
 		{"pass", func(context.Context, scheduler.GateKind) (Verdict, error) { return Pass(), nil }, scheduler.GateBeforeRestart, true, ""},
-		{"wait", func(context.Context, scheduler.GateKind) (Verdict, error) { return Wait("topic t is short of %d replicas", 1), nil },
+		{"wait", func(context.Context, scheduler.GateKind) (Verdict, error) {
+			return Wait("topic t is short of %d replicas", 1), nil
+		},
 			scheduler.GateBeforeRestart, false, "topic t is short of 1 replicas"},
 		{"after-ready", func(_ context.Context, k scheduler.GateKind) (Verdict, error) { return Wait("%s", k), nil },
 			scheduler.GateAfterReady, false, "after-ready"},
-		{"error", func(context.Context, scheduler.GateKind) (Verdict, error) { return Verdict{}, errors.New("connection refused") },
+		{"error", func(context.Context, scheduler.GateKind) (Verdict, error) {
+			return Verdict{}, errors.New("connection refused")
+		},
 			scheduler.GateBeforeRestart, false, "the before-restart gate of kafka-1 failed: connection refused"},
-		{"timeout", func(ctx context.Context, _ scheduler.GateKind) (Verdict, error) { <-ctx.Done(); return Verdict{}, ctx.Err() },
+		{"timeout", func(ctx context.Context, _ scheduler.GateKind) (Verdict, error) {
+			<-ctx.Done()
+			return Verdict{}, ctx.Err()
+		},
 			scheduler.GateBeforeRestart, false, "the before-restart gate of kafka-1 gave no answer within 10ms"},
 	}
 	for _, c := range cases {
