@@ -173,7 +173,13 @@ func (c *Core) gateOpen(d *Decisions, inst Instance, now time.Time) bool {
 		c.gates.held[name] = gateHold{why: reason, by: gateKey{GateBeforeRestart, name}}
 		return false
 	}
-	delete(c.gates.states, gateKey{GateBeforeRestart, name})
+	// Other instances' passes were given with inst running: they are
+	// asked again once it is back.
+	for k := range c.gates.states {
+		if k.kind == GateBeforeRestart {
+			delete(c.gates.states, k)
+		}
+	}
 	before := map[string]string{}
 	for _, t := range c.instanceTasks(name) {
 		if t.live() {
