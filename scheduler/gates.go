@@ -6,6 +6,7 @@ import (
 	"time"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	sched "github.com/mesos/mesos-go/api/v1/lib/scheduler"
 
 	"github.com/kennel-sdk/kennel/plans"
 )
@@ -40,6 +41,9 @@ const (
 	// is ready, before any other instance is restarted.
 	GateAfterReady GateKind = "after-ready"
 )
+
+// gateRevive is how often a passing gate may revive offers.
+const gateRevive = time.Second
 
 // DefaultGateInterval is how often a waiting gate is asked again when
 // Config.GateInterval is zero.
@@ -126,11 +130,19 @@ func (c *Core) GateVerdict(v GateVerdict, now time.Time) Decisions {
 	st := c.gates.states[key]
 	if st != nil {
 		st.answered, st.pass, st.at, st.reason = true, v.Pass, now, v.Reason
+		waiting := false
 		for inst, h := range c.gates.held {
 			if h.by == key {
 				h.why = st.waiting(v.Kind, v.Instance)
 				c.gates.held[inst] = h
+				waiting = waiting || c.gates.restarts[inst] == (Instance{})
 			}
+		}
+		// A step waiting for this pass goes on at its next offer: offers
+		// declined meanwhile are asked back at once.
+		if v.Pass && waiting && now.Sub(c.lastRevive) >= gateRevive {
+			c.suppressed, c.lastRevive = false, now
+			d.call(&sched.Call{Type: sched.Call_REVIVE})
 		}
 	}
 	c.gatedRestarts(&d, now)
