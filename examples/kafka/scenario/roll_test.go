@@ -105,4 +105,3 @@ func TestRollingUpdate(t *testing.T) {
 // dedupe drops consecutive repeats (a gate asked again before its pass
 // was used).
 func dedupe(s []string) []string { return slices.Compact(slices.Clone(s)) }
-
