@@ -59,9 +59,10 @@ fuzz:
 	$(GO) test ./examples/kafka/brokerconfig -run '^$$' -fuzz '^FuzzFromProperties$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./executor/bootstrap -run '^$$' -fuzz '^FuzzFetchEnv$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./examples/kafka/brokers -run '^$$' -fuzz '^FuzzParseClusterID$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./examples/kafka/kafkaclient -run '^$$' -fuzz '^FuzzDescribeQuorumResponse$$' -fuzztime $(FUZZTIME)
 
 bench:
-	$(GO) test ./servicespec ./plans ./scheduler/offer ./scheduler/state ./deploy/local ./examples/kafka/probe -run '^$$' -bench . -benchmem
+	$(GO) test ./servicespec ./plans ./scheduler/offer ./scheduler/state ./deploy/local ./examples/kafka/probe ./examples/kafka/brokers -run '^$$' -bench . -benchmem
 
 # demo: builds Kennel, starts the local cluster with its Marathon, installs
 # the hello-world package, follows its deploy plan to COMPLETE, uninstalls it.

@@ -131,30 +131,42 @@ func (c *Conn) rawRoundTrip(ctx context.Context, req kmsg.Request, resp kmsg.Res
 	if _, err := io.ReadFull(c.rw, body); err != nil {
 		return c.ctxErr(ctx, err)
 	}
-	if len(body) < 4 || int32(binary.BigEndian.Uint32(body)) != c.corr {
-		return fmt.Errorf("response to another request (correlation id), want %d", c.corr)
-	}
-	body = body[4:]
-	if req.IsFlexible() { // the response header's tagged fields
-		tags, err := uvarint(&body)
-		for ; err == nil && tags > 0; tags-- {
-			var size uint64
-			if _, err = uvarint(&body); err == nil {
-				size, err = uvarint(&body)
-			}
-			if err == nil && size > uint64(len(body)) {
-				err = io.ErrUnexpectedEOF
-			}
-			if err == nil {
-				body = body[size:]
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("response header: %w", err)
-		}
+	body, err := responseBody(body, c.corr, req.IsFlexible())
+	if err != nil {
+		return err
 	}
 	resp.SetVersion(req.GetVersion())
 	return resp.ReadFrom(body)
+}
+
+// responseBody is a response's body after its header: the correlation id
+// (which must be corr) and, for a flexible request's response, the
+// header's tagged fields.
+func responseBody(body []byte, corr int32, flexible bool) ([]byte, error) {
+	if len(body) < 4 || int32(binary.BigEndian.Uint32(body)) != corr {
+		return nil, fmt.Errorf("response to another request (correlation id), want %d", corr)
+	}
+	body = body[4:]
+	if !flexible {
+		return body, nil
+	}
+	tags, err := uvarint(&body)
+	for ; err == nil && tags > 0; tags-- {
+		var size uint64
+		if _, err = uvarint(&body); err == nil {
+			size, err = uvarint(&body)
+		}
+		if err == nil && size > uint64(len(body)) {
+			err = io.ErrUnexpectedEOF
+		}
+		if err == nil {
+			body = body[size:]
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("response header: %w", err)
+	}
+	return body, nil
 }
 
 // uvarint reads an unsigned varint off the front of b.

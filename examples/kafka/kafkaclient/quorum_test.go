@@ -95,3 +95,26 @@ func TestDescribeQuorumOnTheWire(t *testing.T) {
 		t.Fatalf("Metadata after DescribeQuorum: %v", err)
 	}
 }
+
+// FuzzDescribeQuorumResponse: any bytes a broker sends back for a
+// DescribeQuorum are an answer or an error, never a panic.
+func FuzzDescribeQuorumResponse(f *testing.F) {
+	resp := kmsg.NewPtrDescribeQuorumResponse()
+	resp.SetVersion(2)
+	p := kmsg.NewDescribeQuorumResponseTopicPartition()
+	p.CurrentVoters = append(p.CurrentVoters, kmsg.NewDescribeQuorumResponseTopicPartitionReplicaState())
+	tp := kmsg.NewDescribeQuorumResponseTopic()
+	tp.Partitions = append(tp.Partitions, p)
+	resp.Topics = append(resp.Topics, tp)
+	f.Add(append([]byte{0, 0, 0, 1, 0}, resp.AppendTo(nil)...))
+	f.Add([]byte{0, 0, 0, 1, 1, 5, 200})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		body, err := responseBody(b, 1, true)
+		if err != nil {
+			return
+		}
+		r := kmsg.NewPtrDescribeQuorumResponse()
+		r.SetVersion(2)
+		_ = r.ReadFrom(body)
+	})
+}
