@@ -135,7 +135,8 @@ func (c *Core) GateVerdict(v GateVerdict, now time.Time) Decisions {
 			if h.by == key {
 				h.why = st.waiting(v.Kind, v.Instance)
 				c.gates.held[inst] = h
-				waiting = waiting || c.gates.restarts[inst] == (Instance{})
+				_, podRestart := c.gates.restarts[inst]
+				waiting = waiting || !podRestart
 			}
 		}
 		// A step waiting for this pass goes on at its next offer: offers
