@@ -75,6 +75,7 @@ fuzz:
 	$(GO) test ./deploy/local/wire -run '^$$' -fuzz '^FuzzDecodeExecutorCall$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./deploy/marathon/client -run '^$$' -fuzz '^FuzzResponses$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./deploy/catalog -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./examples/kafka/kafkaclient -run '^$$' -fuzz '^FuzzDescribeQuorumResponse$$' -fuzztime $(FUZZTIME)
 
 # chaos: the long fault campaign (package chaos): CHAOS_SEED (default: the
 # time), CHAOS_FAULTS faults, at most CHAOS_DURATION; the report goes to
@@ -88,7 +89,7 @@ chaos: deps
 		KENNEL_CHAOS_REPORT=$(abspath $(CHAOS_REPORT)) $(GO) test ./chaos -run '^TestCampaign$$' -count=1 -v -timeout 0
 
 bench:
-	$(GO) test ./servicespec ./plans ./scheduler/offer ./scheduler/state ./deploy/local ./examples/kafka/probe -run '^$$' -bench . -benchmem
+	$(GO) test ./servicespec ./plans ./scheduler/offer ./scheduler/state ./deploy/local ./examples/kafka/probe ./examples/kafka/brokers -run '^$$' -bench . -benchmem
 
 # demo: builds Kennel, starts the local cluster with its Marathon, installs
 # the hello-world package, follows its deploy plan to COMPLETE, uninstalls it.

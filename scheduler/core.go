@@ -49,6 +49,11 @@ type Config struct {
 	// store (the runtime generates and stores them; see runtime.Seed), by
 	// name; EnvView passes them to Env.
 	Seeds map[string]string
+	// Gates, when set, makes every restart of a running pod instance pass
+	// the service's gates first (see GateAsk); GateInterval is how often
+	// a waiting gate is asked again (zero: DefaultGateInterval).
+	Gates        bool
+	GateInterval time.Duration
 }
 
 // Offer discipline (reference §1.13).
@@ -72,6 +77,9 @@ type Decisions struct {
 	// Done is set when an uninstall has finished: the runtime tears the
 	// framework down and stops.
 	Done bool
+	// GateAsks are gates the runtime runs, each answered with
+	// Core.GateVerdict (see Config.Gates).
+	GateAsks []GateAsk
 }
 
 func (d *Decisions) call(c *sched.Call) { d.Calls = append(d.Calls, c) }
@@ -106,6 +114,7 @@ type Core struct {
 	lastWork   map[string]bool      // the steps that needed offers at the last tick
 	killed     map[string]time.Time // TaskID -> when KILL was last sent
 	uninstall  *uninstallState
+	gates      gateBook
 }
 
 // Loaded is what the core starts from: the store's contents, read by the
@@ -129,7 +138,7 @@ func New(cfg Config, l Loaded, newID func() string, now time.Time) (*Core, error
 		frameworkID: l.FrameworkID, tasks: map[string]*task{}, byID: map[string]string{}, ready: map[string]string{},
 		checkNotes: map[string]string{},
 		intent:     l.Intent, waiting: map[string]string{}, held: map[string]string{}, killed: map[string]time.Time{},
-		outcomes: map[string][]StepOutcome{}}
+		outcomes: map[string][]StepOutcome{}, gates: newGateBook()}
 	for name, rec := range l.Tasks {
 		t, err := decodeTask(name, rec)
 		if err != nil {
@@ -194,6 +203,7 @@ func (c *Core) FrameworkID() string { return c.frameworkID }
 // entries that changed are written.
 func (c *Core) settle(d *Decisions, now time.Time) {
 	c.holdForAgents()
+	c.holdForGates()
 	c.set.Settle(now)
 	after := c.set.Intent().Entries()
 	put, del := plans.EntryChanges(c.intent, after)

@@ -1,6 +1,7 @@
 // Package scheduler is Kennel's decision core: a pure function of events
 // and time. Core takes Mesos events (Subscribed, Offers, Update), operator
-// actions (PodRestart, PodReplace, PlanAction) and clock ticks (Tick), and
+// actions (PodRestart, PodReplace, PlanAction), gates' answers
+// (GateVerdict) and clock ticks (Tick), and
 // returns Decisions: a state batch to write and Mesos calls to send, in that
 // order. It does no IO, reads no clock and starts no goroutine; package
 // scheduler/runtime feeds it from one goroutine and applies its decisions,
@@ -46,6 +47,11 @@
 //     environment of the tasks it launches, from where the service's
 //     instances are placed and the seeds it is given; pending values are
 //     fetched by the task's bootstrap (InstanceEnv);
+//   - gates (Config.Gates): a running instance restarts only after its
+//     BeforeRestart gate passed, and the next one only after the previous
+//     one's AfterReady; the core asks through Decisions.GateAsks and takes
+//     the answers as GateVerdict events, the waiting step showing the
+//     gate's reason;
 //   - decommission and uninstall; an uninstall waits at most
 //     Config.UninstallAgentTimeout for a silent agent before its steps say
 //     so, and `plan force-complete` gives them up.

@@ -56,6 +56,8 @@ type EnvView struct {
 	Seeds map[string]string
 	// Counts are the pod types' instance counts in the target configuration.
 	Counts map[string]int
+	// Config is the target configuration's id.
+	Config string
 	// Placed are the tasks that hold resources, by task name: launched,
 	// not replaced (a replaced instance is placed again when it
 	// relaunches) and not decommissioned.
@@ -72,6 +74,9 @@ type PlacedTask struct {
 	// Env is the environment the task was launched with: the spec's
 	// variables, the reserved ports' env keys, and the EnvSource's values.
 	Env map[string]string
+	// ConfigID is the configuration the task was launched with: an
+	// update still has to relaunch it when it is not EnvView.Config.
+	ConfigID string
 }
 
 // InstanceEnv is what an EnvSource gives for a pod instance.
@@ -86,7 +91,7 @@ type InstanceEnv struct {
 // envView is the EnvSource's view of the stored tasks, with the tasks of
 // launched (about to be stored) in place of their instance's.
 func (c *Core) envView(launched []mesos.TaskInfo) EnvView {
-	v := EnvView{Service: c.cfg.Service, Seeds: c.cfg.Seeds, Counts: map[string]int{}, Placed: map[string]PlacedTask{}}
+	v := EnvView{Service: c.cfg.Service, Seeds: c.cfg.Seeds, Counts: map[string]int{}, Config: c.configID, Placed: map[string]PlacedTask{}}
 	if c.spec != nil {
 		for _, p := range c.spec.Pods {
 			v.Counts[p.Name] = p.Count
@@ -117,7 +122,7 @@ func PlacedTaskOf(info *mesos.TaskInfo) PlacedTask {
 		env[e.Name] = e.GetValue()
 	}
 	return PlacedTask{Instance: Instance{Pod: t.pod(), Index: t.index()}, Task: t.specName(),
-		Hostname: label(info, offer.LabelHostname), Env: env}
+		Hostname: label(info, offer.LabelHostname), Env: env, ConfigID: label(info, offer.LabelTargetConfig)}
 }
 
 // addInstanceEnv adds the EnvSource's values to the tasks a match of inst

@@ -182,6 +182,7 @@ func (c *Core) Tick(now time.Time) Decisions {
 		d.call(calls.Reconcile())
 	}
 	c.failUnreachable(&d, now)
+	c.gatedRestarts(&d, now)
 	for _, id := range slices.Sorted(maps.Keys(c.killed)) {
 		if name, ok := c.byID[id]; ok && now.Sub(c.killed[id]) >= killResend {
 			if t := c.tasks[name]; t != nil && t.info.TaskID.Value == id && t.live() {

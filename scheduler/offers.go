@@ -126,6 +126,9 @@ func (c *Core) launchStep(d *Decisions, st *plans.Step, pending []*offerWork, no
 		return
 	}
 	existing := c.instanceTasks(st.Instance())
+	if st.Status == plans.Pending && restartsRunning(st, existing) && !c.gateOpen(d, Instance{Pod: st.Pod, Index: st.Index}, now) {
+		return
+	}
 	killing := false
 	for _, name := range st.Tasks {
 		if t := existing[name]; t != nil && t.live() {

@@ -32,12 +32,22 @@ func (c *Core) PodTasks(instance string) []string {
 }
 
 // PodRestart kills a pod instance's tasks; the recovery plan relaunches
-// them in place, on the same reservations and volumes (TRANSIENT).
+// them in place, on the same reservations and volumes (TRANSIENT). With
+// Config.Gates the kill waits until the instance's gates pass (GateHolds
+// says what it waits for).
 func (c *Core) PodRestart(instance string, now time.Time) (Decisions, []string, error) {
 	d := newDecisions()
 	names := c.PodTasks(instance)
 	if len(names) == 0 {
 		return d, nil, fmt.Errorf("%w %s", ErrUnknownPod, instance)
+	}
+	if c.cfg.Gates {
+		// The kill waits for the instance's gates (gatedRestarts).
+		t := c.tasks[names[0]]
+		c.gates.restarts[instance] = Instance{Pod: t.pod(), Index: t.index()}
+		c.gatedRestarts(&d, now)
+		c.settle(&d, now)
+		return d, names, nil
 	}
 	for _, name := range names {
 		if t := c.tasks[name]; t.live() {

@@ -27,6 +27,10 @@ import (
 //	config [spec=NAME]       a scheduler restarted with a new spec
 //	                         (start also takes env=quorum: storyQuorum as the
 //	                         EnvSource, and seed=NAME:VALUE)
+//	                         (start also takes gates=on and gate-interval=D)
+//	gate KIND INSTANCE pass|wait   a gate's verdict (KIND before-restart or
+//	                         after-ready); the reason of a wait in the input
+//	gate-holds               what each instance's restart waits for
 //	env INSTANCE             what the EnvSource now gives for the instance
 //	task-env TASK            the EnvSource's variables in the stored task's
 //	                         command environment
@@ -175,6 +179,10 @@ func (s *story) run(td *datadriven.TestData) (string, error) {
 			}
 		}
 		return printPlans(s.core.Plans(), names, hasArg(args, "reasons")), nil
+	case "gate":
+		return s.gateVerdict(args, td.Input)
+	case "gate-holds":
+		return printEnv(s.core.GateHolds()), nil
 	case "env":
 		return s.instanceEnv(args)
 	case "task-env":
@@ -223,6 +231,10 @@ func (s *story) configure(a datadriven.CmdArg) error {
 		s.cfg.UninstallAgentTimeout, err = parseDuration(v)
 	case "env":
 		err = s.envSource(v)
+	case "gates":
+		s.cfg.Gates = v == "on"
+	case "gate-interval":
+		s.cfg.GateInterval, err = parseDuration(v)
 	case "seed":
 		name, value, _ := strings.Cut(v, ":")
 		if s.cfg.Seeds == nil {

@@ -89,6 +89,9 @@ func (s *story) printDecisions(d Decisions) string {
 	for _, c := range d.Calls {
 		lines = append(lines, s.describeCall(c))
 	}
+	for _, a := range d.GateAsks {
+		lines = append(lines, fmt.Sprintf("GATE %s %s", a.Kind, a.Instance))
+	}
 	if d.Done {
 		lines = append(lines, "DONE: the framework is torn down")
 	}

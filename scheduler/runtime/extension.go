@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/kennel-sdk/kennel/scheduler"
 	"github.com/kennel-sdk/kennel/scheduler/record"
 )
 
 // Extension is what a service written in Go adds to the generic
-// scheduler (the SDK seam): environment values for its tasks and the
-// seeds they are computed from. A service's extra API routes and endpoint
+// scheduler (the SDK seam): environment values for its tasks, the seeds
+// they are computed from, and gates its restarts pass. A service's extra API routes and endpoint
 // producers are package api's extension points (api.Options), which
 // cmd/kennel wires into Options.API. The zero Extension is the plain
 // scheduler.
@@ -22,6 +23,13 @@ type Extension struct {
 	// Seeds are generated once per service, when the scheduler first
 	// starts without them, and kept in the state store ever after.
 	Seeds []Seed
+	// Gates, when set, guard every restart of a running pod instance
+	// (see Gates). GateTimeout bounds one ask (zero:
+	// DefaultGateTimeout); GateInterval is how often a gate that says
+	// wait is asked again (zero: scheduler.DefaultGateInterval).
+	Gates        Gates
+	GateTimeout  time.Duration
+	GateInterval time.Duration
 }
 
 // Seed is a value generated once per service, such as a cluster id.

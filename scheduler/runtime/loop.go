@@ -78,6 +78,8 @@ func (r *runner) loop(ctx context.Context) error {
 				return err
 			}
 			continue
+		case a := <-r.gateAnswers:
+			d = r.gateAnswered(a)
 		case now := <-tick.C:
 			if r.done {
 				continue
@@ -144,6 +146,9 @@ func (r *runner) apply(ctx context.Context, d scheduler.Decisions, caller calls.
 		}
 	}
 	send(ctx, r.log, caller, d.Calls, r.metrics.call)
+	if len(d.GateAsks) > 0 {
+		r.askGates(ctx, d.GateAsks)
+	}
 	if d.Done && !r.done {
 		r.done = true
 		send(ctx, r.log, caller, []*sched.Call{{Type: sched.Call_TEARDOWN}}, nil)

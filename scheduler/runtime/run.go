@@ -137,7 +137,8 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // the API stops with Run
-	r := &runner{opts: opts, log: log, service: service, requests: make(chan request)}
+	r := &runner{opts: opts, log: log, service: service, requests: make(chan request),
+		gateAnswers: make(chan gateAnswer), gatesAsked: map[string]bool{}}
 	srv, err := r.listen(ctx)
 	if err != nil {
 		return err
@@ -218,6 +219,10 @@ type runner struct {
 	done     bool      // an uninstall finished
 	// cancelSession ends the current Mesos session (core goroutine only).
 	cancelSession context.CancelFunc
+	// gateAnswers brings gates' verdicts to the core goroutine;
+	// gatesAsked are the gates being asked (core goroutine only).
+	gateAnswers chan gateAnswer
+	gatesAsked  map[string]bool
 }
 
 // request is work the API asks of the core goroutine.
@@ -284,6 +289,7 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 		cfg.Bootstrap = artifacts + "/kennel"
 	}
 	cfg.Env = r.opts.Extension.Env
+	cfg.Gates, cfg.GateInterval = r.opts.Extension.Gates != nil, r.opts.Extension.GateInterval
 	if cfg.Seeds, err = r.seeds(ctx); err != nil {
 		return err
 	}

@@ -113,6 +113,7 @@ func TestExtension(t *testing.T) {
 		{"test broker", "KAFKA_TEST_BROKER", "yes", "KAFKA_TEST_BROKER"},
 		{"count", "BROKER_COUNT", "0", "BROKER_COUNT"},
 		{"cluster id", "KAFKA_CLUSTER_ID", "not-an-id", "KAFKA_CLUSTER_ID"},
+		{"roll gates", "KAFKA_ROLL_GATES", "on", "KAFKA_ROLL_GATES"},
 		{"tls", "SECURITY_TRANSPORT_ENCRYPTION_ENABLED", "yes", "SECURITY_TRANSPORT_ENCRYPTION_ENABLED"},
 		{"plaintext", "SECURITY_TRANSPORT_ENCRYPTION_ALLOW_PLAINTEXT", "1", "SECURITY_TRANSPORT_ENCRYPTION_ALLOW_PLAINTEXT"},
 	} {
@@ -149,6 +150,19 @@ func TestExtension(t *testing.T) {
 	}
 	if seeds[brokers.SeedControllers] != "3" || brokers.ParseClusterID(seeds[brokers.SeedClusterID]) != nil || ext.Env == nil {
 		t.Errorf("seeds %v, env %v", seeds, ext.Env)
+	}
+	if g, ok := ext.Gates.(brokers.Gates); !ok || g.ControllerLast {
+		t.Errorf("gates %#v, want the roll gates (controller-last off with a serial update)", ext.Gates)
+	}
+	env = good()
+	env["KAFKA_ROLL_GATES"], env["UPDATE_STRATEGY"] = "true", "parallel"
+	if ext, err = brokers.Extension(env); err != nil || ext.Gates != brokers.Gates(brokers.Gates{ControllerLast: true}) {
+		t.Errorf("parallel update: gates %#v (%v), want controller-last", ext.Gates, err)
+	}
+	env = good()
+	env["KAFKA_ROLL_GATES"] = "false"
+	if ext, err = brokers.Extension(env); err != nil || ext.Gates != nil {
+		t.Errorf("KAFKA_ROLL_GATES=false: gates %#v (%v), want none", ext.Gates, err)
 	}
 	env = good()
 	env["KAFKA_TEST_BROKER"], env["KAFKA_CLUSTER_ID"], env["BROKER_COUNT"] = "true", "q1Sh-9_ISia_zwGINzRvyQ", "2"

@@ -24,9 +24,10 @@ const (
 // Extension is the Kafka scheduler's runtime extension for a scheduler
 // environment env (what renders svc.yml): Env and the seeds, the cluster
 // id (KAFKA_CLUSTER_ID when the operator gives one) and the controller
-// count (from BROKER_COUNT). It refuses an environment the spec would
+// count (from BROKER_COUNT), and the roll gates (Gates) unless
+// KAFKA_ROLL_GATES=false. It refuses an environment the spec would
 // render into a broken cluster: KAFKA_ADVERTISE other than agent or
-// autoip, KAFKA_TEST_BROKER other than true or false, a BROKER_COUNT that
+// autoip, KAFKA_ROLL_GATES other than true or false, KAFKA_TEST_BROKER other than true or false, a BROKER_COUNT that
 // is not a positive number, a malformed KAFKA_CLUSTER_ID. With
 // KAFKA_TEST_BROKER=true it empties KAFKA_URI in env, so that the brokers
 // fetch no Kafka distribution: the test broker is in the kennel binary.
@@ -64,10 +65,18 @@ func Extension(env map[string]string) (runtime.Extension, error) {
 			return runtime.Extension{}, fmt.Errorf("kafka: %s: %w", VarClusterID, err)
 		}
 	}
-	return runtime.Extension{Env: Env{}, Seeds: []runtime.Seed{
+	gates, err := rollGates(env)
+	if err != nil {
+		return runtime.Extension{}, err
+	}
+	ext := runtime.Extension{Env: Env{}, Seeds: []runtime.Seed{
 		{Name: SeedClusterID, Generate: ClusterIDSeed(env[VarClusterID])},
 		{Name: SeedControllers, Generate: ControllersSeed(count)},
-	}}, nil
+	}}
+	if gates != nil {
+		ext.Gates = *gates
+	}
+	return ext, nil
 }
 
 // boolOption reads a true/false option of env; unset is false.

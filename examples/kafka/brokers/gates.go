@@ -1,0 +1,179 @@
+package brokers
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"slices"
+	"time"
+
+	"github.com/kennel-sdk/kennel/examples/kafka/kafkaclient"
+	"github.com/kennel-sdk/kennel/examples/kafka/roll"
+	"github.com/kennel-sdk/kennel/scheduler"
+	"github.com/kennel-sdk/kennel/scheduler/runtime"
+)
+
+// Scheduler environment variables of the roll gates.
+const (
+	// VarRollGates switches the roll gates: true (the default when
+	// empty) or false.
+	VarRollGates = "KAFKA_ROLL_GATES"
+	// VarUpdateStrategy is the update plan's phase strategy; with
+	// parallel the gates pick the order (the active controller last).
+	VarUpdateStrategy = "UPDATE_STRATEGY"
+)
+
+// DefaultQuorumLag is controller.quorum.fetch.timeout.ms's default: a
+// voter whose last catch-up is this close to the leader's is caught up.
+const DefaultQuorumLag = 2 * time.Second
+
+// Gates are the Kafka scheduler's roll gates (runtime.Gates): a running
+// broker restarts (a configuration update, an upgrade, `pod restart`)
+// only when examples/kafka/roll's rules allow it, read from the cluster
+// through the brokers' own listeners: no partition it is in sync for
+// would drop below min.insync.replicas, no partition is under-replicated,
+// a majority of the other controllers is caught up, and the active
+// controller goes last. After its restart, the next broker waits until
+// it is back in every ISR it left.
+type Gates struct {
+	// ControllerLast defers the active controller while other brokers
+	// still run an older configuration. Only a plan that lets them go
+	// first can honour it (the update plan's parallel strategy, the gates
+	// ordering the restarts one at a time); with serial the plan's order
+	// stands.
+	ControllerLast bool
+	// QuorumLag is how far a voter may trail the leader's last catch-up
+	// and count as caught up (zero: DefaultQuorumLag).
+	QuorumLag time.Duration
+}
+
+var _ runtime.Gates = Gates{}
+
+// BeforeRestart asks roll.BeforeRestart about inst's broker.
+func (g Gates) BeforeRestart(ctx context.Context, view scheduler.EnvView, inst scheduler.Instance) (runtime.Verdict, error) {
+	if inst.Pod != Pod {
+		return runtime.Pass(), nil
+	}
+	c, err := g.cluster(ctx, view, inst)
+	if err != nil {
+		return runtime.Verdict{}, err
+	}
+	var remaining []int32
+	if g.ControllerLast {
+		remaining = stale(view)
+	}
+	return verdict(roll.BeforeRestart(c, int32(inst.Index), inst.String(), remaining)), nil
+}
+
+// AfterReady asks roll.AfterReady about inst's broker.
+func (g Gates) AfterReady(ctx context.Context, view scheduler.EnvView, inst scheduler.Instance) (runtime.Verdict, error) {
+	if inst.Pod != Pod {
+		return runtime.Pass(), nil
+	}
+	c, err := g.cluster(ctx, view, inst)
+	if err != nil {
+		return runtime.Verdict{}, err
+	}
+	return verdict(roll.AfterReady(c, int32(inst.Index), inst.String())), nil
+}
+
+func verdict(v roll.Verdict) runtime.Verdict {
+	if v.OK {
+		return runtime.Pass()
+	}
+	return runtime.Wait("%s", v.Reason)
+}
+
+// cluster reads the roll model through the brokers' listeners, inst's
+// own first (a test broker knows only itself).
+func (g Gates) cluster(ctx context.Context, view scheduler.EnvView, inst scheduler.Instance) (roll.Cluster, error) {
+	admin := kafkaclient.NewAdmin(Bootstrap(view, inst.Index)...)
+	defer admin.Close()
+	s, err := admin.RollState(ctx)
+	if err != nil {
+		return roll.Cluster{}, err
+	}
+	return Model(s, g.quorumLag()), nil
+}
+
+func (g Gates) quorumLag() time.Duration {
+	if g.QuorumLag > 0 {
+		return g.QuorumLag
+	}
+	return DefaultQuorumLag
+}
+
+// Model is the roll rules' model of what kafkaclient read.
+func Model(s kafkaclient.RollState, lag time.Duration) roll.Cluster {
+	c := roll.Cluster{Live: s.BrokerIDs(), Leader: -1}
+	for _, p := range s.Partitions {
+		min := s.MinISR[p.Topic]
+		if min == 0 {
+			min = 1
+		}
+		c.Partitions = append(c.Partitions, roll.Partition{Topic: p.Topic, ID: p.ID, Replicas: p.Replicas, ISR: p.ISR, MinISR: min})
+	}
+	if q := s.Quorum; q != nil {
+		c.Leader = q.Leader
+		for _, v := range q.Voters {
+			c.Voters = append(c.Voters, roll.Voter{ID: v.ID, CaughtUp: q.CaughtUp(v.ID, lag)})
+		}
+	}
+	return c
+}
+
+// Bootstrap are the placed brokers' listeners (host:port), broker first's
+// first, then the others by node id.
+func Bootstrap(view scheduler.EnvView, first int) []string {
+	type addr struct {
+		id   int
+		addr string
+	}
+	var addrs []addr
+	for _, p := range view.Placed {
+		host, port := p.Env[VarAdvertisedHost], p.Env[VarBrokerPort]
+		if p.Pod != Pod || p.Task != Task || host == "" || port == "" {
+			continue
+		}
+		addrs = append(addrs, addr{p.Index, net.JoinHostPort(host, port)})
+	}
+	slices.SortFunc(addrs, func(a, b addr) int {
+		switch {
+		case a.id == first:
+			return -1
+		case b.id == first:
+			return 1
+		}
+		return a.id - b.id
+	})
+	out := make([]string, len(addrs))
+	for i, a := range addrs {
+		out[i] = a.addr
+	}
+	return out
+}
+
+// stale are the brokers launched with another configuration than the
+// target: those an update still restarts.
+func stale(view scheduler.EnvView) []int32 {
+	var out []int32
+	for _, p := range view.Placed {
+		if p.Pod == Pod && p.Task == Task && p.ConfigID != view.Config {
+			out = append(out, int32(p.Index))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// rollGates reads VarRollGates and VarUpdateStrategy.
+func rollGates(env map[string]string) (*Gates, error) {
+	switch env[VarRollGates] {
+	case "", "true":
+	case "false":
+		return nil, nil
+	default:
+		return nil, fmt.Errorf("kafka: %s=%q: want true or false", VarRollGates, env[VarRollGates])
+	}
+	return &Gates{ControllerLast: env[VarUpdateStrategy] == "parallel"}, nil
+}
