@@ -87,7 +87,7 @@ func verdict(v roll.Verdict) runtime.Verdict {
 // cluster reads the roll model through the brokers' listeners, inst's
 // own first (a test broker knows only itself).
 func (g Gates) cluster(ctx context.Context, view scheduler.EnvView, inst scheduler.Instance) (roll.Cluster, error) {
-	admin := kafkaclient.NewAdmin(Bootstrap(view, inst.Index)...)
+	admin := kafkaclient.NewAdmin(PlacedListeners(view, inst.Index)...)
 	defer admin.Close()
 	s, err := admin.RollState(ctx)
 	if err != nil {
@@ -122,9 +122,9 @@ func Model(s kafkaclient.RollState, lag time.Duration) roll.Cluster {
 	return c
 }
 
-// Bootstrap are the placed brokers' listeners (host:port), broker first's
+// PlacedListeners are the placed brokers' listeners (host:port), broker first's
 // first, then the others by node id.
-func Bootstrap(view scheduler.EnvView, first int) []string {
+func PlacedListeners(view scheduler.EnvView, first int) []string {
 	type addr struct {
 		id   int
 		addr string
