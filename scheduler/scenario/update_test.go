@@ -1,6 +1,7 @@
 package scenario_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -80,11 +81,13 @@ func TestRollingUpdate(t *testing.T) {
 				t.Errorf("%s moved from %s to %s", name, agents[name], ts[0].SlaveID)
 			}
 		}
+		// The relaunched server writes its greeting after it starts, which
+		// may be after the plan completes: wait for it on each volume.
 		for i := range 2 {
-			log, _ := e.volumeFile(i, "server.log")
-			if !strings.Contains(log, "hello from") || !strings.Contains(log, "bonjour from") {
-				t.Errorf("hello-%d's volume after the update: %q", i, log)
-			}
+			e.waitFor(deployTimeout, fmt.Sprintf("hello-%d's volume to hold both greetings", i), func() bool {
+				log, _ := e.volumeFile(i, "server.log")
+				return strings.Contains(log, "hello from") && strings.Contains(log, "bonjour from")
+			})
 		}
 		if now := e.taskIDs("world-"); now["world-0-server"] != world["world-0-server"] {
 			t.Errorf("world was restarted by a change to hello: %v -> %v", world, now)
