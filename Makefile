@@ -6,7 +6,7 @@ STATICCHECK := v0.8.2
 ZKSERVER := /usr/share/zookeeper/bin/zkServer.sh
 SUDO     := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all build deps test lint fuzz bench demo clean
+.PHONY: all build deps test lint fuzz bench bench-go demo clean
 
 all: build
 
@@ -60,7 +60,12 @@ fuzz:
 	$(GO) test ./executor/bootstrap -run '^$$' -fuzz '^FuzzFetchEnv$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./examples/kafka/brokers -run '^$$' -fuzz '^FuzzParseClusterID$$' -fuzztime $(FUZZTIME)
 
+# bench: the table of scripts/bench.sh (BIG=1 adds 10,000 simulated pods);
+# bench-go: the Go benchmarks alone.
 bench:
+	BIN=$(BIN) ./scripts/bench.sh
+
+bench-go:
 	$(GO) test ./servicespec ./plans ./scheduler/offer ./scheduler/state ./deploy/local ./examples/kafka/probe -run '^$$' -bench . -benchmem
 
 # demo: builds Kennel, starts the local cluster with its Marathon, installs
