@@ -94,7 +94,8 @@ func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 type offerWork struct {
 	offer mesos.Offer
 	ops   []mesos.Offer_Operation
-	// launched is set once a launch took the offer: one launch per offer.
+	// launched is set once a launch took the offer in a way remainder
+	// cannot follow: nothing more launches on it.
 	launched bool
 }
 
@@ -166,8 +167,13 @@ func (c *Core) launchStep(d *Decisions, st *plans.Step, pending []*offerWork, no
 	c.addInstanceEnv(Instance{Pod: st.Pod, Index: st.Index}, &m)
 	c.launch(d, st, req, m, existing, now)
 	w := byID[m.Offer.ID.Value]
-	w.launched = true
 	w.ops = append(w.ops, m.Operations...)
+	// Further pods launch into what the offer has left.
+	if rest, ok := remainder(w.offer, m.Operations); ok {
+		w.offer = rest
+	} else {
+		w.launched = true
+	}
 }
 
 // homeAgent is the agent a launch of req must use, "" if any: a pod

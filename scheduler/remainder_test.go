@@ -1,0 +1,74 @@
+package scheduler
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+
+	"github.com/kennel-sdk/kennel/scheduler/offer"
+	"github.com/kennel-sdk/kennel/servicespec"
+)
+
+// Pods launch into what an offer has left: as many pods as fit share one
+// ACCEPT, and an offer too small for the next pod is not overcommitted.
+func TestPodsShareAnOffer(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		cpus     float64
+		count    int
+		launched int
+	}{
+		{"room for all", 4, 3, 3},
+		{"room for two", 1.3, 3, 2}, // each pod: 0.5 cpus and the executor's 0.1
+		{"room for one", 0.6, 3, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := servicespec.Load("svc.yml", []byte(strings.Replace(spec, "count: 1", fmt.Sprintf("count: %d", tc.count), 1)+parallelPlan), servicespec.LoadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			c, err := New(Config{Identity: offer.Identity{Service: "svc", Role: "svc-role", Principal: "p", User: "root"}},
+				Loaded{Spec: s, ConfigID: s.ID()}, func() string { n++; return fmt.Sprintf("id-%d", n) }, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Subscribed("fw-1", t0)
+			o := agentOffer()
+			o.Resources[0].Scalar.Value = tc.cpus
+			d := c.Offers([]mesos.Offer{o}, t0.Add(time.Second))
+			if got := callTypes(d); got != "ACCEPT" {
+				t.Fatalf("calls: %s", got)
+			}
+			launches := 0
+			var cpus float64
+			for _, op := range d.Calls[0].GetAccept().Operations {
+				switch op.Type {
+				case mesos.Offer_Operation_LAUNCH_GROUP:
+					launches++
+				case mesos.Offer_Operation_RESERVE:
+					for _, r := range op.Reserve.Resources {
+						if r.Name == "cpus" {
+							cpus += r.GetScalar().GetValue()
+						}
+					}
+				}
+			}
+			if launches != tc.launched || cpus > tc.cpus+1e-9 {
+				t.Fatalf("%d launches reserving %g cpus of %g, want %d launches", launches, cpus, tc.cpus, tc.launched)
+			}
+		})
+	}
+}
+
+const parallelPlan = `plans:
+  deploy:
+    strategy: serial
+    phases:
+      hello:
+        strategy: parallel
+        pod: hello
+`
