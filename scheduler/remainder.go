@@ -1,8 +1,15 @@
 package scheduler
 
 import (
+	"fmt"
+	"slices"
+	"strings"
+
 	"github.com/gogo/protobuf/proto"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
+
+	"github.com/kennel-sdk/kennel/plans"
+	"github.com/kennel-sdk/kennel/scheduler/offer"
 )
 
 // remainder is the offer o as Mesos's master leaves it after applying ops
@@ -92,3 +99,54 @@ func unreservedForm(r mesos.Resource) mesos.Resource {
 	}
 	return u
 }
+
+// misfits remembers, within one OFFERS event, the fresh launches (new pod
+// instances, nothing reserved yet, no home agent) that no offer fits, so
+// that the next instances of the same pod and tasks are not evaluated
+// against every offer again: until a launch changes the offers or the
+// placed instances, the answer would be the same. In a large deploy,
+// once the offers are used up, every waiting instance would otherwise
+// try every offer.
+type misfits struct {
+	launches int // launches decided so far in the event
+	refused  map[string]misfit
+}
+
+type misfit struct {
+	launches int
+	refusals []offer.Refusal
+}
+
+// misfitKey is what makes two fresh launch requests alike; fresh is false
+// for a request tied to what an instance holds.
+func misfitKey(st *plans.Step, req offer.Request, home string) (string, bool) {
+	if req.Existing != nil || req.LiveExecutor != nil || home != "" {
+		return "", false
+	}
+	return fmt.Sprintf("%s\x00%s\x00%t", st.Pod, strings.Join(st.Tasks, ","), req.Permanent), true
+}
+
+// lookup returns the refusals of an alike request that failed since the
+// last launch.
+func (k *misfits) lookup(key string, fresh bool) ([]offer.Refusal, bool) {
+	if !fresh {
+		return nil, false
+	}
+	m, ok := k.refused[key]
+	if !ok || m.launches != k.launches {
+		return nil, false
+	}
+	return slices.Clone(m.refusals), true
+}
+
+func (k *misfits) remember(key string, fresh bool, refusals []offer.Refusal) {
+	if !fresh {
+		return
+	}
+	if k.refused == nil {
+		k.refused = map[string]misfit{}
+	}
+	k.refused[key] = misfit{launches: k.launches, refusals: slices.Clone(refusals)}
+}
+
+func (k *misfits) launched() { k.launches++ }

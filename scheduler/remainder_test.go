@@ -60,6 +60,16 @@ func TestPodsShareAnOffer(t *testing.T) {
 			if launches != tc.launched || cpus > tc.cpus+1e-9 {
 				t.Fatalf("%d launches reserving %g cpus of %g, want %d launches", launches, cpus, tc.cpus, tc.launched)
 			}
+			// The instances that did not fit (evaluated once, the others
+			// known alike) all say why.
+			if len(c.waiting) != tc.count-tc.launched {
+				t.Fatalf("waiting instances: %v, want %d", c.waiting, tc.count-tc.launched)
+			}
+			for inst, why := range c.waiting {
+				if !strings.Contains(why, "no offer fits") {
+					t.Errorf("%s waits: %q", inst, why)
+				}
+			}
 		})
 	}
 }

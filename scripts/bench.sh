@@ -11,6 +11,9 @@
 #   offer evaluation rate (BenchmarkEvaluate)
 #   GET /v1/plans/deploy p99 while SIM pods deploy (apiload at RATE/s)
 #
+# BEFORE=path/to/an/older/kennel adds its deploy times (100 real, SIM
+# simulated) beside them, for a fix's before/after from the same run.
+#
 # Clusters run at --time-scale 0.2 (real) or with the default simulation
 # delays; every deploy gets a fresh cluster. Raw outputs go to stderr.
 set -eu
@@ -56,7 +59,7 @@ simc() { # NAME AGENTS
 deploy() {
 	name=$1 pods=$2 strategy=$3 state=$4
 	start=$(now)
-	"$BIN" scheduler --spec scripts/bench/svc.yml -e PODS="$pods" -e STRATEGY="$strategy" --master "$master" --state "$state" \
+	"${SCHED_BIN:-$BIN}" scheduler --spec scripts/bench/svc.yml -e PODS="$pods" -e STRATEGY="$strategy" --master "$master" --state "$state" \
 		--api-host 127.0.0.1 --api-port 0 --debug-addr 127.0.0.1:0 -v >"$data/$name.sched.out" 2>"$data/$name.sched.log" &
 	sched=$!
 	pids="$pids $sched"
@@ -102,6 +105,12 @@ stop "$cluster"
 row "deploy 100 real pods, parallel" "$(fmt "$secs") s" "raw: $(echo "$r" | sed -n 's/.* in \([0-9.]*\) s.*/\1/p') s"
 row "  scheduler RSS / heap after" "$rss_mb / $heap_mb MiB" ""
 row "  state writes per launched task (file)" "$writes_pt" "bytes: $bytes_pt"
+if [ -n "${BEFORE:-}" ]; then
+	realc real-before
+	SCHED_BIN=$BEFORE deploy real-100-before 100 parallel "file://$data/state-real-100-before"
+	stop "$cluster"
+	row "  the same, BEFORE" "$(fmt "$secs") s" "$(basename "$BEFORE")"
+fi
 
 # 2. Serial steps.
 realc serial-raw
@@ -145,6 +154,12 @@ for n in $sims; do
 	row "deploy $n simulated pods, parallel" "$(fmt "$secs") s" "raw: $(echo "$r" | sed -n 's/.* in \([0-9.]*\) s.*/\1/p') s"
 	row "  scheduler RSS / heap after" "$rss_mb / $heap_mb MiB" ""
 	row "  state writes per launched task (file)" "$writes_pt" "bytes: $bytes_pt"
+	if [ -n "${BEFORE:-}" ]; then
+		simc "sim-before-$n" "$agents"
+		SCHED_BIN=$BEFORE deploy "sim-$n-before" "$n" parallel "file://$data/state-sim-$n-before"
+		stop "$cluster"
+		row "  the same, BEFORE" "$(fmt "$secs") s" "$(basename "$BEFORE")"
+	fi
 done
 
 # 5. The plan API while SIM pods deploy.
