@@ -58,7 +58,12 @@ func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 		case plans.StepLaunch:
 			if st.Status == plans.Pending || st.Status == plans.Prepared {
 				work = true
-				c.launchStep(d, st, pending, &known, now)
+				// Launches are written before they are sent, all of an
+				// event's in one transaction: past the cap the rest wait
+				// for the next offers (ZooKeeper's jute.maxbuffer is 1 MB).
+				if d.Batch.Size() < maxLaunchBatch {
+					c.launchStep(d, st, pending, &known, now)
+				}
 			}
 		case plans.StepKill:
 			for _, name := range st.TaskNames() {

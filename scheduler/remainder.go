@@ -100,6 +100,10 @@ func unreservedForm(r mesos.Resource) mesos.Resource {
 	return u
 }
 
+// maxLaunchBatch caps the bytes an OFFERS event's launches write: once a
+// batch holds this much, further launches wait for the next offers.
+const maxLaunchBatch = 512 << 10
+
 // misfits remembers, within one OFFERS event, the fresh launches (new pod
 // instances, nothing reserved yet, no home agent) that no offer fits, so
 // that the next instances of the same pod and tasks are not evaluated

@@ -82,3 +82,40 @@ const parallelPlan = `plans:
         strategy: parallel
         pod: hello
 `
+
+// However many pods fit the offers, one event's launches write at most
+// about maxLaunchBatch: the rest launch on later offers.
+func TestLaunchBatchIsCapped(t *testing.T) {
+	s, err := servicespec.Load("svc.yml", []byte(strings.Replace(spec, "count: 1", "count: 400", 1)+parallelPlan), servicespec.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	c, err := New(Config{Identity: offer.Identity{Service: "svc", Role: "svc-role", Principal: "p", User: "root"}},
+		Loaded{Spec: s, ConfigID: s.ID()}, func() string { n++; return fmt.Sprintf("id-%d", n) }, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Subscribed("fw-1", t0)
+	var offers []mesos.Offer
+	for i := range 100 {
+		o := agentOffer()
+		o.ID.Value, o.AgentID.Value, o.Hostname = fmt.Sprintf("o%d", i), fmt.Sprintf("a%d", i), fmt.Sprintf("h%d", i)
+		o.Resources[1].Scalar.Value = 1 << 20
+		o.Resources[2].Scalar.Value = 1 << 20
+		o.Resources[0].Scalar.Value = 100
+		offers = append(offers, o)
+	}
+	d := c.Offers(offers, t0.Add(time.Second))
+	launched := 0
+	for _, call := range d.Calls {
+		for _, op := range call.GetAccept().GetOperations() {
+			if op.Type == mesos.Offer_Operation_LAUNCH_GROUP {
+				launched++
+			}
+		}
+	}
+	if launched == 0 || launched == 400 || d.Batch.Size() > 2*maxLaunchBatch {
+		t.Fatalf("%d launches writing %d bytes in one event", launched, d.Batch.Size())
+	}
+}
