@@ -86,7 +86,7 @@ const parallelPlan = `plans:
 // However many pods fit the offers, one event's launches write at most
 // about maxLaunchBatch: the rest launch on later offers.
 func TestLaunchBatchIsCapped(t *testing.T) {
-	s, err := servicespec.Load("svc.yml", []byte(strings.Replace(spec, "count: 1", "count: 300", 1)+parallelPlan), servicespec.LoadOptions{})
+	s, err := servicespec.Load("svc.yml", []byte(strings.Replace(spec, "count: 1", "count: 400", 1)+parallelPlan), servicespec.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestLaunchBatchIsCapped(t *testing.T) {
 			}
 		}
 	}
-	if launched == 0 || launched == 300 || d.Batch.Size() > 2*maxLaunchBatch {
+	if launched == 0 || launched == 400 || d.Batch.Size() > 2*maxLaunchBatch {
 		t.Fatalf("%d launches writing %d bytes in one event", launched, d.Batch.Size())
 	}
 }
