@@ -58,6 +58,8 @@ fuzz:
 	$(GO) test ./examples/kafka/props -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./examples/kafka/brokerconfig -run '^$$' -fuzz '^FuzzFromProperties$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./executor/bootstrap -run '^$$' -fuzz '^FuzzFetchEnv$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./certs/taskenv -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./certs -run '^$$' -fuzz '^FuzzSign$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./examples/kafka/brokers -run '^$$' -fuzz '^FuzzParseClusterID$$' -fuzztime $(FUZZTIME)
 
 # bench: the table of scripts/bench.sh (BIG=1 adds 10,000 simulated pods);
