@@ -6,7 +6,7 @@ STATICCHECK := v0.8.2
 ZKSERVER := /usr/share/zookeeper/bin/zkServer.sh
 SUDO     := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all build deps test lint fuzz bench demo screenshots clean chaos
+.PHONY: all build deps test lint fuzz bench bench-go demo screenshots clean chaos
 
 all: build
 
@@ -88,7 +88,12 @@ chaos: deps
 	KENNEL_CHAOS=1 KENNEL_CHAOS_SEED=$(CHAOS_SEED) KENNEL_CHAOS_FAULTS=$(CHAOS_FAULTS) KENNEL_CHAOS_DURATION=$(CHAOS_DURATION) \
 		KENNEL_CHAOS_REPORT=$(abspath $(CHAOS_REPORT)) $(GO) test ./chaos -run '^TestCampaign$$' -count=1 -v -timeout 0
 
+# bench: the table of scripts/bench.sh (BIG=1 adds 10,000 simulated pods);
+# bench-go: the Go benchmarks alone.
 bench:
+	BIN=$(BIN) ./scripts/bench.sh
+
+bench-go:
 	$(GO) test ./servicespec ./plans ./scheduler/offer ./scheduler/state ./deploy/local ./examples/kafka/probe ./examples/kafka/brokers -run '^$$' -bench . -benchmem
 
 # demo: builds Kennel, starts the local cluster with its Marathon, installs

@@ -53,12 +53,18 @@ func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 	// Releases come first, so that a replaced pod's disk can be reserved
 	// again by its replacement in the same offer.
 	pending := c.releaseUnclaimed(d, offers, release, now)
+	known := misfits{}
 	for _, st := range c.set.Candidates() {
 		switch st.Kind {
 		case plans.StepLaunch:
 			if st.Status == plans.Pending || st.Status == plans.Prepared {
 				work = true
-				c.launchStep(d, st, pending, now)
+				// Launches are written before they are sent, all of an
+				// event's in one transaction: past the cap the rest wait
+				// for the next offers (ZooKeeper's jute.maxbuffer is 1 MB).
+				if d.Batch.Size() < maxLaunchBatch {
+					c.launchStep(d, st, pending, &known, now)
+				}
 			}
 		case plans.StepKill:
 			for _, name := range st.TaskNames() {
@@ -95,7 +101,8 @@ func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 type offerWork struct {
 	offer mesos.Offer
 	ops   []mesos.Offer_Operation
-	// launched is set once a launch took the offer: one launch per offer.
+	// launched is set once a launch took the offer in a way remainder
+	// cannot follow: nothing more launches on it.
 	launched bool
 }
 
@@ -120,7 +127,7 @@ func accept(d *Decisions, o mesos.Offer, ops []mesos.Offer_Operation) {
 // launchStep looks for an offer for a launch step. Tasks of the instance
 // still running that the step relaunches are killed first: their
 // reservations come back in later offers.
-func (c *Core) launchStep(d *Decisions, st *plans.Step, pending []*offerWork, now time.Time) {
+func (c *Core) launchStep(d *Decisions, st *plans.Step, pending []*offerWork, known *misfits, now time.Time) {
 	pod := c.spec.Pod(st.Pod)
 	if pod == nil {
 		return
@@ -159,7 +166,18 @@ func (c *Core) launchStep(d *Decisions, st *plans.Step, pending []*offerWork, no
 			byID[w.offer.ID.Value] = w
 		}
 	}
-	m, refusals, ok := offer.Evaluate(req, offers)
+	key, fresh := misfitKey(st, req, home)
+	var m offer.Match
+	var refusals []offer.Refusal
+	ok := false
+	if r, seen := known.lookup(key, fresh); seen {
+		refusals = r
+	} else {
+		m, refusals, ok = offer.Evaluate(req, offers)
+		if !ok {
+			known.remember(key, fresh, refusals)
+		}
+	}
 	refusals = append(refusals, elsewhere...)
 	c.outcome(st, m, refusals, ok, now)
 	if !ok {
@@ -167,11 +185,17 @@ func (c *Core) launchStep(d *Decisions, st *plans.Step, pending []*offerWork, no
 		return
 	}
 	delete(c.waiting, st.Instance())
+	known.launched()
 	c.addInstanceEnv(Instance{Pod: st.Pod, Index: st.Index}, &m)
 	c.launch(d, st, req, m, existing, now)
 	w := byID[m.Offer.ID.Value]
-	w.launched = true
 	w.ops = append(w.ops, m.Operations...)
+	// Further pods launch into what the offer has left.
+	if rest, ok := remainder(w.offer, m.Operations); ok {
+		w.offer = rest
+	} else {
+		w.launched = true
+	}
 }
 
 // homeAgent is the agent a launch of req must use, "" if any: a pod

@@ -53,6 +53,8 @@ func localUpCommand() *cobra.Command {
 		timeScale                 float64
 		pingTimeout               = local.Duration(15 * time.Second)
 		destroy                   bool
+		simAgents                 int
+		simFailureRate            float64
 		svc                       serviceFlags
 		mar                       marathonFlags
 	)
@@ -121,6 +123,12 @@ its tasks.`,
 			if flags.Changed("max-agent-ping-timeouts") {
 				cfg.MaxAgentPingTimeouts = &maxPingTimeouts
 			}
+			if flags.Changed("simulated-agents") {
+				cfg.SimulatedAgents = simAgents
+			}
+			if flags.Changed("simulated-failure-rate") {
+				cfg.Simulation.FailureRate = simFailureRate
+			}
 			if svc.dir != "" {
 				return runLocalService(cmd.Context(), cfg, svc, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
@@ -138,6 +146,8 @@ its tasks.`,
 	f.Var(&pingTimeout, "agent-ping-timeout", "Mesos's --agent_ping_timeout: the master pings agents this often and counts an unanswered ping as missed (1secs..15mins; unless given, the default is multiplied by --time-scale)")
 	f.IntVar(&maxPingTimeouts, "max-agent-ping-timeouts", 5, "Mesos's --max_agent_ping_timeouts: missed pings in a row before an agent is unreachable")
 	f.BoolVar(&destroy, "destroy", false, "kill executors and tasks when the cluster stops")
+	f.IntVar(&simAgents, "simulated-agents", 0, "also run this many simulated agents (sim-1…): no processes, tasks follow the config's simulation delays")
+	f.Float64Var(&simFailureRate, "simulated-failure-rate", 0, "the probability (0..1) that a simulated task fails instead of running")
 	f.IntVar(&mar.port, "marathon-port", 8080, "the local Marathon's port on --host (0 = a free port; negative = no Marathon)")
 	f.BoolVar(&mar.disabled, "no-marathon", false, "do not run the local Marathon")
 	f.StringVar(&mar.repo, "repo", os.Getenv("KENNEL_REPO"), "the package `DIR` the front door's Cosmos installs from ($KENNEL_REPO; default ./examples when it exists, else no Cosmos)")

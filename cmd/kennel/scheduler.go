@@ -69,6 +69,7 @@ func newSchedulerCommand(short, more string, svc goService) *cobra.Command {
 		uninstall bool
 		verbose   bool
 		tokenFile string
+		debug     debugAddr
 	)
 	cmd := &cobra.Command{
 		Use:   "scheduler",
@@ -131,6 +132,9 @@ and its state erased.` + more,
 			opts.API, opts.Standby = svc.api, schedulerStandby
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if _, err := debug.serve(ctx, opts.Logger); err != nil {
+				return err
+			}
 			return runtime.Run(ctx, opts)
 		},
 	}
@@ -162,6 +166,7 @@ and its state erased.` + more,
 	f.BoolVar(&uninstall, "uninstall", false, "remove the service ($SDK_UNINSTALL=true)")
 	f.DurationVar(&opts.LockWait, "lock-wait", 0, "how long to wait for another scheduler of the service to stop; 0 waits for good")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log debug messages")
+	debug.register(f)
 	return cmd
 }
 

@@ -109,7 +109,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Cluster, erro
 			logger.Error("master HTTP server", "err", err)
 		}
 	}()
-	for i, ac := range cfg.Agents {
+	for i, ac := range c.allAgents() {
 		n, err := c.newNode(i, ac, scale)
 		if err == nil {
 			err = n.agent.Start()
@@ -146,11 +146,37 @@ func newMasterID() string {
 	return fmt.Sprintf("%x-%x", b[:4], b[4:])
 }
 
+// allAgents is the configured agents, then the simulated ones.
+func (c *Cluster) allAgents() []AgentConfig {
+	all := c.cfg.Agents
+	if n := c.cfg.SimulatedAgents; n > 0 {
+		for i, ac := range DefaultConfig("", n).Agents {
+			ac.Name, ac.Attributes, ac.simulated = fmt.Sprintf("sim-%d", i+1), map[string]string{"rack": fmt.Sprintf("sim-rack-%d", i+1)}, true
+			// Nothing binds a simulated agent's ports: they may repeat.
+			ac.Ports = fmt.Sprintf("%d-%d", firstAgentPort, firstAgentPort+agentPortsWidth-1)
+			all = append(all, ac)
+		}
+	}
+	return all
+}
+
 func (c *Cluster) newNode(i int, ac AgentConfig, scale float64) (*node, error) {
 	dir := filepath.Join(c.cfg.DataDir, "agents", ac.Name)
 	res, err := agentResources(ac, dir)
 	if err != nil {
 		return nil, err
+	}
+	if ac.simulated {
+		// A simulated agent binds nothing: its address is only a name.
+		k := i - len(c.cfg.Agents) + 1
+		l := &link{master: c.master}
+		a := agent.New(agent.Config{
+			Name: ac.Name, Hostname: fmt.Sprintf("127.2.%d.%d", k/250, k%250+1), Port: DefaultAgentPort, Dir: dir, Resources: res,
+			Attributes: attributes(ac.Attributes), Domain: domain(ac), Timing: agent.DefaultTiming.Scaled(scale), Logger: c.log,
+			Simulation: c.cfg.Simulation.agentSimulation(),
+		}, l)
+		l.agent = a
+		return &node{cfg: ac, agent: a, link: l}, nil
 	}
 	hostPort := DefaultAgentPort
 	if c.cfg.AgentPort != nil {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v4"
+
+	"github.com/kennel-sdk/kennel/deploy/local/agent"
 )
 
 // Config describes a local cluster. The zero value of every field but
@@ -45,7 +47,49 @@ type Config struct {
 	// "executor" command).
 	ExecutorCommand []string      `yaml:"executor-command"`
 	Agents          []AgentConfig `yaml:"agents"`
+	// SimulatedAgents adds this many simulated agents, sim-1, sim-2, …,
+	// after Agents: each with the resources of a default agent, whose
+	// executors and tasks are not processes but follow Simulation (see
+	// agent.Simulation). They register with the same master and speak
+	// the same API; real and simulated agents mix.
+	SimulatedAgents int `yaml:"simulated-agents"`
+	// Simulation is how simulated tasks behave.
+	Simulation SimulationConfig `yaml:"simulation"`
 }
+
+// SimulationConfig is how simulated agents' tasks behave; a delay not
+// given is agent.DefaultSimulation's. Delays are not multiplied by
+// TimeScale.
+type SimulationConfig struct {
+	StartingDelay *Duration `yaml:"starting-delay"` // launch to TASK_STARTING (default 10ms)
+	RunningDelay  *Duration `yaml:"running-delay"`  // TASK_STARTING to TASK_RUNNING (50ms)
+	CheckDelay    *Duration `yaml:"check-delay"`    // TASK_RUNNING to its readiness check passing (0: at once)
+	KillDelay     *Duration `yaml:"kill-delay"`     // KILL to TASK_KILLED (20ms)
+	// FailureRate is the probability, 0 to 1, that a task fails
+	// (TASK_FAILED) instead of running.
+	FailureRate float64 `yaml:"failure-rate"`
+	Seed        uint64  `yaml:"seed"` // seeds the failures
+}
+
+// agentSimulation is the agent package's form of s.
+func (s SimulationConfig) agentSimulation() *agent.Simulation {
+	sim := agent.DefaultSimulation
+	set := func(to *time.Duration, d *Duration) {
+		if d != nil {
+			*to = time.Duration(*d)
+		}
+	}
+	set(&sim.StartingDelay, s.StartingDelay)
+	set(&sim.RunningDelay, s.RunningDelay)
+	set(&sim.CheckDelay, s.CheckDelay)
+	set(&sim.KillDelay, s.KillDelay)
+	sim.FailureRate, sim.Seed = s.FailureRate, s.Seed
+	return &sim
+}
+
+// maxSimulatedAgents bounds SimulatedAgents: their addresses are
+// 127.2.x.y (never bound, but unique).
+const maxSimulatedAgents = 60000
 
 // AgentConfig is one agent's declared resources and placement facts.
 type AgentConfig struct {
@@ -61,6 +105,8 @@ type AgentConfig struct {
 	Region       string            `yaml:"region"`
 	Zone         string            `yaml:"zone"`
 	Attributes   map[string]string `yaml:"attributes"`
+	// simulated: one of Config.SimulatedAgents.
+	simulated bool
 }
 
 // Defaults of a generated agent.
@@ -143,8 +189,14 @@ func (c Config) Validate() error {
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, args...)...))
 	}
-	if len(c.Agents) == 0 {
-		bad("agents: at least one agent is needed")
+	if len(c.Agents) == 0 && c.SimulatedAgents == 0 {
+		bad("agents: at least one agent (or simulated-agents) is needed")
+	}
+	if c.SimulatedAgents < 0 || c.SimulatedAgents > maxSimulatedAgents {
+		bad("simulated-agents: %d must be between 0 and %d", c.SimulatedAgents, maxSimulatedAgents)
+	}
+	if r := c.Simulation.FailureRate; r < 0 || r > 1 {
+		bad("simulation.failure-rate: %g must be between 0 and 1", r)
 	}
 	if len(c.Agents) > 250 {
 		bad("agents: at most 250 agents (each needs a loopback address)")

@@ -138,101 +138,117 @@ func waitForOffer(t testing.TB, f *framework, ok func(mesos.Offer) bool) mesos.O
 }
 
 func TestKillAndCrash(t *testing.T) {
-	t.Parallel()
-	c := startCluster(t, 1)
-	f := subscribed(t, c, protobufCodec)
-	p := reservePod(t, f, "", "vol-k")
-	st := p.run(t, f, "sleeper", "sleep 300")
-	f.mustCall(calls.Kill("sleeper", st.GetAgentID().GetValue()))
-	f.update("sleeper", mesos.TASK_KILLED)
-	// The default executor exits once its last task ended; the next task
-	// group starts a new one. As on Mesos, the executor that exited by
-	// itself after its tasks were killed reports status 0.
-	ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 30*time.Second)
-	if got := ev.Failure.GetStatus(); got != 0 {
-		t.Errorf("FAILURE of the executor after its tasks were killed: status %d, want 0 (Mesos)", got)
-	}
-	p.offer = waitForOffer(t, f, func(o mesos.Offer) bool { return reservedScalar(o, "cpus") == 0.5 })
-	p.run(t, f, "crasher", "sleep 300")
-	if err := c.CrashTask("crasher"); err != nil {
-		t.Fatal(err)
-	}
-	st = f.update("crasher", mesos.TASK_FAILED)
-	if !strings.Contains(st.GetMessage(), "signal") && !strings.Contains(st.GetMessage(), "killed") {
-		t.Errorf("a task killed by SIGKILL: message %q", st.GetMessage())
-	}
-	// An executor killed with SIGKILL: its task fails as the executor
-	// terminated, and none of the task's processes outlives it.
-	p.offer = waitForOffer(t, f, func(o mesos.Offer) bool { return reservedScalar(o, "cpus") == 0.5 })
-	p.run(t, f, "orphan", "sleep 300")
-	if err := c.CrashExecutor("orphan"); err != nil {
-		t.Fatal(err)
-	}
-	st = f.update("orphan", mesos.TASK_FAILED)
-	if st.GetReason() != mesos.REASON_EXECUTOR_TERMINATED {
-		t.Errorf("the task of a crashed executor: reason %s, want REASON_EXECUTOR_TERMINATED", st.GetReason())
-	}
-	deadline := time.Now().Add(time.Minute)
-	for taskProcesses("orphan") > 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the task of a crashed executor still runs a minute later")
-		}
-		time.Sleep(50 * time.Millisecond)
+	for _, kind := range agentKinds {
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			c := startClusterOf(t, kind, 1)
+			f := subscribed(t, c, protobufCodec)
+			p := reservePod(t, f, "", "vol-k")
+			st := p.run(t, f, "sleeper", "sleep 300")
+			f.mustCall(calls.Kill("sleeper", st.GetAgentID().GetValue()))
+			f.update("sleeper", mesos.TASK_KILLED)
+			// The default executor exits once its last task ended; the next task
+			// group starts a new one. As on Mesos, the executor that exited by
+			// itself after its tasks were killed reports status 0.
+			ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 30*time.Second)
+			if got := ev.Failure.GetStatus(); got != 0 {
+				t.Errorf("FAILURE of the executor after its tasks were killed: status %d, want 0 (Mesos)", got)
+			}
+			p.offer = waitForOffer(t, f, func(o mesos.Offer) bool { return reservedScalar(o, "cpus") == 0.5 })
+			p.run(t, f, "crasher", "sleep 300")
+			if err := c.CrashTask("crasher"); err != nil {
+				t.Fatal(err)
+			}
+			st = f.update("crasher", mesos.TASK_FAILED)
+			if !strings.Contains(st.GetMessage(), "signal") && !strings.Contains(st.GetMessage(), "killed") {
+				t.Errorf("a task killed by SIGKILL: message %q", st.GetMessage())
+			}
+			// An executor killed with SIGKILL: its task fails as the executor
+			// terminated, and none of the task's processes outlives it. Real
+			// agents only: a simulated one has no executor process to kill.
+			if kind != realAgents {
+				return
+			}
+			p.offer = waitForOffer(t, f, func(o mesos.Offer) bool { return reservedScalar(o, "cpus") == 0.5 })
+			p.run(t, f, "orphan", "sleep 300")
+			if err := c.CrashExecutor("orphan"); err != nil {
+				t.Fatal(err)
+			}
+			st = f.update("orphan", mesos.TASK_FAILED)
+			if st.GetReason() != mesos.REASON_EXECUTOR_TERMINATED {
+				t.Errorf("the task of a crashed executor: reason %s, want REASON_EXECUTOR_TERMINATED", st.GetReason())
+			}
+			deadline := time.Now().Add(time.Minute)
+			for taskProcesses("orphan") > 0 {
+				if time.Now().After(deadline) {
+					t.Fatal("the task of a crashed executor still runs a minute later")
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		})
 	}
 }
 
 func TestAgentRestartKeepsTasks(t *testing.T) {
-	t.Parallel()
-	c := startCluster(t, 1)
-	f := subscribed(t, c, protobufCodec)
-	p := reservePod(t, f, "", "vol-r")
-	st := p.run(t, f, "survivor", "sleep 300")
-	if err := c.Agent("agent-1", local.ActionRestart); err != nil {
-		t.Fatal(err)
-	}
-	// The task is still running: explicit reconciliation says so, and a
-	// kill reaches it through the executor, which re-subscribed.
-	f.mustCall(calls.Reconcile(calls.ReconcileTasks(map[string]string{"survivor": st.GetAgentID().GetValue()})))
-	if rec := f.reconciled("survivor"); rec.GetState() != mesos.TASK_RUNNING {
-		t.Fatalf("after an agent restart: %s %s", rec.GetState(), rec.GetMessage())
-	}
-	// The master learned the task back: its reservation and volume are in
-	// use, not offered.
-	if o := f.offer(""); volume(o, "vol-r") != nil || reservedScalar(o, "cpus") != 0 {
-		t.Fatalf("resources of a running task offered after an agent restart: %v", o.Resources)
-	}
-	f.mustCall(calls.Kill("survivor", st.GetAgentID().GetValue()))
-	if killed := f.update("survivor", mesos.TASK_KILLED); killed.GetSource() != mesos.SOURCE_EXECUTOR {
-		t.Errorf("TASK_KILLED from %s, want the re-subscribed executor", killed.GetSource())
-	}
-	// The executor started before the restart ends by itself, and the
-	// restarted agent knows its exit status, as Mesos's does.
-	ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 30*time.Second)
-	if got := ev.Failure.GetStatus(); got != 0 {
-		t.Errorf("FAILURE of the executor after its task was killed: status %d, want 0 (Mesos)", got)
+	for _, kind := range agentKinds {
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			c := startClusterOf(t, kind, 1)
+			f := subscribed(t, c, protobufCodec)
+			p := reservePod(t, f, "", "vol-r")
+			st := p.run(t, f, "survivor", "sleep 300")
+			if err := c.Agent(agentName(kind, 1), local.ActionRestart); err != nil {
+				t.Fatal(err)
+			}
+			// The task is still running: explicit reconciliation says so, and a
+			// kill reaches it through the executor, which re-subscribed.
+			f.mustCall(calls.Reconcile(calls.ReconcileTasks(map[string]string{"survivor": st.GetAgentID().GetValue()})))
+			if rec := f.reconciled("survivor"); rec.GetState() != mesos.TASK_RUNNING {
+				t.Fatalf("after an agent restart: %s %s", rec.GetState(), rec.GetMessage())
+			}
+			// The master learned the task back: its reservation and volume are in
+			// use, not offered.
+			if o := f.offer(""); volume(o, "vol-r") != nil || reservedScalar(o, "cpus") != 0 {
+				t.Fatalf("resources of a running task offered after an agent restart: %v", o.Resources)
+			}
+			f.mustCall(calls.Kill("survivor", st.GetAgentID().GetValue()))
+			if killed := f.update("survivor", mesos.TASK_KILLED); killed.GetSource() != mesos.SOURCE_EXECUTOR {
+				t.Errorf("TASK_KILLED from %s, want the re-subscribed executor", killed.GetSource())
+			}
+			// The executor started before the restart ends by itself, and the
+			// restarted agent knows its exit status, as Mesos's does.
+			ev := f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID != nil }, 30*time.Second)
+			if got := ev.Failure.GetStatus(); got != 0 {
+				t.Errorf("FAILURE of the executor after its task was killed: status %d, want 0 (Mesos)", got)
+			}
+		})
 	}
 }
 
 func TestPartitionUnreachableThenBack(t *testing.T) {
-	t.Parallel()
-	c := startCluster(t, 1)
-	f := subscribed(t, c, jsonCodec)
-	p := reservePod(t, f, "", "vol-p")
-	p.run(t, f, "islander", "sleep 300")
-	if err := c.Agent("agent-1", local.ActionPartition); err != nil {
-		t.Fatal(err)
-	}
-	st := f.update("islander", mesos.TASK_UNREACHABLE)
-	if st.GetReason() != mesos.REASON_AGENT_REMOVED || st.UnreachableTime == nil || len(st.UUID) != 0 {
-		t.Errorf("unreachable update: reason %s, unreachable_time %v, uuid %x", st.GetReason(), st.UnreachableTime, st.UUID)
-	}
-	f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID == nil }, 30*time.Second)
-	if err := c.Agent("agent-1", local.ActionHeal); err != nil {
-		t.Fatal(err)
-	}
-	st = f.update("islander", mesos.TASK_RUNNING)
-	if st.GetReason() != mesos.REASON_AGENT_REREGISTERED {
-		t.Errorf("back from the partition: reason %s", st.GetReason())
+	for _, kind := range agentKinds {
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			c := startClusterOf(t, kind, 1)
+			f := subscribed(t, c, jsonCodec)
+			p := reservePod(t, f, "", "vol-p")
+			p.run(t, f, "islander", "sleep 300")
+			if err := c.Agent(agentName(kind, 1), local.ActionPartition); err != nil {
+				t.Fatal(err)
+			}
+			st := f.update("islander", mesos.TASK_UNREACHABLE)
+			if st.GetReason() != mesos.REASON_AGENT_REMOVED || st.UnreachableTime == nil || len(st.UUID) != 0 {
+				t.Errorf("unreachable update: reason %s, unreachable_time %v, uuid %x", st.GetReason(), st.UnreachableTime, st.UUID)
+			}
+			f.next(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_FAILURE && e.Failure.ExecutorID == nil }, 30*time.Second)
+			if err := c.Agent(agentName(kind, 1), local.ActionHeal); err != nil {
+				t.Fatal(err)
+			}
+			st = f.update("islander", mesos.TASK_RUNNING)
+			if st.GetReason() != mesos.REASON_AGENT_REREGISTERED {
+				t.Errorf("back from the partition: reason %s", st.GetReason())
+			}
+		})
 	}
 }
 
@@ -291,22 +307,26 @@ func TestMasterFailover(t *testing.T) {
 }
 
 func TestDeclineFilterAndRevive(t *testing.T) {
-	t.Parallel()
-	c := startCluster(t, 1)
-	f := subscribed(t, c, protobufCodec)
-	o := f.offer("")
-	f.mustCall(calls.Decline(o.ID).With(calls.RefuseSeconds(time.Hour)))
-	// Another framework is offered what f declined: the allocator has run
-	// with those resources since, and had to pass f over.
-	g := newFramework(t, c.URL(), protobufCodec)
-	g.subscribe()
-	og := g.offer("")
-	if _, err := f.tryNext(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_OFFERS }, 0); err == nil {
-		t.Fatal("an offer came despite a one-hour decline filter")
+	for _, kind := range agentKinds {
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			c := startClusterOf(t, kind, 1)
+			f := subscribed(t, c, protobufCodec)
+			o := f.offer("")
+			f.mustCall(calls.Decline(o.ID).With(calls.RefuseSeconds(time.Hour)))
+			// Another framework is offered what f declined: the allocator has run
+			// with those resources since, and had to pass f over.
+			g := newFramework(t, c.URL(), protobufCodec)
+			g.subscribe()
+			og := g.offer("")
+			if _, err := f.tryNext(func(e *scheduler.Event) bool { return e.Type == scheduler.Event_OFFERS }, 0); err == nil {
+				t.Fatal("an offer came despite a one-hour decline filter")
+			}
+			g.mustCall(calls.Decline(og.ID).With(calls.RefuseSeconds(time.Hour)))
+			f.mustCall(calls.Revive())
+			f.offer("")
+		})
 	}
-	g.mustCall(calls.Decline(og.ID).With(calls.RefuseSeconds(time.Hour)))
-	f.mustCall(calls.Revive())
-	f.offer("")
 }
 
 // TestExplicitReconciliationOfUnknownTasks follows Mesos's decision table

@@ -187,20 +187,24 @@ func TestTeardownReleasesOnlyWhatIsHeld(t *testing.T) {
 // TestKillWhileTheAgentRestarts: a KILL that reaches the agent before the
 // executor re-subscribed waits for it; the task is killed for real.
 func TestKillWhileTheAgentRestarts(t *testing.T) {
-	t.Parallel()
-	c := startCluster(t, 1)
-	f := subscribed(t, c, protobufCodec)
-	p := reservePod(t, f, "", "vol-kr")
-	st := p.run(t, f, "victim", "sleep 300")
-	if err := c.Agent("agent-1", local.ActionRestart); err != nil {
-		t.Fatal(err)
-	}
-	f.mustCall(calls.Kill("victim", st.GetAgentID().GetValue()))
-	if st := f.update("victim", mesos.TASK_KILLED); st.GetReason() == mesos.REASON_TASK_KILLED_DURING_LAUNCH {
-		t.Fatalf("a running task reported killed during launch: %s", st.GetMessage())
-	}
-	if err := c.CrashTask("victim"); err == nil {
-		t.Fatal("the killed task's processes still run")
+	for _, kind := range agentKinds {
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			c := startClusterOf(t, kind, 1)
+			f := subscribed(t, c, protobufCodec)
+			p := reservePod(t, f, "", "vol-kr")
+			st := p.run(t, f, "victim", "sleep 300")
+			if err := c.Agent(agentName(kind, 1), local.ActionRestart); err != nil {
+				t.Fatal(err)
+			}
+			f.mustCall(calls.Kill("victim", st.GetAgentID().GetValue()))
+			if st := f.update("victim", mesos.TASK_KILLED); st.GetReason() == mesos.REASON_TASK_KILLED_DURING_LAUNCH {
+				t.Fatalf("a running task reported killed during launch: %s", st.GetMessage())
+			}
+			if err := c.CrashTask("victim"); err == nil {
+				t.Fatal("the killed task's processes still run")
+			}
+		})
 	}
 }
 

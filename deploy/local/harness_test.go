@@ -54,6 +54,37 @@ func executorCommand() []string {
 // unreachable after 5 missed pings of 0.75s.
 const timeScale = 0.05
 
+// agentKind is real agents (executors and tasks are processes) or
+// simulated ones: the conformance tests that apply to both run over
+// agentKinds.
+type agentKind string
+
+const (
+	realAgents      agentKind = "real"
+	simulatedAgents agentKind = "simulated"
+)
+
+var agentKinds = []agentKind{realAgents, simulatedAgents}
+
+// startClusterOf starts a cluster of n agents of that kind; agentName
+// names them.
+func startClusterOf(t testing.TB, kind agentKind, n int) *local.Cluster {
+	t.Helper()
+	return startClusterWith(t, n, func(cfg *local.Config) {
+		if kind == simulatedAgents {
+			cfg.Agents, cfg.SimulatedAgents = nil, n
+		}
+	})
+}
+
+// agentName is the name of agent i (from 1) of a cluster of that kind.
+func agentName(kind agentKind, i int) string {
+	if kind == simulatedAgents {
+		return fmt.Sprintf("sim-%d", i)
+	}
+	return fmt.Sprintf("agent-%d", i)
+}
+
 func startCluster(t testing.TB, agents int) *local.Cluster {
 	t.Helper()
 	return startClusterWith(t, agents, func(*local.Config) {})

@@ -100,6 +100,15 @@ func (b *Batch) DeleteIntent(key string) { b.del(DirIntent, key) }
 // Len is the number of writes in the batch.
 func (b *Batch) Len() int { return len(b.ops) }
 
+// Size is the bytes of the keys and values the batch writes.
+func (b *Batch) Size() int {
+	n := 0
+	for _, o := range b.ops {
+		n += len(o.Key) + len(o.Value)
+	}
+	return n
+}
+
 // Ops returns the writes in order. The slice and its values belong to the
 // batch: callers must not modify them.
 func (b *Batch) Ops() []Op { return b.ops }

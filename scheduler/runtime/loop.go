@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	sched "github.com/mesos/mesos-go/api/v1/lib/scheduler"
@@ -140,7 +141,9 @@ func (r *runner) apply(ctx context.Context, d scheduler.Decisions, caller calls.
 			return fmt.Errorf("scheduler: writing state: %w", err)
 		}
 		r.metrics.stateWrite(time.Since(start))
-		r.log.Debug("state written", "entries", d.Batch.Len())
+		if r.log.Enabled(ctx, slog.LevelDebug) {
+			r.log.Debug("state written", "entries", d.Batch.Len(), "bytes", batchBytes(d.Batch))
+		}
 		if len(d.Calls) > 0 {
 			crashPoint()
 		}
@@ -197,4 +200,13 @@ func (r *runner) run(ctx context.Context, write bool, fn func(*scheduler.Core) s
 	}
 	<-req.reply
 	return nil
+}
+
+// batchBytes is the size of the values a batch writes.
+func batchBytes(b *record.Batch) int {
+	n := 0
+	for _, o := range b.Ops() {
+		n += len(o.Value)
+	}
+	return n
 }

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -74,6 +75,9 @@ type Config struct {
 	ExecutorCommand []string
 	Timing          Timing
 	Logger          *slog.Logger
+	// Simulation, when set, makes the agent simulated: no executor
+	// processes and no executor API (see Simulation).
+	Simulation *Simulation
 }
 
 // Master is what the agent needs of the master. Calls fail while the agent
@@ -112,6 +116,8 @@ type Agent struct {
 	// refusals counts the shutdowns the agent started itself when the
 	// master refused it (it was marked gone).
 	refusals sync.WaitGroup
+	// rand decides a simulated agent's task failures (guarded by mu).
+	rand *rand.Rand
 }
 
 // child is an executor process started by this process. code is its exit
@@ -129,7 +135,8 @@ func New(cfg Config, m Master) *Agent {
 	if cfg.Timing == (Timing{}) {
 		cfg.Timing = DefaultTiming
 	}
-	return &Agent{cfg: cfg, log: cfg.Logger.With("component", "agent", "agent", cfg.Name), master: m, children: map[int]*child{}}
+	return &Agent{cfg: cfg, log: cfg.Logger.With("component", "agent", "agent", cfg.Name), master: m, children: map[int]*child{},
+		rand: newSimRand(cfg.Simulation)}
 }
 
 // Name is the agent's configured name.
@@ -168,6 +175,22 @@ func (a *Agent) Start() error {
 	if err := a.prepareDisks(); err != nil {
 		return err
 	}
+	a.running = true
+	if !a.simulated() {
+		if err := a.serve(); err != nil {
+			a.running = false
+			return err
+		}
+	}
+	for _, e := range a.executors {
+		a.watchRecovered(e)
+	}
+	a.spawnLocked(a.register)
+	return nil
+}
+
+// serve serves the executor API. Call with a.mu held.
+func (a *Agent) serve() error {
 	ln, err := net.Listen("tcp", a.Endpoint())
 	if err != nil {
 		return fmt.Errorf("agent %s: %w", a.cfg.Name, err)
@@ -175,17 +198,12 @@ func (a *Agent) Start() error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v1/executor", a.serveExecutor)
 	a.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	a.running = true
 	srv := a.server
 	a.spawnLocked(func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error("executor API server", "err", err)
 		}
 	})
-	for _, e := range a.executors {
-		a.watchRecovered(e)
-	}
-	a.spawnLocked(a.register)
 	return nil
 }
 
@@ -232,10 +250,12 @@ func (a *Agent) Stop() {
 		}
 	}
 	a.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		_ = srv.Close() // streams still open after the grace: cut them
+	if srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			_ = srv.Close() // streams still open after the grace: cut them
+		}
 	}
 	a.wg.Wait()
 }

@@ -65,6 +65,9 @@ func (a *Agent) LaunchGroup(fw *mesos.FrameworkInfo, ex *mesos.ExecutorInfo, gro
 		e.tasks[t.TaskID.Value] = &taskState{info: t, state: mesos.TASK_STAGING}
 		taskResources = append(taskResources, t.Resources...)
 	}
+	if a.simulated() {
+		taskResources = nil
+	}
 	if err := a.linkVolumes(e.dir, taskResources); err != nil {
 		a.log.Error("linking volumes", "err", err)
 	}
@@ -98,7 +101,11 @@ func (a *Agent) Launch(fw *mesos.FrameworkInfo, t *mesos.TaskInfo) error {
 		}
 	}
 	e.tasks[t.TaskID.Value] = &taskState{info: *t, state: mesos.TASK_STAGING}
-	if err := a.linkVolumes(e.dir, t.Resources); err != nil {
+	res := t.Resources
+	if a.simulated() {
+		res = nil
+	}
+	if err := a.linkVolumes(e.dir, res); err != nil {
 		a.log.Error("linking volumes", "err", err)
 	}
 	a.deliver(e, &execproto.Event{Type: execproto.Event_LAUNCH, Launch: &execproto.Event_Launch{Task: *t}})
@@ -183,6 +190,9 @@ func (a *Agent) ShutdownFramework(frameworkID string) error {
 		}
 		a.deliver(e, &execproto.Event{Type: execproto.Event_SHUTDOWN})
 		pid := e.pid
+		if pid <= 0 {
+			continue // simulated: it ends its tasks and exits by itself
+		}
 		e.killTimer = time.AfterFunc(a.cfg.Timing.ExecutorShutdownGrace, func() {
 			a.mu.Lock()
 			defer a.mu.Unlock()

@@ -47,6 +47,10 @@ func (e *executorState) stopTimers() {
 
 // deliver sends an event to the executor, or queues it until it subscribes.
 func (a *Agent) deliver(e *executorState, ev *execproto.Event) {
+	if a.simulated() {
+		a.simulate(e, ev)
+		return
+	}
 	if e.sub != nil {
 		if err := e.sub.Send(ev); err == nil {
 			return
@@ -63,6 +67,10 @@ func (a *Agent) launchExecutor(fw *mesos.FrameworkInfo, info mesos.ExecutorInfo,
 	e := &executorState{frameworkID: fw.GetID().GetValue(), info: info, command: command, tasks: map[string]*taskState{}}
 	e.containerID = uuid.NewString()
 	e.dir = filepath.Join(a.cfg.Dir, "slaves", a.id, "frameworks", e.frameworkID, "executors", info.ExecutorID.Value, "runs", e.containerID)
+	if a.simulated() {
+		a.adoptExecutor(e, fw)
+		return e, nil
+	}
 	if err := os.MkdirAll(e.dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -91,17 +99,7 @@ func (a *Agent) launchExecutor(fw *mesos.FrameworkInfo, info mesos.ExecutorInfo,
 		return nil, fmt.Errorf("starting executor %s: %w", info.ExecutorID.Value, err)
 	}
 	e.pid = cmd.Process.Pid
-	if old := a.executors[e.key()]; old != nil {
-		// An executor id used again: updates of the old run's tasks that
-		// await acknowledgement stay reachable.
-		for id, t := range old.tasks {
-			if len(t.queue) > 0 {
-				e.tasks[id] = t
-			}
-		}
-	}
-	a.executors[e.key()] = e
-	a.frameworks[e.frameworkID] = fw
+	a.adoptExecutor(e, fw)
 	e.timer = time.AfterFunc(a.cfg.Timing.ExecutorRegistration, func() { a.registrationTimeout(e) })
 	c := &child{done: make(chan struct{})}
 	a.children[e.pid] = c
@@ -117,6 +115,21 @@ func (a *Agent) launchExecutor(fw *mesos.FrameworkInfo, info mesos.ExecutorInfo,
 	}()
 	a.log.Info("executor launched", "framework", e.frameworkID, "executor", info.ExecutorID.Value, "pid", e.pid)
 	return e, nil
+}
+
+// adoptExecutor records a launched executor. An executor id used again:
+// updates of the old run's tasks that await acknowledgement stay
+// reachable.
+func (a *Agent) adoptExecutor(e *executorState, fw *mesos.FrameworkInfo) {
+	if old := a.executors[e.key()]; old != nil {
+		for id, t := range old.tasks {
+			if len(t.queue) > 0 {
+				e.tasks[id] = t
+			}
+		}
+	}
+	a.executors[e.key()] = e
+	a.frameworks[e.frameworkID] = fw
 }
 
 // executorEnv is the environment a Mesos agent gives an executor.
@@ -253,6 +266,10 @@ func (a *Agent) failTasks(e *executorState, reason mesos.TaskStatus_Reason, msg 
 // unknown (-1). Call with a.mu held.
 func (a *Agent) watchRecovered(e *executorState) {
 	if e.exited {
+		return
+	}
+	if a.simulated() {
+		a.simRecover(e)
 		return
 	}
 	e.timer = time.AfterFunc(a.cfg.Timing.ExecutorReregistration, func() {

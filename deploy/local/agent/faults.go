@@ -15,6 +15,10 @@ import (
 // processes it killed.
 func (a *Agent) CrashTask(taskID string) (int, error) {
 	a.mu.Lock()
+	if a.simulated() {
+		defer a.mu.Unlock()
+		return a.simCrash(taskID)
+	}
 	sid := 0
 	for _, e := range a.executors {
 		if t := e.tasks[taskID]; t != nil && !e.exited {

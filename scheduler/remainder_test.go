@@ -1,0 +1,121 @@
+package scheduler
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+
+	"github.com/kennel-sdk/kennel/scheduler/offer"
+	"github.com/kennel-sdk/kennel/servicespec"
+)
+
+// Pods launch into what an offer has left: as many pods as fit share one
+// ACCEPT, and an offer too small for the next pod is not overcommitted.
+func TestPodsShareAnOffer(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		cpus     float64
+		count    int
+		launched int
+	}{
+		{"room for all", 4, 3, 3},
+		{"room for two", 1.3, 3, 2}, // each pod: 0.5 cpus and the executor's 0.1
+		{"room for one", 0.6, 3, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := servicespec.Load("svc.yml", []byte(strings.Replace(spec, "count: 1", fmt.Sprintf("count: %d", tc.count), 1)+parallelPlan), servicespec.LoadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			c, err := New(Config{Identity: offer.Identity{Service: "svc", Role: "svc-role", Principal: "p", User: "root"}},
+				Loaded{Spec: s, ConfigID: s.ID()}, func() string { n++; return fmt.Sprintf("id-%d", n) }, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Subscribed("fw-1", t0)
+			o := agentOffer()
+			o.Resources[0].Scalar.Value = tc.cpus
+			d := c.Offers([]mesos.Offer{o}, t0.Add(time.Second))
+			if got := callTypes(d); got != "ACCEPT" {
+				t.Fatalf("calls: %s", got)
+			}
+			launches := 0
+			var cpus float64
+			for _, op := range d.Calls[0].GetAccept().Operations {
+				switch op.Type {
+				case mesos.Offer_Operation_LAUNCH_GROUP:
+					launches++
+				case mesos.Offer_Operation_RESERVE:
+					for _, r := range op.Reserve.Resources {
+						if r.Name == "cpus" {
+							cpus += r.GetScalar().GetValue()
+						}
+					}
+				}
+			}
+			if launches != tc.launched || cpus > tc.cpus+1e-9 {
+				t.Fatalf("%d launches reserving %g cpus of %g, want %d launches", launches, cpus, tc.cpus, tc.launched)
+			}
+			// The instances that did not fit (evaluated once, the others
+			// known alike) all say why.
+			if len(c.waiting) != tc.count-tc.launched {
+				t.Fatalf("waiting instances: %v, want %d", c.waiting, tc.count-tc.launched)
+			}
+			for inst, why := range c.waiting {
+				if !strings.Contains(why, "no offer fits") {
+					t.Errorf("%s waits: %q", inst, why)
+				}
+			}
+		})
+	}
+}
+
+const parallelPlan = `plans:
+  deploy:
+    strategy: serial
+    phases:
+      hello:
+        strategy: parallel
+        pod: hello
+`
+
+// However many pods fit the offers, one event's launches write at most
+// about maxLaunchBatch: the rest launch on later offers.
+func TestLaunchBatchIsCapped(t *testing.T) {
+	s, err := servicespec.Load("svc.yml", []byte(strings.Replace(spec, "count: 1", "count: 400", 1)+parallelPlan), servicespec.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	c, err := New(Config{Identity: offer.Identity{Service: "svc", Role: "svc-role", Principal: "p", User: "root"}},
+		Loaded{Spec: s, ConfigID: s.ID()}, func() string { n++; return fmt.Sprintf("id-%d", n) }, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Subscribed("fw-1", t0)
+	var offers []mesos.Offer
+	for i := range 100 {
+		o := agentOffer()
+		o.ID.Value, o.AgentID.Value, o.Hostname = fmt.Sprintf("o%d", i), fmt.Sprintf("a%d", i), fmt.Sprintf("h%d", i)
+		o.Resources[1].Scalar.Value = 1 << 20
+		o.Resources[2].Scalar.Value = 1 << 20
+		o.Resources[0].Scalar.Value = 100
+		offers = append(offers, o)
+	}
+	d := c.Offers(offers, t0.Add(time.Second))
+	launched := 0
+	for _, call := range d.Calls {
+		for _, op := range call.GetAccept().GetOperations() {
+			if op.Type == mesos.Offer_Operation_LAUNCH_GROUP {
+				launched++
+			}
+		}
+	}
+	if launched == 0 || launched == 400 || d.Batch.Size() > 2*maxLaunchBatch {
+		t.Fatalf("%d launches writing %d bytes in one event", launched, d.Batch.Size())
+	}
+}

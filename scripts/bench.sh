@@ -1,0 +1,178 @@
+#!/bin/sh
+# The benchmark table of issue 15 (`make bench-table`): each figure of
+# Kennel's scheduler beside its baseline measured in the same run.
+#
+#   deploy N pods in parallel (100 real; SIM pods on simulated agents,
+#   default 1000; BIG=1 adds 10,000)   vs  rawlaunch sending the same
+#                                          launches straight to the cluster
+#   serial deploy: time per step       vs  rawlaunch, one pod per ACCEPT
+#   scheduler RSS and heap after each deploy
+#   state writes and bytes per launched task, file store and ZooKeeper
+#   offer evaluation rate (BenchmarkEvaluate)
+#   GET /v1/plans/deploy p99 while SIM pods deploy (apiload at RATE/s)
+#
+# BEFORE=path/to/an/older/kennel adds its deploy times (100 real, SIM
+# simulated) beside them, for a fix's before/after from the same run.
+#
+# Clusters run at --time-scale 0.2 (real) or with the default simulation
+# delays; every deploy gets a fresh cluster. Raw outputs go to stderr.
+set -eu
+BIN=${BIN:-bin/kennel}
+SIM=${SIM:-1000}
+SERIAL=${SERIAL:-20}
+RATE=${RATE:-200}
+data=$(mktemp -d)
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
+	rm -rf "$data"
+}
+trap cleanup EXIT INT TERM
+go build -o "$BIN" ./cmd/kennel
+go build -o "$data/rawlaunch" ./scripts/rawlaunch
+go build -o "$data/apiload" ./scripts/apiload
+log() { echo "$@" >&2; }
+now() { date +%s.%N; }
+calc() { echo "$@" | bc -l; }
+fmt() { printf '%.2f' "$1"; }
+
+# cluster NAME ARGS...: a fresh cluster; sets master and cluster.
+cluster() {
+	name=$1
+	shift
+	"$BIN" local up --data-dir "$data/$name" --port 0 --agent-port 0 --no-marathon --destroy "$@" \
+		>"$data/$name.out" 2>"$data/$name.log" &
+	cluster=$!
+	pids="$pids $cluster"
+	until master=$(sed -n 's/^local cluster: master \([^,]*\),.*/\1/p' "$data/$name.out") && [ -n "$master" ]; do sleep 0.1; done
+}
+stop() { kill "$1" 2>/dev/null && wait "$1" 2>/dev/null || true; }
+
+realc() { cluster "$1" --config scripts/bench/cluster.yaml --time-scale 0.2; }
+simc() { # NAME AGENTS
+	printf 'agents: []\nsimulated-agents: %s\n' "$2" >"$data/$1.yaml"
+	cluster "$1" --config "$data/$1.yaml"
+}
+
+# deploy NAME PODS STRATEGY STATE: a Kennel deploy on $master; sets secs,
+# writes_pt, bytes_pt, rss_mb, heap_mb, api.
+deploy() {
+	name=$1 pods=$2 strategy=$3 state=$4
+	start=$(now)
+	"${SCHED_BIN:-$BIN}" scheduler --spec scripts/bench/svc.yml -e PODS="$pods" -e STRATEGY="$strategy" --master "$master" --state "$state" \
+		--api-host 127.0.0.1 --api-port 0 --debug-addr 127.0.0.1:0 -v >"$data/$name.sched.out" 2>"$data/$name.sched.log" &
+	sched=$!
+	pids="$pids $sched"
+	until api=$(head -n 1 "$data/$name.sched.out") && [ -n "$api" ]; do sleep 0.05; done
+	if [ -n "${LOAD:-}" ]; then
+		"$data/apiload" -url "$api/v1/plans/deploy" -c 4 -d "$LOAD" -rate "$RATE" >"$data/$name.load" 2>&1 &
+		load=$!
+	fi
+	until [ "$(curl -s "$api/v1/plans/deploy" | sed -n 's/^  "status": "\([A-Z_]*\)".*/\1/p' | head -n 1)" = COMPLETE ]; do sleep 0.05; done
+	end=$(now)
+	secs=$(calc "$end - $start")
+	[ -n "${LOAD:-}" ] && { wait "$load" || true; }
+	dbg=$(sed -n 's/.*msg="debug server" addr=\([^ ]*\).*/\1/p' "$data/$name.sched.log")
+	heap=$(curl -s "${dbg}heap?debug=1" | sed -n 's/^# HeapInuse = //p')
+	rss=$(awk '/VmRSS/ {print $2}' /proc/"$sched"/status)
+	writes=$(grep -c 'msg="state written"' "$data/$name.sched.log" || true)
+	bytes=$(sed -n 's/.*msg="state written".* bytes=\([0-9]*\).*/\1/p' "$data/$name.sched.log" | paste -sd+ | bc)
+	writes_pt=$(fmt "$(calc "$writes / $pods")")
+	bytes_pt=$(calc "$bytes / $pods" | cut -d. -f1)
+	rss_mb=$((rss / 1024))
+	heap_mb=$((heap / 1048576))
+	log "kennel $name: $pods pods $strategy in $secs s; $writes writes, $bytes bytes; RSS $rss_mb MiB, heap $heap_mb MiB"
+	stop "$sched"
+}
+
+raw() { # NAME PODS [-serial]
+	out=$("$data/rawlaunch" -master "$master" -n "$2" ${3:-})
+	log "$1: $out"
+	echo "$out"
+}
+
+rows=""
+row() { rows="$rows$(printf '%-44s %-22s %s' "$1" "$2" "$3")
+"; }
+
+# 1. 100 real pods, parallel, file store; the raw launch rate beside it.
+realc real-raw
+r=$(raw raw-100 100)
+stop "$cluster"
+realc real-kennel
+deploy real-100 100 parallel "file://$data/state-real-100"
+stop "$cluster"
+row "deploy 100 real pods, parallel" "$(fmt "$secs") s" "raw: $(echo "$r" | sed -n 's/.* in \([0-9.]*\) s.*/\1/p') s"
+row "  scheduler RSS / heap after" "$rss_mb / $heap_mb MiB" ""
+row "  state writes per launched task (file)" "$writes_pt" "bytes: $bytes_pt"
+if [ -n "${BEFORE:-}" ]; then
+	realc real-before
+	SCHED_BIN=$BEFORE deploy real-100-before 100 parallel "file://$data/state-real-100-before"
+	stop "$cluster"
+	row "  the same, BEFORE" "$(fmt "$secs") s" "$(basename "$BEFORE")"
+fi
+
+# 2. Serial steps.
+realc serial-raw
+r=$(raw raw-serial "$SERIAL" -serial)
+stop "$cluster"
+realc serial-kennel
+deploy serial "$SERIAL" serial "file://$data/state-serial"
+stop "$cluster"
+row "serial deploy, time per step ($SERIAL real)" "$(fmt "$(calc "$secs * 1000 / $SERIAL")") ms" "raw step: $(echo "$r" | sed -n 's/.*step \([0-9.]*\) ms.*/\1/p') ms (ACCEPT to RUNNING $(echo "$r" | sed -n 's/.*RUNNING \([0-9.]*\) ms.*/\1/p') ms)"
+
+# 3. ZooKeeper writes (100 real pods).
+zkport=""
+for p in $(seq 38000 38100); do
+	if ! (ss -ltn 2>/dev/null | grep -q ":$p "); then zkport=$p; break; fi
+done
+if [ -x /usr/share/zookeeper/bin/zkServer.sh ] && [ -n "$zkport" ]; then
+	mkdir -p "$data/zk"
+	printf 'tickTime=500\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nclientPort=%s\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=ruok\n' \
+		"$data/zk" "$zkport" >"$data/zoo.cfg"
+	SERVER_JVMFLAGS="-Xmx256m -XX:+UseSerialGC" /usr/share/zookeeper/bin/zkServer.sh start-foreground "$data/zoo.cfg" >"$data/zk.log" 2>&1 &
+	zk=$!
+	pids="$pids $zk"
+	until [ "$(echo ruok | nc -q 1 127.0.0.1 "$zkport" 2>/dev/null)" = imok ]; do sleep 0.2; done
+	realc zk-kennel
+	deploy zk-100 100 parallel "zk://127.0.0.1:$zkport/bench"
+	stop "$cluster"
+	row "  state writes per launched task (ZooKeeper)" "$writes_pt" "bytes: $bytes_pt; deploy $(fmt "$secs") s"
+fi
+
+# 4. Simulated pods.
+sims="$SIM"
+[ -n "${BIG:-}" ] && sims="$sims 10000"
+for n in $sims; do
+	agents=$((n / 10))
+	simc "sim-raw-$n" "$agents"
+	r=$(raw "raw-$n" "$n")
+	stop "$cluster"
+	simc "sim-kennel-$n" "$agents"
+	deploy "sim-$n" "$n" parallel "file://$data/state-sim-$n"
+	stop "$cluster"
+	row "deploy $n simulated pods, parallel" "$(fmt "$secs") s" "raw: $(echo "$r" | sed -n 's/.* in \([0-9.]*\) s.*/\1/p') s"
+	row "  scheduler RSS / heap after" "$rss_mb / $heap_mb MiB" ""
+	row "  state writes per launched task (file)" "$writes_pt" "bytes: $bytes_pt"
+	if [ -n "${BEFORE:-}" ]; then
+		simc "sim-before-$n" "$agents"
+		SCHED_BIN=$BEFORE deploy "sim-$n-before" "$n" parallel "file://$data/state-sim-$n-before"
+		stop "$cluster"
+		row "  the same, BEFORE" "$(fmt "$secs") s" "$(basename "$BEFORE")"
+	fi
+done
+
+# 5. The plan API while SIM pods deploy.
+simc api "$((SIM / 10))"
+LOAD=${LOAD_FOR:-20s} deploy api "$SIM" parallel "file://$data/state-api"
+stop "$cluster"
+cat "$data/api.load" >&2
+row "GET /v1/plans/deploy p99 ($SIM pods deploying, $RATE/s)" "$(sed -n 's/.*p99[ =:]*\([0-9.]*[mµn]*s\).*/\1/p' "$data/api.load" | head -n 1)" "deploy $(fmt "$secs") s under load"
+
+# 6. Offer evaluation rate.
+ev=$(go test ./scheduler/offer -run '^$' -bench 'Evaluate/100pods_x_200offers' -benchtime 2s | tee /dev/stderr | awk '/ns\/op/ {print $3}')
+row "offer evaluation (100 pods x 200 offers)" "$(calc "100 * 200 / $ev * 1000000000" | cut -d. -f1) pod-offers/s" "one core"
+
+echo
+printf '%-44s %-22s %s\n' "measure" "kennel" "baseline (same run)"
+printf '%s' "$rows"
