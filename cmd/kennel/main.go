@@ -57,6 +57,7 @@ func rootCommandFor(program string) *cobra.Command {
 		}
 	}
 	root.AddCommand(specCommand(), packageCommand(), localCommand(), executorCommand(), bootstrapCommand(), schedulerCommand(), kafkaCommand())
+	root.AddCommand(taskCommand())
 	root.AddCommand(apiCommands(module)...)
 	return root
 }

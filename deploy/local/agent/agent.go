@@ -174,6 +174,7 @@ func (a *Agent) Start() error {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v1/executor", a.serveExecutor)
+	a.fileRoutes(mux)
 	a.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	a.running = true
 	srv := a.server
