@@ -59,6 +59,7 @@ func rootCommandFor(program string) *cobra.Command {
 	root.AddCommand(specCommand(), packageCommand(), localCommand(), executorCommand(), bootstrapCommand(), schedulerCommand(), kafkaCommand())
 	root.AddCommand(taskCommand())
 	root.AddCommand(apiCommands(module)...)
+	strictCommands(root)
 	return root
 }
 
