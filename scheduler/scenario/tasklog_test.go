@@ -78,6 +78,20 @@ func TestTaskLogAndLs(t *testing.T) {
 		t.Errorf("task log of an unknown task: exit %d: %s", code, errOut)
 	}
 
+	// A scheduler's "not found" lists what there is.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"plan", "status", "deploi"}, "Plan deploi not found; the plans are: deploy"},
+		{[]string{"pod", "status", "talker-9"}, "the pod instances are: talker-0"},
+		{[]string{"endpoints", "nope"}, "Endpoint nope not found; the endpoints are: none"},
+	} {
+		if _, errOut, code := e.cli(append(tc.args, "--url", e.api)...); code != 1 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d: %s; want %q", tc.args, code, errOut, tc.want)
+		}
+	}
+
 	// --follow, the cluster found through $KENNEL_DATA_DIR.
 	cmd := exec.Command(kennel, "task", "log", "--follow", "--lines", "1", "talker-0-server")
 	cmd.Env = append(os.Environ(), "KENNEL_DATA_DIR="+dataDir, "KENNEL_MESOS_MASTER=")
