@@ -43,8 +43,11 @@ func (c *Client) Tail(ctx context.Context, sb Sandbox, rel string, n int) (strin
 // lastLines is the last n lines of text (all when n < 0), with their
 // newlines.
 func lastLines(text string, n int) string {
-	if n < 0 {
+	switch {
+	case n < 0:
 		return text
+	case n == 0:
+		return ""
 	}
 	body := strings.TrimSuffix(text, "\n")
 	cut := len(body)
