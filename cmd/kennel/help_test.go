@@ -16,7 +16,7 @@ func TestHelpPages(t *testing.T) {
 	// Flag defaults that come from the environment print as set here.
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
-		for _, prefix := range []string{"KENNEL_", "DCOS_", "MARATHON_", "KAFKA_", "SERVICE_", "MESOS_"} {
+		for _, prefix := range []string{"KENNEL_", "DCOS_", "MARATHON_", "KAFKA_", "SERVICE_", "MESOS_", "PORT"} {
 			if strings.HasPrefix(k, prefix) {
 				t.Setenv(k, "")
 			}
