@@ -69,7 +69,8 @@ pods:
 // TestLocalDiscovery: with `kennel local up --service --api-port` running
 // on a data dir, commands given only $KENNEL_DATA_DIR find the cluster
 // (local, task) and the service (--name); the scheduler API listens on
-// --api-port; local task kill takes a task's name.
+// --api-port; local task kill takes a task's name; the logs go to
+// <data-dir>/local.log, leaving the terminal to the plan tree.
 func TestLocalDiscovery(t *testing.T) {
 	t.Parallel()
 	bin := kennelBinary(t)
@@ -86,7 +87,7 @@ func TestLocalDiscovery(t *testing.T) {
 	agentPort := blockPort(t, "127.0.1.1", masterPort, apiPort)
 	up := exec.Command(bin, "local", "up", "--service", svc, "--data-dir", data, "--port", strconv.Itoa(masterPort),
 		"--agent-port", strconv.Itoa(agentPort), "--api-port", strconv.Itoa(apiPort), "--agents", "1",
-		"--no-marathon", "--time-scale", "0.05", "--log-file", filepath.Join(dir, "local.log"))
+		"--no-marathon", "--time-scale", "0.05")
 	up.Env = append(os.Environ(), "KENNEL_DATA_DIR=", "KENNEL_MESOS_MASTER=")
 	stdout, err := up.StdoutPipe()
 	if err != nil {
@@ -106,7 +107,7 @@ func TestLocalDiscovery(t *testing.T) {
 			<-done
 		}
 		if t.Failed() {
-			b, _ := os.ReadFile(filepath.Join(dir, "local.log"))
+			b, _ := os.ReadFile(filepath.Join(data, "local.log"))
 			t.Logf("local up's log:\n%s", b)
 		}
 	})
@@ -154,6 +155,9 @@ func TestLocalDiscovery(t *testing.T) {
 				t.Fatalf("%s: not within 90s", what)
 			}
 		}
+	}
+	if st, err := os.Stat(filepath.Join(data, "local.log")); err != nil || st.Size() == 0 {
+		t.Errorf("local up --service logs by default to <data-dir>/local.log: %v", err)
 	}
 	if out, code := cli("local", "agents"); code != 0 || !strings.Contains(out, "agent-1") {
 		t.Fatalf("local agents through $KENNEL_DATA_DIR: exit %d: %s", code, out)
