@@ -18,7 +18,7 @@ func localClusterFlags(group *cobra.Command) func() *local.Client {
 	cf.register(group)
 	var master string
 	group.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		if cmd.Name() == "up" {
+		if cmd.Name() == "up" || cmd.HasSubCommands() { // up starts a cluster; a group prints help
 			return nil
 		}
 		var err error

@@ -28,8 +28,16 @@ func TestMistakesSayWhatToDo(t *testing.T) {
 			}
 		})
 	}
-	// A group without a command still prints its help.
-	if out, _, code := run(t, "plan"); code != 0 || !strings.Contains(out, "Available Commands") {
-		t.Errorf("kennel plan: exit %d: %s", code, out)
+	// A group without a command still prints its help, even where no
+	// local cluster runs.
+	t.Setenv("KENNEL_DATA_DIR", t.TempDir())
+	t.Setenv("KENNEL_MESOS_MASTER", "")
+	for _, group := range [][]string{{"plan"}, {"local"}, {"local", "task"}} {
+		if out, errOut, code := run(t, group...); code != 0 || !strings.Contains(out, "Available Commands") {
+			t.Errorf("kennel %v: exit %d: %s%s", group, code, out, errOut)
+		}
+	}
+	if _, errOut, code := run(t, "local", "agents"); code == 0 || !strings.Contains(errOut, "no local cluster runs on this data dir") {
+		t.Errorf("local agents without a cluster: exit %d: %s", code, errOut)
 	}
 }
