@@ -59,6 +59,8 @@ fuzz:
 	$(GO) test ./examples/kafka/props -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./examples/kafka/brokerconfig -run '^$$' -fuzz '^FuzzFromProperties$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./executor/bootstrap -run '^$$' -fuzz '^FuzzFetchEnv$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./certs/taskenv -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./certs -run '^$$' -fuzz '^FuzzSign$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./examples/kafka/brokers -run '^$$' -fuzz '^FuzzParseClusterID$$' -fuzztime $(FUZZTIME)
 
 bench:

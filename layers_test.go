@@ -17,6 +17,7 @@ const mod = "github.com/kennel-sdk/kennel/"
 var pure = []string{
 	mod + "scheduler", mod + "scheduler/offer", mod + "scheduler/record", mod + "plans",
 	mod + "servicespec/...", mod + "taskstate", mod + "api/wire", mod + "deploy/updatepreview",
+	mod + "certs/taskenv",
 }
 
 // ioPackages are what a pure package must not import, nor any Kennel
@@ -99,6 +100,8 @@ var rules = []rule{
 		"the broker-side programs and the Kafka client run in broker tasks and know nothing of Kennel's scheduler"},
 	{[]string{mod + "examples/kafka/props"}, []string{mod + "..."},
 		"the properties parser is a leaf"},
+	{[]string{mod + "certs/..."}, []string{mod + "scheduler/...", mod + "api/...", mod + "deploy/...", mod + "executor/...", mod + "plans", mod + "servicespec/...", mod + "examples/..."},
+		"certificates are a leaf that the scheduler, the API and the tasks' bootstrap share"},
 	{[]string{mod + "examples/kafka/brokers"}, []string{mod + "api/client", mod + "deploy/...", mod + "executor/...", mod + "cmd/..."},
 		"a Go service plugs into the scheduler's extension points (scheduler, runtime, api), never into the cluster, the tasks or the CLI"},
 }

@@ -92,6 +92,9 @@ type Options struct {
 	Routes []Route
 	// Endpoints are a service's endpoint producers (see EndpointProducer).
 	Endpoints []EndpointProducer
+	// TLS issues the certificates of transport encryption (nil: the
+	// /v1/artifacts/tls routes answer 404).
+	TLS CertificateIssuer
 }
 
 // Handler serves the API.
@@ -143,6 +146,7 @@ func (h *handler) artifactRoutes(r chi.Router) {
 	r.Get("/v1/artifacts/template/{config}/{pod}/{task}/{name}", h.template)
 	r.Get("/v1/artifacts/kennel", h.binary)
 	r.Get("/v1/artifacts/env/{instance}", h.instanceEnv)
+	h.tlsRoutes(r)
 }
 
 // normalize strips the /service/<name> prefix and routes every request

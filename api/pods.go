@@ -152,7 +152,7 @@ func (h *handler) podInfo(w http.ResponseWriter, r *http.Request) {
 	for _, t := range tasks {
 		e := entry{Status: json.RawMessage("null")}
 		var err error
-		if e.Info, err = protoJSON(t.Info); err == nil && t.Status != nil {
+		if e.Info, err = protoJSON(redactSecrets(t.Info)); err == nil && t.Status != nil {
 			e.Status, err = protoJSON(t.Status)
 		}
 		if err != nil {

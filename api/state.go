@@ -3,8 +3,11 @@ package api
 import (
 	"net/http"
 	"regexp"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/kennel-sdk/kennel/scheduler/record"
 )
 
 func (h *handler) stateRoutes(r chi.Router) {
@@ -79,20 +82,25 @@ func (h *handler) frameworkID(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, []string{id})
 }
 
+// propertyKeys is GET /v1/state/properties: the keys of the stored
+// properties, secrets (record.SecretPrefix) left out.
 func (h *handler) propertyKeys(w http.ResponseWriter, _ *http.Request) {
-	keys := h.opts.Store.PropertyKeys()
-	if keys == nil {
-		keys = []string{}
+	keys := []string{}
+	for _, k := range h.opts.Store.PropertyKeys() {
+		if !strings.HasPrefix(k, record.SecretPrefix) {
+			keys = append(keys, k)
+		}
 	}
 	writeJSON(w, http.StatusOK, keys)
 }
 
 // property is GET /v1/state/properties/{key}: the raw value, with a JSON
-// content type as DC/OS Commons serves it.
+// content type as DC/OS Commons serves it. A secret is never served: it
+// is not found.
 func (h *handler) property(w http.ResponseWriter, r *http.Request) {
 	key := chi.URLParam(r, "key")
 	v, ok := h.opts.Store.Property(key)
-	if !ok {
+	if !ok || strings.HasPrefix(key, record.SecretPrefix) {
 		text(w, http.StatusNotFound, "Property "+key+" not found")
 		return
 	}

@@ -34,7 +34,6 @@ import (
 //	pods.<pod>.seccomp-profile-name
 //	pods.<pod>.ipc-mode, pods.<pod>.shm-size
 //	….tasks.<task>.ipc-mode, ….tasks.<task>.shm-size
-//	….tasks.<task>.transport-encryption
 //	….tasks.<task>.discovery.visibility       (other than CLUSTER)
 //	gpus, resource-limits                     (of a task or a resource set)
 //	profiles                                  (of any volume)
@@ -72,8 +71,6 @@ var notSupported = []refusal{
 	{key: "shm-size", why: "tasks run without IPC namespaces",
 		pod:  func(p *PodSpec) bool { return p.ShmSize != nil },
 		task: func(t *TaskSpec) bool { return t.ShmSize != nil }},
-	{key: "transport-encryption", why: "no TLS certificates are provisioned",
-		task: func(t *TaskSpec) bool { return len(t.TransportEncryption) > 0 }},
 	{key: "discovery.visibility", why: "tasks are always discoverable as CLUSTER",
 		task: func(t *TaskSpec) bool { return t.Discovery != nil && t.Discovery.Visibility != "CLUSTER" }},
 	{key: "gpus", why: "the framework does not ask Mesos for GPU offers",

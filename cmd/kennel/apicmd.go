@@ -17,7 +17,8 @@ import (
 // module is the DC/OS CLI module when running as dcos-<module>, else "".
 func apiCommands(module string) []*cobra.Command {
 	return []*cobra.Command{planCommand(module), podCommand(module), endpointsCommand(module),
-		describeCommand(module), stateCommand(module), debugCommand(module), updateCommand(module)}
+		describeCommand(module), stateCommand(module), debugCommand(module), updateCommand(module),
+		tlsCommand(module)}
 }
 
 // apiRun is a command's work once its client exists.

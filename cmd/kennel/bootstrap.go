@@ -25,7 +25,7 @@ func bootstrapCommand() *cobra.Command {
 	if dir == "" {
 		dir = "."
 	}
-	var envWait time.Duration
+	var envWait, tlsWait time.Duration
 	cmd := &cobra.Command{
 		Use:   "bootstrap",
 		Short: "Render a task's config templates (runs inside the task)",
@@ -45,7 +45,14 @@ When KENNEL_ENV_URL is set, a service written in Go still had environment
 values pending when the task launched (a KRaft controller quorum waits for
 every controller to be placed): the values are fetched from that URL, asking
 again every few seconds while some are pending (each new reason printed to
-stderr), at most --env-wait, and rendered over the task's environment.`,
+stderr), at most --env-wait, and rendered over the task's environment.
+
+When KENNEL_TLS is set, the task's spec asks for transport encryption: a
+private key is created here (it never leaves the task), its certificate
+signing request is sent to KENNEL_TLS_URL with KENNEL_TLS_TOKEN, and the
+files of each entry are written into the sandbox before the templates are
+rendered: <name>.crt, <name>.key and <name>.ca for TLS, <name>.keystore and
+<name>.truststore (PKCS #12, password "notsecure") for KEYSTORE.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			environ := os.Environ()
@@ -62,6 +69,17 @@ stderr), at most --env-wait, and rendered over the task's environment.`,
 				}
 				maps.Copy(env, values)
 			}
+			tlsCtx, cancel := context.WithTimeout(cmd.Context(), tlsWait)
+			defer cancel()
+			written, err := bootstrap.Certificates(tlsCtx, http.DefaultClient, dir, env, 2*time.Second, func(reason string) {
+				fmt.Fprintln(cmd.ErrOrStderr(), "bootstrap: waiting for the task's certificate:", reason)
+			})
+			for _, line := range written {
+				fmt.Fprintln(cmd.OutOrStdout(), line)
+			}
+			if err != nil {
+				return statusError{err: fmt.Errorf("bootstrap: %w", err), code: bootstrap.ExitCode}
+			}
 			rendered, renderErr := bootstrap.Render(dir, templates, env)
 			for _, line := range rendered {
 				fmt.Fprintln(cmd.OutOrStdout(), line)
@@ -73,6 +91,7 @@ stderr), at most --env-wait, and rendered over the task's environment.`,
 		},
 	}
 	cmd.Flags().DurationVar(&envWait, "env-wait", 15*time.Minute, "how long to wait for the environment values of "+bootstrap.EnvURLVariable)
+	cmd.Flags().DurationVar(&tlsWait, "tls-wait", 5*time.Minute, "how long to keep asking the scheduler for the task's certificate while it cannot be reached")
 	cmd.Flags().StringVar(&dir, "dir", dir, "sandbox directory that relative template paths are resolved against ($MESOS_SANDBOX if set)")
 	return cmd
 }

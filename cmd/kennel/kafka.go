@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -49,7 +50,9 @@ listener (the first of listeners not in controller.listener.names; a listener
 on every interface is reached at $MESOS_CONTAINER_IP, else 127.0.0.1), then
 asks the broker for ApiVersions and Metadata. Exit status 0: the broker
 answers and its Metadata lists it as its node.id (with --isr, also: no
-partition it hosts is under-replicated). Otherwise it prints one line saying
+partition it hosts is under-replicated). An SSL listener is spoken to over
+TLS, its certificate verified for that host against the PKCS12 truststore of
+ssl.truststore.location. Otherwise it prints one line saying
 what it waits for and exits with status 1; an unreadable config exits 2.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -58,9 +61,16 @@ what it waits for and exits with status 1; an unreadable config exits 2.`,
 				return statusError{err: fmt.Errorf("kafka probe: %w", err), code: 2}
 			}
 			target := probe.TargetOf(cfg, os.Getenv("MESOS_CONTAINER_IP"))
+			opts := probe.Options{ISR: isr}
+			if cfg.Listener.Protocol == "SSL" {
+				host, _, _ := net.SplitHostPort(target.Addr)
+				if opts.TLS, err = cfg.ClientTLS(host); err != nil {
+					return statusError{err: fmt.Errorf("kafka probe: %w", err), code: 2}
+				}
+			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			if err := probe.Check(ctx, target, probe.Options{ISR: isr}); err != nil {
+			if err := probe.Check(ctx, target, opts); err != nil {
 				fmt.Fprintln(cmd.OutOrStdout(), err)
 				if errors.Is(err, probe.ErrNotReady) {
 					return exitError{code: 1}

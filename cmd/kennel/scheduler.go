@@ -37,7 +37,7 @@ type goService struct {
 // artifacts handler tasks fetch from.
 func (g goService) api(c runtime.APIConfig) (handler, artifacts http.Handler) {
 	opts := api.Options{Service: c.Service, Binary: c.Binary, Store: c.Store, Token: c.Token, Metrics: c.Metrics,
-		Endpoints: g.endpoints}
+		Endpoints: g.endpoints, TLS: c.Backend}
 	if g.routes != nil {
 		opts.Routes = g.routes(c.Backend)
 	}

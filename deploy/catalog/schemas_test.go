@@ -140,6 +140,7 @@ var variants = map[string][]struct {
 		{"service-account", `{"service": {"service_account": "kafka-principal"}}`},
 		{"verbose", `{"service": {"verbose": true}}`},
 		{"constraints", `{"service": {"constraints": [["hostname", "UNIQUE"]]}}`},
+		{"tls", `{"service": {"security": {"transport_encryption": {"enabled": true, "allow_plaintext": true}}}, "brokers": {"port_tls": 9093}}`},
 		{"everything", `{"service": {"name": "kafka-2", "role": "kafka", "service_account": "kp", "verbose": true, "deploy_strategy": "parallel"},
 			"brokers": {"count": 5, "heap": {"size": 2048}, "mem": 4096, "port": 9092, "readiness_check": {"interval": 5}},
 			"kafka": {"cluster_id": "AAAAAAAAAAAAAAAAAAAAAA", "min_insync_replicas": 3}}`},

@@ -11,6 +11,7 @@ import (
 	"github.com/gogo/protobuf/proto"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 
+	"github.com/kennel-sdk/kennel/certs/taskenv"
 	"github.com/kennel-sdk/kennel/servicespec"
 	"github.com/kennel-sdk/kennel/servicespec/placement"
 )
@@ -57,7 +58,7 @@ func (p *plan) task(t *servicespec.TaskSpec, o mesos.Offer, ex mesos.ExecutorInf
 	for _, u := range p.req.Pod.URIs {
 		cmd.URIs = append(cmd.URIs, mesos.CommandInfo_URI{Value: u, Extract: proto.Bool(true)})
 	}
-	if len(t.Configs) > 0 {
+	if len(t.Configs) > 0 || len(t.TransportEncryption) > 0 {
 		for _, cname := range slices.Sorted(maps.Keys(t.Configs)) {
 			cmd.URIs = append(cmd.URIs, mesos.CommandInfo_URI{
 				Value:      p.templateURL(t.Name, cname),
@@ -162,6 +163,7 @@ func (p *plan) env(t *servicespec.TaskSpec, agent placement.Agent) map[string]st
 	for _, cname := range slices.Sorted(maps.Keys(t.Configs)) {
 		env["CONFIG_TEMPLATE_"+envName(cname)] = "config-templates/" + cname + "," + t.Configs[cname].Dest
 	}
+	p.tlsEnv(t, name, env)
 	return env
 }
 
@@ -311,4 +313,20 @@ func (m *Match) SetEnv(vars map[string]string) {
 			}
 		}
 	}
+}
+
+// tlsEnv sets, on a task with transport encryption, what its bootstrap
+// needs to obtain its certificate (package certs/taskenv): the entries,
+// where to send its signing request, and a fresh token for this launch.
+func (p *plan) tlsEnv(t *servicespec.TaskSpec, name string, env map[string]string) {
+	if len(t.TransportEncryption) == 0 {
+		return
+	}
+	entries := make([]taskenv.Encryption, len(t.TransportEncryption))
+	for i, e := range t.TransportEncryption {
+		entries[i] = taskenv.Encryption{Name: e.Name, Type: e.Type}
+	}
+	env[taskenv.Encryptions] = taskenv.Format(entries)
+	env[taskenv.URL] = strings.TrimRight(p.req.Artifacts, "/") + "/tls/certs/" + url.PathEscape(name)
+	env[taskenv.Token] = p.req.NewID()
 }

@@ -80,6 +80,11 @@ func (b *Batch) PutTask(name string, r Task) { b.put(DirTasks, name, EncodeTask(
 // DeleteTask forgets a task.
 func (b *Batch) DeleteTask(name string) { b.del(DirTasks, name) }
 
+// SecretPrefix starts the keys of properties that hold secrets (the
+// service's CA): the API neither lists nor serves them, the core is not
+// given them, and nothing logs their values.
+const SecretPrefix = "secret:"
+
 // PutProperty stores a property.
 func (b *Batch) PutProperty(key string, value []byte) { b.put(DirProperties, key, value) }
 

@@ -16,11 +16,13 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/kennel-sdk/kennel/api/wire"
+	"github.com/kennel-sdk/kennel/certs"
 	"github.com/kennel-sdk/kennel/plans"
 	"github.com/kennel-sdk/kennel/scheduler"
 	"github.com/kennel-sdk/kennel/scheduler/offer"
@@ -212,7 +214,8 @@ type runner struct {
 	snapshot atomic.Pointer[wire.Snapshot]
 	metrics  *metrics
 	apiURL   string
-	done     bool // an uninstall finished
+	ca       *certs.CA // nil: no transport encryption
+	done     bool      // an uninstall finished
 	// cancelSession ends the current Mesos session (core goroutine only).
 	cancelSession context.CancelFunc
 }
@@ -284,6 +287,9 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 	if cfg.Seeds, err = r.seeds(ctx); err != nil {
 		return err
 	}
+	if r.ca, err = r.loadCA(ctx, target.Spec); err != nil {
+		return err
+	}
 	if cfg.Role == "" {
 		cfg.Role = r.service + "-role"
 	}
@@ -296,6 +302,9 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 	loaded := scheduler.Loaded{FrameworkID: r.store.FrameworkID(), Spec: target.Spec, ConfigID: target.ConfigID,
 		Errors: target.Errors, Tasks: target.Tasks, Intent: r.store.Intent(), Properties: map[string][]byte{}}
 	for _, k := range r.store.PropertyKeys() {
+		if strings.HasPrefix(k, record.SecretPrefix) {
+			continue
+		}
 		loaded.Properties[k], _ = r.store.Property(k)
 	}
 	r.core, err = scheduler.New(cfg, loaded, uuid.NewString, time.Now())

@@ -66,7 +66,7 @@ func (c brokerConfig) check(value string) error {
 				elems = append(elems, e)
 			}
 		}
-	case "string":
+	case "string", "password":
 		elems = []string{value}
 	default:
 		return fmt.Errorf("unknown type %s in the table", c.typ)

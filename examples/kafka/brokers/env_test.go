@@ -113,6 +113,8 @@ func TestExtension(t *testing.T) {
 		{"test broker", "KAFKA_TEST_BROKER", "yes", "KAFKA_TEST_BROKER"},
 		{"count", "BROKER_COUNT", "0", "BROKER_COUNT"},
 		{"cluster id", "KAFKA_CLUSTER_ID", "not-an-id", "KAFKA_CLUSTER_ID"},
+		{"tls", "SECURITY_TRANSPORT_ENCRYPTION_ENABLED", "yes", "SECURITY_TRANSPORT_ENCRYPTION_ENABLED"},
+		{"plaintext", "SECURITY_TRANSPORT_ENCRYPTION_ALLOW_PLAINTEXT", "1", "SECURITY_TRANSPORT_ENCRYPTION_ALLOW_PLAINTEXT"},
 	} {
 		env := good()
 		env[tc.key] = tc.value
@@ -127,6 +129,17 @@ func TestExtension(t *testing.T) {
 	}
 	if env["KAFKA_URI"] == "" {
 		t.Errorf("KAFKA_URI emptied without the test broker")
+	}
+	// The sections of svc.yml: "" is false (a "false" string is not).
+	for _, tc := range []struct{ tls, plain, wantTLS, wantPlain string }{
+		{"", "", "", "true"}, {"false", "true", "", "true"}, {"true", "false", "true", ""}, {"true", "true", "true", "true"},
+	} {
+		e := good()
+		e["SECURITY_TRANSPORT_ENCRYPTION_ENABLED"], e["SECURITY_TRANSPORT_ENCRYPTION_ALLOW_PLAINTEXT"] = tc.tls, tc.plain
+		if _, err := brokers.Extension(e); err != nil || e["KAFKA_TLS"] != tc.wantTLS || e["KAFKA_PLAINTEXT"] != tc.wantPlain {
+			t.Errorf("TLS %q plaintext %q: KAFKA_TLS %q KAFKA_PLAINTEXT %q (%v), want %q %q", tc.tls, tc.plain,
+				e["KAFKA_TLS"], e["KAFKA_PLAINTEXT"], err, tc.wantTLS, tc.wantPlain)
+		}
 	}
 	seeds := map[string]string{}
 	for _, s := range ext.Seeds {

@@ -12,6 +12,13 @@ const (
 	VarBrokerCount = "BROKER_COUNT"
 	VarTestBroker  = "KAFKA_TEST_BROKER"
 	VarKafkaURI    = "KAFKA_URI"
+	// DC/OS Kafka's service.security.transport_encryption options.
+	VarTLS            = "SECURITY_TRANSPORT_ENCRYPTION_ENABLED"
+	VarAllowPlaintext = "SECURITY_TRANSPORT_ENCRYPTION_ALLOW_PLAINTEXT"
+	// What Extension computes from them for svc.yml's sections: "true",
+	// or "" (a false section).
+	VarTLSSection       = "KAFKA_TLS"
+	VarPlaintextSection = "KAFKA_PLAINTEXT"
 )
 
 // Extension is the Kafka scheduler's runtime extension for a scheduler
@@ -23,6 +30,11 @@ const (
 // is not a positive number, a malformed KAFKA_CLUSTER_ID. With
 // KAFKA_TEST_BROKER=true it empties KAFKA_URI in env, so that the brokers
 // fetch no Kafka distribution: the test broker is in the kennel binary.
+// It sets KAFKA_TLS (TLS listener, inter-broker traffic over it) and
+// KAFKA_PLAINTEXT (a PLAINTEXT listener: without TLS, or with
+// SECURITY_TRANSPORT_ENCRYPTION_ALLOW_PLAINTEXT) to "true" or "", from
+// the true/false options SECURITY_TRANSPORT_ENCRYPTION_ENABLED and
+// SECURITY_TRANSPORT_ENCRYPTION_ALLOW_PLAINTEXT (unset: false).
 func Extension(env map[string]string) (runtime.Extension, error) {
 	if mode := env[VarAdvertise]; !ValidAdvertise(mode) {
 		return runtime.Extension{}, fmt.Errorf("kafka: %s=%q: want %s or %s", VarAdvertise, mode, AdvertiseAgent, AdvertiseAutoIP)
@@ -34,6 +46,15 @@ func Extension(env map[string]string) (runtime.Extension, error) {
 	default:
 		return runtime.Extension{}, fmt.Errorf("kafka: %s=%q: want true or false", VarTestBroker, env[VarTestBroker])
 	}
+	tls, err := boolOption(env, VarTLS)
+	if err != nil {
+		return runtime.Extension{}, err
+	}
+	plain, err := boolOption(env, VarAllowPlaintext)
+	if err != nil {
+		return runtime.Extension{}, err
+	}
+	env[VarTLSSection], env[VarPlaintextSection] = section(tls), section(!tls || plain)
 	count, err := strconv.Atoi(env[VarBrokerCount])
 	if err != nil || count < 1 {
 		return runtime.Extension{}, fmt.Errorf("kafka: %s=%q: want a number of brokers, at least 1", VarBrokerCount, env[VarBrokerCount])
@@ -47,4 +68,24 @@ func Extension(env map[string]string) (runtime.Extension, error) {
 		{Name: SeedClusterID, Generate: ClusterIDSeed(env[VarClusterID])},
 		{Name: SeedControllers, Generate: ControllersSeed(count)},
 	}}, nil
+}
+
+// boolOption reads a true/false option of env; unset is false.
+func boolOption(env map[string]string, key string) (bool, error) {
+	switch env[key] {
+	case "true":
+		return true, nil
+	case "false", "":
+		return false, nil
+	}
+	return false, fmt.Errorf("kafka: %s=%q: want true or false", key, env[key])
+}
+
+// section is a Mustache section's value: "true", or "" for false (a
+// "false" string would be true).
+func section(on bool) string {
+	if on {
+		return "true"
+	}
+	return ""
 }

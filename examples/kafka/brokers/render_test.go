@@ -53,6 +53,9 @@ func TestServerProperties(t *testing.T) {
 		{"3-brokers", map[string]string{"BROKER_COUNT": "3", "KAFKA_DEFAULT_REPLICATION_FACTOR": "3", "KAFKA_MIN_INSYNC_REPLICAS": "2"}},
 		{"5-brokers", map[string]string{"BROKER_COUNT": "5", "KAFKA_DEFAULT_REPLICATION_FACTOR": "3", "KAFKA_MIN_INSYNC_REPLICAS": "2"}},
 		{"3-brokers-autoip", map[string]string{"BROKER_COUNT": "3", "KAFKA_ADVERTISE": "autoip"}},
+		{"3-brokers-tls", map[string]string{"BROKER_COUNT": "3", "SECURITY_TRANSPORT_ENCRYPTION_ENABLED": "true"}},
+		{"3-brokers-tls-plaintext", map[string]string{"BROKER_COUNT": "3", "SECURITY_TRANSPORT_ENCRYPTION_ENABLED": "true",
+			"SECURITY_TRANSPORT_ENCRYPTION_ALLOW_PLAINTEXT": "true"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			files := renderCluster(t, tc.env)

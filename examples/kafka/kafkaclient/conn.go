@@ -17,6 +17,7 @@ package kafkaclient
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -52,10 +53,24 @@ type Conn struct {
 // Dial connects to the broker at addr (host:port) and asks for its API
 // versions. ctx bounds the whole exchange.
 func Dial(ctx context.Context, addr string) (*Conn, error) {
+	return DialTLS(ctx, addr, nil)
+}
+
+// DialTLS is Dial over TLS with tlsConfig (nil: plain TCP), for a broker's
+// SSL listener; the handshake is done within ctx.
+func DialTLS(ctx context.Context, addr string, tlsConfig *tls.Config) (*Conn, error) {
 	var d net.Dialer
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
+	}
+	if tlsConfig != nil {
+		tc := tls.Client(nc, tlsConfig)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			nc.Close()
+			return nil, fmt.Errorf("TLS: %w", err)
+		}
+		nc = tc
 	}
 	c := &Conn{nc: nc, rw: struct {
 		io.Reader

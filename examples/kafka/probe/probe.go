@@ -8,6 +8,7 @@ package probe
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -27,6 +28,8 @@ type Options struct {
 	// ISR also requires that no partition the broker hosts is
 	// under-replicated (the spec's readiness.isr).
 	ISR bool
+	// TLS, when set, speaks TLS to the broker's SSL listener.
+	TLS *tls.Config
 }
 
 // Target is the broker to probe: where its listener is and which node id it
@@ -53,7 +56,7 @@ func TargetOf(cfg brokerconfig.Config, host string) Target {
 // Check probes t once, within ctx. It returns nil when the broker is ready
 // and an error wrapping ErrNotReady (one line: what it waits for) when not.
 func Check(ctx context.Context, t Target, opts Options) error {
-	c, err := kafkaclient.Dial(ctx, t.Addr)
+	c, err := kafkaclient.DialTLS(ctx, t.Addr, opts.TLS)
 	if err != nil {
 		return fmt.Errorf("%w: broker %d not answering on %s: %s", ErrNotReady, t.NodeID, t.Addr, short(err))
 	}

@@ -17,13 +17,16 @@
 // Metadata lists only itself (it cannot know its peers). Nothing is
 // replicated: a topic's replication factor cannot exceed 1 (one broker), so
 // in-sync replicas and under-replicated partitions are trivial, and a
-// replaced broker's data is simply gone. The controller quorum, TLS and SASL
-// listeners, and most broker settings are not implemented: start names each
-// setting it ignores, once, and refuses what it cannot run without.
+// replaced broker's data is simply gone. It serves one listener, the first
+// broker listener, over PLAINTEXT or SSL (the PKCS12 keystore of
+// ssl.keystore.location); the controller quorum, SASL, further listeners
+// and most broker settings are not implemented: start names each setting
+// it ignores, once, and refuses what it cannot run without.
 package testbroker
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -47,6 +50,7 @@ var honoured = []string{
 	"node.id", "process.roles", "listeners", "advertised.listeners", "controller.listener.names",
 	"listener.security.protocol.map", "log.dirs", "log.dir", "metadata.log.dir",
 	"num.partitions", "auto.create.topics.enable",
+	"ssl.keystore.location", "ssl.keystore.password", "ssl.keystore.type", "ssl.key.password",
 }
 
 // ignoredWhy explains keys the test broker knowingly does without.
@@ -79,8 +83,16 @@ func (b *Broker) Close() { b.cluster.Close() }
 // starts the broker of cfg, writing one line per ignored setting and one
 // saying where it serves to log.
 func Start(cfg brokerconfig.Config, clusterID string, log io.Writer) (*Broker, error) {
-	if cfg.Listener.Protocol != "PLAINTEXT" {
-		return nil, fmt.Errorf("test broker: listener %s is %s: the test broker serves PLAINTEXT only", cfg.Listener.Name, cfg.Listener.Protocol)
+	var tlsConfig *tls.Config
+	switch cfg.Listener.Protocol {
+	case "PLAINTEXT":
+	case "SSL":
+		var err error
+		if tlsConfig, err = cfg.ServerTLS(); err != nil {
+			return nil, fmt.Errorf("test broker: %w", err)
+		}
+	default:
+		return nil, fmt.Errorf("test broker: listener %s is %s: the test broker serves PLAINTEXT or SSL only", cfg.Listener.Name, cfg.Listener.Protocol)
 	}
 	if cfg.Listener.Port == 0 {
 		return nil, fmt.Errorf("test broker: listener %s has port 0: the test broker needs the port it is given", cfg.Listener.Name)
@@ -98,6 +110,7 @@ func Start(cfg brokerconfig.Config, clusterID string, log io.Writer) (*Broker, e
 	}
 	adv := advertised(cfg)
 	listen := nodeListener(cfg, adv)
+	listen.tls = tlsConfig
 	n := int(cfg.NodeID) + 1
 	opts = append(opts,
 		kfake.NumBrokers(n), kfake.ListenFn(listen.fn), kfake.ClusterID(id),
@@ -208,6 +221,7 @@ type listener struct {
 	adv   string
 	node  int
 	calls int
+	tls   *tls.Config // nil: PLAINTEXT
 }
 
 func nodeListener(cfg brokerconfig.Config, adv string) *listener {
@@ -228,6 +242,9 @@ func (l *listener) fn(network, _ string) (net.Listener, error) {
 	ln, err := net.Listen(network, l.bind)
 	if err != nil {
 		return nil, err
+	}
+	if l.tls != nil {
+		ln = tls.NewListener(ln, l.tls)
 	}
 	return advertisedListener{Listener: ln, adv: advAddr(l.adv)}, nil
 }
