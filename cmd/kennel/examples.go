@@ -79,6 +79,8 @@ var examples = map[string]string{
 	"state properties":         "kennel state properties --name hello-world",
 	"state property":           "kennel state property --name hello-world hello-0-server:task-status",
 	"task":                     "kennel task log --follow hello-0-server\nkennel task ls hello-0-server",
+	"tls":                      "kennel tls ca --name kafka > ca.pem",
+	"tls ca":                   "kennel tls ca --name kafka > ca.pem\nkcat -X security.protocol=ssl -X ssl.ca.location=ca.pem -b 127.0.0.1:1025 -L",
 	"update":                   "kennel update start --name hello-world --options options.json\nkennel update status --name hello-world",
 	"update package-versions":  "kennel update package-versions --name hello-world",
 	"update start":             "kennel update start --name hello-world --options options.json",
