@@ -58,6 +58,7 @@ fuzz:
 	$(GO) test ./examples/kafka/topics -run '^$$' -fuzz '^FuzzParseTime$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./deploy/adminrouter -run '^$$' -fuzz '^FuzzParseApps$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./deploy/catalog -run '^$$' -fuzz '^FuzzDecodeLabels$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./deploy/sandbox -run '^$$' -fuzz '^FuzzLastLines$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./deploy/cosmos/httpapi -run '^$$' -fuzz '^FuzzParseMediaType$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./deploy/local/wire -run '^$$' -fuzz '^FuzzDecodeCall$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./executor -run '^$$' -fuzz '^FuzzConfigFromEnv$$' -fuzztime $(FUZZTIME)

@@ -84,6 +84,8 @@ var rules = []rule{
 	{[]string{mod + "deploy/marathon"}, []string{mod + "scheduler/...", mod + "api/...", mod + "executor/...", mod + "deploy/catalog/...",
 		mod + "deploy/local/...", mod + "plans", mod + "servicespec/..."},
 		"Marathon is a framework: it talks HTTP to a Mesos master and knows no Kennel scheduler or cluster internals"},
+	{[]string{mod + "deploy/sandbox"}, []string{mod + "..."},
+		"the sandbox reader speaks Mesos's HTTP APIs only: it works on any Mesos cluster, the local one included"},
 	{[]string{mod + "deploy/local/master"}, []string{mod + "deploy/local", mod + "deploy/local/agent"},
 		"the master never imports its agents or the cluster that assembles them"},
 	{[]string{mod + "deploy/local/agent"}, []string{mod + "deploy/local"},

@@ -53,7 +53,8 @@ type decoder struct {
 	asciiRendered, asciiTemplate bool
 	last                         struct{ line, col, off int } // the previous offset walk
 
-	errs ErrorList
+	errs  ErrorList
+	warns ErrorList // see LoadWithWarnings
 	// pos and objects locate field paths for errors: pos holds the keys of
 	// named items, null values and list items; objects every decoded
 	// mapping, whose children lookupPos finds by scanning it.
@@ -83,7 +84,7 @@ func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
 	if d.full() {
 		return
 	}
-	d.errs = append(d.errs, &Error{File: d.file, Pos: d.nodePos(n), Path: path, Msg: fmt.Sprintf(format, args...)})
+	d.errs = append(d.errs, &Error{File: d.file, Pos: d.nodePos(n), Path: path, Msg: fmt.Sprintf(format, args...), Var: d.tagVar(n)})
 }
 
 // fail records a problem and marks path bad so that later checks skip it.
@@ -262,6 +263,8 @@ func (d *decoder) unknownKey(e entry, path string, ks keySet) {
 	}
 	if hint != "" {
 		msg += "; " + hint
+	} else if s := synonyms[e.key]; s != "" && ks.known[s] {
+		msg += fmt.Sprintf("; did you mean `%s`?", s)
 	} else if s := suggest(e.key, ks.keys); s != "" {
 		msg += fmt.Sprintf("; did you mean `%s`?", s)
 	}

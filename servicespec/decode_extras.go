@@ -4,6 +4,8 @@ import (
 	"path"
 	"strings"
 
+	"go.yaml.in/yaml/v4"
+
 	"github.com/kennel-sdk/kennel/servicespec/placement"
 )
 
@@ -237,6 +239,10 @@ func (d *decoder) externalVolumes(parent *object) map[string]ExternalVolumeSpec 
 // JSON form.
 func (d *decoder) placement(o *object) string {
 	if !o.has("placement") {
+		return ""
+	}
+	if n := d.resolveQuiet(o.node("placement")); n != nil && n.Kind == yaml.SequenceNode {
+		d.fail(n, o.pathOf("placement"), "%s", unquotedPlacement(n))
 		return ""
 	}
 	raw := o.str("placement", "")

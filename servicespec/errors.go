@@ -24,15 +24,22 @@ type Error struct {
 	Pos  Pos
 	Path string
 	Msg  string
+	// Var is the template variable whose value is at fault, when the
+	// faulty text was a substituted {{VAR}}.
+	Var string
 }
 
 // Error formats as FILE:LINE:COL: PATH: MESSAGE, the form editors jump to.
 func (e *Error) Error() string {
 	loc := fmt.Sprintf("%s:%d:%d", e.File, e.Pos.Line, e.Pos.Column)
-	if e.Path == "" {
-		return loc + ": " + e.Msg
+	msg := e.Msg
+	if e.Var != "" {
+		msg += " (the value of " + e.Var + ")"
 	}
-	return loc + ": " + e.Path + ": " + e.Msg
+	if e.Path == "" {
+		return loc + ": " + msg
+	}
+	return loc + ": " + e.Path + ": " + msg
 }
 
 // ErrorList is every problem found in one spec, in file order. A spec is

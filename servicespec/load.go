@@ -29,6 +29,9 @@ type LoadOptions struct {
 	// as tests of plan generation over every field. A spec loaded so must
 	// not be run.
 	AcceptUnsupported bool
+	// Attributes are the agent attributes the cluster is known to have,
+	// beyond hostname, @zone and @region (LoadWithWarnings).
+	Attributes []string
 }
 
 // Load renders a svc.yml template against opts.Env, parses and validates it,
@@ -37,17 +40,24 @@ type LoadOptions struct {
 // error unless opts.AcceptUnsupported. On failure the error is an ErrorList
 // holding every problem found.
 func Load(file string, data []byte, opts LoadOptions) (*ServiceSpec, error) {
+	spec, _, err := load(file, data, opts)
+	return spec, err
+}
+
+// load is Load, also returning the decoder that holds the spec's
+// positions (nil when the spec could not be decoded).
+func load(file string, data []byte, opts LoadOptions) (*ServiceSpec, *decoder, error) {
 	tmpl, err := mustache.Parse(file, string(data))
 	if err != nil {
 		var se *mustache.SyntaxError
 		if errors.As(err, &se) {
-			return nil, ErrorList{{File: file, Pos: Pos{Line: se.Line, Column: columnOf(string(data), se.Offset)}, Msg: "template: " + se.Msg}}
+			return nil, nil, ErrorList{{File: file, Pos: Pos{Line: se.Line, Column: columnOf(string(data), se.Offset)}, Msg: "template: " + se.Msg}}
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	res := tmpl.Render(renderContext(opts.Env), mustache.Options{Escape: mustache.HTMLEscape})
 	if len(res.Missing) > 0 {
-		return nil, missingErrors(file, string(data), res.Missing)
+		return nil, nil, missingErrors(file, string(data), res.Missing)
 	}
 	spec, d := decodeText(file, string(data), res.Output, res.Map)
 	if spec != nil && opts.Templates != nil {
@@ -57,9 +67,9 @@ func Load(file string, data []byte, opts LoadOptions) (*ServiceSpec, error) {
 		d.refuseUnsupported(spec)
 	}
 	if err := d.err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return spec, nil
+	return spec, d, nil
 }
 
 // Decode parses a spec that needs no rendering, such as a stored canonical

@@ -124,6 +124,9 @@ func parseInt(n *yaml.Node) (int, error) {
 	if n.Tag == "!!float" && wholeNumber.MatchString(n.Value) {
 		return 0, fmt.Errorf("%s is out of range", n.Value) // an integer too large for YAML's int
 	}
+	if hint := unitHint(n); hint != "" {
+		return 0, fmt.Errorf("expected an integer, got %s: %s", describe(n), hint)
+	}
 	return 0, fmt.Errorf("expected an integer, got %s", describe(n))
 }
 

@@ -78,6 +78,7 @@ func (v *validator) task(p *PodSpec, t *TaskSpec) {
 	}
 	v.configDests(tp, t)
 	v.envKeys(tp, p.TaskResources(t))
+	v.envPortCollisions(tp, t, p.TaskResources(t))
 }
 
 func (v *validator) taskResources(p *PodSpec, t *TaskSpec) {

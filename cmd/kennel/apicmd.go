@@ -32,7 +32,7 @@ func (f *apiFlags) runE(fn apiRun) func(*cobra.Command, []string) error {
 		if err != nil {
 			return err
 		}
-		return explain(cmd.ErrOrStderr(), fn(cmd, args, c), f.module != "")
+		return explain(cmd.ErrOrStderr(), listWhatExists(cmd.Context(), c, fn(cmd, args, c)), f.module != "")
 	}
 }
 

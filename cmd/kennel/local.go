@@ -29,10 +29,11 @@ func localCommand() *cobra.Command {
 		Long: `A local cluster is a Mesos master and agents in one process. Executors and
 tasks run as real processes; reservations and volumes live under the data
 dir. "kennel local up" runs it in the foreground; the other commands steer a
-running cluster through its admin API (--master).`,
+running cluster through its admin API: --master, else $KENNEL_MESOS_MASTER,
+else the cluster running on --data-dir ($KENNEL_DATA_DIR, else the default
+data dir), which records its master's URL there.`,
 	}
-	master := cmd.PersistentFlags().String("master", envOr("KENNEL_MESOS_MASTER", "http://127.0.0.1:5050"), "URL of the local cluster's master ($KENNEL_MESOS_MASTER)")
-	client := func() *local.Client { return local.NewClient(*master) }
+	client := localClusterFlags(cmd)
 	cmd.AddCommand(localUpCommand(), localAgentsCommand(client), localAgentCommand(client),
 		localTaskCommand(client), localMasterCommand(client), localFrameworkCommand(client), localStateCommand(client))
 	return cmd
@@ -292,7 +293,7 @@ func localAgentCommand(client func() *local.Client) *cobra.Command {
 func localTaskCommand(client func() *local.Client) *cobra.Command {
 	cmd := &cobra.Command{Use: "task", Short: "Inject task faults"}
 	cmd.AddCommand(&cobra.Command{
-		Use:     "kill TASK_ID",
+		Use:     "kill TASK",
 		Aliases: []string{"crash"},
 		Short:   "Kill a task's processes with SIGKILL, as a crash or the OOM killer would",
 		Long: `Kills the task's processes with SIGKILL behind its executor's back, as a crash
@@ -301,7 +302,7 @@ a task the way a scheduler does (kill policy, TASK_KILLED), use the scheduler's
 KILL call instead.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return client().CrashTask(cmd.Context(), args[0])
+			return crashTask(cmd.Context(), client(), args[0])
 		},
 	})
 	return cmd

@@ -43,7 +43,7 @@ func TestLocalCommandsSteerARunningCluster(t *testing.T) {
 	}{
 		{[]string{"agent", "stop", "agent-9"}, "404"},
 		{[]string{"agent", "explode", "agent-1"}, "400"},
-		{[]string{"task", "kill", "no-task"}, "404"},
+		{[]string{"task", "kill", "no-task"}, `no task named "no-task"; the tasks are: none`},
 		{[]string{"agent", "stop"}, "accepts 2 arg"},
 	} {
 		_, errOut, code := run(t, append([]string{"local", m}, tc.args...)...)

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -30,6 +32,7 @@ type serviceFlags struct {
 	timeout       time.Duration
 	logFile       string
 	scheduler     string
+	apiPort       int
 	env           specFlags
 }
 
@@ -38,7 +41,8 @@ func (f *serviceFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.dir, "service", "", "run the scheduler of the service in `DIR` (svc.yml, svc.env, templates) on the cluster")
 	fl.BoolVar(&f.untilComplete, "until-complete", false, "with --service: exit 0 once the deploy plan is COMPLETE")
 	fl.DurationVar(&f.timeout, "timeout", 10*time.Minute, "with --until-complete: give up after this long")
-	fl.StringVar(&f.logFile, "log-file", "", "write the cluster's and the scheduler's logs to `FILE` instead of stderr")
+	fl.StringVar(&f.logFile, "log-file", "", "with --service: write the cluster's and the scheduler's logs to `FILE` (default <data-dir>/local.log; - for stderr)")
+	fl.IntVar(&f.apiPort, "api-port", 0, "with --service: the scheduler API's `PORT` on 127.0.0.1 (0: any free port)")
 	fl.StringVar(&f.scheduler, "scheduler", "", "with --service: run the scheduler of a service written in Go (kafka) instead of the plain one")
 	fl.StringArrayVarP(&f.env.env, "env", "e", nil, "with --service: set `KEY=VALUE` for the spec (repeatable)")
 	fl.StringArrayVar(&f.env.envFiles, "env-file", nil, "with --service: read KEY=VALUE lines from `FILE`")
@@ -53,7 +57,15 @@ func runLocalService(ctx context.Context, cfg local.Config, svc serviceFlags, st
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logOut := stderr
-	if svc.logFile != "" {
+	if svc.logFile == "" {
+		// The plan tree has the terminal; the logs go beside the cluster.
+		svc.logFile = filepath.Join(cfg.DataDir, "local.log")
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "kennel: logs in %s\n", svc.logFile)
+	}
+	if svc.logFile != "-" {
 		f, err := os.OpenFile(svc.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
 			return err
@@ -94,7 +106,7 @@ func runLocalService(ctx context.Context, cfg local.Config, svc serviceFlags, st
 	go func() {
 		failed <- runtime.Run(schedCtx, runtime.Options{
 			SpecPath: spec, Env: env, Masters: []string{c.URL()},
-			State: "file://" + filepath.Join(cfg.DataDir, "state"), Listen: "127.0.0.1:0",
+			State: "file://" + filepath.Join(cfg.DataDir, "state"), Listen: net.JoinHostPort("127.0.0.1", strconv.Itoa(svc.apiPort)),
 			Tick: 250 * time.Millisecond, Logger: logger.With("component", "scheduler"),
 			BootstrapURI: "file://" + self, // the agents share this host
 			OnReady:      func(url string) { ready <- url },

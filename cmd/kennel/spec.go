@@ -20,11 +20,13 @@ import (
 const defaultsFile = "svc.env"
 
 type specFlags struct {
-	envFiles []string
-	env      []string
+	envFiles   []string
+	env        []string
+	attributes []string
 }
 
 func (f *specFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&f.attributes, "attribute", nil, "an agent attribute `NAME` the cluster has, for placement rules (repeatable)")
 	cmd.Flags().StringArrayVar(&f.envFiles, "env-file", nil, "read KEY=VALUE lines from `FILE` (repeatable; later files win)")
 	cmd.Flags().StringArrayVarP(&f.env, "env", "e", nil, "set `KEY=VALUE` for rendering (repeatable; wins over files)")
 }
@@ -50,7 +52,7 @@ FILE:LINE:COL: PATH: is not supported by Kennel yet: WHY.`,
 func specValidateCommand() *cobra.Command {
 	var flags specFlags
 	cmd := &cobra.Command{
-		Use:   "validate FILE",
+		Use:   "validate FILE|DIR",
 		Short: "Report every error of a spec, or summarise it in one line",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -71,7 +73,7 @@ func specRenderCommand() *cobra.Command {
 	var format string
 	var showPlans bool
 	cmd := &cobra.Command{
-		Use:   "render FILE",
+		Use:   "render FILE|DIR",
 		Short: "Print the canonical form of a spec (defaults applied, templates inlined), or its plans",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -114,25 +116,32 @@ func freshInstallPlans(spec *servicespec.ServiceSpec) string {
 // loadSpec loads the spec at path with the layered environment. Spec errors
 // are printed one per line and become exit status 1.
 func loadSpec(cmd *cobra.Command, path string, flags specFlags) (*servicespec.ServiceSpec, error) {
+	path = specPath(path)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	env, err := flags.environment(filepath.Join(filepath.Dir(path), defaultsFile))
+	defaults := filepath.Join(filepath.Dir(path), defaultsFile)
+	env, err := flags.environment(defaults)
 	if err == nil {
 		var spec *servicespec.ServiceSpec
-		spec, err = servicespec.Load(path, data, servicespec.LoadOptions{
-			Env:       env,
-			Templates: os.DirFS(filepath.Dir(path)),
+		var warnings servicespec.ErrorList
+		spec, warnings, err = servicespec.LoadWithWarnings(path, data, servicespec.LoadOptions{
+			Env:        env,
+			Templates:  os.DirFS(filepath.Dir(path)),
+			Attributes: flags.attributes,
 		})
 		if err == nil {
+			for _, w := range warnings {
+				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+			}
 			return spec, nil
 		}
 	}
 	var list servicespec.ErrorList
 	if errors.As(err, &list) {
 		for _, e := range list {
-			fmt.Fprintln(cmd.ErrOrStderr(), e)
+			fmt.Fprintln(cmd.ErrOrStderr(), e.Error()+flags.origin(e.Var, env, defaults))
 		}
 		return nil, exitError{code: 1}
 	}
@@ -167,4 +176,12 @@ func (f specFlags) environment(defaults string) (map[string]string, error) {
 		env[k] = v
 	}
 	return env, nil
+}
+
+// specPath is path, or the svc.yml in it when path is a directory.
+func specPath(path string) string {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return filepath.Join(path, "svc.yml")
+	}
+	return path
 }

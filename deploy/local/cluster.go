@@ -109,6 +109,10 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Cluster, erro
 			logger.Error("master HTTP server", "err", err)
 		}
 	}()
+	if err := c.recordMasterURL(); err != nil {
+		c.Stop()
+		return nil, err
+	}
 	for i, ac := range c.allAgents() {
 		n, err := c.newNode(i, ac, scale)
 		if err == nil {
@@ -306,6 +310,7 @@ func (c *Cluster) end(stop func(*agent.Agent)) {
 		_ = c.server.Close()
 	}
 	c.served.Wait()
+	c.forgetMasterURL()
 	c.cancel()
 }
 

@@ -144,9 +144,12 @@ func DefaultConfig(dataDir string, n int) Config {
 	return cfg
 }
 
-// DefaultDataDir is $XDG_DATA_HOME/kennel/local, else
-// ~/.local/share/kennel/local.
+// DefaultDataDir is $KENNEL_DATA_DIR, else $XDG_DATA_HOME/kennel/local,
+// else ~/.local/share/kennel/local.
 func DefaultDataDir() (string, error) {
+	if d := os.Getenv("KENNEL_DATA_DIR"); d != "" {
+		return d, nil
+	}
 	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
 		return filepath.Join(d, "kennel", "local"), nil
 	}

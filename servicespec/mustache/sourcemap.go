@@ -36,3 +36,13 @@ func (m SourceMap) Source(out int) int {
 	}
 	return s.src + d
 }
+
+// Tag returns the template offset of the tag whose value produced output
+// offset out, and false when out comes from literal text.
+func (m SourceMap) Tag(out int) (int, bool) {
+	i := sort.Search(len(m.segments), func(i int) bool { return m.segments[i].out > out }) - 1
+	if i < 0 || m.segments[i].literal {
+		return 0, false
+	}
+	return m.segments[i].src, true
+}

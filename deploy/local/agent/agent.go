@@ -197,6 +197,7 @@ func (a *Agent) serve() error {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v1/executor", a.serveExecutor)
+	a.fileRoutes(mux)
 	a.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	srv := a.server
 	a.spawnLocked(func() {

@@ -1,0 +1,294 @@
+// Package sandbox reads tasks' sandboxes through Mesos's HTTP APIs, as the
+// DC/OS CLI's "task log" and "task ls" do: the master's /master/state
+// finds a task by name or id and its agent, the agent's /state gives its
+// executor's directory, and the agent's /files/read and /files/browse
+// read and list it. It works on a real Mesos cluster and on the local
+// cluster alike; nothing is kept by the scheduler.
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Client talks to a Mesos master and its agents.
+type Client struct {
+	// Master is the master's base URL (http://host:5050).
+	Master string
+	// HTTP is the client to use; nil is http.DefaultClient.
+	HTTP *http.Client
+}
+
+// Task is a task found on the cluster, with where its sandbox is.
+type Task struct {
+	ID, Name, FrameworkID, ExecutorID, AgentID, State string
+	// Agent is the agent's base URL (http://hostname:port).
+	Agent string
+}
+
+// Sandbox is a task's sandbox on its agent.
+type Sandbox struct {
+	Task Task
+	// Dir is the sandbox's path for the agent's files API: the executor's
+	// directory, or <directory>/tasks/<task id> for a task of a pod (a
+	// DEFAULT executor's task, which has a sandbox of its own).
+	Dir string
+}
+
+// FileInfo is one entry of a listing, Mesos's /files/browse entry.
+type FileInfo struct {
+	Path  string `json:"path"`
+	Size  int64  `json:"size"`
+	Mode  string `json:"mode"`
+	Mtime int64  `json:"mtime"`
+	UID   string `json:"uid"`
+	GID   string `json:"gid"`
+	Nlink uint64 `json:"nlink"`
+}
+
+// Chunk is the answer of /files/read: data read at offset.
+type Chunk struct {
+	Data   string `json:"data"`
+	Offset int64  `json:"offset"`
+}
+
+// ErrNotFound is a file, directory or task that does not exist.
+var ErrNotFound = errors.New("not found")
+
+// masterState is what FindTask reads of GET /master/state.
+type masterState struct {
+	Frameworks []struct {
+		ID             string     `json:"id"`
+		Tasks          []taskJSON `json:"tasks"`
+		CompletedTasks []taskJSON `json:"completed_tasks"`
+	} `json:"frameworks"`
+	Slaves []struct {
+		ID       string `json:"id"`
+		Hostname string `json:"hostname"`
+		Port     int    `json:"port"`
+	} `json:"slaves"`
+}
+
+type taskJSON struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	FrameworkID string `json:"framework_id"`
+	ExecutorID  string `json:"executor_id"`
+	SlaveID     string `json:"slave_id"`
+	State       string `json:"state"`
+}
+
+// FindTask finds the task named or with the id query: a task of that name
+// or id, else the tasks whose id begins with query. Of several, the active
+// ones (not in a terminal state) are preferred; more than one left is an
+// error listing their ids. None is an error wrapping ErrNotFound that
+// lists the tasks there are.
+func (c *Client) FindTask(ctx context.Context, query string) (Task, error) {
+	var st masterState
+	if err := c.getJSON(ctx, strings.TrimSuffix(c.Master, "/")+"/master/state", &st); err != nil {
+		return Task{}, fmt.Errorf("reading the master's state: %w", err)
+	}
+	agents := map[string]string{}
+	for _, s := range st.Slaves {
+		agents[s.ID] = "http://" + net.JoinHostPort(s.Hostname, strconv.Itoa(s.Port))
+	}
+	var all, exact, prefix []taskJSON
+	for _, f := range st.Frameworks {
+		for _, t := range slices.Concat(f.Tasks, f.CompletedTasks) {
+			if t.FrameworkID == "" {
+				t.FrameworkID = f.ID
+			}
+			all = append(all, t)
+			switch {
+			case t.Name == query || t.ID == query:
+				exact = append(exact, t)
+			case strings.HasPrefix(t.ID, query):
+				prefix = append(prefix, t)
+			}
+		}
+	}
+	found := exact
+	if len(found) == 0 {
+		found = prefix
+	}
+	if active := slices.DeleteFunc(slices.Clone(found), func(t taskJSON) bool { return terminal(t.State) }); len(active) > 0 {
+		found = active
+	}
+	switch len(found) {
+	case 0:
+		return Task{}, fmt.Errorf("%w: no task named %q; the tasks are: %s", ErrNotFound, query, names(all))
+	case 1:
+	default:
+		ids := make([]string, len(found))
+		for i, t := range found {
+			ids[i] = t.ID
+		}
+		sort.Strings(ids)
+		return Task{}, fmt.Errorf("%d tasks match %q; give one's id: %s", len(found), query, strings.Join(ids, ", "))
+	}
+	t := found[0]
+	agent, ok := agents[t.SlaveID]
+	if !ok {
+		return Task{}, fmt.Errorf("task %s is on agent %s, which the master does not list as active", t.ID, t.SlaveID)
+	}
+	return Task{ID: t.ID, Name: t.Name, FrameworkID: t.FrameworkID, ExecutorID: t.ExecutorID, AgentID: t.SlaveID, State: t.State, Agent: agent}, nil
+}
+
+func names(tasks []taskJSON) string {
+	if len(tasks) == 0 {
+		return "none"
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range tasks {
+		if !seen[t.Name] {
+			seen[t.Name] = true
+			out = append(out, t.Name)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
+func terminal(state string) bool {
+	switch state {
+	case "TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_ERROR", "TASK_DROPPED", "TASK_GONE", "TASK_GONE_BY_OPERATOR", "TASK_LOST":
+		return true
+	}
+	return false
+}
+
+// agentState is what Sandbox reads of the agent's GET /state.
+type agentState struct {
+	Frameworks          []agentFramework `json:"frameworks"`
+	CompletedFrameworks []agentFramework `json:"completed_frameworks"`
+}
+
+type agentFramework struct {
+	ID                 string          `json:"id"`
+	Executors          []agentExecutor `json:"executors"`
+	CompletedExecutors []agentExecutor `json:"completed_executors"`
+}
+
+type agentExecutor struct {
+	ID             string     `json:"id"`
+	Directory      string     `json:"directory"`
+	Type           string     `json:"type"`
+	Tasks          []taskJSON `json:"tasks"`
+	QueuedTasks    []taskJSON `json:"queued_tasks"`
+	CompletedTasks []taskJSON `json:"completed_tasks"`
+}
+
+// Sandbox finds t's sandbox through its agent's /state: the executor of
+// t's framework that holds t (running executors first), its directory,
+// and, when that directory has tasks/<task id> (a pod's task), that.
+func (c *Client) Sandbox(ctx context.Context, t Task) (Sandbox, error) {
+	var st agentState
+	if err := c.getJSON(ctx, t.Agent+"/state", &st); err != nil {
+		return Sandbox{}, fmt.Errorf("reading agent %s's state: %w", t.AgentID, err)
+	}
+	executorID := t.ExecutorID
+	if executorID == "" {
+		executorID = t.ID // a command task's executor has the task's id
+	}
+	var dir string
+	for _, f := range slices.Concat(st.Frameworks, st.CompletedFrameworks) {
+		if f.ID != t.FrameworkID {
+			continue
+		}
+		for _, e := range slices.Concat(f.Executors, f.CompletedExecutors) {
+			holds := slices.ContainsFunc(slices.Concat(e.Tasks, e.QueuedTasks, e.CompletedTasks), func(x taskJSON) bool { return x.ID == t.ID })
+			if dir == "" && (holds || e.ID == executorID) {
+				dir = e.Directory
+			}
+		}
+	}
+	if dir == "" {
+		return Sandbox{}, fmt.Errorf("%w: agent %s has no executor for task %s", ErrNotFound, t.AgentID, t.ID)
+	}
+	sb := Sandbox{Task: t, Dir: dir}
+	taskDir := path.Join(dir, "tasks", t.ID)
+	if _, err := c.browse(ctx, t.Agent, taskDir); err == nil {
+		sb.Dir = taskDir
+	} else if !errors.Is(err, ErrNotFound) {
+		return Sandbox{}, err
+	}
+	return sb, nil
+}
+
+// Browse lists the directory rel (relative to the sandbox; "" is the
+// sandbox itself), sorted by path.
+func (c *Client) Browse(ctx context.Context, sb Sandbox, rel string) ([]FileInfo, error) {
+	list, err := c.browse(ctx, sb.Task.Agent, sb.path(rel))
+	if errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("%w: %s is not in %s's sandbox", ErrNotFound, rel, sb.Task.Name)
+	}
+	return list, err
+}
+
+func (c *Client) browse(ctx context.Context, agent, dir string) ([]FileInfo, error) {
+	var list []FileInfo
+	err := c.getJSON(ctx, agent+"/files/browse?"+url.Values{"path": {dir}}.Encode(), &list)
+	return list, err
+}
+
+// Read reads up to length bytes of the file rel at offset, as
+// /files/read does: offset -1 is the end (the chunk's offset is then the
+// file's size), length -1 reads to the end or the agent's cap.
+func (c *Client) Read(ctx context.Context, sb Sandbox, rel string, offset, length int64) (Chunk, error) {
+	q := url.Values{"path": {sb.path(rel)}, "offset": {strconv.FormatInt(offset, 10)}, "length": {strconv.FormatInt(length, 10)}}
+	var ch Chunk
+	err := c.getJSON(ctx, sb.Task.Agent+"/files/read?"+q.Encode(), &ch)
+	if errors.Is(err, ErrNotFound) {
+		return ch, fmt.Errorf("%w: %s is not in %s's sandbox", ErrNotFound, rel, sb.Task.Name)
+	}
+	return ch, err
+}
+
+func (sb Sandbox) path(rel string) string {
+	if rel == "" || rel == "." {
+		return sb.Dir
+	}
+	return path.Join(sb.Dir, rel)
+}
+
+func (c *Client) getJSON(ctx context.Context, u string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
+		return ErrNotFound
+	case resp.StatusCode != http.StatusOK:
+		return fmt.Errorf("GET %s: %s: %s", u, resp.Status, strings.TrimSpace(string(body)))
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("GET %s: %w", u, err)
+	}
+	return nil
+}
