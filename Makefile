@@ -77,6 +77,7 @@ fuzz:
 	$(GO) test ./deploy/marathon/client -run '^$$' -fuzz '^FuzzResponses$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./deploy/catalog -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./examples/kafka/kafkaclient -run '^$$' -fuzz '^FuzzDescribeQuorumResponse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./cmd/kennel -run '^$$' -fuzz '^FuzzParsePodInfo$$' -fuzztime $(FUZZTIME)
 
 # chaos: the long fault campaign (package chaos): CHAOS_SEED (default: the
 # time), CHAOS_FAULTS faults, at most CHAOS_DURATION; the report goes to

@@ -51,29 +51,52 @@ func podStatusCommand(f *apiFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status [POD]",
 		Short: "Print the tasks' statuses of every pod instance, or of one",
-		Args:  cobra.MaximumNArgs(1),
+		Long: `Print the tasks' statuses of every pod instance, or of one, as a tree:
+each task's status, then where it runs (its container's IP, else its
+agent's hostname), its ports, and while it runs its health check result
+(healthy, unhealthy, health unknown) and readiness (ready, not ready)
+when it has those checks. The details come from GET /v1/pod/POD/info;
+--json prints GET /v1/pod/status (or /v1/pod/POD/status) alone.`,
+		Args: cobra.MaximumNArgs(1),
 	}
 	asJSON := jsonFlag(cmd)
 	cmd.RunE = f.runE(func(cmd *cobra.Command, args []string, c *client.Client) error {
+		ctx := cmd.Context()
 		var v any
-		var tree string
+		var instances []string
 		if len(args) == 1 {
-			s, err := c.PodInstanceStatus(cmd.Context(), args[0])
+			s, err := c.PodInstanceStatus(ctx, args[0])
 			if err != nil {
 				return err
 			}
-			v, tree = s, instanceTree(s)
+			v, instances = s, []string{s.Name}
 		} else {
-			s, err := c.PodStatus(cmd.Context())
+			s, err := c.PodStatus(ctx)
 			if err != nil {
 				return err
 			}
-			v, tree = s, serviceTree(s)
+			v = s
+			for _, p := range s.Pods {
+				for _, inst := range p.Instances {
+					instances = append(instances, inst.Name)
+				}
+			}
 		}
 		if *asJSON {
 			return printJSON(cmd.OutOrStdout(), v)
 		}
-		_, err := fmt.Fprintln(cmd.OutOrStdout(), tree)
+		details, err := instanceDetails(ctx, c, instances)
+		if err != nil {
+			return err
+		}
+		var tree string
+		switch s := v.(type) {
+		case client.InstanceStatus:
+			tree = instanceTree(s, details)
+		case client.ServiceStatus:
+			tree = serviceTree(s, details)
+		}
+		_, err = fmt.Fprintln(cmd.OutOrStdout(), tree)
 		return err
 	})
 	return cmd
@@ -145,43 +168,47 @@ func printPodAction(cmd *cobra.Command, res client.PodAction, err error) error {
 	return printJSON(cmd.OutOrStdout(), res.Raw)
 }
 
-// serviceTree renders GET /v1/pod/status as the DC/OS CLI's `pod status`:
+// serviceTree renders GET /v1/pod/status as the DC/OS CLI's `pod status`
+// tree, each task followed by its status and the details known of it
+// (host, ports, health, readiness), aligned:
 //
 //	hello-world
 //	└─ hello
 //	   ├─ hello-0
-//	   │  └─ hello-0-server (RUNNING)
+//	   │  └─ hello-0-server  RUNNING   127.0.1.1  ports 1025,1026  healthy  ready
 //	   └─ hello-1
-//	      └─ hello-1-server (STARTING)
-func serviceTree(s client.ServiceStatus) string {
-	var b strings.Builder
-	b.WriteString(unknownIfEmpty(s.Service))
+//	      └─ hello-1-server  STARTING  127.0.1.1  ports 1027
+func serviceTree(s client.ServiceStatus, details map[string]taskDetail) string {
+	lines := []taskLine{{head: unknownIfEmpty(s.Service)}}
 	for i, pod := range s.Pods {
 		lastPod := i == len(s.Pods)-1
-		b.WriteString("\n" + treeBranch(lastPod) + unknownIfEmpty(pod.Name))
+		lines = append(lines, taskLine{head: treeBranch(lastPod) + unknownIfEmpty(pod.Name)})
 		for j, inst := range pod.Instances {
 			lastInst := j == len(pod.Instances)-1
-			b.WriteString("\n" + treeIndent(lastPod) + treeBranch(lastInst) + unknownIfEmpty(inst.Name))
-			writeTasks(&b, treeIndent(lastPod)+treeIndent(lastInst), inst.Tasks)
+			lines = append(lines, taskLine{head: treeIndent(lastPod) + treeBranch(lastInst) + unknownIfEmpty(inst.Name)})
+			lines = appendTasks(lines, treeIndent(lastPod)+treeIndent(lastInst), inst.Tasks, details)
 		}
 	}
-	return b.String()
+	return strings.Join(alignLines(lines), "\n")
 }
 
 // instanceTree renders GET /v1/pod/{pod}/status as the DC/OS CLI's
-// `pod status POD`: the instance's name, then its tasks.
-func instanceTree(s client.InstanceStatus) string {
-	var b strings.Builder
-	b.WriteString(unknownIfEmpty(s.Name))
-	writeTasks(&b, "", s.Tasks)
-	return b.String()
+// `pod status POD`: the instance's name, then its tasks as in serviceTree.
+func instanceTree(s client.InstanceStatus, details map[string]taskDetail) string {
+	lines := appendTasks([]taskLine{{head: unknownIfEmpty(s.Name)}}, "", s.Tasks, details)
+	return strings.Join(alignLines(lines), "\n")
 }
 
-// writeTasks writes one "<task> (<status>)" line per task under indent.
-func writeTasks(b *strings.Builder, indent string, tasks []client.TaskStatus) {
+// appendTasks appends one line per task under indent: its name, then its
+// status (<UNKNOWN> before the first) and its details.
+func appendTasks(lines []taskLine, indent string, tasks []client.TaskStatus, details map[string]taskDetail) []taskLine {
 	for k, t := range tasks {
-		b.WriteString("\n" + indent + treeBranch(k == len(tasks)-1) + unknownIfEmpty(t.Name) + " (" + unknownIfEmpty(t.Status) + ")")
+		lines = append(lines, taskLine{
+			head: indent + treeBranch(k == len(tasks)-1) + unknownIfEmpty(t.Name),
+			cols: details[t.Name].columns(t.Status),
+		})
 	}
+	return lines
 }
 
 func treeBranch(last bool) string {

@@ -9,6 +9,9 @@ func TestPodStatusTrees(t *testing.T) {
 	api := newFakeAPI(t, map[string][]answer{
 		"GET /v1/pod/status":         {{code: 200, body: response(t, "pod-status.json")}},
 		"GET /v1/pod/world-0/status": {{code: 200, body: response(t, "pod-instance-status.json")}},
+		"GET /v1/pod/hello-0/info":   {{code: 200, body: response(t, "pod-info-hello-0.json")}},
+		"GET /v1/pod/hello-1/info":   {{code: 200, body: response(t, "pod-info-hello-1.json")}},
+		"GET /v1/pod/world-0/info":   {{code: 200, body: response(t, "pod-info-world-0.json")}},
 	})
 	for _, tc := range []struct {
 		golden string
