@@ -84,7 +84,8 @@ naming the holder; other paths answer 503), so that Marathon keeps a standby.
 
 SDK_UNINSTALL=true (or --uninstall) removes the service instead: every task is
 killed, every volume destroyed and reservation released, the framework torn down
-and its state erased.` + more,
+and its state erased. It then stays off Mesos and serves the COMPLETE deploy plan
+until stopped, as DC/OS Commons' scheduler does until Cosmos deletes its app.` + more,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env, err := flags.environment(filepath.Join(filepath.Dir(opts.SpecPath), defaultsFile))

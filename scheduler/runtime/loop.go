@@ -53,6 +53,18 @@ func (r *runner) loop(ctx context.Context) error {
 			if e.session != session {
 				continue
 			}
+			if r.done {
+				// Torn down: the subscription's end and any event still
+				// in flight are expected, and nothing retries. The API
+				// keeps serving the COMPLETE deploy plan until stopped,
+				// as DC/OS Commons does for Cosmos to delete the app.
+				if e.lost != nil && caller != nil {
+					caller = nil
+					r.endSession()
+					r.log.Info("disconnected from Mesos after the uninstall; serving the COMPLETE deploy plan until stopped")
+				}
+				continue
+			}
 			if e.lost != nil {
 				caller = nil
 				if errors.Is(e.lost, ErrFrameworkRemoved) {

@@ -3,6 +3,7 @@ package scenario_test
 import (
 	"maps"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -173,6 +174,20 @@ func TestUninstall(t *testing.T) {
 		if n := len(e.running()); n != 0 {
 			t.Errorf("%d tasks still run", n)
 		}
+		// Torn down, it stays off Mesos (no retries, no calls) and keeps
+		// serving the plan, as DC/OS Commons' does until Cosmos deletes it.
+		var after string
+		e.waitFor(30*time.Second, "the scheduler to say it is off Mesos", func() bool {
+			b, _ := os.ReadFile(e.logs.Name())
+			_, after, _ = strings.Cut(string(b), "uninstall complete")
+			return strings.Contains(after, "disconnected from Mesos after the uninstall")
+		})
+		for _, bad := range []string{"not subscribed to Mesos; retrying", "call failed"} {
+			if strings.Contains(after, bad) {
+				t.Errorf("after the uninstall the scheduler logged %q", bad)
+			}
+		}
+		e.waitPlan(plans.DeployPlan, plans.Complete, 10*time.Second)
 		// A scheduler started again on the wiped state serves a COMPLETE
 		// deploy plan and subscribes to nothing.
 		e.stopScheduler(false)
