@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/gogo/protobuf/jsonpb"
@@ -150,24 +151,47 @@ func (d taskDetail) columns(status string) []string {
 	return cols
 }
 
+// infoFetches is how many GET /v1/pod/{pod}/info requests pod status
+// has in flight at once.
+const infoFetches = 8
+
 // instanceDetails fetches the details of the tasks of the given pod
-// instances, by task name. An instance gone since its status was read
-// (404) has none.
+// instances, by task name, with up to infoFetches requests at once. An
+// instance gone since its status was read (404) has none; any other error
+// is returned, the first instance's first.
 func instanceDetails(ctx context.Context, c *client.Client, instances []string) (map[string]taskDetail, error) {
+	type result struct {
+		details map[string]taskDetail
+		err     error
+	}
+	results := make([]result, len(instances))
+	sem := make(chan struct{}, infoFetches)
+	var wg sync.WaitGroup
+	for i, inst := range instances {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			raw, err := c.PodInfo(ctx, inst)
+			switch {
+			case errors.Is(err, client.ErrNotFound):
+			case err != nil:
+				results[i].err = err
+			default:
+				results[i].details, results[i].err = parsePodInfo(raw)
+				if results[i].err != nil {
+					results[i].err = fmt.Errorf("pod %s: %w", inst, results[i].err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 	out := map[string]taskDetail{}
-	for _, inst := range instances {
-		raw, err := c.PodInfo(ctx, inst)
-		if errors.Is(err, client.ErrNotFound) {
-			continue
+	for _, r := range results {
+		if r.err != nil {
+			return nil, r.err
 		}
-		if err != nil {
-			return nil, err
-		}
-		ds, err := parsePodInfo(raw)
-		if err != nil {
-			return nil, fmt.Errorf("pod %s: %w", inst, err)
-		}
-		for name, d := range ds {
+		for name, d := range r.details {
 			out[name] = d
 		}
 	}

@@ -140,3 +140,35 @@ func FuzzParsePodInfo(f *testing.F) {
 		}
 	})
 }
+
+// TestPodStatusInfoErrors: an instance gone since the status was read
+// (404 on its info) prints without details; any other failure is the
+// command's error.
+func TestPodStatusInfoErrors(t *testing.T) {
+	isolate(t)
+	for _, tc := range []struct {
+		name string
+		info answer
+		code int
+		want string // stdout, or a part of stderr when code is 1
+	}{
+		{"gone", answer{code: 404, body: "Pod world-0 not found", ctype: "text/plain"}, 0,
+			"world-0\n├─ world-0-init    FINISHED\n└─ world-0-server  PAUSED\n"},
+		{"failing", answer{code: 500, body: ""}, 1, "500"},
+		{"garbled", answer{code: 200, body: `[{"info":{"name":7}}]`}, 1, "pod world-0: decoding the pod info: [0].info"},
+	} {
+		api := newFakeAPI(t, map[string][]answer{
+			"GET /v1/pod/world-0/status": {{code: 200, body: response(t, "pod-instance-status.json")}},
+			"GET /v1/pod/world-0/info":   {tc.info},
+		})
+		out, errOut, code := runAs(t, "kennel", "pod", "status", "world-0", "--url", api.URL)
+		switch {
+		case code != tc.code:
+			t.Errorf("%s: exit %d, want %d (stdout %q, stderr %q)", tc.name, code, tc.code, out, errOut)
+		case code == 0 && out != tc.want:
+			t.Errorf("%s: printed %q, want %q", tc.name, out, tc.want)
+		case code != 0 && !strings.Contains(errOut, tc.want):
+			t.Errorf("%s: stderr %q, want it to contain %q", tc.name, errOut, tc.want)
+		}
+	}
+}
