@@ -33,7 +33,8 @@ type ViewSection struct {
 	Title string `json:"title"`
 	// Status is one line of text: a summary, or why there is no data.
 	Status string `json:"status"`
-	// Error is true when Status says why the section could not be built.
+	// Error is true when Status reports trouble: why the section could
+	// not be built, or that what it shows is unhealthy.
 	Error  bool        `json:"error,omitempty"`
 	Tables []ViewTable `json:"tables"`
 }
