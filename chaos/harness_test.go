@@ -421,14 +421,6 @@ func (e *env) post(path string, body string) error {
 	return nil
 }
 
-// waitFor polls cond every 200 ms until it holds, failing after d.
-func (e *env) waitFor(d time.Duration, what string, cond func() bool) {
-	e.t.Helper()
-	if !poll(d, cond) {
-		e.t.Fatalf("timed out after %s waiting for %s", d, what)
-	}
-}
-
 // poll polls cond every 200 ms until it holds or d passes.
 func poll(d time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(d)

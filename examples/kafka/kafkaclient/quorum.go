@@ -86,7 +86,9 @@ func (c *Conn) DescribeQuorum(ctx context.Context) (Quorum, error) {
 		return Quorum{}, fmt.Errorf("DescribeQuorum: %w", kafka.Error(resp.ErrorCode))
 	}
 	for _, t := range resp.Topics {
-		for _, p := range t.Partitions {
+		// The metadata topic has one partition: the first answers.
+		if len(t.Partitions) > 0 {
+			p := t.Partitions[0]
 			if p.ErrorCode != 0 {
 				return Quorum{}, fmt.Errorf("DescribeQuorum %s: %w", t.Topic, kafka.Error(p.ErrorCode))
 			}
