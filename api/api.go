@@ -99,6 +99,8 @@ type Options struct {
 	// TLS issues the certificates of transport encryption (nil: the
 	// /v1/artifacts/tls routes answer 404).
 	TLS CertificateIssuer
+	// Sections are a service's parts of the dashboard (see Section).
+	Sections []Section
 	// UIInterval is how often the dashboard's event streams look for a
 	// change (package ui's default when 0).
 	UIInterval time.Duration
@@ -106,7 +108,7 @@ type Options struct {
 
 // Handler serves the API.
 func Handler(s Scheduler, opts Options) http.Handler {
-	h := &handler{s: s, opts: opts}
+	h := &handler{s: s, opts: opts, sections: newSections(opts.Sections)}
 	r := chi.NewRouter()
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		text(w, http.StatusNotFound, "No endpoint "+r.URL.Path)
@@ -179,6 +181,7 @@ func (h *handler) normalize(next http.Handler) http.Handler {
 }
 
 type handler struct {
-	s    Scheduler
-	opts Options
+	s        Scheduler
+	opts     Options
+	sections []*sectionState
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/kennel-sdk/kennel/api/wire"
 	"github.com/kennel-sdk/kennel/plans"
@@ -14,7 +15,8 @@ import (
 
 // view builds the dashboard's document: the published Snapshot's plans
 // and health, the stored tasks and their endpoints, the configurations,
-// and the latest offer outcome of each step that has not completed.
+// the latest offer outcome of each step that has not completed, and the
+// latest build of each of the service's sections.
 func (h *handler) view(ctx context.Context) (*wire.View, error) {
 	snap := h.s.Snapshot()
 	tasks, err := h.s.Tasks(ctx)
@@ -60,6 +62,10 @@ func (h *handler) view(ctx context.Context) (*wire.View, error) {
 		}
 		seen[o.StepID] = true
 		v.Waiting = append(v.Waiting, wire.ViewOfferSteps{Plan: plan, StepOutcome: o})
+	}
+	now := time.Now()
+	for _, s := range h.sections {
+		v.Sections = append(v.Sections, s.current(now))
 	}
 	return v, nil
 }

@@ -4,15 +4,18 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kennel-sdk/kennel/api"
 	"github.com/kennel-sdk/kennel/api/ui"
+	"github.com/kennel-sdk/kennel/api/wire"
 )
 
 // TestDashboardAccess: with a token, the page and its assets are open,
@@ -163,5 +166,52 @@ func nextView(t *testing.T, r *bufio.Reader) string {
 		case strings.HasPrefix(line, "data: "):
 			t.Fatalf("event %s: %s", event, line)
 		}
+	}
+}
+
+// TestDashboardSections: a service's sections arrive in the event stream
+// after their first build, a failing one with its error as its status;
+// the plain service's view has none (TestDashboardEvents' golden file).
+func TestDashboardSections(t *testing.T) {
+	brokers := wire.ViewTable{Caption: "Brokers", Columns: []string{"ID", "Address"}, Rows: [][]string{{"0", "a:9092"}}}
+	sections := []api.Section{
+		{Name: "kafka", Title: "Kafka", Build: func(context.Context) (wire.ViewSection, error) {
+			return wire.ViewSection{Status: "1 broker", Tables: []wire.ViewTable{brokers}}, nil
+		}},
+		{Name: "down", Title: "Down", Build: func(context.Context) (wire.ViewSection, error) {
+			return wire.ViewSection{}, errors.New("no broker is running")
+		}},
+	}
+	srv := httptest.NewServer(api.Handler(newFake(t), api.Options{Service: "hello-world", Store: newStore("fw-1"),
+		Sections: sections, UIInterval: 10 * time.Millisecond}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/ui/events", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	events := bufio.NewReader(resp.Body)
+	want := []wire.ViewSection{
+		{Name: "kafka", Title: "Kafka", Status: "1 broker", Tables: []wire.ViewTable{brokers}},
+		{Name: "down", Title: "Down", Status: "Unavailable: no broker is running", Error: true, Tables: []wire.ViewTable{}},
+	}
+	for {
+		var v wire.View
+		if err := json.Unmarshal([]byte(nextView(t, events)), &v); err != nil {
+			t.Fatal(err)
+		}
+		if len(v.Sections) != 2 {
+			t.Fatalf("sections %+v, want 2", v.Sections)
+		}
+		if v.Sections[0].Status == "Loading…" || v.Sections[1].Status == "Loading…" {
+			continue // not built yet: the next event has them
+		}
+		if !reflect.DeepEqual(v.Sections, want) {
+			t.Fatalf("sections\n%+v\nwant\n%+v", v.Sections, want)
+		}
+		return
 	}
 }

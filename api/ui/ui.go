@@ -1,6 +1,7 @@
 // Package ui is the scheduler's dashboard: a page served at /ui (and, by
 // the API's prefix handling, at /service/<name>/ui) that shows the plans,
-// pods, endpoints, configurations and the offer outcomes of waiting steps,
+// pods, endpoints, configurations, the offer outcomes of waiting steps and
+// the sections a service adds (api.Options.Sections: Kafka's brokers),
 // updated live by Server-Sent Events, with the operator's actions behind
 // the API's token.
 //

@@ -20,6 +20,31 @@ type View struct {
 	Pods         []ViewPod        `json:"pods"`
 	Endpoints    []ViewEndpoint   `json:"endpoints"`
 	Waiting      []ViewOfferSteps `json:"waiting"`
+	// Sections are what the service's Go package adds (api.Options.Sections),
+	// in its order; absent for a service without any.
+	Sections []ViewSection `json:"sections,omitempty"`
+}
+
+// ViewSection is a part of the dashboard a service adds: a titled text
+// status and tables, so that the page renders any of them alike (the
+// Kafka service's brokers, topics and under-replicated partitions).
+type ViewSection struct {
+	Name  string `json:"name"`
+	Title string `json:"title"`
+	// Status is one line of text: a summary, or why there is no data.
+	Status string `json:"status"`
+	// Error is true when Status reports trouble: why the section could
+	// not be built, or that what it shows is unhealthy.
+	Error  bool        `json:"error,omitempty"`
+	Tables []ViewTable `json:"tables"`
+}
+
+// ViewTable is a table of a ViewSection: its caption, its column headers
+// and its rows of text, each as long as Columns.
+type ViewTable struct {
+	Caption string     `json:"caption"`
+	Columns []string   `json:"columns"`
+	Rows    [][]string `json:"rows"`
 }
 
 // ViewPlan is a plan's GET /v1/plans/{plan} body with its name.

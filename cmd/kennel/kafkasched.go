@@ -28,7 +28,8 @@ state store), its process roles, the host it advertises (KAFKA_ADVERTISE:
 agent or autoip) and the static controller quorum computed from the
 controllers' agents and reserved ports. Its API adds GET /v1/brokers,
 /v1/brokers/{id}, the controllers endpoint, and DC/OS Kafka's /v1/topics
-routes, answered through the Kafka Admin API at the brokers' addresses.`,
+routes, answered through the Kafka Admin API at the brokers' addresses; its
+dashboard (/ui) adds the brokers, topics and under-replicated partitions.`,
 		kafkaService())
 }
 
@@ -40,6 +41,9 @@ func kafkaService() goService {
 			return append(brokers.Routes(b), topics.Routes(brokers.Bootstrap(b), time.Now)...)
 		},
 		endpoints: []api.EndpointProducer{brokers.Controllers{}},
+		sections: func(b *runtime.Backend) []api.Section {
+			return []api.Section{topics.Section(brokers.Bootstrap(b))}
+		},
 	}
 }
 

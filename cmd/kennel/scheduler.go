@@ -25,12 +25,13 @@ var _ api.Scheduler = (*runtime.Backend)(nil)
 // goService is what a service written in Go adds to the generic
 // scheduler (the SDK seam): the runtime's extension, built from the
 // scheduler's environment (an error refuses to start), and the API's
-// routes and endpoint producers. The zero goService is the plain
+// routes, endpoint producers and dashboard sections. The zero goService is the plain
 // `kennel scheduler`.
 type goService struct {
 	extension func(env map[string]string) (runtime.Extension, error)
 	routes    func(*runtime.Backend) []api.Route
 	endpoints []api.EndpointProducer
+	sections  func(*runtime.Backend) []api.Section
 }
 
 // api wires a running scheduler to package api: its handler and the
@@ -40,6 +41,9 @@ func (g goService) api(c runtime.APIConfig) (handler, artifacts http.Handler) {
 		Endpoints: g.endpoints, TLS: c.Backend}
 	if g.routes != nil {
 		opts.Routes = g.routes(c.Backend)
+	}
+	if g.sections != nil {
+		opts.Sections = g.sections(c.Backend)
 	}
 	return api.Handler(c.Backend, opts), api.ArtifactsHandler(c.Backend, opts)
 }

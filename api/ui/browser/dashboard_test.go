@@ -76,6 +76,9 @@ func TestDashboard(t *testing.T) {
 	if marker := eval[int](t, b, `window.kennelTestMarker ?? 0`); marker != 42 {
 		t.Error("the page was reloaded on the way to COMPLETE")
 	}
+	if n := eval[int](t, b, `document.querySelector("#sections").children.length`); n != 0 {
+		t.Errorf("the plain scheduler's page shows %d service sections, want none (Kafka's is the Kafka scheduler's)", n)
+	}
 	b.run(t, "the pods, endpoints and health", chromedp.WaitVisible(`#pod-web-1`),
 		chromedp.Poll[chromedp.Void](`document.querySelector("#endpoints").textContent.includes("http")`),
 		chromedp.Poll[chromedp.Void](`document.querySelector("#health").textContent.startsWith("Health 200")`))

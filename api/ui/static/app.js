@@ -83,6 +83,19 @@
       `<tr><th scope="row">${esc(e.name)}</th><td>${e.address.map((a) => `<code>${esc(a)}</code>`).join("<br>")}</td><td>${e.dns.map((a) => `<code>${esc(a)}</code>`).join("<br>")}</td><td>${e.vip ? `<code>${esc(e.vip)}</code>` : ""}</td></tr>`).join("")}</tbody></table>`;
   }
 
+  // renderSections renders the service's own sections (Kafka's brokers,
+  // topics and under-replicated partitions): a text status and tables.
+  function renderSections(v) {
+    return (v.sections || []).map((s) => {
+      const tables = s.tables.map((t) =>
+        `<table><caption>${esc(t.caption)}</caption><thead><tr>${t.columns.map((c) => `<th scope="col">${esc(c)}</th>`).join("")}</tr></thead><tbody>` +
+        (t.rows.length ? t.rows.map((r) => `<tr>${r.map((c, i) => i ? `<td>${esc(c)}</td>` : `<th scope="row">${esc(c)}</th>`).join("")}</tr>`).join("")
+          : `<tr><td colspan="${t.columns.length}">None</td></tr>`) + "</tbody></table>").join("");
+      return `<section class="extra" id="section-${ident(s.name)}" aria-labelledby="hs-${ident(s.name)}"><h2 id="hs-${ident(s.name)}">${esc(s.title)}</h2>` +
+        `<p class="${s.error ? "error" : "meta"}">${esc(s.status)}</p>${tables}</section>`;
+    }).join("");
+  }
+
   function renderConfig(v) {
     const tasks = v.pods.flatMap((p) => p.tasks);
     const current = [...new Set(tasks.map((t) => t.config).filter(Boolean))];
@@ -114,6 +127,7 @@
     replace("waiting", renderWaiting(v));
     replace("pods", renderPods(v));
     replace("endpoints", renderEndpoints(v));
+    replace("sections", renderSections(v));
     $("live").textContent = `Live · updated ${new Date().toLocaleTimeString()}`;
     document.body.dataset.live = "true";
   }
