@@ -133,7 +133,14 @@ if [ -x /usr/share/zookeeper/bin/zkServer.sh ] && [ -n "$zkport" ]; then
 	SERVER_JVMFLAGS="-Xmx256m -XX:+UseSerialGC" /usr/share/zookeeper/bin/zkServer.sh start-foreground "$data/zoo.cfg" >"$data/zk.log" 2>&1 &
 	zk=$!
 	pids="$pids $zk"
-	until [ "$(echo ruok | nc -q 1 127.0.0.1 "$zkport" 2>/dev/null)" = imok ]; do sleep 0.2; done
+	# Wait until ZooKeeper listens (ss, from iproute2; no netcat needed), at
+	# most 2 minutes: a JVM start is slow on a loaded machine.
+	tries=0
+	until ss -ltn 2>/dev/null | grep -q "127.0.0.1:$zkport "; do
+		tries=$((tries + 1))
+		if [ "$tries" -gt 600 ]; then log "ZooKeeper did not listen on $zkport in 2 minutes; see $data/zk.log"; exit 1; fi
+		sleep 0.2
+	done
 	realc zk-kennel
 	deploy zk-100 100 parallel "zk://127.0.0.1:$zkport/bench"
 	stop "$cluster"
