@@ -136,7 +136,7 @@ if [ -x /usr/share/zookeeper/bin/zkServer.sh ] && [ -n "$zkport" ]; then
 	# Wait until ZooKeeper listens (ss, from iproute2; no netcat needed), at
 	# most 2 minutes: a JVM start is slow on a loaded machine.
 	tries=0
-	until ss -ltn 2>/dev/null | grep -q "127.0.0.1:$zkport "; do
+	until ss -ltn 2>/dev/null | grep -q ":$zkport "; do
 		tries=$((tries + 1))
 		if [ "$tries" -gt 600 ]; then log "ZooKeeper did not listen on $zkport in 2 minutes; see $data/zk.log"; exit 1; fi
 		sleep 0.2
