@@ -100,28 +100,6 @@ func writeFile(path string, data []byte) (err error) {
 	if err := os.MkdirAll(d, 0o755); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(d, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	// Chmod, unlike a create mode, is not filtered by the umask.
-	if err := f.Chmod(mode); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	// Chmod in writeMode, unlike a create mode, is not filtered by the umask.
+	return writeMode(path, data, mode)
 }
