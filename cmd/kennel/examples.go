@@ -34,7 +34,7 @@ var examples = map[string]string{
 	"kafka scheduler":                   "kennel kafka scheduler --spec examples/kafka/svc.yml --master http://127.0.0.1:5050",
 	"kafka test-broker":                 "kennel kafka test-broker start server.properties",
 	"kafka test-broker format":          "kennel kafka test-broker format --cluster-id S2VubmVsS2Fma2FDbHVzdA --config server.properties",
-	"kafka test-broker start":           "kennel kafka test-broker start --cluster-id S2VubmVsS2Fma2FDbHVzdA server.properties",
+	"kafka test-broker start":           "kennel kafka test-broker start --cluster-id S2VubmVsS2Fma2FDbHVzdA server.properties\nkennel kafka test-broker start --kafka-version 2.13-4.0.0 server.properties",
 	"local":                             "kennel local up --data-dir /tmp/kennel\nKENNEL_DATA_DIR=/tmp/kennel kennel local agents",
 	"local agent":                       "kennel local agent partition agent-2\nkennel local agent heal agent-2",
 	"local agents":                      "kennel local agents",
