@@ -30,6 +30,13 @@ type Extension struct {
 	Gates        Gates
 	GateTimeout  time.Duration
 	GateInterval time.Duration
+	// Actions are the service's actions, by the name plan phases give in
+	// `action:` (see Action). ActionTimeout bounds one run or cleanup
+	// (zero: DefaultActionTimeout); ActionInterval is how often a running
+	// action step is run again (zero: scheduler.DefaultActionInterval).
+	Actions        map[string]Action
+	ActionTimeout  time.Duration
+	ActionInterval time.Duration
 }
 
 // Seed is a value generated once per service, such as a cluster id.

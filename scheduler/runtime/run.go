@@ -138,7 +138,8 @@ func Run(ctx context.Context, opts Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // the API stops with Run
 	r := &runner{opts: opts, log: log, service: service, requests: make(chan request),
-		gateAnswers: make(chan gateAnswer), gatesAsked: map[string]bool{}}
+		gateAnswers: make(chan gateAnswer), gatesAsked: map[string]bool{},
+		actionAnswers: make(chan scheduler.ActionResult), actionsAsked: map[string]bool{}}
 	srv, err := r.listen(ctx)
 	if err != nil {
 		return err
@@ -223,6 +224,11 @@ type runner struct {
 	// gatesAsked are the gates being asked (core goroutine only).
 	gateAnswers chan gateAnswer
 	gatesAsked  map[string]bool
+	// actionAnswers brings action steps' results to the core goroutine;
+	// actionsAsked are the runs and cleanups under way (core goroutine
+	// only).
+	actionAnswers chan scheduler.ActionResult
+	actionsAsked  map[string]bool
 }
 
 // request is work the API asks of the core goroutine.
@@ -290,6 +296,7 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 	}
 	cfg.Env = r.opts.Extension.Env
 	cfg.Gates, cfg.GateInterval = r.opts.Extension.Gates != nil, r.opts.Extension.GateInterval
+	cfg.ActionInterval = r.opts.Extension.ActionInterval
 	if cfg.Seeds, err = r.seeds(ctx); err != nil {
 		return err
 	}
