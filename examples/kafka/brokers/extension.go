@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/kennel-sdk/kennel/examples/kafka/finalize"
 	"github.com/kennel-sdk/kennel/scheduler/runtime"
 )
 
@@ -25,10 +26,12 @@ const (
 // environment env (what renders svc.yml): Env and the seeds, the cluster
 // id (KAFKA_CLUSTER_ID when the operator gives one) and the controller
 // count (from BROKER_COUNT), and the roll gates (Gates) unless
-// KAFKA_ROLL_GATES=false. It refuses an environment the spec would
+// KAFKA_ROLL_GATES=false, and the update plan's finalize action
+// (FinalizeMetadataVersion, to KAFKA_METADATA_VERSION). It refuses an environment the spec would
 // render into a broken cluster: KAFKA_ADVERTISE other than agent or
 // autoip, KAFKA_ROLL_GATES other than true or false, KAFKA_TEST_BROKER other than true or false, a BROKER_COUNT that
-// is not a positive number, a malformed KAFKA_CLUSTER_ID. With
+// is not a positive number, a malformed KAFKA_CLUSTER_ID, a KAFKA_METADATA_VERSION that is not a
+// metadata.version. With
 // KAFKA_TEST_BROKER=true it empties KAFKA_URI in env, so that the brokers
 // fetch no Kafka distribution: the test broker is in the kennel binary.
 // It sets KAFKA_TLS (TLS listener, inter-broker traffic over it) and
@@ -69,10 +72,16 @@ func Extension(env map[string]string) (runtime.Extension, error) {
 	if err != nil {
 		return runtime.Extension{}, err
 	}
+	var want finalize.Level
+	if v := env[VarMetadataVersion]; v != "" {
+		if want, err = finalize.ParseLevel(v); err != nil {
+			return runtime.Extension{}, fmt.Errorf("kafka: %s: %w", VarMetadataVersion, err)
+		}
+	}
 	ext := runtime.Extension{Env: Env{}, Seeds: []runtime.Seed{
 		{Name: SeedClusterID, Generate: ClusterIDSeed(env[VarClusterID])},
 		{Name: SeedControllers, Generate: ControllersSeed(count)},
-	}}
+	}, Actions: map[string]runtime.Action{ActionFinalize: FinalizeMetadataVersion{Want: want}}}
 	if gates != nil {
 		ext.Gates = *gates
 	}
