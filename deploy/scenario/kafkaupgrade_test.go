@@ -15,7 +15,8 @@ import (
 // brokers restarting and the plan's finalize phase; the update restarts
 // the scheduler, whose deploy plan rolls each broker once on its agent
 // and volume and then finalizes metadata.version (4.0-IV3 to 4.1-IV1), and
-// ends COMPLETE.
+// ends COMPLETE. Going back to the 4.0 package then is held back before
+// any broker restarts, with the reason on the step.
 func TestKafkaPackageUpgrade(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t)
@@ -76,6 +77,32 @@ func TestKafkaPackageUpgrade(t *testing.T) {
 	}
 	if out := c.mustRun("update", "package-versions", "--name", name); !strings.Contains(out, "Current package version is: 0.1.0-4.1.1") {
 		t.Errorf("package-versions:\n%s", out)
+	}
+
+	// Back to 4.0 after finalizing 4.1-IV1: Kafka 4.0 brokers would not
+	// start, so the first broker's restart is held back with the reason,
+	// and no broker goes down.
+	upgraded, upTarget := c.podTasks(name), c.targetID(name)
+	c.mustRun("update", "start", "--name", name, "--package-version", "0.1.0-4.0.0")
+	const refused = "refused: Kafka 4.0.0 cannot run this cluster"
+	c.waitFor("the downgrade's first restart refused", 3*time.Minute, func() (bool, string) {
+		if got := c.targetID(name); got == "" || got == upTarget {
+			return false, "target " + got
+		}
+		info, tree := c.deployPlan(name)
+		for _, ph := range info.Phases {
+			for _, st := range ph.Steps {
+				if strings.Contains(st.Message, refused) {
+					t.Logf("%s: %s", st.Name, st.Message)
+					return true, tree
+				}
+			}
+		}
+		return false, tree
+	})
+	if now := c.podTasks(name); len(now) != 3 || now["kafka-0-broker"] != upgraded["kafka-0-broker"] ||
+		now["kafka-1-broker"] != upgraded["kafka-1-broker"] || now["kafka-2-broker"] != upgraded["kafka-2-broker"] {
+		t.Errorf("brokers after the refused downgrade: %v, were %v", now, upgraded)
 	}
 }
 

@@ -13,6 +13,9 @@ const (
 	VarBrokerCount = "BROKER_COUNT"
 	VarTestBroker  = "KAFKA_TEST_BROKER"
 	VarKafkaURI    = "KAFKA_URI"
+	// VarKafkaVersion is the Kafka release (2.13-4.1.1), which the test
+	// broker plays and the roll gates check metadata.version against.
+	VarKafkaVersion = "KAFKA_VERSION"
 	// DC/OS Kafka's service.security.transport_encryption options.
 	VarTLS            = "SECURITY_TRANSPORT_ENCRYPTION_ENABLED"
 	VarAllowPlaintext = "SECURITY_TRANSPORT_ENCRYPTION_ALLOW_PLAINTEXT"

@@ -151,3 +151,32 @@ func TestExtensionMetadataVersion(t *testing.T) {
 		t.Errorf("bad level: %v", err)
 	}
 }
+
+// TestGateRefusesARelease: once metadata.version is finalized at 4.1-IV1,
+// the before-restart gate holds back a restart onto Kafka 4.0 (whose
+// brokers would not start), saying why, and lets a restart onto 4.1
+// through to the roll rules.
+func TestGateRefusesARelease(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	addrs, view := upgraded(t)
+	admin := kafkaclient.NewAdmin(addrs...)
+	defer admin.Close()
+	if err := admin.UpdateFeaturesAt(ctx, addrs[0], kafkaclient.MetadataVersion, 27, kafkaclient.Upgrade); err != nil {
+		t.Fatal(err)
+	}
+	inst := scheduler.Instance{Pod: brokers.Pod, Index: 1}
+	v, err := brokers.Gates{Release: "2.13-4.0.0"}.BeforeRestart(ctx, view, inst)
+	want := "refused: Kafka 4.0.0 cannot run this cluster: release does not support the finalized metadata.version: " +
+		"the cluster's metadata.version is 27 (4.1-IV1) and the release supports 7 (3.3-IV3) to 25 (4.0-IV3): Kafka would not start its brokers; " +
+		"update to a package whose Kafka supports metadata.version 27 (4.1-IV1)"
+	if err != nil || v.Pass || v.Reason != want {
+		t.Errorf("onto 4.0: %+v, %v; want the reason\n%s", v, err, want)
+	}
+	for _, release := range []string{"2.13-4.1.1", "", "not-a-version"} {
+		v, err := brokers.Gates{Release: release}.BeforeRestart(ctx, view, inst)
+		if err != nil || strings.HasPrefix(v.Reason, "refused") {
+			t.Errorf("onto %q: %+v, %v; want the roll rules' answer", release, v, err)
+		}
+	}
+}

@@ -17,6 +17,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/twmb/franz-go/pkg/kversion"
 )
 
 // Level is a metadata.version feature level.
@@ -236,4 +238,37 @@ func CheckRelease(finalized, lo, hi Level) error {
 	}
 	return fmt.Errorf("%w: the cluster's metadata.version is %s and the release supports %s to %s: Kafka would not start its brokers",
 		ErrUnsupportedRelease, finalized, lo, hi)
+}
+
+// ErrUnknownRelease is a Kafka version whose metadata.version levels are
+// not known.
+var ErrUnknownRelease = errors.New("unknown Kafka release")
+
+// ReleaseName is the Kafka release of a version as the Kafka package names
+// it: "4.1.1" for "4.1.1" or, with the Scala version first, "2.13-4.1.1".
+func ReleaseName(kafkaVersion string) string {
+	s := strings.TrimSpace(kafkaVersion)
+	if i := strings.LastIndexByte(s, '-'); i >= 0 {
+		s = s[i+1:]
+	}
+	return s
+}
+
+// ReleaseLevels are the metadata.version levels brokers of a Kafka 4.x
+// release support (franz-go's kversion tables, read from Kafka's sources).
+func ReleaseLevels(kafkaVersion string) (lo, hi Level, err error) {
+	name := ReleaseName(kafkaVersion)
+	vs := kversion.FromString(name)
+	found := false
+	if vs != nil && strings.HasPrefix(name, "4.") {
+		vs.EachSupportedFeature(func(f string, min, max int16) {
+			if f == "metadata.version" {
+				lo, hi, found = Level(min), Level(max), true
+			}
+		})
+	}
+	if !found {
+		return 0, 0, fmt.Errorf("%w %q: want a Kafka 4.x version such as 4.1.1 or 2.13-4.1.1", ErrUnknownRelease, kafkaVersion)
+	}
+	return lo, hi, nil
 }

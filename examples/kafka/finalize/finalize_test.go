@@ -152,3 +152,24 @@ func FuzzParseLevel(f *testing.F) {
 		}
 	})
 }
+
+func TestReleaseLevels(t *testing.T) {
+	tests := []struct {
+		in     string
+		lo, hi Level
+		err    bool
+	}{
+		{"2.13-4.0.0", 7, 25, false},
+		{"4.1.1", 7, 27, false},
+		{"2.13-4.2.0", 7, 29, false},
+		{"3.9.0", 0, 0, true},
+		{"", 0, 0, true},
+		{"2.13-nine", 0, 0, true},
+	}
+	for _, tc := range tests {
+		lo, hi, err := ReleaseLevels(tc.in)
+		if lo != tc.lo || hi != tc.hi || (err != nil) != tc.err || (err != nil && !errors.Is(err, ErrUnknownRelease)) {
+			t.Errorf("ReleaseLevels(%q) = %d, %d, %v; want %d, %d, error %v", tc.in, lo, hi, err, tc.lo, tc.hi, tc.err)
+		}
+	}
+}

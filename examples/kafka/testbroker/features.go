@@ -56,10 +56,7 @@ func ParseRelease(s string) (Release, error) {
 	if s == "" {
 		return Release{versions: kversion.Stable()}, nil
 	}
-	name := s
-	if i := strings.LastIndexByte(s, '-'); i >= 0 {
-		name = s[i+1:]
-	}
+	name := finalize.ReleaseName(s)
 	vs := kversion.FromString(name)
 	if vs == nil || !strings.HasPrefix(name, "4.") {
 		return Release{}, fmt.Errorf("%w %q: want a Kafka 4.x version such as 4.1.1 or 2.13-4.1.1", ErrUnknownRelease, s)
