@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -140,4 +141,30 @@ func TestUpgradeKeepsMetadataVersion(t *testing.T) {
 	b.Close()
 	b = start("4.0.0") // back on 4.0's level, 4.0 runs again
 	expect(b, 7, 25, 25)
+}
+
+// FuzzParseLevels: the finalized-features file's parser never panics, and
+// what it accepts names features with levels of at least 1 that save and
+// parse back the same.
+func FuzzParseLevels(f *testing.F) {
+	for _, s := range []string{"metadata.version=27\n", "# c\n\na=1\nb = 2\n", "x=0", "=3", "a=b", "a=99999999"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		levels, err := parseLevels(data)
+		if err != nil {
+			return
+		}
+		var b strings.Builder
+		for name, l := range levels {
+			if l < 1 || name == "" {
+				t.Fatalf("accepted %q=%d", name, l)
+			}
+			b.WriteString(name + "=" + strconv.Itoa(int(l)) + "\n")
+		}
+		again, err := parseLevels([]byte(b.String()))
+		if err != nil || len(again) != len(levels) {
+			t.Fatalf("%q parses to %v, %v; want %v", b.String(), again, err, levels)
+		}
+	})
 }
