@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -93,6 +94,13 @@ func TestUpgrade(t *testing.T) {
 	t.Logf("3 brokers upgraded and metadata.version finalized in %s", time.Since(start).Round(time.Millisecond))
 	t.Logf("plan:\n%s", last.Tree("deploy"))
 	t.Logf("the finalize step's reasons, as polled: %q", reasons)
+	if logs, err := os.ReadFile(e.logs.Name()); err == nil {
+		for _, line := range strings.Split(string(logs), "\n") {
+			if strings.Contains(line, `msg="action ran"`) {
+				t.Logf("scheduler: %s", line[strings.Index(line, "msg="):])
+			}
+		}
+	}
 	if finalizeEarly != "" {
 		t.Errorf("the finalize phase started before the broker phase was COMPLETE:\n%s", finalizeEarly)
 	}
