@@ -98,7 +98,7 @@ var examples = map[string]string{
 	"topic under_replicated_partitions": "kennel topic under_replicated_partitions --name kafka",
 	"update":                            "kennel update start --name hello-world --options options.json\nkennel update status --name hello-world",
 	"update package-versions":           "kennel update package-versions --name hello-world",
-	"update start":                      "kennel update start --name hello-world --options options.json",
+	"update start":                      "kennel update start --name hello-world --options options.json\nkennel update start --name kafka --package-version 0.1.0-4.1.1 --dry-run\nkennel update start --name kafka --package-version 0.1.0-4.1.1",
 	"update status":                     "kennel update status --name hello-world",
 	"version":                           "kennel version",
 }
