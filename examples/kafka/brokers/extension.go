@@ -69,7 +69,7 @@ func Extension(env map[string]string) (runtime.Extension, error) {
 	if err != nil {
 		return runtime.Extension{}, err
 	}
-	ext := runtime.Extension{Env: Env{}, Seeds: []runtime.Seed{
+	ext := runtime.Extension{Env: Env{}, Actions: Actions(), Seeds: []runtime.Seed{
 		{Name: SeedClusterID, Generate: ClusterIDSeed(env[VarClusterID])},
 		{Name: SeedControllers, Generate: ControllersSeed(count)},
 	}}
