@@ -88,7 +88,7 @@ func (a reassignAction) Run(ctx context.Context, req runtime.ActionRequest) (run
 	if err != nil {
 		return runtime.ActionResult{Failed: true, Reason: err.Error()}, nil
 	}
-	r, addrs, err := reassigner(req.View, brokers[0])
+	r, addrs, err := reassigner(ctx, req.View, brokers[0])
 	if err != nil {
 		return runtime.ActionResult{}, err
 	}
@@ -167,15 +167,20 @@ func (a reassignAction) Cleanup(ctx context.Context, req runtime.ActionRequest) 
 	if err := json.Unmarshal([]byte(req.Progress), &p); err != nil {
 		return fmt.Errorf("stored progress is unreadable: %w", err)
 	}
-	return unthrottle(ctx, req.View, p.Moves)
+	first := int32(-1)
+	if len(p.Brokers) > 0 {
+		first = p.Brokers[0]
+	}
+	return unthrottle(ctx, req.View, first, p.Moves)
 }
 
-// unthrottle removes the throttle of moves.
-func unthrottle(ctx context.Context, view scheduler.EnvView, moves []move.Move) error {
+// unthrottle removes the throttle of moves, reading the cluster through
+// broker first's listener first.
+func unthrottle(ctx context.Context, view scheduler.EnvView, first int32, moves []move.Move) error {
 	if len(moves) == 0 {
 		return nil
 	}
-	r, addrs, err := reassigner(view, -1)
+	r, addrs, err := reassigner(ctx, view, first)
 	if err != nil {
 		return err
 	}
@@ -223,12 +228,18 @@ func throttle(ctx context.Context, r *kafkaclient.Reassigner, addrs map[int32]st
 // planAway plans moving every replica off the broker.
 func planAway(_ runtime.ActionRequest, brokers []int32, c move.Cluster) ([]move.Move, string, bool, error) {
 	moves, err := move.Away(c, brokers)
+	if len(moves) == 0 {
+		return nil, fmt.Sprintf("broker %d holds no replicas: nothing to move", brokers[0]), false, err
+	}
 	return moves, fmt.Sprintf("broker %d holds %d replicas", brokers[0], len(moves)), false, err
 }
 
 // planDrain plans moving every replica off the brokers.
 func planDrain(_ runtime.ActionRequest, brokers []int32, c move.Cluster) ([]move.Move, string, bool, error) {
 	moves, err := move.Away(c, brokers)
+	if len(moves) == 0 {
+		return nil, fmt.Sprintf("brokers %s hold no replicas: nothing to move", ids(brokers)), false, err
+	}
 	return moves, fmt.Sprintf("brokers %s hold replicas of %d partitions", ids(brokers), len(moves)), false, err
 }
 
@@ -340,7 +351,7 @@ func params(p map[string]string) ([]int32, int64, error) {
 
 // reassigner is a Reassigner for the placed brokers, first's listener
 // first, and the placed brokers' listeners by node id.
-func reassigner(view scheduler.EnvView, first int32) (*kafkaclient.Reassigner, map[int32]string, error) {
+func reassigner(ctx context.Context, view scheduler.EnvView, first int32) (*kafkaclient.Reassigner, map[int32]string, error) {
 	addrs := map[int32]string{}
 	for id, p := range brokers(view) {
 		host, port := p.Env[VarAdvertisedHost], p.Env[VarBrokerPort]
@@ -352,7 +363,7 @@ func reassigner(view scheduler.EnvView, first int32) (*kafkaclient.Reassigner, m
 	if len(seeds) == 0 {
 		return nil, nil, errors.New("no broker is placed")
 	}
-	r, err := kafkaclient.NewReassigner(seeds...)
+	r, err := kafkaclient.NewReassigner(ctx, seeds...)
 	return r, addrs, err
 }
 

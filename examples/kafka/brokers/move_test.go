@@ -174,7 +174,7 @@ func TestMoveBrokerOnKfake(t *testing.T) {
 	if got := m.assignment(); got != "map[0:[2 0] 1:[0 2] 2:[2 0]]" {
 		t.Errorf("after move-away: %s", got)
 	}
-	r, err := kafkaclient.NewReassigner(addrs...)
+	r, err := kafkaclient.NewReassigner(ctx, addrs...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,17 +36,32 @@ type Reassigner struct {
 	adm *kadm.Client
 }
 
-// NewReassigner returns a Reassigner for the cluster at seeds (host:port).
-func NewReassigner(seeds ...string) (*Reassigner, error) {
+// NewReassigner returns a Reassigner for the cluster through the first of
+// seeds (host:port) that answers, in order (franz-go would pick a seed at
+// random; the first is the one the caller trusts most: a test broker
+// knows only its own cluster).
+func NewReassigner(ctx context.Context, seeds ...string) (*Reassigner, error) {
 	if len(seeds) == 0 {
 		return nil, errors.New("reassign: no bootstrap brokers")
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.ClientID(ClientID),
-		kgo.DialTimeout(5*time.Second), kgo.RequestRetries(2))
-	if err != nil {
-		return nil, fmt.Errorf("reassign: %w", err)
+	var errs []error
+	for _, seed := range seeds {
+		cl, err := kgo.NewClient(kgo.SeedBrokers(seed), kgo.ClientID(ClientID),
+			kgo.DialTimeout(5*time.Second), kgo.RequestRetries(2))
+		if err != nil {
+			return nil, fmt.Errorf("reassign: %w", err)
+		}
+		if err := cl.Ping(ctx); err != nil {
+			cl.Close()
+			errs = append(errs, fmt.Errorf("%s: %w", seed, err))
+			if ctx.Err() != nil {
+				break
+			}
+			continue
+		}
+		return &Reassigner{cl: cl, adm: kadm.NewClient(cl)}, nil
 	}
-	return &Reassigner{cl: cl, adm: kadm.NewClient(cl)}, nil
+	return nil, fmt.Errorf("reassign: no broker answers: %w", errors.Join(errs...))
 }
 
 // Close closes the client's connections.
@@ -197,13 +212,16 @@ func (r *Reassigner) ThrottleTopic(ctx context.Context, topic, leaders, follower
 	return alterResult(r.adm.AlterTopicConfigs(ctx, cfgs, topic))
 }
 
-// UnthrottleTopics removes the throttled replicas of topics.
+// UnthrottleTopics removes the throttled replicas of topics; a topic
+// that no longer exists has none.
 func (r *Reassigner) UnthrottleTopics(ctx context.Context, topics []string) error {
 	if len(topics) == 0 {
 		return nil
 	}
 	cfgs := []kadm.AlterConfig{{Op: kadm.DeleteConfig, Name: LeaderThrottledReplicas}, {Op: kadm.DeleteConfig, Name: FollowerThrottledReplicas}}
-	return alterResult(r.adm.AlterTopicConfigs(ctx, cfgs, topics...))
+	res, err := r.adm.AlterTopicConfigs(ctx, cfgs, topics...)
+	res = slices.DeleteFunc(res, func(a kadm.AlterConfigsResponse) bool { return errors.Is(a.Err, kerr.UnknownTopicOrPartition) })
+	return alterResult(res, err)
 }
 
 // TopicThrottles are the throttled-replica configs set on topics (those
@@ -237,7 +255,7 @@ func (r *Reassigner) TopicThrottles(ctx context.Context, topics []string) (map[s
 // and follower replication throttle rates, in bytes/s, through the
 // broker's own listener addr.
 func BrokerThrottle(ctx context.Context, addr string, id int32, rate int64) error {
-	r, err := NewReassigner(addr)
+	r, err := NewReassigner(ctx, addr)
 	if err != nil {
 		return err
 	}
@@ -260,7 +278,7 @@ func BrokerThrottle(ctx context.Context, addr string, id int32, rate int64) erro
 // BrokerThrottles reads broker id's throttle rates that are set, through
 // the broker's own listener addr, by config name.
 func BrokerThrottles(ctx context.Context, addr string, id int32) (map[string]string, error) {
-	r, err := NewReassigner(addr)
+	r, err := NewReassigner(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
