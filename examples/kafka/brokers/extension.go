@@ -24,7 +24,9 @@ const (
 // Extension is the Kafka scheduler's runtime extension for a scheduler
 // environment env (what renders svc.yml): Env and the seeds, the cluster
 // id (KAFKA_CLUSTER_ID when the operator gives one) and the controller
-// count (from BROKER_COUNT), and the roll gates (Gates) unless
+// count (from BROKER_COUNT), the actions of the plans move-broker and
+// drain-brokers (Actions), the guard that refuses removing brokers that
+// hold replicas (DrainGuard), and the roll gates (Gates) unless
 // KAFKA_ROLL_GATES=false. It refuses an environment the spec would
 // render into a broken cluster: KAFKA_ADVERTISE other than agent or
 // autoip, KAFKA_ROLL_GATES other than true or false, KAFKA_TEST_BROKER other than true or false, a BROKER_COUNT that
@@ -69,7 +71,7 @@ func Extension(env map[string]string) (runtime.Extension, error) {
 	if err != nil {
 		return runtime.Extension{}, err
 	}
-	ext := runtime.Extension{Env: Env{}, Actions: Actions(), Seeds: []runtime.Seed{
+	ext := runtime.Extension{Env: Env{}, Actions: Actions(), DecommissionGuard: DrainGuard{}, Seeds: []runtime.Seed{
 		{Name: SeedClusterID, Generate: ClusterIDSeed(env[VarClusterID])},
 		{Name: SeedControllers, Generate: ControllersSeed(count)},
 	}}

@@ -399,10 +399,4 @@ func describeMoves(moves []move.Move) string {
 	return fmt.Sprintf("move %d partitions: %s", len(moves), strings.Join(parts, ", "))
 }
 
-func ids(brokers []int32) string {
-	parts := make([]string, len(brokers))
-	for i, b := range brokers {
-		parts[i] = strconv.Itoa(int(b))
-	}
-	return strings.Join(parts, ",")
-}
+func ids(brokers []int32) string { return ids32(brokers, ",") }

@@ -273,3 +273,70 @@ func TestReplaceBroker(t *testing.T) {
 		}
 	}
 }
+
+// TestDrainGuardOnKfake: removing broker 2 is refused while it holds
+// replicas, saying how to drain it; the drain plan's step moves them to
+// the others under a throttle its cleanup clears, after which the guard
+// lets the removal go; a controller is never removed.
+func TestDrainGuardOnKfake(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, err := kfake.NewCluster(kfake.NumBrokers(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	addrs := c.ListenAddrs()
+	admin := kafkaclient.NewAdmin(addrs...)
+	defer admin.Close()
+	if err := admin.CreateTopic(ctx, kafkaclient.TopicSpec{Name: "m", Partitions: 3, ReplicationFactor: 2}); err != nil {
+		t.Fatal(err)
+	}
+	m := &wireModel{addrs: addrs, replicas: map[int32][]int32{0: {1, 0}, 1: {0, 2}, 2: {2, 1}},
+		pending: map[int32]int{}, targets: map[int32][]int32{}}
+	m.install(c)
+	view := scheduler.EnvView{Placed: map[string]scheduler.PlacedTask{}}
+	for i, addr := range addrs {
+		host, port, _ := net.SplitHostPort(addr)
+		roles := "broker"
+		if i == 0 {
+			roles = "broker,controller"
+		}
+		view.Placed["kafka-"+strconv.Itoa(i)+"-broker"] = scheduler.PlacedTask{
+			Instance: scheduler.Instance{Pod: brokers.Pod, Index: i}, Task: brokers.Task,
+			Env: map[string]string{brokers.VarAdvertisedHost: host, brokers.VarBrokerPort: port, brokers.VarProcessRoles: roles}}
+	}
+	two := []scheduler.Instance{{Pod: brokers.Pod, Index: 2}}
+	refusals, err := brokers.DrainGuard{}.BeforeDecommission(ctx, view, two)
+	want := "pods.kafka.count: cannot remove brokers 2 while they hold replicas (broker 2 holds 2 replicas): " +
+		"`kennel broker drain 2` moves them to the other brokers first, then lower brokers.count again"
+	if err != nil || len(refusals) != 1 || refusals[0] != want {
+		t.Fatalf("guard before the drain: %q %v\nwant %q", refusals, err, want)
+	}
+
+	drain := brokers.Actions()[brokers.ActionDrain]
+	req, res, _ := runStep(t, ctx, drain, runtime.ActionRequest{Plan: "drain-brokers", Step: "drain",
+		Parameters: map[string]string{brokers.ParamBrokers: "2"}, View: view})
+	if !res.Done {
+		t.Fatalf("drain: %+v", res)
+	}
+	if got := m.assignment(); got != "map[0:[1 0] 1:[0 1] 2:[0 1]]" {
+		t.Errorf("after the drain: %s", got)
+	}
+	if err := drain.Cleanup(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	r, err := kafkaclient.NewReassigner(ctx, addrs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	assertUnthrottled(t, ctx, r, addrs)
+	if refusals, err := (brokers.DrainGuard{}).BeforeDecommission(ctx, view, two); err != nil || len(refusals) != 0 {
+		t.Errorf("guard after the drain: %q %v", refusals, err)
+	}
+	refusals, err = brokers.DrainGuard{}.BeforeDecommission(ctx, view, []scheduler.Instance{{Pod: brokers.Pod, Index: 0}})
+	if err != nil || len(refusals) != 2 || !strings.Contains(refusals[0], "broker 0 cannot be removed: it is a KRaft controller") {
+		t.Errorf("removing a controller: %q %v", refusals, err)
+	}
+}
