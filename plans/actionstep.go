@@ -185,6 +185,25 @@ func (s *Set) ActionResult(id string, o ActionOutcome, now time.Time) (applied b
 	return true, nil
 }
 
+// PlanProgress is the stored progress of plan's action steps, by step
+// name (those with none left out): a later step reads what an earlier
+// one did.
+func (s *Set) PlanProgress(plan string) map[string]string {
+	out := map[string]string{}
+	p := s.Plan(plan)
+	if p == nil {
+		return out
+	}
+	for _, ph := range p.Phases {
+		for _, st := range ph.Steps {
+			if a := stepAction(s.peekPlanIntent(p).Steps[st.ID]); st.Kind == StepAction && a != nil && a.Progress != "" {
+				out[st.Name] = a.Progress
+			}
+		}
+	}
+	return out
+}
+
 // ActionProgress is the stored progress of action step id ("" if none).
 func (s *Set) ActionProgress(id string) string {
 	p, st := s.find(id)

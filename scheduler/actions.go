@@ -35,6 +35,9 @@ type ActionAsk struct {
 	Parameters map[string]string
 	// Progress is what the action's last run asked to keep ("" at first).
 	Progress string
+	// PlanProgress is the stored progress of the plan's action steps, by
+	// step name (this one's too): a step reads what earlier ones did.
+	PlanProgress map[string]string
 	// View is where the service's pod instances are placed.
 	View EnvView
 }
@@ -127,7 +130,8 @@ func (c *Core) askActions(d *Decisions, now time.Time) {
 		cl := cleanups[id]
 		c.actionAsked(key, now)
 		d.ActionAsks = append(d.ActionAsks, ActionAsk{Step: id, Plan: cl.Plan, Name: cl.Step, Action: cl.Action,
-			Cleanup: true, Parameters: maps.Clone(cl.Parameters), Progress: cl.Progress, View: viewOnce()})
+			Cleanup: true, Parameters: maps.Clone(cl.Parameters), Progress: cl.Progress,
+			PlanProgress: c.set.PlanProgress(cl.Plan), View: viewOnce()})
 	}
 	for _, st := range c.set.ActionCandidates() {
 		key := actionKey(st.ID, false)
@@ -140,7 +144,8 @@ func (c *Core) askActions(d *Decisions, now time.Time) {
 		}
 		c.actionAsked(key, now)
 		d.ActionAsks = append(d.ActionAsks, ActionAsk{Step: st.ID, Plan: st.PlanName(), Name: st.Name, Action: st.Action,
-			Parameters: maps.Clone(st.Parameters), Progress: c.set.ActionProgress(st.ID), View: viewOnce()})
+			Parameters: maps.Clone(st.Parameters), Progress: c.set.ActionProgress(st.ID),
+			PlanProgress: c.set.PlanProgress(st.PlanName()), View: viewOnce()})
 	}
 	for key, st := range c.actions {
 		if !live[key] && !st.pending {

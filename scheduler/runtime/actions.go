@@ -47,6 +47,9 @@ type ActionRequest struct {
 	// Progress is what the previous run returned as progress ("" at
 	// first).
 	Progress string
+	// PlanProgress is the stored progress of the plan's action steps, by
+	// step name: a step reads what earlier steps of its plan did.
+	PlanProgress map[string]string
 	// View is where the service's pod instances are placed.
 	View scheduler.EnvView
 }
@@ -106,7 +109,7 @@ func (r *runner) runAction(ctx context.Context, a scheduler.ActionAsk) scheduler
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req := ActionRequest{Plan: a.Plan, Step: a.Name, Parameters: a.Parameters, Progress: a.Progress, View: a.View}
+	req := ActionRequest{Plan: a.Plan, Step: a.Name, Parameters: a.Parameters, Progress: a.Progress, PlanProgress: a.PlanProgress, View: a.View}
 	start := time.Now()
 	if a.Cleanup {
 		err := act.Cleanup(cctx, req)

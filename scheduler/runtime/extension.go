@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kennel-sdk/kennel/scheduler"
@@ -37,6 +39,55 @@ type Extension struct {
 	Actions        map[string]Action
 	ActionTimeout  time.Duration
 	ActionInterval time.Duration
+	// DecommissionGuard, when set, is asked before the scheduler takes a
+	// new configuration that removes pod instances (see
+	// DecommissionGuard).
+	DecommissionGuard DecommissionGuard
+}
+
+// DecommissionGuard keeps a service's pod instances from being removed
+// while they hold what the service needs (a Kafka broker's replicas).
+// When the scheduler starts with a configuration that decommissions
+// instances, BeforeDecommission is asked with them and with where the
+// stored tasks are placed; any refusal (or an error: the guard cannot
+// tell) refuses the configuration as a forbidden change would be: the
+// previous one stays, and the deploy plan shows the reasons until the
+// scheduler starts with a configuration that passes. ctx ends after
+// DefaultGuardTimeout.
+type DecommissionGuard interface {
+	BeforeDecommission(ctx context.Context, view scheduler.EnvView, instances []scheduler.Instance) (refusals []string, err error)
+}
+
+// DefaultGuardTimeout bounds a DecommissionGuard's answer.
+const DefaultGuardTimeout = 30 * time.Second
+
+// guardDecommission asks the extension's guard about the instances a new
+// target removes; it returns the refusals (nil: go on).
+func (r *runner) guardDecommission(ctx context.Context, stored scheduler.Stored, names []string) []string {
+	g := r.opts.Extension.DecommissionGuard
+	if g == nil || len(names) == 0 {
+		return nil
+	}
+	view, err := scheduler.StoredView(r.service, stored.Tasks)
+	if err != nil {
+		return []string{fmt.Sprintf("cannot tell whether %v may be removed: %v", names, err)}
+	}
+	var insts []scheduler.Instance
+	for _, n := range names {
+		cut := strings.LastIndex(n, "-")
+		i, err := strconv.Atoi(n[cut+1:])
+		if cut < 0 || err != nil {
+			return []string{fmt.Sprintf("cannot tell whether %s may be removed: not a pod instance name", n)}
+		}
+		insts = append(insts, scheduler.Instance{Pod: n[:cut], Index: i})
+	}
+	cctx, cancel := context.WithTimeout(ctx, DefaultGuardTimeout)
+	defer cancel()
+	refusals, err := g.BeforeDecommission(cctx, view, insts)
+	if err != nil {
+		return []string{fmt.Sprintf("cannot tell whether %s may be removed (%v): the update is refused until a check passes", strings.Join(names, ", "), err)}
+	}
+	return refusals
 }
 
 // Seed is a value generated once per service, such as a cluster id.

@@ -255,6 +255,13 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 	if err != nil {
 		return err
 	}
+	if len(target.Errors) == 0 {
+		if refusals := r.guardDecommission(ctx, stored, target.Decommissioned); len(refusals) > 0 {
+			if target, err = scheduler.RefuseTarget(stored, refusals); err != nil {
+				return err
+			}
+		}
+	}
 	for _, e := range target.Errors {
 		r.log.Error("configuration refused; the previous one stays", "error", e)
 	}

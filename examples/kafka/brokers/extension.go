@@ -28,9 +28,11 @@ const (
 // Extension is the Kafka scheduler's runtime extension for a scheduler
 // environment env (what renders svc.yml): Env and the seeds, the cluster
 // id (KAFKA_CLUSTER_ID when the operator gives one) and the controller
-// count (from BROKER_COUNT), and the roll gates (Gates) unless
-// KAFKA_ROLL_GATES=false, and the update plan's finalize action
-// (FinalizeMetadataVersion, to KAFKA_METADATA_VERSION). It refuses an environment the spec would
+// count (from BROKER_COUNT), the actions of the plans move-broker and
+// drain-brokers (Actions), the guard that refuses removing brokers that
+// hold replicas (DrainGuard), the update plan's finalize action
+// (FinalizeMetadataVersion, to KAFKA_METADATA_VERSION) and the roll
+// gates (Gates) unless KAFKA_ROLL_GATES=false. It refuses an environment the spec would
 // render into a broken cluster: KAFKA_ADVERTISE other than agent or
 // autoip, KAFKA_ROLL_GATES other than true or false, KAFKA_TEST_BROKER other than true or false, a BROKER_COUNT that
 // is not a positive number, a malformed KAFKA_CLUSTER_ID, a KAFKA_METADATA_VERSION that is not a
@@ -81,10 +83,12 @@ func Extension(env map[string]string) (runtime.Extension, error) {
 			return runtime.Extension{}, fmt.Errorf("kafka: %s: %w", VarMetadataVersion, err)
 		}
 	}
-	ext := runtime.Extension{Env: Env{}, Seeds: []runtime.Seed{
+	actions := Actions()
+	actions[ActionFinalize] = FinalizeMetadataVersion{Want: want}
+	ext := runtime.Extension{Env: Env{}, Actions: actions, DecommissionGuard: DrainGuard{}, Seeds: []runtime.Seed{
 		{Name: SeedClusterID, Generate: ClusterIDSeed(env[VarClusterID])},
 		{Name: SeedControllers, Generate: ControllersSeed(count)},
-	}, Actions: map[string]runtime.Action{ActionFinalize: FinalizeMetadataVersion{Want: want}}}
+	}}
 	if gates != nil {
 		ext.Gates = *gates
 	}
