@@ -77,14 +77,18 @@ func Extension(env map[string]string) (runtime.Extension, error) {
 	if err != nil {
 		return runtime.Extension{}, err
 	}
-	var want finalize.Level
-	if v := env[VarMetadataVersion]; v != "" {
-		if want, err = finalize.ParseLevel(v); err != nil {
-			return runtime.Extension{}, fmt.Errorf("kafka: %s: %w", VarMetadataVersion, err)
+	var fin FinalizeMetadataVersion
+	switch v := env[VarMetadataVersion]; v {
+	case "":
+	case MetadataVersionKeep:
+		fin.Keep = true
+	default:
+		if fin.Want, err = finalize.ParseLevel(v); err != nil {
+			return runtime.Extension{}, fmt.Errorf("kafka: %s: %w (or %s: leave it as it is)", VarMetadataVersion, err, MetadataVersionKeep)
 		}
 	}
 	actions := Actions()
-	actions[ActionFinalize] = FinalizeMetadataVersion{Want: want}
+	actions[ActionFinalize] = fin
 	ext := runtime.Extension{Env: Env{}, Actions: actions, DecommissionGuard: DrainGuard{}, Seeds: []runtime.Seed{
 		{Name: SeedClusterID, Generate: ClusterIDSeed(env[VarClusterID])},
 		{Name: SeedControllers, Generate: ControllersSeed(count)},

@@ -19,8 +19,13 @@ const ActionFinalize = "finalize-metadata-version"
 // VarMetadataVersion is the metadata.version an upgrade finalizes
 // (finalize.ParseLevel: 27, 4.1-IV1 or 4.1); empty: the highest level
 // every broker supports, the new release's own, as kafka-features.sh
-// upgrade --release-version of the release does.
+// upgrade --release-version of the release does; MetadataVersionKeep:
+// none, the operator finalizes by hand.
 const VarMetadataVersion = "KAFKA_METADATA_VERSION"
+
+// MetadataVersionKeep is the VarMetadataVersion that leaves
+// metadata.version as it is: the finalize phase completes at once.
+const MetadataVersionKeep = "keep"
 
 // FinalizeMetadataVersion is the update plan's finalize phase
 // (runtime.Action): once every broker runs the target configuration (the
@@ -35,8 +40,13 @@ const VarMetadataVersion = "KAFKA_METADATA_VERSION"
 // cluster-wide from the first; a test broker is a cluster of its own).
 // The step completes once every broker reports the level. Nothing
 // outlives a run: Cleanup has nothing to undo.
+//
+// Brokers that serve TLS only are left as they are, the step saying so:
+// the scheduler's admin client does not speak TLS yet.
 type FinalizeMetadataVersion struct {
 	Want finalize.Level
+	// Keep leaves metadata.version as it is (MetadataVersionKeep).
+	Keep bool
 }
 
 var _ runtime.Action = FinalizeMetadataVersion{}
@@ -49,8 +59,15 @@ type broker struct {
 
 // Run does what finalize.Decide says.
 func (f FinalizeMetadataVersion) Run(ctx context.Context, req runtime.ActionRequest) (runtime.ActionResult, error) {
+	if f.Keep {
+		return runtime.ActionResult{Done: true, Reason: fmt.Sprintf("metadata.version left as it is (%s=%s)", VarMetadataVersion, MetadataVersionKeep)}, nil
+	}
 	placed, waiting := placedBrokers(req.View)
-	if waiting != "" {
+	switch {
+	case waiting == tlsOnly:
+		return runtime.ActionResult{Done: true, Reason: "metadata.version left as it is: the brokers serve TLS only, which the scheduler's admin client " +
+			"does not speak yet (finalize it with kafka-features.sh upgrade)"}, nil
+	case waiting != "":
 		return runtime.ActionResult{Reason: waiting}, nil
 	}
 	addrs := make([]string, len(placed))
@@ -99,6 +116,10 @@ func (f FinalizeMetadataVersion) Run(ctx context.Context, req runtime.ActionRequ
 // Cleanup has nothing to undo: a finalized level is the point.
 func (FinalizeMetadataVersion) Cleanup(context.Context, runtime.ActionRequest) error { return nil }
 
+// tlsOnly is placedBrokers' answer for brokers without a PLAINTEXT
+// listener.
+const tlsOnly = "TLS only"
+
 // placedBrokers are the brokers of the target configuration by node id,
 // with their listeners; or, while one is not placed, ready or on the
 // target configuration, what the phase waits for.
@@ -122,6 +143,8 @@ func placedBrokers(view scheduler.EnvView) ([]broker, string) {
 			return nil, fmt.Sprintf("waiting for %s to run the target configuration", name)
 		case !p.Ready:
 			return nil, fmt.Sprintf("waiting for %s to be ready", name)
+		case p.Env[VarPlaintextSection] != "true" && p.Env[VarTLSSection] == "true":
+			return nil, tlsOnly
 		}
 		out = append(out, broker{name: name, addr: net.JoinHostPort(host, port)})
 	}

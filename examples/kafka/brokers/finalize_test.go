@@ -122,6 +122,25 @@ func TestFinalizeAction(t *testing.T) {
 		}
 	})
 
+	t.Run("keep leaves it, and so do TLS-only brokers", func(t *testing.T) {
+		addrs, view := upgraded(t)
+		res, err := brokers.FinalizeMetadataVersion{Keep: true}.Run(ctx, runtime.ActionRequest{View: view})
+		if err != nil || !res.Done || res.Reason != "metadata.version left as it is (KAFKA_METADATA_VERSION=keep)" {
+			t.Errorf("keep: %+v, %v", res, err)
+		}
+		for k, p := range view.Placed {
+			p.Env[brokers.VarTLSSection] = "true"
+			view.Placed[k] = p
+		}
+		res, err = brokers.FinalizeMetadataVersion{}.Run(ctx, runtime.ActionRequest{View: view})
+		if err != nil || !res.Done || !strings.Contains(res.Reason, "the brokers serve TLS only") {
+			t.Errorf("TLS only: %+v, %v", res, err)
+		}
+		if got := finalized(t, addrs); got[0] != 25 {
+			t.Errorf("finalized %v, want 25 left as it is", got)
+		}
+	})
+
 	t.Run("a broker down waits", func(t *testing.T) {
 		_, view := upgraded(t)
 		p := view.Placed["kafka-2-broker"]
@@ -145,6 +164,9 @@ func TestExtensionMetadataVersion(t *testing.T) {
 	}
 	if a, ok := ext.Actions[brokers.ActionFinalize].(brokers.FinalizeMetadataVersion); !ok || a.Want != 27 {
 		t.Errorf("action %#v", ext.Actions[brokers.ActionFinalize])
+	}
+	if ext, err = brokers.Extension(env("keep")); err != nil || !ext.Actions[brokers.ActionFinalize].(brokers.FinalizeMetadataVersion).Keep {
+		t.Errorf("keep: %v, %#v", err, ext.Actions[brokers.ActionFinalize])
 	}
 	_, err = brokers.Extension(env("4.1-IV7"))
 	if err == nil || !strings.Contains(err.Error(), "kafka: KAFKA_METADATA_VERSION: invalid metadata.version") {
