@@ -12,8 +12,10 @@ import (
 )
 
 // TestScaleDown: lowering brokers.count from 4 to 3 is refused while
-// broker 3 holds replicas: the previous configuration stays and the
-// deploy plan says why and names `kennel broker drain 3`. The test broker
+// broker 3 holds replicas: the scheduler's decommission check (what
+// `update start --dry-run` asks) says so, and at the update the previous
+// configuration stays and the deploy plan says why and names `kennel
+// broker drain 3`. The test broker
 // is not Kafka: broker 3 is a single-node cluster of its own, so
 // `broker drain 3` cannot move its topic anywhere and fails saying so;
 // once the topic is gone, the drain completes and the lower count
@@ -34,6 +36,16 @@ func TestScaleDown(t *testing.T) {
 	defer admin.Close()
 	if err := admin.CreateTopic(ctx, kafkaclient.TopicSpec{Name: "kept", Partitions: 2, ReplicationFactor: 1}); err != nil {
 		t.Fatal(err)
+	}
+
+	// What `update start --dry-run` asks the scheduler before the update.
+	if code, body := e.do("GET", "/v1/decommission-check?instance=kafka-3"); code != 200 ||
+		!strings.Contains(body, "cannot remove brokers 3 while they hold replicas (broker 3 holds 2 replicas)") {
+		t.Errorf("decommission check: %d %s", code, body)
+	}
+	if code, body := e.do("GET", "/v1/decommission-check?instance=kafka-0"); code != 200 ||
+		!strings.Contains(body, "broker 0 cannot be removed: it is a KRaft controller") {
+		t.Errorf("decommission check of a controller: %d %s", code, body)
 	}
 
 	e.stopScheduler()
