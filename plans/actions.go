@@ -37,7 +37,8 @@ func notFound(kind, name string) Result {
 var paramName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // Start sets plan's parameters (they become the environment of the tasks
-// it launches), restarts it if it had completed, and lets it proceed.
+// it launches), restarts it if it had completed or failed (an action step
+// in ERROR runs again from scratch), and lets it proceed.
 func (s *Set) Start(plan string, params map[string]string, now time.Time) Result {
 	for _, k := range slices.Sorted(maps.Keys(params)) {
 		if !paramName.MatchString(k) {
@@ -62,7 +63,7 @@ func (s *Set) Start(plan string, params map[string]string, now time.Time) Result
 			st.Parameters = pi.parameters()
 		}
 	}
-	if p.Status == Complete {
+	if p.Status == Complete || p.Status == Error && len(p.Errors) == 0 {
 		s.restartSteps(p, allSteps(p), "restarted by an operator")
 	}
 	s.setPlanInterrupted(p, false)

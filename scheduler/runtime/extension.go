@@ -64,30 +64,53 @@ const DefaultGuardTimeout = 30 * time.Second
 // guardDecommission asks the extension's guard about the instances a new
 // target removes; it returns the refusals (nil: go on).
 func (r *runner) guardDecommission(ctx context.Context, stored scheduler.Stored, names []string) []string {
-	g := r.opts.Extension.DecommissionGuard
-	if g == nil || len(names) == 0 {
+	if r.opts.Extension.DecommissionGuard == nil || len(names) == 0 {
 		return nil
 	}
 	view, err := scheduler.StoredView(r.service, stored.Tasks)
 	if err != nil {
 		return []string{fmt.Sprintf("cannot tell whether %v may be removed: %v", names, err)}
 	}
+	refusals, err := r.askGuard(ctx, view, names)
+	if err != nil {
+		return []string{fmt.Sprintf("cannot tell whether %s may be removed (%v): the update is refused until a check passes", strings.Join(names, ", "), err)}
+	}
+	return refusals
+}
+
+// CheckDecommission says what the extension's DecommissionGuard would
+// refuse if a configuration removed the pod instances names (none
+// without a guard), from where the tasks are placed now.
+func (b *Backend) CheckDecommission(ctx context.Context, names []string) ([]string, error) {
+	if b.r.opts.Extension.DecommissionGuard == nil {
+		return nil, nil
+	}
+	var view scheduler.EnvView
+	if err := b.r.run(ctx, false, func(c *scheduler.Core) scheduler.Decisions {
+		view = c.View()
+		return scheduler.Decisions{}
+	}); err != nil {
+		return nil, err
+	}
+	return b.r.askGuard(ctx, view, names)
+}
+
+// askGuard asks the guard about the pod instances names within
+// DefaultGuardTimeout.
+func (r *runner) askGuard(ctx context.Context, view scheduler.EnvView, names []string) ([]string, error) {
+	g := r.opts.Extension.DecommissionGuard
 	var insts []scheduler.Instance
 	for _, n := range names {
 		cut := strings.LastIndex(n, "-")
 		i, err := strconv.Atoi(n[cut+1:])
 		if cut < 0 || err != nil {
-			return []string{fmt.Sprintf("cannot tell whether %s may be removed: not a pod instance name", n)}
+			return nil, fmt.Errorf("%q is not a pod instance name (POD-INDEX)", n)
 		}
 		insts = append(insts, scheduler.Instance{Pod: n[:cut], Index: i})
 	}
 	cctx, cancel := context.WithTimeout(ctx, DefaultGuardTimeout)
 	defer cancel()
-	refusals, err := g.BeforeDecommission(cctx, view, insts)
-	if err != nil {
-		return []string{fmt.Sprintf("cannot tell whether %s may be removed (%v): the update is refused until a check passes", strings.Join(names, ", "), err)}
-	}
-	return refusals
+	return g.BeforeDecommission(cctx, view, insts)
 }
 
 // Seed is a value generated once per service, such as a cluster id.

@@ -237,10 +237,14 @@ func planAway(_ runtime.ActionRequest, brokers []int32, c move.Cluster) ([]move.
 // planDrain plans moving every replica off the brokers.
 func planDrain(_ runtime.ActionRequest, brokers []int32, c move.Cluster) ([]move.Move, string, bool, error) {
 	moves, err := move.Away(c, brokers)
-	if len(moves) == 0 {
-		return nil, fmt.Sprintf("brokers %s hold no replicas: nothing to move", ids(brokers)), false, err
+	who := "brokers " + ids(brokers) + " hold"
+	if len(brokers) == 1 {
+		who = fmt.Sprintf("broker %d holds", brokers[0])
 	}
-	return moves, fmt.Sprintf("brokers %s hold replicas of %d partitions", ids(brokers), len(moves)), false, err
+	if len(moves) == 0 {
+		return nil, who + " no replicas: nothing to move", false, err
+	}
+	return moves, fmt.Sprintf("%s replicas of %d partitions", who, len(moves)), false, err
 }
 
 // planBack plans moving back what the plan's move-away step moved, once

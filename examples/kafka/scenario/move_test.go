@@ -33,8 +33,13 @@ func TestBrokerMove(t *testing.T) {
 	e.startScheduler()
 	e.waitPlan("deploy", plans.Complete, deployTimeout)
 	before := e.testBrokerOf(1).taskID
-	if code, body := e.do("PUT", "/v1/topics/moving?partitions=2&replication=1"); code != 200 {
-		t.Fatalf("create topic: %d %s", code, body)
+	// On broker 2's own cluster (the topics API would pick any broker).
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	admin := kafkaclient.NewAdmin(e.brokerAddr(2))
+	defer admin.Close()
+	if err := admin.CreateTopic(ctx, kafkaclient.TopicSpec{Name: "moving", Partitions: 2, ReplicationFactor: 1}); err != nil {
+		t.Fatal(err)
 	}
 
 	start := time.Now()
@@ -53,7 +58,7 @@ func TestBrokerMove(t *testing.T) {
 
 	// The broker whose own cluster holds topic moving: its partitions
 	// have nowhere to go.
-	holder := e.holderOf("moving")
+	holder := e.holderOf("moving") // 2
 	e.cli("broker", "move", strconv.Itoa(holder))
 	e.waitPlan("move-broker", plans.Error, stepTimeout)
 	_, body := e.do("GET", "/v1/plans/move-broker") // 202: an ERROR plan
