@@ -116,6 +116,10 @@ func (c *connector) subscribe(ctx context.Context, master string, info mesos.Fra
 	for {
 		var ev sched.Event
 		if err := resp.Decode(&ev); err != nil {
+			if ctx.Err() != nil { // asked for: a shutdown, a new session, or the watchdog (which warned)
+				c.log.Debug("the event stream closed", "err", err)
+				return nil
+			}
 			c.log.Warn("the event stream ended", "err", err)
 			return nil
 		}
