@@ -26,6 +26,7 @@ var examples = map[string]string{
 	"debug state framework-id":          "kennel debug state framework-id --name hello-world",
 	"debug state properties":            "kennel debug state properties --name hello-world",
 	"debug state property":              "kennel debug state property --name hello-world hello-0-server:task-status",
+	"dcos":                              "ln -s \"$(command -v kennel)\" ~/bin/dcos-hello-world\ndcos hello-world plan status deploy",
 	"describe":                          "kennel describe --name hello-world",
 	"endpoints":                         "kennel endpoints --name kafka\nkennel endpoints --name kafka broker",
 	"executor":                          "# started by a Mesos agent, never by hand:\nkennel executor",

@@ -57,7 +57,7 @@ func rootCommandFor(program string) *cobra.Command {
 		}
 	}
 	root.AddCommand(specCommand(), packageCommand(), localCommand(), executorCommand(), bootstrapCommand(), schedulerCommand(), kafkaCommand())
-	root.AddCommand(taskCommand(), versionCommand())
+	root.AddCommand(taskCommand(), versionCommand(), dcosHelpCommand())
 	root.AddCommand(apiCommands(module)...)
 	strictCommands(root)
 	addExamples(root)
