@@ -44,6 +44,8 @@ var examples = map[string]string{
 	"local framework unstall":           "kennel local framework unstall 8e4f1c2a-0000-4000-8000-000000000000-0000",
 	"local master":                      "kennel local master restart",
 	"local master restart":              "kennel local master restart",
+	"local service":                     "kennel local service restart hello-world -e HELLO_COUNT=3",
+	"local service restart":             "kennel local service restart hello-world -e HELLO_COUNT=3\nkennel local service restart hello-world --env-file prod.env",
 	"local state":                       "kennel local state",
 	"local task":                        "kennel local task kill hello-0-server",
 	"local task kill":                   "kennel local task kill hello-0-server",

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -136,9 +137,12 @@ func Run(ctx context.Context, opts Options) error {
 		service = spec.Name
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel() // the API stops with Run
 	r := &runner{opts: opts, log: log, service: service, requests: make(chan request),
 		gateAnswers: make(chan gateAnswer), gatesAsked: map[string]bool{}}
+	// The API stops with Run: its listeners are closed when Run returns, so
+	// the next scheduler of this process can listen on the same port.
+	defer r.servers.Wait()
+	defer cancel()
 	srv, err := r.listen(ctx)
 	if err != nil {
 		return err
@@ -223,6 +227,8 @@ type runner struct {
 	// gatesAsked are the gates being asked (core goroutine only).
 	gateAnswers chan gateAnswer
 	gatesAsked  map[string]bool
+	// servers are the HTTP servers serve started, until they are shut down.
+	servers sync.WaitGroup
 }
 
 // request is work the API asks of the core goroutine.
@@ -358,7 +364,9 @@ func (r *runner) serve(ctx context.Context, ln net.Listener, h http.Handler, tls
 			r.log.Error("scheduler API", "err", err)
 		}
 	}()
+	r.servers.Add(1)
 	go func() {
+		defer r.servers.Done()
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
