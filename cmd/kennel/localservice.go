@@ -121,6 +121,9 @@ func runLocalService(ctx context.Context, cfg local.Config, svc serviceFlags, st
 	}()
 	fmt.Fprintln(stdout, url)
 	remove, err := recordAPIURL(cfg.DataDir, spec.Name, url)
+	sched.mu.Lock()
+	sched.dataDir = cfg.DataDir // a restart moved to another port records it
+	sched.mu.Unlock()
 	if err != nil {
 		fmt.Fprintf(stderr, "kennel: %v; --name will not find the service\n", err)
 	} else {
@@ -136,17 +139,18 @@ func runLocalService(ctx context.Context, cfg local.Config, svc serviceFlags, st
 	if svc.untilComplete {
 		deadline = time.After(svc.timeout)
 	}
-	return followDeploy(ctx, url, svc.untilComplete, deadline, sched.failed, stdout)
+	return followDeploy(ctx, sched.apiURL, svc.untilComplete, deadline, sched.failed, stdout)
 }
 
-// followDeploy prints the deploy plan's tree whenever it changes; with
+// followDeploy prints the deploy plan's tree, from the API at url(),
+// whenever it changes; with
 // untilComplete it returns once the plan is COMPLETE.
-func followDeploy(ctx context.Context, url string, untilComplete bool, deadline <-chan time.Time, failed <-chan error, out io.Writer) error {
+func followDeploy(ctx context.Context, url func() string, untilComplete bool, deadline <-chan time.Time, failed <-chan error, out io.Writer) error {
 	last := ""
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
 	for {
-		info, err := fetchPlan(ctx, url+"/v1/plans/deploy")
+		info, err := fetchPlan(ctx, url()+"/v1/plans/deploy")
 		if err == nil {
 			if tree := info.Tree(plans.DeployPlan); tree != last {
 				last = tree

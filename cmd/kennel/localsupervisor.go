@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/kennel-sdk/kennel/scheduler/runtime"
@@ -36,6 +38,8 @@ type localScheduler struct {
 	overrides map[string]string
 	name      string // the service's name, which a restart may not change
 	gen       *schedulerRun
+	url       atomic.Pointer[string] // the API's, once it served
+	dataDir   string // where the API's URL is recorded ("": nowhere)
 }
 
 // schedulerRun is one run of the scheduler.
@@ -71,8 +75,35 @@ func (s *localScheduler) load(env map[string]string) (*servicespec.ServiceSpec, 
 }
 
 // start runs the scheduler with env and returns its API's URL once it
-// serves. Later runs listen on the first one's address, so the URL stays.
+// serves. Later runs listen on the first one's address, so the URL stays;
+// while another socket holds that port (a connection the kernel gave it
+// to) they wait for it up to portWait, then take another free port, unless
+// --api-port fixed it, and record the new URL in the data dir.
 func (s *localScheduler) start(ctx context.Context, env map[string]string) (string, error) {
+	deadline := time.Now().Add(portWait)
+	for {
+		url, err := s.startOnce(ctx, env)
+		if err == nil || !errors.Is(err, syscall.EADDRINUSE) || s.apiURL() == "" { // a first start does not wait
+			return url, err
+		}
+		if time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		if s.svc.apiPort != 0 {
+			return "", err
+		}
+		s.logger.Warn("the scheduler API's port stays taken; the API moves to another", "address", s.base.Listen, "err", err)
+		s.base.Listen = "127.0.0.1:0"
+		deadline = time.Now().Add(portWait)
+	}
+}
+
+// portWait is how long a restarted scheduler waits for its API's port.
+const portWait = 10 * time.Second
+
+// startOnce is one attempt of start.
+func (s *localScheduler) startOnce(ctx context.Context, env map[string]string) (string, error) {
 	opts := s.base
 	opts.Env = env
 	if goSvc := goServices()[s.svc.scheduler]; goSvc.extension != nil {
@@ -85,19 +116,13 @@ func (s *localScheduler) start(ctx context.Context, env map[string]string) (stri
 	runCtx, cancel := context.WithCancel(ctx)
 	gen := &schedulerRun{cancel: cancel, done: make(chan struct{})}
 	ready := make(chan string, 1)
-	opts.OnReady = func(url string) { ready <- url }
+	var served atomic.Bool // a scheduler that failed to start is start's error
+	opts.OnReady = func(url string) { served.Store(true); ready <- url }
 	go func() {
 		defer close(gen.done)
 		gen.err = runtime.Run(runCtx, opts)
-		if runCtx.Err() == nil { // not asked to stop
-			err := gen.err
-			if err == nil {
-				err = errors.New("the scheduler stopped")
-			}
-			select {
-			case s.failed <- fmt.Errorf("scheduler: %w", err):
-			default:
-			}
+		if runCtx.Err() == nil && served.Load() { // not asked to stop
+			s.fail(gen.err)
 		}
 	}()
 	select {
@@ -106,6 +131,12 @@ func (s *localScheduler) start(ctx context.Context, env map[string]string) (stri
 		if host, port, err := net.SplitHostPort(strings.TrimPrefix(url, "http://")); err == nil {
 			s.base.Listen = net.JoinHostPort(host, port)
 		}
+		if prev := s.apiURL(); prev != "" && url != prev && s.dataDir != "" {
+			if _, err := recordAPIURL(s.dataDir, s.name, url); err != nil {
+				s.logger.Error("the scheduler's new URL is not recorded; --name will not find it", "err", err)
+			}
+		}
+		s.url.Store(&url)
 		return url, nil
 	case <-gen.done:
 		cancel()
@@ -113,6 +144,27 @@ func (s *localScheduler) start(ctx context.Context, env map[string]string) (stri
 			return "", ctx.Err()
 		}
 		return "", fmt.Errorf("scheduler: %w", gen.err)
+	}
+}
+
+// apiURL is the scheduler API's URL ("" before it first served); safe for
+// concurrent use.
+func (s *localScheduler) apiURL() string {
+	if u := s.url.Load(); u != nil {
+		return *u
+	}
+	return ""
+}
+
+// fail reports that the scheduler stopped unasked, or could not be started
+// again: local up ends with err.
+func (s *localScheduler) fail(err error) {
+	if err == nil {
+		err = errors.New("the scheduler stopped")
+	}
+	select {
+	case s.failed <- fmt.Errorf("scheduler: %w", err):
+	default:
 	}
 }
 
@@ -170,7 +222,9 @@ func (s *localScheduler) restart(ctx context.Context, values map[string]string) 
 		_, perr = s.start(ctx, previous)
 	}
 	if perr != nil {
-		return "", fmt.Errorf("the scheduler did not start with the new values (%w), nor with the previous ones: %w", err, perr)
+		err = fmt.Errorf("the scheduler did not start with the new values (%w), nor with the previous ones: %w", err, perr)
+		s.fail(err)
+		return "", err
 	}
 	if errors.Is(err, errBadValues) {
 		return "", fmt.Errorf("%w; it runs with the previous ones", err)
