@@ -39,7 +39,7 @@ type localScheduler struct {
 	name      string // the service's name, which a restart may not change
 	gen       *schedulerRun
 	url       atomic.Pointer[string] // the API's, once it served
-	dataDir   string // where the API's URL is recorded ("": nowhere)
+	dataDir   string                 // where the API's URL is recorded ("": nowhere)
 }
 
 // schedulerRun is one run of the scheduler.
