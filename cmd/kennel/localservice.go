@@ -55,6 +55,9 @@ var errNotComplete = errors.New("the deploy plan did not complete in time")
 func runLocalService(ctx context.Context, cfg local.Config, svc serviceFlags, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if _, ok := goServices()[svc.scheduler]; !ok {
+		return fmt.Errorf("--scheduler %s: no such service written in Go; the services written in Go are: %s", svc.scheduler, strings.Join(goServiceNames(), ", "))
+	}
 	logOut := stderr
 	if svc.logFile == "" {
 		// The plan tree has the terminal; the logs go beside the cluster.
@@ -73,9 +76,6 @@ func runLocalService(ctx context.Context, cfg local.Config, svc serviceFlags, st
 		logOut = f
 	}
 	logger := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	if _, ok := goServices()[svc.scheduler]; !ok {
-		return fmt.Errorf("--scheduler %s: no such service written in Go (known: %s)", svc.scheduler, strings.Join(goServiceNames(), ", "))
-	}
 	self, err := os.Executable()
 	if err != nil {
 		return err

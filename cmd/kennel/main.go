@@ -79,7 +79,7 @@ func main() {
 		if errors.As(err, &exit) {
 			os.Exit(exit.code)
 		}
-		fmt.Fprintln(os.Stderr, "kennel:", err)
+		fmt.Fprintln(os.Stderr, errorPrefix+err.Error())
 		var status statusError
 		if errors.As(err, &status) {
 			os.Exit(status.code)
