@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,11 @@ pods:
       type: ROOT
       size: {{DATA_MB}}
     tasks:
+      init:
+        goal: ONCE
+        cmd: echo "initialised $POD_INSTANCE_INDEX"
+        cpus: 0.1
+        memory: 32
       server:
         goal: RUNNING
         cmd: |
@@ -31,7 +37,8 @@ pods:
 // TestLocalServiceRestart: "kennel local service restart NAME -e K=V
 // [--env-file F]" restarts the scheduler of the service local up runs
 // with the new values on top of the previous ones, at the same URL, and
-// the deploy plan rolls the pods they change; values that make no valid
+// the deploy plan rolls the pods they change (and a finished task stays
+// findable by name); values that make no valid
 // spec, or a configuration the scheduler refuses, leave the previous
 // values in force; an unknown name lists the services there are; and
 // stopping local up afterwards logs no WARN.
@@ -55,6 +62,30 @@ func TestLocalServiceRestart(t *testing.T) {
 	}
 	up.eventually("the deploy plan to complete", complete)
 	up.eventually("greeter-0-server to greet hello", logs("greeter-0-server", "greeting hello"))
+	// A finished task whose end the scheduler acknowledged is still found
+	// by name: the master lists it under completed_tasks, as Mesos does.
+	up.eventually("the master to list greeter-0-init as completed", func() bool {
+		out, code := up.cli("local", "state")
+		var st struct {
+			Frameworks []struct {
+				Completed []struct{ Name, State string } `json:"completed_tasks"`
+			} `json:"frameworks"`
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &st) != nil {
+			return false
+		}
+		for _, f := range st.Frameworks {
+			for _, tk := range f.Completed {
+				if tk.Name == "greeter-0-init" && tk.State == "TASK_FINISHED" {
+					return true
+				}
+			}
+		}
+		return false
+	})
+	if out, code := up.cli("task", "log", "greeter-0-init"); code != 0 || !strings.Contains(out, "initialised 0") {
+		t.Errorf("task log of a finished task: exit %d: %s", code, out)
+	}
 
 	out, code := up.cli("local", "service", "restart", "greeter", "-e", "GREETING=bonjour")
 	if code != 0 || !strings.Contains(out, "greeter: the scheduler restarted with GREETING=bonjour at "+up.apiURL+"\n") {
