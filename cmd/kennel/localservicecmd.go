@@ -30,7 +30,9 @@ The new scheduler renders svc.yml, read again, against svc.env (read again),
 local up's --env-file and -e, then the values of every restart so far and
 those of this one (-e, --env-file), the latest winning; as DC/OS Commons
 does for a changed configuration, its deploy plan then rolls the pods whose
-configuration changed, one at a time. Its API stays at the same URL.
+configuration changed, as its strategy says (serial: one at a time). Its API
+keeps its URL, unless another socket holds the port for good and --api-port
+did not fix it: the new URL is then recorded for --name.
 
 Values that make no valid spec are refused with the spec's errors, and the
 running scheduler stays as it was. When the new scheduler refuses the
