@@ -95,7 +95,7 @@ func TestLocalServiceRestart(t *testing.T) {
 	up.eventually("the deploy plan of the new configuration to complete", complete)
 
 	if out, code := up.cli("local", "service", "restart", "greeter", "-e", "COUNT=x"); code != 1 ||
-		!strings.Contains(out, "kennel: the new values make no valid service spec:") || !strings.Contains(out, "(the value of COUNT)") {
+		!strings.Contains(out, "kennel: the new values make no valid service spec:") || !strings.Contains(out, "(the value of COUNT); COUNT=x is set by kennel local service restart") {
 		t.Errorf("restart -e COUNT=x: exit %d: %s", code, out)
 	}
 	if out, code := up.cli("local", "service", "restart", "greeter", "-e", "DATA_MB=8"); code != 1 ||

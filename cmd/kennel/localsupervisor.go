@@ -195,7 +195,7 @@ func (s *localScheduler) restart(ctx context.Context, values map[string]string) 
 	}
 	spec, err := s.load(env)
 	if err != nil {
-		return "", fmt.Errorf("%w:\n%w", errBadValues, err)
+		return "", fmt.Errorf("%w:\n%s", errBadValues, s.explain(err, env, overrides))
 	}
 	if spec.Name != s.name {
 		return "", fmt.Errorf("%w: they rename the service %s to %s; a local service keeps its name", errBadValues, s.name, spec.Name)
@@ -230,6 +230,25 @@ func (s *localScheduler) restart(ctx context.Context, values map[string]string) 
 		return "", fmt.Errorf("%w; it runs with the previous ones", err)
 	}
 	return "", fmt.Errorf("the scheduler did not start with the new values, and runs with the previous ones: %w", err)
+}
+
+// explain is the spec's errors, each naming where the value of the
+// variable it is about came from: a restart, or local up's svc.env,
+// --env-file or -e.
+func (s *localScheduler) explain(err error, env, overrides map[string]string) string {
+	var list servicespec.ErrorList
+	if !errors.As(err, &list) {
+		return err.Error()
+	}
+	lines := make([]string, len(list))
+	for i, e := range list {
+		origin := s.svc.env.origin(e.Var, env, filepath.Join(s.svc.dir, defaultsFile))
+		if v, ok := overrides[e.Var]; ok && e.Var != "" {
+			origin = fmt.Sprintf("; %s=%s is set by kennel local service restart", e.Var, v)
+		}
+		lines[i] = e.Error() + origin
+	}
+	return strings.Join(lines, "\n")
 }
 
 // assignments are values as sorted KEY=VALUE strings.
