@@ -11,11 +11,13 @@ import (
 	"testing"
 )
 
-// The discovery test's ports come from its own block, 30000-31999 (other
-// harnesses: deploy/scenario 20000-24999, examples/kafka/scenario
-// 25000-29999), each bind-tested: the block is below the kernel's
-// ephemeral range, but other processes may hold a port in it.
-const discoveryPortBase, discoveryPortCount = 30000, 2000
+// The local clusters of this package's tests take their ports from its
+// own block, 30000-30999 (other harnesses: deploy/scenario 20000-24999,
+// examples/kafka/scenario 25000-29999), each bind-tested: the block is below
+// the kernel's ephemeral range, but other processes may hold a port in it.
+// It ends where the default agents' task ports begin (31000-33999, which
+// the README guides' clusters keep), so no task is given a cluster's port.
+const discoveryPortBase, discoveryPortCount = 30000, 1000
 
 // blockPort is a port of the block free on host now, other than taken.
 func blockPort(t *testing.T, host string, taken ...int) int {
