@@ -88,6 +88,10 @@ type InstanceEnv struct {
 	Pending string
 }
 
+// EnvView is where the service's pod instances are placed now, as an
+// EnvSource sees them.
+func (c *Core) EnvView() EnvView { return c.envView(nil) }
+
 // envView is the EnvSource's view of the stored tasks, with the tasks of
 // launched (about to be stored) in place of their instance's.
 func (c *Core) envView(launched []mesos.TaskInfo) EnvView {

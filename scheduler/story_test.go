@@ -160,7 +160,7 @@ func (s *story) start(candidate *servicespec.ServiceSpec) (string, error) {
 			return "", fmt.Errorf("stored target: %w", err)
 		}
 	}
-	target, err := ResolveTarget(stored, candidate)
+	target, err := ResolveTarget(stored, candidate, nil)
 	if err != nil {
 		return "", err
 	}

@@ -12,7 +12,8 @@ import (
 
 // Extension is what a service written in Go adds to the generic
 // scheduler (the SDK seam): environment values for its tasks, the seeds
-// they are computed from, and gates its restarts pass. A service's extra API routes and endpoint
+// they are computed from, gates its restarts pass, and the changes it
+// applies to running tasks itself. A service's extra API routes and endpoint
 // producers are package api's extension points (api.Options), which
 // cmd/kennel wires into Options.API. The zero Extension is the plain
 // scheduler.
@@ -30,6 +31,12 @@ type Extension struct {
 	Gates        Gates
 	GateTimeout  time.Duration
 	GateInterval time.Duration
+	// InPlace, when set, applies the changes it accepts to running tasks
+	// (see InPlace): an update changing nothing else restarts no task.
+	// InPlaceInterval is how often a failed Apply is retried (zero:
+	// DefaultInPlaceInterval); it also bounds one Apply.
+	InPlace         InPlace
+	InPlaceInterval time.Duration
 }
 
 // Seed is a value generated once per service, such as a cluster id.

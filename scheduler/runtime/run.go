@@ -245,7 +245,7 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 		}
 		stored.Tasks[name] = rec
 	}
-	target, err := scheduler.ResolveTarget(stored, spec)
+	target, err := scheduler.ResolveTarget(stored, spec, r.opts.Extension.inPlaceFunc())
 	if err != nil {
 		return err
 	}
@@ -254,6 +254,9 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 	}
 	for _, n := range target.Notices {
 		r.log.Info("configuration notice", "notice", n)
+	}
+	if len(target.InPlace) > 0 {
+		r.log.Info("configuration changed in place: these instances keep running", "instances", target.InPlace)
 	}
 	finished := r.opts.Uninstall && r.store.FrameworkID() == "" && len(stored.Tasks) == 0
 	if !finished { // an uninstalled service's state stays empty
@@ -318,6 +321,9 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 		return err
 	}
 	r.publish()
+	if r.opts.Extension.InPlace != nil && !r.opts.Uninstall {
+		go r.applyInPlace(ctx, target.Spec, target.InPlace)
+	}
 	handler, artifactsHandler := r.opts.API(APIConfig{Backend: &Backend{r: r}, Service: r.service, Binary: r.opts.Binary,
 		Store: r.store, Token: r.opts.APIToken, Metrics: r.metrics.handler()})
 	srv.activate(handler)

@@ -125,20 +125,11 @@ func Model(s kafkaclient.RollState, lag time.Duration) roll.Cluster {
 // PlacedListeners are the placed brokers' listeners (host:port), broker first's
 // first, then the others by node id.
 func PlacedListeners(view scheduler.EnvView, first int) []string {
-	type addr struct {
-		id   int
-		addr string
-	}
-	var addrs []addr
-	for _, p := range view.Placed {
-		host, port := p.Env[VarAdvertisedHost], p.Env[VarBrokerPort]
-		if p.Pod != Pod || p.Task != Task || host == "" || port == "" {
-			continue
-		}
-		addrs = append(addrs, addr{p.Index, net.JoinHostPort(host, port)})
-	}
-	slices.SortFunc(addrs, func(a, b addr) int {
+	addrs := placedBrokers(view)
+	slices.SortStableFunc(addrs, func(a, b placedBroker) int {
 		switch {
+		case a.id == b.id:
+			return 0
 		case a.id == first:
 			return -1
 		case b.id == first:
@@ -150,6 +141,27 @@ func PlacedListeners(view scheduler.EnvView, first int) []string {
 	for i, a := range addrs {
 		out[i] = a.addr
 	}
+	return out
+}
+
+// placedBroker is a placed broker's node id and listener (host:port).
+type placedBroker struct {
+	id   int
+	addr string
+}
+
+// placedBrokers are the placed brokers whose listener is known, by node
+// id.
+func placedBrokers(view scheduler.EnvView) []placedBroker {
+	var out []placedBroker
+	for _, p := range view.Placed {
+		host, port := p.Env[VarAdvertisedHost], p.Env[VarBrokerPort]
+		if p.Pod != Pod || p.Task != Task || host == "" || port == "" {
+			continue
+		}
+		out = append(out, placedBroker{p.Index, net.JoinHostPort(host, port)})
+	}
+	slices.SortFunc(out, func(a, b placedBroker) int { return a.id - b.id })
 	return out
 }
 

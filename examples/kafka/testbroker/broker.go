@@ -49,7 +49,7 @@ const DataDir = "kfake-data"
 var honoured = []string{
 	"node.id", "process.roles", "listeners", "advertised.listeners", "controller.listener.names",
 	"listener.security.protocol.map", "log.dirs", "log.dir", "metadata.log.dir",
-	"num.partitions", "auto.create.topics.enable",
+	"num.partitions", "auto.create.topics.enable", "log.segment.bytes",
 	"ssl.keystore.location", "ssl.keystore.password", "ssl.keystore.type", "ssl.key.password",
 }
 
@@ -170,6 +170,16 @@ func options(cfg brokerconfig.Config) ([]kfake.Opt, error) {
 	}
 	if auto {
 		opts = append(opts, kfake.AllowAutoTopicCreation())
+	}
+	// Broker configs Kafka changes at runtime, which kfake describes and
+	// alters (the scheduler applies the package's dynamic options in
+	// place through IncrementalAlterConfigs).
+	if v, ok := cfg.Props.Get("log.segment.bytes"); ok {
+		v = strings.TrimSpace(v)
+		if n, err := strconv.ParseInt(v, 10, 32); err != nil || n < 1 {
+			return nil, fmt.Errorf("log.segment.bytes %q is not a positive integer", v)
+		}
+		opts = append(opts, kfake.BrokerConfigs(map[string]string{"log.segment.bytes": v}))
 	}
 	return opts, nil
 }

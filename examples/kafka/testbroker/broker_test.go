@@ -287,3 +287,56 @@ func TestAdvertised(t *testing.T) {
 		}
 	}
 }
+
+// TestDynamicConfigs: the test broker describes log.segment.bytes as its
+// server.properties sets it, and takes a new cluster-wide default at
+// runtime, as Kafka does.
+func TestDynamicConfigs(t *testing.T) {
+	ctx := testContext(t)
+	cfg := config(t, 1, t.TempDir(), freePort(t))
+	cfg.Props.Set("log.segment.bytes", "536870912")
+	if _, err := Format(cfg, clusterID, false, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	b, err := Start(cfg, clusterID, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if strings.Contains(log.String(), "log.segment.bytes ignored") {
+		t.Errorf("log:\n%s", log.String())
+	}
+	c, err := kafkaclient.Dial(ctx, b.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	names := []string{"log.segment.bytes"}
+	for _, step := range []struct{ set, want string }{{"", "536870912"}, {"268435456", "268435456"}} {
+		if step.set != "" {
+			if err := c.SetBrokerConfigs(ctx, kafkaclient.ClusterDefault, map[string]string{"log.segment.bytes": step.set}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := c.BrokerConfigs(ctx, "1", names)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got["log.segment.bytes"] != step.want {
+			t.Errorf("log.segment.bytes = %q, want %s", got["log.segment.bytes"], step.want)
+		}
+	}
+}
+
+// TestStartRefusesBadSegmentSize: a log.segment.bytes that is not a
+// positive integer is refused, naming it.
+func TestStartRefusesBadSegmentSize(t *testing.T) {
+	for _, v := range []string{"0", "-5", "big", "4294967296"} {
+		cfg := config(t, 1, t.TempDir(), freePort(t))
+		cfg.Props.Set("log.segment.bytes", v)
+		if _, err := options(cfg); err == nil || !strings.Contains(err.Error(), "log.segment.bytes") {
+			t.Errorf("log.segment.bytes=%s: %v, want an error naming it", v, err)
+		}
+	}
+}

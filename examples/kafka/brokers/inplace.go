@@ -1,0 +1,150 @@
+package brokers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+
+	"github.com/kennel-sdk/kennel/examples/kafka/kafkaclient"
+	"github.com/kennel-sdk/kennel/scheduler"
+	"github.com/kennel-sdk/kennel/scheduler/runtime"
+	"github.com/kennel-sdk/kennel/servicespec"
+)
+
+// dynamicConfig is a broker config Kafka changes at runtime, and the
+// broker task's environment variable svc.yml renders it from.
+type dynamicConfig struct {
+	name string
+	// threads marks a thread pool size: Kafka refuses to change it at
+	// runtime to less than half or more than twice the current size
+	// (DynamicThreadPool's validation), and to less than 1.
+	threads bool
+}
+
+// dynamicConfigs are the package options whose broker configs Kafka's
+// documentation gives the update mode "cluster-wide" (DynamicBrokerConfig:
+// reconfigurable as a cluster-wide default, without a restart), by the
+// broker task's environment variable. The other options
+// (num.partitions, default.replication.factor, log.retention.hours,
+// auto.create.topics.enable, ...) are "read-only": a restart.
+var dynamicConfigs = map[string]dynamicConfig{
+	"KAFKA_MIN_INSYNC_REPLICAS":            {name: "min.insync.replicas"},
+	"KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE": {name: "unclean.leader.election.enable"},
+	"KAFKA_LOG_SEGMENT_BYTES":              {name: "log.segment.bytes"},
+	"KAFKA_NUM_IO_THREADS":                 {name: "num.io.threads", threads: true},
+	"KAFKA_NUM_NETWORK_THREADS":            {name: "num.network.threads", threads: true},
+}
+
+// DynamicConfig is the broker config Kafka changes at runtime that the
+// broker task's environment variable key sets, if any.
+func DynamicConfig(key string) (string, bool) {
+	c, ok := dynamicConfigs[key]
+	return c.name, ok
+}
+
+// InPlace applies the package options Kafka changes at runtime to the
+// running brokers (runtime.InPlace): an update changing only those
+// restarts no broker.
+//
+// Changes accepts a change of one of the broker task's dynamicConfigs
+// between two values, except a thread pool size Kafka would refuse (less
+// than half or more than twice the old size). Apply asks every placed
+// broker for its values of them (DescribeConfigs of its own resource) and,
+// where they differ from the target's, sets the target's as cluster-wide
+// dynamic defaults through it (IncrementalAlterConfigs on the broker
+// resource "": a test broker is a cluster of its own; with Kafka the first
+// broker changes them all and the others then find them set). It runs on
+// every start of the scheduler, so it also corrects a default set in place
+// earlier that would override the new server.properties after an update
+// that restarted the brokers. A config an operator set per broker
+// (kafka-configs --entity-name N) takes precedence over the defaults and
+// is left alone. The brokers are reached through their PLAINTEXT
+// listener: a TLS-only service cannot apply in place yet.
+type InPlace struct{}
+
+var _ runtime.InPlace = InPlace{}
+
+// Changes reports whether a running broker takes the change of its task's
+// variable key from old to new at runtime.
+func (InPlace) Changes(pod, task, key, old, new string) bool {
+	if pod != Pod || task != Task {
+		return false
+	}
+	c, ok := dynamicConfigs[key]
+	if !ok || old == "" || new == "" {
+		return false
+	}
+	if !c.threads {
+		return true
+	}
+	o, err1 := strconv.Atoi(old)
+	n, err2 := strconv.Atoi(new)
+	return err1 == nil && err2 == nil && n >= 1 && 2*n >= o && n <= 2*o
+}
+
+// Apply sets target's dynamic configs as the cluster-wide defaults of the
+// placed brokers that describe other values.
+func (InPlace) Apply(ctx context.Context, view scheduler.EnvView, target *servicespec.ServiceSpec) error {
+	want := TargetDynamicConfigs(target)
+	if len(want) == 0 {
+		return nil
+	}
+	names := slices.Sorted(maps.Keys(want))
+	var errs []error
+	for _, b := range placedBrokers(view) {
+		if err := applyAt(ctx, b, names, want); err != nil {
+			errs = append(errs, fmt.Errorf("broker %d at %s: %w", b.id, b.addr, err))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("kafka: dynamic configs: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// TargetDynamicConfigs are the dynamic broker configs the broker task of
+// target sets, by Kafka name; empty without a broker task.
+func TargetDynamicConfigs(target *servicespec.ServiceSpec) map[string]string {
+	out := map[string]string{}
+	pod := target.Pod(Pod)
+	if pod == nil {
+		return out
+	}
+	task := pod.Task(Task)
+	if task == nil {
+		return out
+	}
+	for key, c := range dynamicConfigs {
+		if v, ok := task.Env[key]; ok && v != "" {
+			out[c.name] = v
+		}
+	}
+	return out
+}
+
+// applyAt sets the cluster-wide defaults want (of names) through broker
+// b, when its own values differ.
+func applyAt(ctx context.Context, b placedBroker, names []string, want map[string]string) error {
+	c, err := kafkaclient.Dial(ctx, b.addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	have, err := c.BrokerConfigs(ctx, strconv.Itoa(b.id), names)
+	if err != nil {
+		return err
+	}
+	set := map[string]string{}
+	for k, v := range want {
+		if have[k] != v {
+			set[k] = v
+		}
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	return c.SetBrokerConfigs(ctx, kafkaclient.ClusterDefault, set)
+}
