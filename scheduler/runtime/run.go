@@ -299,6 +299,9 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 	if r.ca, err = r.loadCA(ctx, target.Spec); err != nil {
 		return err
 	}
+	if r.ca != nil {
+		cfg.CACert = r.ca.CertPEM()
+	}
 	if cfg.Role == "" {
 		cfg.Role = r.service + "-role"
 	}

@@ -61,8 +61,9 @@ func DynamicConfig(key string) (string, bool) {
 // earlier that would override the new server.properties after an update
 // that restarted the brokers. A config an operator set per broker
 // (kafka-configs --entity-name N) takes precedence over the defaults and
-// is left alone. The brokers are reached through their PLAINTEXT
-// listener: a TLS-only service cannot apply in place yet.
+// is left alone. The brokers are reached as PlacedListeners says (their
+// SSL listener, trusting the service's CA, when they have no PLAINTEXT
+// one).
 type InPlace struct{}
 
 var _ runtime.InPlace = InPlace{}
@@ -93,9 +94,13 @@ func (InPlace) Apply(ctx context.Context, view scheduler.EnvView, target *servic
 		return nil
 	}
 	names := slices.Sorted(maps.Keys(want))
+	bs, sec, err := access(placedBrokers(view), view.CACert)
+	if err != nil {
+		return fmt.Errorf("kafka: dynamic configs: %w", err)
+	}
 	var errs []error
-	for _, b := range placedBrokers(view) {
-		if err := applyAt(ctx, b, names, want); err != nil {
+	for _, b := range bs {
+		if err := applyAt(ctx, b, sec, names, want); err != nil {
 			errs = append(errs, fmt.Errorf("broker %d at %s: %w", b.id, b.addr, err))
 		}
 	}
@@ -127,8 +132,8 @@ func TargetDynamicConfigs(target *servicespec.ServiceSpec) map[string]string {
 
 // applyAt sets the cluster-wide defaults want (of names) through broker
 // b, when its own values differ.
-func applyAt(ctx context.Context, b placedBroker, names []string, want map[string]string) error {
-	c, err := kafkaclient.Dial(ctx, b.addr)
+func applyAt(ctx context.Context, b placedBroker, sec kafkaclient.Security, names []string, want map[string]string) error {
+	c, err := kafkaclient.DialSecure(ctx, b.addr, sec)
 	if err != nil {
 		return err
 	}

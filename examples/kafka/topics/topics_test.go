@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kennel-sdk/kennel/examples/kafka/kafkaclient"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -22,7 +23,9 @@ import (
 func server(t testing.TB, addrs []string) *httptest.Server {
 	t.Helper()
 	r := chi.NewRouter()
-	boot := func(context.Context) ([]string, error) { return addrs, nil }
+	boot := func(context.Context) ([]string, kafkaclient.Security, error) {
+		return addrs, kafkaclient.Security{}, nil
+	}
 	for _, rt := range Routes(boot, time.Now) {
 		r.Method(rt.Method, "/v1/"+rt.Path, rt.Handler)
 	}
