@@ -30,7 +30,9 @@ func topicAPI(t *testing.T) (*httptest.Server, func() (int, string)) {
 	t.Cleanup(c.Close)
 	addrs := c.ListenAddrs()
 	r := chi.NewRouter()
-	for _, rt := range topics.Routes(func(context.Context) ([]string, kafkaclient.Security, error) { return addrs, kafkaclient.Security{}, nil }, time.Now) {
+	for _, rt := range topics.Routes(func(context.Context) ([]string, kafkaclient.Security, error) {
+		return addrs, kafkaclient.Security{}, nil
+	}, time.Now) {
 		r.Method(rt.Method, "/v1/"+rt.Path, rt.Handler)
 	}
 	var (
