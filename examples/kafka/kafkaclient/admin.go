@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -26,9 +27,18 @@ func NewAdmin(bootstrap ...string) *Admin {
 }
 
 // NewSecureAdmin is NewAdmin talking to the brokers as sec says (their
-// TLS listeners when it has TLS).
+// TLS listeners when it has TLS, authenticated when it has SCRAM
+// credentials). Bad SCRAM credentials (an empty user) make every request
+// fail.
 func NewSecureAdmin(sec Security, bootstrap ...string) *Admin {
 	t := &kafka.Transport{ClientID: ClientID, DialTimeout: 5 * time.Second, TLS: sec.TLS}
+	if sec.SCRAM != nil {
+		if m, err := sec.SCRAM.mechanism(); err == nil {
+			t.SASL = m
+		} else {
+			t.Dial = func(context.Context, string, string) (net.Conn, error) { return nil, err }
+		}
+	}
 	return &Admin{
 		sec:       sec,
 		bootstrap: bootstrap,

@@ -9,10 +9,12 @@ import (
 )
 
 // Security is how a client talks to brokers: over TLS when TLS is set
-// (a broker's SSL listener), else in plaintext. The zero Security is
-// plaintext.
+// (a broker's SSL listener), else in plaintext; authenticated with SASL
+// SCRAM-SHA-512 when SCRAM is set. The zero Security is plaintext without
+// authentication.
 type Security struct {
-	TLS *tls.Config
+	TLS   *tls.Config
+	SCRAM *SCRAM
 }
 
 // ErrBadCA is a CA certificate that holds no PEM certificate.
@@ -43,7 +45,17 @@ func (s Security) forAddr(addr string) *tls.Config {
 	return c
 }
 
-// DialSecure is Dial with s: over TLS when s has it.
+// DialSecure is Dial with s: over TLS when s has it, authenticated
+// when s has SCRAM credentials (an error wrapping ErrAuthentication when
+// the broker refuses them).
 func DialSecure(ctx context.Context, addr string, s Security) (*Conn, error) {
-	return DialTLS(ctx, addr, s.forAddr(addr))
+	c, err := DialTLS(ctx, addr, s.forAddr(addr))
+	if err != nil || s.SCRAM == nil {
+		return c, err
+	}
+	if err := c.authenticate(ctx, s.SCRAM); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
 }
