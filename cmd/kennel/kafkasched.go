@@ -29,7 +29,8 @@ state store), its process roles, the host it advertises (KAFKA_ADVERTISE:
 agent or autoip) and the static controller quorum computed from the
 controllers' agents and reserved ports. Its API adds GET /v1/brokers,
 /v1/brokers/{id}, the controllers endpoint, and DC/OS Kafka's /v1/topics
-routes, answered through the Kafka Admin API at the brokers' addresses; its
+routes and /v1/users (SCRAM-SHA-512 users: kennel user add|remove|list),
+answered through the Kafka Admin API at the brokers' addresses; its
 dashboard (/ui) adds the brokers, topics and under-replicated partitions.
 An update that changes only options Kafka changes at runtime (log segment
 size, min.insync.replicas, unclean leader election, I/O and network
@@ -44,7 +45,8 @@ func kafkaService() goService {
 	return goService{
 		extension: brokers.Extension,
 		routes: func(b *runtime.Backend) []api.Route {
-			return append(brokers.Routes(b), topics.Routes(brokers.Bootstrap(b), time.Now)...)
+			out := append(brokers.Routes(b), topics.Routes(brokers.Bootstrap(b), time.Now)...)
+			return append(out, topics.UserRoutes(brokers.Bootstrap(b))...)
 		},
 		endpoints: []api.EndpointProducer{brokers.Controllers{}},
 		inPlace:   brokers.InPlace{}.Changes,

@@ -178,6 +178,10 @@ var statusOf = map[string]int{
 	"CLUSTER_AUTHORIZATION_FAILED": http.StatusForbidden,
 	"RECORD_LIST_TOO_LARGE":        http.StatusBadRequest,
 	"MESSAGE_TOO_LARGE":            http.StatusBadRequest,
+	"RESOURCE_NOT_FOUND":           http.StatusNotFound,
+	"UNACCEPTABLE_CREDENTIAL":      http.StatusBadRequest,
+	"UNSUPPORTED_SASL_MECHANISM":   http.StatusBadRequest,
+	"DUPLICATE_RESOURCE":           http.StatusBadRequest,
 }
 
 // errorStatus is the status and body of err: a bad request is 400, a

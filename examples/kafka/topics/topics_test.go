@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/kennel-sdk/kennel/examples/kafka/kafkaclient"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +15,8 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/kennel-sdk/kennel/examples/kafka/kafkaclient"
 )
 
 // server serves the routes, mounted as the API mounts a service's routes,
