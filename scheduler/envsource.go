@@ -62,6 +62,11 @@ type EnvView struct {
 	// (transport encryption, Config.CACert): what the scheduler's own
 	// clients of its tasks' TLS listeners trust.
 	CACert []byte
+	// SecretSeeds are the secret seeds (Config.SecretSeeds), for the
+	// scheduler's own clients of its tasks (a Kafka admin's password). An
+	// EnvSource must never put them in InstanceEnv: a task's environment
+	// is in its TaskInfo, which the API serves.
+	SecretSeeds map[string]string
 	// Placed are the tasks that hold resources, by task name: launched,
 	// not replaced (a replaced instance is placed again when it
 	// relaunches) and not decommissioned.
@@ -99,7 +104,7 @@ func (c *Core) EnvView() EnvView { return c.envView(nil) }
 // envView is the EnvSource's view of the stored tasks, with the tasks of
 // launched (about to be stored) in place of their instance's.
 func (c *Core) envView(launched []mesos.TaskInfo) EnvView {
-	v := EnvView{Service: c.cfg.Service, Seeds: c.cfg.Seeds, Counts: map[string]int{}, Config: c.configID, CACert: c.cfg.CACert,
+	v := EnvView{Service: c.cfg.Service, Seeds: c.cfg.Seeds, Counts: map[string]int{}, Config: c.configID, CACert: c.cfg.CACert, SecretSeeds: c.cfg.SecretSeeds,
 		Placed: map[string]PlacedTask{}}
 	if c.spec != nil {
 		for _, p := range c.spec.Pods {

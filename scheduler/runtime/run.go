@@ -293,7 +293,7 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 	}
 	cfg.Env = r.opts.Extension.Env
 	cfg.Gates, cfg.GateInterval = r.opts.Extension.Gates != nil, r.opts.Extension.GateInterval
-	if cfg.Seeds, err = r.seeds(ctx); err != nil {
+	if cfg.Seeds, cfg.SecretSeeds, err = r.seeds(ctx); err != nil {
 		return err
 	}
 	if r.ca, err = r.loadCA(ctx, target.Spec); err != nil {
