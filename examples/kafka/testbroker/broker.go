@@ -19,7 +19,9 @@
 // in-sync replicas and under-replicated partitions are trivial, and a
 // replaced broker's data is simply gone. It serves one listener, the first
 // broker listener, over PLAINTEXT or SSL (the PKCS12 keystore of
-// ssl.keystore.location); the controller quorum, SASL, further listeners
+// ssl.keystore.location), with SASL/SCRAM-SHA-512 when its protocol is
+// SASL_PLAINTEXT or SASL_SSL (the listener's JAAS login is the superuser);
+// the controller quorum, other SASL mechanisms, further listeners
 // and most broker settings are not implemented: start names each setting
 // it ignores, once, and refuses what it cannot run without.
 package testbroker
@@ -51,6 +53,7 @@ var honoured = []string{
 	"listener.security.protocol.map", "log.dirs", "log.dir", "metadata.log.dir",
 	"num.partitions", "auto.create.topics.enable", "log.segment.bytes",
 	"ssl.keystore.location", "ssl.keystore.password", "ssl.keystore.type", "ssl.key.password",
+	"sasl.enabled.mechanisms",
 }
 
 // ignoredWhy explains keys the test broker knowingly does without.
@@ -85,14 +88,22 @@ func (b *Broker) Close() { b.cluster.Close() }
 func Start(cfg brokerconfig.Config, clusterID string, log io.Writer) (*Broker, error) {
 	var tlsConfig *tls.Config
 	switch cfg.Listener.Protocol {
-	case "PLAINTEXT":
-	case "SSL":
+	case "PLAINTEXT", "SASL_PLAINTEXT":
+	case "SSL", "SASL_SSL":
 		var err error
 		if tlsConfig, err = cfg.ServerTLS(); err != nil {
 			return nil, fmt.Errorf("test broker: %w", err)
 		}
 	default:
-		return nil, fmt.Errorf("test broker: listener %s is %s: the test broker serves PLAINTEXT or SSL only", cfg.Listener.Name, cfg.Listener.Protocol)
+		return nil, fmt.Errorf("test broker: listener %s is %s: the test broker serves PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL only",
+			cfg.Listener.Name, cfg.Listener.Protocol)
+	}
+	// SASL: SCRAM-SHA-512 only, the listener's own login as the superuser
+	// (the scheduler's admin); the users the Admin API adds are kept with
+	// the data.
+	user, password, sasl, err := cfg.SCRAMLogin()
+	if err != nil {
+		return nil, fmt.Errorf("test broker: %w", err)
 	}
 	if cfg.Listener.Port == 0 {
 		return nil, fmt.Errorf("test broker: listener %s has port 0: the test broker needs the port it is given", cfg.Listener.Name)
@@ -104,6 +115,9 @@ func Start(cfg brokerconfig.Config, clusterID string, log io.Writer) (*Broker, e
 	opts, err := options(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("test broker: %w", err)
+	}
+	if sasl {
+		opts = append(opts, kfake.EnableSASL(), kfake.Superuser(brokerconfig.MechanismSCRAM512, user, password))
 	}
 	for _, line := range ignored(cfg) {
 		fmt.Fprintln(log, line)
@@ -188,7 +202,7 @@ func options(cfg brokerconfig.Config) ([]kfake.Opt, error) {
 func ignored(cfg brokerconfig.Config) []string {
 	var out []string
 	for _, k := range cfg.Props.Keys() {
-		if slices.Contains(honoured, k) {
+		if slices.Contains(honoured, k) || strings.HasSuffix(k, ".scram-sha-512.sasl.jaas.config") {
 			continue
 		}
 		why, ok := ignoredWhy[k]
