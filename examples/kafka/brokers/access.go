@@ -12,6 +12,10 @@ import (
 // no CA certificate to trust it with.
 var ErrNoCA = errors.New("the brokers listen with TLS only, and the scheduler has no CA certificate")
 
+// ErrNoAdminLogin is a broker that requires SASL/SCRAM while the
+// scheduler has no admin password (its secret seed).
+var ErrNoAdminLogin = errors.New("the brokers require SASL/SCRAM, and the scheduler has no admin password")
+
 // clientListener is the listener (host:port) the scheduler reaches a
 // broker through, from its launch environment env, and whether it is the
 // TLS one: the PLAINTEXT listener when the broker has one (no transport
@@ -30,36 +34,44 @@ func clientListener(env map[string]string) (addr string, tls, ok bool) {
 }
 
 // security is how the scheduler talks to brokers whose listeners are TLS
-// ones (or not): over TLS trusting only the service's CA caPEM.
-func security(tls bool, caPEM []byte) (kafkaclient.Security, error) {
-	if !tls {
-		return kafkaclient.Security{}, nil
+// ones (or not), and require SASL/SCRAM (or not): over TLS trusting only
+// the service's CA caPEM, logged in as AdminUser with the password of
+// secretSeeds.
+func security(tls, scram bool, caPEM []byte, secretSeeds map[string]string) (kafkaclient.Security, error) {
+	var s kafkaclient.Security
+	if tls {
+		if len(caPEM) == 0 {
+			return s, ErrNoCA
+		}
+		var err error
+		if s, err = kafkaclient.TrustCA(caPEM); err != nil {
+			return s, fmt.Errorf("the service's CA: %w", err)
+		}
 	}
-	if len(caPEM) == 0 {
-		return kafkaclient.Security{}, ErrNoCA
-	}
-	s, err := kafkaclient.TrustCA(caPEM)
-	if err != nil {
-		return kafkaclient.Security{}, fmt.Errorf("the service's CA: %w", err)
+	if scram {
+		if s.SCRAM = adminLogin(secretSeeds); s.SCRAM == nil {
+			return s, ErrNoAdminLogin
+		}
 	}
 	return s, nil
 }
 
 // access is the listeners of brokers and how to talk to them: one
-// Security for all, so the brokers of the other kind (a roll from
-// plaintext to TLS under way) are left out; TLS wins when any broker
-// has TLS only.
-func access(bs []placedBroker, caPEM []byte) ([]placedBroker, kafkaclient.Security, error) {
-	anyTLS := false
+// Security for all, so the brokers of another kind (a roll from
+// plaintext to TLS, or to SASL, under way) are left out: TLS wins when
+// any broker has TLS only, and SASL when any requires it.
+func access(bs []placedBroker, caPEM []byte, secretSeeds map[string]string) ([]placedBroker, kafkaclient.Security, error) {
+	anyTLS, anySCRAM := false, false
 	for _, b := range bs {
 		anyTLS = anyTLS || b.tls
+		anySCRAM = anySCRAM || b.scram
 	}
 	var out []placedBroker
 	for _, b := range bs {
-		if b.tls == anyTLS {
+		if b.tls == anyTLS && b.scram == anySCRAM {
 			out = append(out, b)
 		}
 	}
-	sec, err := security(anyTLS, caPEM)
+	sec, err := security(anyTLS, anySCRAM, caPEM, secretSeeds)
 	return out, sec, err
 }

@@ -26,9 +26,11 @@ type Broker struct {
 	// PLAINTEXT listener, or its SSL one when it has no PLAINTEXT one
 	// (TLS, which tells); Endpoints its advertised listeners as Kafka
 	// writes them (SSL first).
-	Host      string   `json:"host"`
-	Port      int      `json:"port"`
-	TLS       bool     `json:"tls,omitempty"`
+	Host string `json:"host"`
+	Port int    `json:"port"`
+	TLS  bool   `json:"tls,omitempty"`
+	// SCRAM says its listeners require SASL/SCRAM-SHA-512.
+	SCRAM     bool     `json:"sasl_scram,omitempty"`
 	Endpoints []string `json:"endpoints"`
 	// Controller is its controller listener, host:port, on controllers.
 	Controller string `json:"controller,omitempty"`
@@ -61,13 +63,18 @@ func launched(tasks []scheduler.TaskView) []Broker {
 			continue
 		}
 		var endpoints []string
+		scram := env[VarSCRAMSection] == "true"
+		sasl := ""
+		if scram {
+			sasl = "SASL_"
+		}
 		if env[VarTLSSection] == "true" && env[VarBrokerPortTLS] != "" {
-			endpoints = append(endpoints, "SSL://"+net.JoinHostPort(host, env[VarBrokerPortTLS]))
+			endpoints = append(endpoints, sasl+"SSL://"+net.JoinHostPort(host, env[VarBrokerPortTLS]))
 		}
 		if env[VarTLSSection] != "true" || env[VarPlaintextSection] == "true" {
-			endpoints = append(endpoints, "PLAINTEXT://"+net.JoinHostPort(host, env[VarBrokerPort]))
+			endpoints = append(endpoints, sasl+"PLAINTEXT://"+net.JoinHostPort(host, env[VarBrokerPort]))
 		}
-		b := Broker{ID: id, Task: t.Name, Roles: strings.Split(env[VarProcessRoles], ","), Host: host, Port: port, TLS: tls,
+		b := Broker{ID: id, Task: t.Name, Roles: strings.Split(env[VarProcessRoles], ","), Host: host, Port: port, TLS: tls, SCRAM: scram,
 			Endpoints: endpoints, Agent: labelOf(t, offer.LabelHostname), Live: t.Live}
 		if env[VarController] == "true" && env[VarControllerPort] != "" {
 			b.Controller = net.JoinHostPort(host, env[VarControllerPort])

@@ -130,7 +130,7 @@ func Model(s kafkaclient.RollState, lag time.Duration) roll.Cluster {
 // id, and how to talk to them (TLS trusting view's CA when the brokers
 // listen with TLS only).
 func PlacedListeners(view scheduler.EnvView, first int) ([]string, kafkaclient.Security, error) {
-	bs, sec, err := access(placedBrokers(view), view.CACert)
+	bs, sec, err := access(placedBrokers(view), view.CACert, view.SecretSeeds)
 	if err != nil {
 		return nil, sec, err
 	}
@@ -155,9 +155,10 @@ func PlacedListeners(view scheduler.EnvView, first int) ([]string, kafkaclient.S
 // placedBroker is a placed broker's node id and the listener (host:port)
 // the scheduler reaches it through (tls: its SSL one).
 type placedBroker struct {
-	id   int
-	addr string
-	tls  bool
+	id    int
+	addr  string
+	tls   bool
+	scram bool // its listeners require SASL/SCRAM
 }
 
 // placedBrokers are the placed brokers whose listener is known, by node
@@ -169,7 +170,7 @@ func placedBrokers(view scheduler.EnvView) []placedBroker {
 			continue
 		}
 		if addr, tls, ok := clientListener(p.Env); ok {
-			out = append(out, placedBroker{p.Index, addr, tls})
+			out = append(out, placedBroker{p.Index, addr, tls, p.Env[VarSCRAMSection] == "true"})
 		}
 	}
 	slices.SortFunc(out, func(a, b placedBroker) int { return a.id - b.id })

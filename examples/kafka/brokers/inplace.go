@@ -94,7 +94,7 @@ func (InPlace) Apply(ctx context.Context, view scheduler.EnvView, target *servic
 		return nil
 	}
 	names := slices.Sorted(maps.Keys(want))
-	bs, sec, err := access(placedBrokers(view), view.CACert)
+	bs, sec, err := access(placedBrokers(view), view.CACert, view.SecretSeeds)
 	if err != nil {
 		return fmt.Errorf("kafka: dynamic configs: %w", err)
 	}

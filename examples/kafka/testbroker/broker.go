@@ -144,6 +144,12 @@ func Start(cfg brokerconfig.Config, clusterID string, log io.Writer) (*Broker, e
 			return nil, fmt.Errorf("test broker: %w", err)
 		}
 	}
+	if sasl {
+		if err := advertiseHandshakeV0(c, selfAddr(listen.bind), tlsConfig != nil); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("test broker: %w", err)
+		}
+	}
 	b := &Broker{cluster: c, addr: adv}
 	fmt.Fprintf(log, "test broker: node %d of cluster %s serving on %s (advertised as %s), data in %s\n",
 		cfg.NodeID, id, listen.bind, adv, filepath.Join(cfg.LogDirs[0], DataDir))

@@ -402,6 +402,15 @@ listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.secu
 	if err := login("", ""); err == nil {
 		t.Error("metadata without a login")
 	}
+	// librdkafka (kcat) needs SaslHandshake listed from version 0.
+	if c, err := kafkaclient.Dial(ctx, b.Addr()); err != nil {
+		t.Error(err)
+	} else {
+		if r, ok := c.APIs[17]; !ok || r.Min != 0 || r.Max != 1 {
+			t.Errorf("SaslHandshake versions %+v, want 0-1", r)
+		}
+		c.Close()
+	}
 	b.Close()
 	if b, err = Start(cfg, "", &log); err != nil {
 		t.Fatal(err)
