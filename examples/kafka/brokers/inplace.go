@@ -87,8 +87,12 @@ func (InPlace) Changes(pod, task, key, old, new string) bool {
 }
 
 // Apply sets target's dynamic configs as the cluster-wide defaults of the
-// placed brokers that describe other values.
+// placed brokers that describe other values, after creating the SCRAM
+// admin when target turns SASL/SCRAM on (see ensureAdmin).
 func (InPlace) Apply(ctx context.Context, view scheduler.EnvView, target *servicespec.ServiceSpec) error {
+	if err := ensureAdmin(ctx, view, target); err != nil {
+		return err
+	}
 	want := TargetDynamicConfigs(target)
 	if len(want) == 0 {
 		return nil
@@ -152,4 +156,61 @@ func applyAt(ctx context.Context, b placedBroker, sec kafkaclient.Security, name
 		return nil
 	}
 	return c.SetBrokerConfigs(ctx, kafkaclient.ClusterDefault, set)
+}
+
+// ensureAdmin creates the admin's SCRAM credential (AdminUser, with the
+// password of view's secret seed) through the placed brokers that do not
+// require SASL yet, when target turns SASL/SCRAM on and they do not list
+// the admin: kafka-storage format --add-scram runs on fresh volumes only,
+// so brokers formatted before the update would come back requiring a
+// login the cluster does not know. Once every broker requires SASL there
+// is nothing to do (a test broker seeds its admin at each start).
+func ensureAdmin(ctx context.Context, view scheduler.EnvView, target *servicespec.ServiceSpec) error {
+	if !targetSCRAM(target) {
+		return nil
+	}
+	login := adminLogin(view.SecretSeeds)
+	if login == nil {
+		return fmt.Errorf("kafka: SCRAM admin: %w", ErrNoAdminLogin)
+	}
+	var plain []placedBroker
+	for _, b := range placedBrokers(view) {
+		if !b.scram {
+			plain = append(plain, b)
+		}
+	}
+	if len(plain) == 0 {
+		return nil
+	}
+	plain, sec, err := access(plain, view.CACert, nil)
+	if err != nil {
+		return fmt.Errorf("kafka: SCRAM admin: %w", err)
+	}
+	addrs := make([]string, len(plain))
+	for i, b := range plain {
+		addrs[i] = b.addr
+	}
+	admin := kafkaclient.NewSecureAdmin(sec, addrs...)
+	defer admin.Close()
+	users, err := admin.Users(ctx)
+	if err != nil {
+		return fmt.Errorf("kafka: SCRAM admin: %w", err)
+	}
+	if slices.Contains(users, AdminUser) {
+		return nil
+	}
+	if err := admin.SetUser(ctx, AdminUser, login.Password); err != nil {
+		return fmt.Errorf("kafka: SCRAM admin: %w", err)
+	}
+	return nil
+}
+
+// targetSCRAM reports whether target's brokers require SASL/SCRAM.
+func targetSCRAM(target *servicespec.ServiceSpec) bool {
+	pod := target.Pod(Pod)
+	if pod == nil {
+		return false
+	}
+	task := pod.Task(Task)
+	return task != nil && task.Env[VarSCRAMSection] == "true"
 }

@@ -2,9 +2,11 @@ package brokers_test
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -185,5 +187,45 @@ func TestInPlaceApplyUnreachable(t *testing.T) {
 	err := (brokers.InPlace{}).Apply(ctx, view, kafkaSpec(t, nil))
 	if err == nil {
 		t.Fatal("Apply with no broker answering succeeded")
+	}
+}
+
+// TestInPlaceCreatesAdmin: an update turning SASL/SCRAM on creates the
+// admin's credential through the brokers that do not require SASL yet
+// (AlterUserScramCredentials, once: a second Apply finds the admin).
+func TestInPlaceCreatesAdmin(t *testing.T) {
+	c, view := kfakeCluster(t)
+	var mu sync.Mutex
+	alters := 0
+	c.ControlKey(int16(kmsg.AlterUserSCRAMCredentials), func(kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		mu.Lock()
+		alters++
+		mu.Unlock()
+		return nil, nil, false
+	})
+	target := kafkaSpec(t, map[string]string{"SECURITY_TRANSPORT_ENCRYPTION_ENABLED": "true",
+		"SECURITY_TRANSPORT_ENCRYPTION_ALLOW_PLAINTEXT": "true", "SECURITY_SASL_SCRAM_ENABLED": "true"})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := (brokers.InPlace{}).Apply(ctx, view, target); !errors.Is(err, brokers.ErrNoAdminLogin) {
+		t.Fatalf("without the admin's password: %v, want ErrNoAdminLogin", err)
+	}
+	view.SecretSeeds = map[string]string{brokers.SeedSCRAMAdmin: "adm1n"}
+	for range 2 {
+		if err := (brokers.InPlace{}).Apply(ctx, view, target); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin := kafkaclient.NewAdmin(c.ListenAddrs()...)
+	defer admin.Close()
+	users, err := admin.Users(ctx)
+	if err != nil || !slices.Equal(users, []string{brokers.AdminUser}) {
+		t.Errorf("users %v, %v; want the admin", users, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if alters != 1 {
+		t.Errorf("%d AlterUserScramCredentials requests, want 1", alters)
 	}
 }

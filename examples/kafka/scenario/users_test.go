@@ -15,8 +15,8 @@ import (
 // the local cluster with one test broker: the user's SCRAM-SHA-512
 // credentials are stored in the broker (AlterUserScramCredentials) and
 // listed back, and the password appears neither in the CLI's output nor
-// in the scheduler's log. The brokers do not require SASL yet (see the
-// package README): this checks the scheduler's path, not a SASL login.
+// in the scheduler's log. The brokers do not require SASL here; TestSCRAM
+// logs in with SASL.
 func TestUsers(t *testing.T) {
 	if !hasCommand("kafka", "test-broker") || !hasCommand("user", "add") {
 		t.Skip("SKIPPED: this kennel has no `kafka test-broker` or `user` commands")
