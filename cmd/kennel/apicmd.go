@@ -18,7 +18,7 @@ import (
 func apiCommands(module string) []*cobra.Command {
 	return []*cobra.Command{planCommand(module), podCommand(module), endpointsCommand(module),
 		describeCommand(module), stateCommand(module), debugCommand(module), updateCommand(module),
-		tlsCommand(module), topicCommand(module), brokerCommand(module)}
+		tlsCommand(module), topicCommand(module), brokerCommand(module), userCommand(module)}
 }
 
 // apiRun is a command's work once its client exists.

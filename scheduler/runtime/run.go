@@ -251,7 +251,7 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 		}
 		stored.Tasks[name] = rec
 	}
-	target, err := scheduler.ResolveTarget(stored, spec)
+	target, err := scheduler.ResolveTarget(stored, spec, r.opts.Extension.inPlaceFunc())
 	if err != nil {
 		return err
 	}
@@ -260,6 +260,9 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 	}
 	for _, n := range target.Notices {
 		r.log.Info("configuration notice", "notice", n)
+	}
+	if len(target.InPlace) > 0 {
+		r.log.Info("configuration changed in place: these instances keep running", "instances", target.InPlace)
 	}
 	finished := r.opts.Uninstall && r.store.FrameworkID() == "" && len(stored.Tasks) == 0
 	if !finished { // an uninstalled service's state stays empty
@@ -296,11 +299,14 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 	}
 	cfg.Env = r.opts.Extension.Env
 	cfg.Gates, cfg.GateInterval = r.opts.Extension.Gates != nil, r.opts.Extension.GateInterval
-	if cfg.Seeds, err = r.seeds(ctx); err != nil {
+	if cfg.Seeds, cfg.SecretSeeds, err = r.seeds(ctx); err != nil {
 		return err
 	}
 	if r.ca, err = r.loadCA(ctx, target.Spec); err != nil {
 		return err
+	}
+	if r.ca != nil {
+		cfg.CACert = r.ca.CertPEM()
 	}
 	if cfg.Role == "" {
 		cfg.Role = r.service + "-role"
@@ -324,6 +330,9 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 		return err
 	}
 	r.publish()
+	if r.opts.Extension.InPlace != nil && !r.opts.Uninstall {
+		go r.applyInPlace(ctx, target.Spec, target.InPlace)
+	}
 	handler, artifactsHandler := r.opts.API(APIConfig{Backend: &Backend{r: r}, Service: r.service, Binary: r.opts.Binary,
 		Store: r.store, Token: r.opts.APIToken, Metrics: r.metrics.handler()})
 	srv.activate(handler)
