@@ -80,6 +80,13 @@ type Entry struct {
 func (e *Entry) Name() string    { return e.Package.Name }
 func (e *Entry) Version() string { return e.Package.Version }
 
+// packageNotFound is PackageNotFound for name, listing the packages the
+// repository holds.
+func (r *Repository) packageNotFound(name string) *Error {
+	names, _ := r.Names()
+	return packageNotFound(name, names)
+}
+
 // Names lists the repository's package names, sorted.
 func (r *Repository) Names() ([]string, error) {
 	if r.single {
@@ -112,7 +119,7 @@ func (r *Repository) Versions(name string) ([]*Entry, error) {
 			return nil, invalidPackage(r.Dir, err)
 		}
 		if name != "" && pkg.Name != name {
-			return nil, packageNotFound(name)
+			return nil, packageNotFound(name, []string{pkg.Name})
 		}
 		// <service>/package/<N>/ is version N of <service>'s package.
 		parent := filepath.Dir(r.Dir)
@@ -126,12 +133,12 @@ func (r *Repository) Versions(name string) ([]*Entry, error) {
 		return []*Entry{{Package: pkg, SpecDir: parent, SkipDir: r.Dir}}, nil
 	}
 	if !validName(name) {
-		return nil, packageNotFound(name)
+		return nil, r.packageNotFound(name)
 	}
 	service := filepath.Join(r.Dir, name)
 	pkgDir := filepath.Join(service, PackageDir)
 	if _, err := os.Stat(pkgDir); errors.Is(err, fs.ErrNotExist) {
-		return nil, packageNotFound(name)
+		return nil, r.packageNotFound(name)
 	}
 	var entries []*Entry
 	_, err := os.Stat(filepath.Join(pkgDir, catalog.PackageFile))
@@ -167,7 +174,7 @@ func (r *Repository) Versions(name string) ([]*Entry, error) {
 		entries = append(entries, e)
 	}
 	if len(entries) == 0 {
-		return nil, packageNotFound(name)
+		return nil, r.packageNotFound(name)
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].ReleaseVersion < entries[j].ReleaseVersion })
 	seen := map[string]bool{}

@@ -3,7 +3,6 @@ package brokers
 import (
 	"context"
 	"fmt"
-	"net"
 	"strings"
 
 	"github.com/kennel-sdk/kennel/examples/kafka/finalize"
@@ -40,9 +39,9 @@ const MetadataVersionKeep = "keep"
 // cluster-wide from the first; a test broker is a cluster of its own).
 // The step completes once every broker reports the level. Nothing
 // outlives a run: Cleanup has nothing to undo.
-//
-// Brokers that serve TLS only are left as they are, the step saying so:
-// the scheduler's admin client does not speak TLS yet.
+// It reaches the brokers as the roll gates do (their SSL listener
+// trusting the service's CA when they have no PLAINTEXT one, SCRAM when
+// their listeners require it).
 type FinalizeMetadataVersion struct {
 	Want finalize.Level
 	// Keep leaves metadata.version as it is (MetadataVersionKeep).
@@ -62,19 +61,19 @@ func (f FinalizeMetadataVersion) Run(ctx context.Context, req runtime.ActionRequ
 	if f.Keep {
 		return runtime.ActionResult{Done: true, Reason: fmt.Sprintf("metadata.version left as it is (%s=%s)", VarMetadataVersion, MetadataVersionKeep)}, nil
 	}
-	placed, waiting := placedBrokers(req.View)
-	switch {
-	case waiting == tlsOnly:
-		return runtime.ActionResult{Done: true, Reason: "metadata.version left as it is: the brokers serve TLS only, which the scheduler's admin client " +
-			"does not speak yet (finalize it with kafka-features.sh upgrade)"}, nil
-	case waiting != "":
+	placed, waiting := finalizeBrokers(req.View)
+	if waiting != "" {
 		return runtime.ActionResult{Reason: waiting}, nil
+	}
+	_, sec, err := access(placedBrokers(req.View), req.View.CACert, req.View.SecretSeeds)
+	if err != nil {
+		return runtime.ActionResult{Reason: "waiting: " + err.Error()}, nil
 	}
 	addrs := make([]string, len(placed))
 	for i, b := range placed {
 		addrs[i] = b.addr
 	}
-	admin := kafkaclient.NewAdmin(addrs...)
+	admin := kafkaclient.NewSecureAdmin(sec, addrs...)
 	defer admin.Close()
 	reports := admin.DescribeFeaturesEach(ctx)
 	in := make([]finalize.Broker, len(placed))
@@ -116,14 +115,11 @@ func (f FinalizeMetadataVersion) Run(ctx context.Context, req runtime.ActionRequ
 // Cleanup has nothing to undo: a finalized level is the point.
 func (FinalizeMetadataVersion) Cleanup(context.Context, runtime.ActionRequest) error { return nil }
 
-// tlsOnly is placedBrokers' answer for brokers without a PLAINTEXT
-// listener.
-const tlsOnly = "TLS only"
-
-// placedBrokers are the brokers of the target configuration by node id,
-// with their listeners; or, while one is not placed, ready or on the
-// target configuration, what the phase waits for.
-func placedBrokers(view scheduler.EnvView) ([]broker, string) {
+// finalizeBrokers are the brokers of the target configuration by node
+// id, with the listeners the scheduler reaches them through; or, while one
+// is not placed, ready or on the target configuration, what the phase
+// waits for.
+func finalizeBrokers(view scheduler.EnvView) ([]broker, string) {
 	count := view.Counts[Pod]
 	byIndex := map[int]scheduler.PlacedTask{}
 	for _, p := range view.Placed {
@@ -135,18 +131,16 @@ func placedBrokers(view scheduler.EnvView) ([]broker, string) {
 	for i := range count {
 		p, ok := byIndex[i]
 		name := fmt.Sprintf("%s-%d", Pod, i)
-		host, port := p.Env[VarAdvertisedHost], p.Env[VarBrokerPort]
+		addr, _, known := clientListener(p.Env)
 		switch {
-		case !ok || host == "" || port == "":
+		case !ok || !known:
 			return nil, fmt.Sprintf("waiting for %s to be placed", name)
 		case p.ConfigID != view.Config:
 			return nil, fmt.Sprintf("waiting for %s to run the target configuration", name)
 		case !p.Ready:
 			return nil, fmt.Sprintf("waiting for %s to be ready", name)
-		case p.Env[VarPlaintextSection] != "true" && p.Env[VarTLSSection] == "true":
-			return nil, tlsOnly
 		}
-		out = append(out, broker{name: name, addr: net.JoinHostPort(host, port)})
+		out = append(out, broker{name: name, addr: addr})
 	}
 	if len(out) == 0 {
 		return nil, "no broker to finalize"

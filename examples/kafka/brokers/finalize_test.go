@@ -122,19 +122,11 @@ func TestFinalizeAction(t *testing.T) {
 		}
 	})
 
-	t.Run("keep leaves it, and so do TLS-only brokers", func(t *testing.T) {
+	t.Run("keep leaves it", func(t *testing.T) {
 		addrs, view := upgraded(t)
 		res, err := brokers.FinalizeMetadataVersion{Keep: true}.Run(ctx, runtime.ActionRequest{View: view})
 		if err != nil || !res.Done || res.Reason != "metadata.version left as it is (KAFKA_METADATA_VERSION=keep)" {
 			t.Errorf("keep: %+v, %v", res, err)
-		}
-		for k, p := range view.Placed {
-			p.Env[brokers.VarTLSSection] = "true"
-			view.Placed[k] = p
-		}
-		res, err = brokers.FinalizeMetadataVersion{}.Run(ctx, runtime.ActionRequest{View: view})
-		if err != nil || !res.Done || !strings.Contains(res.Reason, "the brokers serve TLS only") {
-			t.Errorf("TLS only: %+v, %v", res, err)
 		}
 		if got := finalized(t, addrs); got[0] != 25 {
 			t.Errorf("finalized %v, want 25 left as it is", got)

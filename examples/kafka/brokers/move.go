@@ -363,7 +363,12 @@ func reassigner(ctx context.Context, view scheduler.EnvView, first int32) (*kafk
 			addrs[int32(id)] = net.JoinHostPort(host, port)
 		}
 	}
-	seeds := PlacedListeners(view, int(first))
+	// The Reassigner speaks PLAINTEXT only: the security PlacedListeners
+	// gives is not used yet.
+	seeds, _, err := PlacedListeners(view, int(first))
+	if err != nil {
+		return nil, nil, err
+	}
 	if len(seeds) == 0 {
 		return nil, nil, errors.New("no broker is placed")
 	}

@@ -125,7 +125,7 @@ func (a *Admin) DescribeFeaturesEach(ctx context.Context) []BrokerFeatures {
 	out := make([]BrokerFeatures, len(a.bootstrap))
 	for i, addr := range a.bootstrap {
 		out[i].Addr = addr
-		c, err := Dial(ctx, addr)
+		c, err := DialSecure(ctx, addr, a.sec)
 		if err != nil {
 			out[i].Err = err
 			continue
@@ -139,7 +139,7 @@ func (a *Admin) DescribeFeaturesEach(ctx context.Context) []BrokerFeatures {
 // UpdateFeaturesAt asks the broker at addr to finalize feature at level
 // (see Conn.UpdateFeatures).
 func (a *Admin) UpdateFeaturesAt(ctx context.Context, addr, feature string, level int16, typ UpgradeType) error {
-	c, err := Dial(ctx, addr)
+	c, err := DialSecure(ctx, addr, a.sec)
 	if err != nil {
 		return fmt.Errorf("UpdateFeatures %s: %w", addr, err)
 	}

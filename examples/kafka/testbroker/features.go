@@ -199,7 +199,11 @@ func (f *features) save() error {
 // at the release's format-time levels and changes them only through
 // UpdateFeatures, so the broker sends itself one per differing feature,
 // on its own listener.
-func (f *features) restore(ctx context.Context, cfg brokerconfig.Config, tlsConfig *tls.Config) error {
+//
+// Over SASL it cannot (its own client speaks no SASL yet): a broker whose
+// kept levels differ from its release's format-time ones refuses to
+// start, saying so, rather than serve other levels than it accepted.
+func (f *features) restore(ctx context.Context, cfg brokerconfig.Config, tlsConfig *tls.Config, sasl bool) error {
 	formatted := f.release.formatted()
 	var todo []string
 	for name, l := range f.levels {
@@ -211,6 +215,9 @@ func (f *features) restore(ctx context.Context, cfg brokerconfig.Config, tlsConf
 		return nil
 	}
 	slices.Sort(todo)
+	if sasl {
+		return fmt.Errorf("restoring finalized features %v over SASL is not implemented: the test broker's own client speaks no SASL", todo)
+	}
 	host := cfg.Listener.Host
 	if cfg.Listener.Wildcard() {
 		host = "127.0.0.1"
@@ -351,4 +358,26 @@ func (f *features) describe() string {
 		return "no metadata.version"
 	}
 	return "metadata.version " + finalize.Level(l).String()
+}
+
+// answer adds the broker's features to an ApiVersions response the test
+// broker makes itself (over SASL): the release's supported ranges and the
+// kept finalized levels, as kfake would.
+func (f *features) answer(resp *kmsg.ApiVersionsResponse) {
+	sup := f.release.supported()
+	for _, name := range slices.Sorted(maps.Keys(sup)) {
+		sf := kmsg.NewApiVersionsResponseSupportedFeature()
+		sf.Name, sf.MinVersion, sf.MaxVersion = name, sup[name][0], sup[name][1]
+		resp.SupportedFeatures = append(resp.SupportedFeatures, sf)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, name := range slices.Sorted(maps.Keys(f.levels)) {
+		ff := kmsg.NewApiVersionsResponseFinalizedFeature()
+		ff.Name, ff.MinVersionLevel, ff.MaxVersionLevel = name, f.levels[name], f.levels[name]
+		resp.FinalizedFeatures = append(resp.FinalizedFeatures, ff)
+	}
+	if len(resp.FinalizedFeatures) > 0 {
+		resp.FinalizedFeaturesEpoch = 1
+	}
 }
