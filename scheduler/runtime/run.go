@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -136,10 +137,13 @@ func Run(ctx context.Context, opts Options) error {
 		service = spec.Name
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel() // the API stops with Run
 	r := &runner{opts: opts, log: log, service: service, requests: make(chan request),
 		gateAnswers: make(chan gateAnswer), gatesAsked: map[string]bool{},
 		actionAnswers: make(chan scheduler.ActionResult), actionsAsked: map[string]bool{}}
+	// The API stops with Run: its listeners are closed when Run returns, so
+	// the next scheduler of this process can listen on the same port.
+	defer r.servers.Wait()
+	defer cancel()
 	srv, err := r.listen(ctx)
 	if err != nil {
 		return err
@@ -229,6 +233,8 @@ type runner struct {
 	// only).
 	actionAnswers chan scheduler.ActionResult
 	actionsAsked  map[string]bool
+	// servers are the HTTP servers serve started, until they are shut down.
+	servers sync.WaitGroup
 }
 
 // request is work the API asks of the core goroutine.
@@ -251,7 +257,7 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 		}
 		stored.Tasks[name] = rec
 	}
-	target, err := scheduler.ResolveTarget(stored, spec)
+	target, err := scheduler.ResolveTarget(stored, spec, r.opts.Extension.inPlaceFunc())
 	if err != nil {
 		return err
 	}
@@ -267,6 +273,9 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 	}
 	for _, n := range target.Notices {
 		r.log.Info("configuration notice", "notice", n)
+	}
+	if len(target.InPlace) > 0 {
+		r.log.Info("configuration changed in place: these instances keep running", "instances", target.InPlace)
 	}
 	finished := r.opts.Uninstall && r.store.FrameworkID() == "" && len(stored.Tasks) == 0
 	if !finished { // an uninstalled service's state stays empty
@@ -304,11 +313,14 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 	cfg.Env = r.opts.Extension.Env
 	cfg.Gates, cfg.GateInterval = r.opts.Extension.Gates != nil, r.opts.Extension.GateInterval
 	cfg.ActionInterval = r.opts.Extension.ActionInterval
-	if cfg.Seeds, err = r.seeds(ctx); err != nil {
+	if cfg.Seeds, cfg.SecretSeeds, err = r.seeds(ctx); err != nil {
 		return err
 	}
 	if r.ca, err = r.loadCA(ctx, target.Spec); err != nil {
 		return err
+	}
+	if r.ca != nil {
+		cfg.CACert = r.ca.CertPEM()
 	}
 	if cfg.Role == "" {
 		cfg.Role = r.service + "-role"
@@ -332,6 +344,9 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 		return err
 	}
 	r.publish()
+	if r.opts.Extension.InPlace != nil && !r.opts.Uninstall {
+		go r.applyInPlace(ctx, target.Spec, target.InPlace)
+	}
 	handler, artifactsHandler := r.opts.API(APIConfig{Backend: &Backend{r: r}, Service: r.service, Binary: r.opts.Binary,
 		Store: r.store, Token: r.opts.APIToken, Metrics: r.metrics.handler()})
 	srv.activate(handler)
@@ -372,7 +387,9 @@ func (r *runner) serve(ctx context.Context, ln net.Listener, h http.Handler, tls
 			r.log.Error("scheduler API", "err", err)
 		}
 	}()
+	r.servers.Add(1)
 	go func() {
+		defer r.servers.Done()
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
