@@ -33,17 +33,6 @@ type Extension struct {
 	Gates        Gates
 	GateTimeout  time.Duration
 	GateInterval time.Duration
-	// Actions are the service's actions, by the name plan phases give in
-	// `action:` (see Action). ActionTimeout bounds one run or cleanup
-	// (zero: DefaultActionTimeout); ActionInterval is how often a running
-	// action step is run again (zero: scheduler.DefaultActionInterval).
-	Actions        map[string]Action
-	ActionTimeout  time.Duration
-	ActionInterval time.Duration
-	// DecommissionGuard, when set, is asked before the scheduler takes a
-	// new configuration that removes pod instances (see
-	// DecommissionGuard).
-	DecommissionGuard DecommissionGuard
 	// InPlace, when set, applies the changes it accepts to running tasks
 	// (see InPlace): an update changing nothing else restarts no task.
 	// InPlaceInterval is how often a failed Apply is retried (zero:
@@ -56,6 +45,17 @@ type Extension struct {
 	// certificate, so only tasks with transport encryption get any. It
 	// must be pure.
 	TaskSecrets func(view scheduler.EnvView, task scheduler.PlacedTask) map[string]string
+	// Actions are the service's actions, by the name plan phases give in
+	// `action:` (see Action). ActionTimeout bounds one run or cleanup
+	// (zero: DefaultActionTimeout); ActionInterval is how often a running
+	// action step is run again (zero: scheduler.DefaultActionInterval).
+	Actions        map[string]Action
+	ActionTimeout  time.Duration
+	ActionInterval time.Duration
+	// DecommissionGuard, when set, is asked before the scheduler takes a
+	// new configuration that removes pod instances (see
+	// DecommissionGuard).
+	DecommissionGuard DecommissionGuard
 }
 
 // DecommissionGuard keeps a service's pod instances from being removed
@@ -77,10 +77,16 @@ const DefaultGuardTimeout = 30 * time.Second
 // guardDecommission asks the extension's guard about the instances a new
 // target removes; it returns the refusals (nil: go on).
 func (r *runner) guardDecommission(ctx context.Context, stored scheduler.Stored, names []string) []string {
-	if r.opts.Extension.DecommissionGuard == nil || len(names) == 0 {
+	if r.opts.Extension.DecommissionGuard == nil || len(names) == 0 || r.opts.Uninstall {
 		return nil
 	}
 	view, err := scheduler.StoredView(r.service, stored.Tasks)
+	if err == nil {
+		// What the core's view would hold: the seeds (stored now if new,
+		// as the core's start would) and the service's CA.
+		view.Seeds, view.SecretSeeds, err = r.seeds(ctx)
+		view.CACert = r.storedCACert()
+	}
 	if err != nil {
 		return []string{fmt.Sprintf("cannot tell whether %v may be removed: %v", names, err)}
 	}

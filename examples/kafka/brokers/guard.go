@@ -40,7 +40,7 @@ func (DrainGuard) BeforeDecommission(ctx context.Context, view scheduler.EnvView
 		return refusals, nil
 	}
 	slices.Sort(ids)
-	r, _, err := reassigner(ctx, view, ids[0])
+	r, _, _, err := reassigner(ctx, view, ids[0])
 	if err != nil {
 		return nil, err
 	}

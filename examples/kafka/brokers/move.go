@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -88,7 +87,7 @@ func (a reassignAction) Run(ctx context.Context, req runtime.ActionRequest) (run
 	if err != nil {
 		return runtime.ActionResult{Failed: true, Reason: err.Error()}, nil
 	}
-	r, addrs, err := reassigner(ctx, req.View, brokers[0])
+	r, addrs, sec, err := reassigner(ctx, req.View, brokers[0])
 	if err != nil {
 		return runtime.ActionResult{}, err
 	}
@@ -116,7 +115,7 @@ func (a reassignAction) Run(ctx context.Context, req runtime.ActionRequest) (run
 		}
 		return runtime.ActionResult{Progress: string(b), Reason: fmt.Sprintf("planned: %s (%s)", describeMoves(moves), why)}, nil
 	}
-	if err := throttle(ctx, r, addrs, as.Brokers, p.Moves, p.Throttle); err != nil {
+	if err := throttle(ctx, r, sec, addrs, as.Brokers, p.Moves, p.Throttle); err != nil {
 		return runtime.ActionResult{}, err
 	}
 	targets := targetsOf(p.Moves)
@@ -180,7 +179,7 @@ func unthrottle(ctx context.Context, view scheduler.EnvView, first int32, moves 
 	if len(moves) == 0 {
 		return nil
 	}
-	r, addrs, err := reassigner(ctx, view, first)
+	r, addrs, sec, err := reassigner(ctx, view, first)
 	if err != nil {
 		return err
 	}
@@ -194,7 +193,7 @@ func unthrottle(ctx context.Context, view scheduler.EnvView, first int32, moves 
 		if !ok {
 			continue // not placed: nothing runs there to throttle
 		}
-		if err := kafkaclient.BrokerThrottle(ctx, addr, b, 0); err != nil {
+		if err := kafkaclient.BrokerThrottle(ctx, sec, addr, b, 0); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -206,14 +205,14 @@ func unthrottle(ctx context.Context, view scheduler.EnvView, first int32, moves 
 
 // throttle sets the throttle of moves: the rate on each live broker in
 // them, the throttled replicas on their topics.
-func throttle(ctx context.Context, r *kafkaclient.Reassigner, addrs map[int32]string, live []int32, moves []move.Move, rate int64) error {
+func throttle(ctx context.Context, r *kafkaclient.Reassigner, sec kafkaclient.Security, addrs map[int32]string, live []int32, moves []move.Move, rate int64) error {
 	th := move.Throttles(moves)
 	for _, b := range th.Brokers {
 		addr, ok := addrs[b]
 		if !ok || !slices.Contains(live, b) {
 			continue // a broker that is gone sends and receives nothing
 		}
-		if err := kafkaclient.BrokerThrottle(ctx, addr, b, rate); err != nil {
+		if err := kafkaclient.BrokerThrottle(ctx, sec, addr, b, rate); err != nil {
 			return err
 		}
 	}
@@ -354,26 +353,26 @@ func params(p map[string]string) ([]int32, int64, error) {
 }
 
 // reassigner is a Reassigner for the placed brokers, first's listener
-// first, and the placed brokers' listeners by node id.
-func reassigner(ctx context.Context, view scheduler.EnvView, first int32) (*kafkaclient.Reassigner, map[int32]string, error) {
-	addrs := map[int32]string{}
-	for id, p := range brokers(view) {
-		host, port := p.Env[VarAdvertisedHost], p.Env[VarBrokerPort]
-		if host != "" && port != "" {
-			addrs[int32(id)] = net.JoinHostPort(host, port)
-		}
-	}
-	// The Reassigner speaks PLAINTEXT only: the security PlacedListeners
-	// gives is not used yet.
-	seeds, _, err := PlacedListeners(view, int(first))
+// first; with the placed brokers' listeners by node id and how to reach
+// them (TLS, SCRAM: see PlacedListeners).
+func reassigner(ctx context.Context, view scheduler.EnvView, first int32) (*kafkaclient.Reassigner, map[int32]string, kafkaclient.Security, error) {
+	seeds, sec, err := PlacedListeners(view, int(first))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, sec, err
 	}
 	if len(seeds) == 0 {
-		return nil, nil, errors.New("no broker is placed")
+		return nil, nil, sec, errors.New("no broker is placed")
 	}
-	r, err := kafkaclient.NewReassigner(ctx, seeds...)
-	return r, addrs, err
+	bs, _, err := access(placedBrokers(view), view.CACert, view.SecretSeeds)
+	if err != nil {
+		return nil, nil, sec, err
+	}
+	addrs := map[int32]string{}
+	for _, b := range bs {
+		addrs[int32(b.id)] = b.addr
+	}
+	r, err := kafkaclient.NewReassigner(ctx, sec, seeds...)
+	return r, addrs, sec, err
 }
 
 // model is the move rules' model of an assignment.

@@ -174,7 +174,7 @@ func TestMoveBrokerOnKfake(t *testing.T) {
 	if got := m.assignment(); got != "map[0:[2 0] 1:[0 2] 2:[2 0]]" {
 		t.Errorf("after move-away: %s", got)
 	}
-	r, err := kafkaclient.NewReassigner(ctx, addrs...)
+	r, err := kafkaclient.NewReassigner(ctx, kafkaclient.Security{}, addrs...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestMoveBrokerOnKfake(t *testing.T) {
 		"map[m:map[follower.replication.throttled.replicas:0:2,2:0 leader.replication.throttled.replicas:0:1,0:0,2:2,2:1]]" {
 		t.Errorf("throttled replicas while moving: %v %v", th, err)
 	}
-	if bt, err := kafkaclient.BrokerThrottles(ctx, addrs[1], 1); err != nil || bt[kafkaclient.LeaderThrottleRate] != "1048576" {
+	if bt, err := kafkaclient.BrokerThrottles(ctx, kafkaclient.Security{}, addrs[1], 1); err != nil || bt[kafkaclient.LeaderThrottleRate] != "1048576" {
 		t.Errorf("broker 1's rate while moving: %v %v", bt, err)
 	}
 	if err := actions[brokers.ActionMoveAway].Cleanup(ctx, away); err != nil {
@@ -211,7 +211,7 @@ func assertUnthrottled(t *testing.T, ctx context.Context, r *kafkaclient.Reassig
 		t.Errorf("throttled replicas left: %v %v", th, err)
 	}
 	for i, addr := range addrs {
-		if bt, err := kafkaclient.BrokerThrottles(ctx, addr, int32(i)); err != nil || len(bt) != 0 {
+		if bt, err := kafkaclient.BrokerThrottles(ctx, kafkaclient.Security{}, addr, int32(i)); err != nil || len(bt) != 0 {
 			t.Errorf("broker %d's throttle left: %v %v", i, bt, err)
 		}
 	}
@@ -326,7 +326,7 @@ func TestDrainGuardOnKfake(t *testing.T) {
 	if err := drain.Cleanup(ctx, req); err != nil {
 		t.Fatal(err)
 	}
-	r, err := kafkaclient.NewReassigner(ctx, addrs...)
+	r, err := kafkaclient.NewReassigner(ctx, kafkaclient.Security{}, addrs...)
 	if err != nil {
 		t.Fatal(err)
 	}

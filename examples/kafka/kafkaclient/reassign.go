@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
 
 // Kafka's replication throttle settings (kafka-reassign-partitions.sh's):
@@ -39,15 +40,21 @@ type Reassigner struct {
 // NewReassigner returns a Reassigner for the cluster through the first of
 // seeds (host:port) that answers, in order (franz-go would pick a seed at
 // random; the first is the one the caller trusts most: a test broker
-// knows only its own cluster).
-func NewReassigner(ctx context.Context, seeds ...string) (*Reassigner, error) {
+// knows only its own cluster), over TLS and with SCRAM as sec says.
+func NewReassigner(ctx context.Context, sec Security, seeds ...string) (*Reassigner, error) {
 	if len(seeds) == 0 {
 		return nil, errors.New("reassign: no bootstrap brokers")
 	}
 	var errs []error
 	for _, seed := range seeds {
-		cl, err := kgo.NewClient(kgo.SeedBrokers(seed), kgo.ClientID(ClientID),
-			kgo.DialTimeout(5*time.Second), kgo.RequestRetries(2))
+		opts := []kgo.Opt{kgo.SeedBrokers(seed), kgo.ClientID(ClientID), kgo.DialTimeout(5 * time.Second), kgo.RequestRetries(2)}
+		if sec.TLS != nil {
+			opts = append(opts, kgo.DialTLSConfig(sec.TLS.Clone())) // franz-go sets each broker's ServerName
+		}
+		if sec.SCRAM != nil {
+			opts = append(opts, kgo.SASL(scram.Auth{User: sec.SCRAM.User, Pass: sec.SCRAM.Password}.AsSha512Mechanism()))
+		}
+		cl, err := kgo.NewClient(opts...)
 		if err != nil {
 			return nil, fmt.Errorf("reassign: %w", err)
 		}
@@ -254,8 +261,8 @@ func (r *Reassigner) TopicThrottles(ctx context.Context, topics []string) (map[s
 // BrokerThrottle sets (rate > 0) or removes (rate 0) broker id's leader
 // and follower replication throttle rates, in bytes/s, through the
 // broker's own listener addr.
-func BrokerThrottle(ctx context.Context, addr string, id int32, rate int64) error {
-	r, err := NewReassigner(ctx, addr)
+func BrokerThrottle(ctx context.Context, sec Security, addr string, id int32, rate int64) error {
+	r, err := NewReassigner(ctx, sec, addr)
 	if err != nil {
 		return err
 	}
@@ -277,8 +284,8 @@ func BrokerThrottle(ctx context.Context, addr string, id int32, rate int64) erro
 
 // BrokerThrottles reads broker id's throttle rates that are set, through
 // the broker's own listener addr, by config name.
-func BrokerThrottles(ctx context.Context, addr string, id int32) (map[string]string, error) {
-	r, err := NewReassigner(ctx, addr)
+func BrokerThrottles(ctx context.Context, sec Security, addr string, id int32) (map[string]string, error) {
+	r, err := NewReassigner(ctx, sec, addr)
 	if err != nil {
 		return nil, err
 	}

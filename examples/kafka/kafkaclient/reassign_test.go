@@ -84,7 +84,7 @@ func TestReassignOnTheWire(t *testing.T) {
 		return m.list(req)
 	})
 
-	r, err := NewReassigner(ctx, addrs...)
+	r, err := NewReassigner(ctx, Security{}, addrs...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestReassignOnTheWire(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, addr := range addrs {
-		if err := BrokerThrottle(ctx, addr, int32(i), 10<<20); err != nil {
+		if err := BrokerThrottle(ctx, Security{}, addr, int32(i), 10<<20); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -149,7 +149,7 @@ func TestReassignOnTheWire(t *testing.T) {
 		t.Errorf("topic throttles %v", th)
 	}
 	for i, addr := range addrs {
-		bt, err := BrokerThrottles(ctx, addr, int32(i))
+		bt, err := BrokerThrottles(ctx, Security{}, addr, int32(i))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,7 +162,7 @@ func TestReassignOnTheWire(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, addr := range addrs {
-		if err := BrokerThrottle(ctx, addr, int32(i), 0); err != nil {
+		if err := BrokerThrottle(ctx, Security{}, addr, int32(i), 0); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -170,7 +170,7 @@ func TestReassignOnTheWire(t *testing.T) {
 		t.Errorf("topic throttles after clearing: %v %v", th, err)
 	}
 	for i, addr := range addrs {
-		if bt, err := BrokerThrottles(ctx, addr, int32(i)); err != nil || len(bt) != 0 {
+		if bt, err := BrokerThrottles(ctx, Security{}, addr, int32(i)); err != nil || len(bt) != 0 {
 			t.Errorf("broker %d throttles after clearing: %v %v", i, bt, err)
 		}
 	}

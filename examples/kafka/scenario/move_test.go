@@ -78,7 +78,7 @@ func (e *env) holderOf(topic string) int {
 	ctx, cancel := context.WithTimeout(e.t.Context(), time.Minute)
 	defer cancel()
 	for id := range 3 {
-		r, err := kafkaclient.NewReassigner(ctx, e.brokerAddr(id))
+		r, err := kafkaclient.NewReassigner(ctx, kafkaclient.Security{}, e.brokerAddr(id))
 		if err != nil {
 			e.t.Fatal(err)
 		}
@@ -128,11 +128,11 @@ func (e *env) assertNoThrottle(topic string) {
 	defer cancel()
 	for id := range 3 {
 		addr := e.brokerAddr(id)
-		rates, err := kafkaclient.BrokerThrottles(ctx, addr, int32(id))
+		rates, err := kafkaclient.BrokerThrottles(ctx, kafkaclient.Security{}, addr, int32(id))
 		if err != nil || len(rates) != 0 {
 			e.t.Errorf("broker %d: throttle rates %v %v", id, rates, err)
 		}
-		r, err := kafkaclient.NewReassigner(ctx, addr)
+		r, err := kafkaclient.NewReassigner(ctx, kafkaclient.Security{}, addr)
 		if err != nil {
 			e.t.Fatal(err)
 		}
