@@ -35,6 +35,8 @@ const (
 	DefaultDeliveryTimeout = 2 * time.Minute
 	DefaultRequestTimeout  = 30 * time.Second
 	DefaultRate            = 50
+	// MaxRate bounds Rate: one record per tick, ticks of 100µs at least.
+	MaxRate = 10000
 )
 
 // Config is a producer's cluster, topic and pace.
@@ -43,7 +45,7 @@ type Config struct {
 	Seeds []string
 	// Topic is written to; it must exist (EnsureTopic creates one).
 	Topic string
-	// Rate is records per second; 0 is DefaultRate.
+	// Rate is records per second, at most MaxRate; 0 is DefaultRate.
 	Rate int
 	// DeliveryTimeout bounds a record's retries from the moment it is
 	// sent: after it the send fails. 0 is DefaultDeliveryTimeout.
@@ -65,6 +67,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Rate < 0 || c.DeliveryTimeout < 0 || c.RequestTimeout < 0 {
 		return c, fmt.Errorf("durability: negative rate %d, delivery timeout %s or request timeout %s", c.Rate, c.DeliveryTimeout, c.RequestTimeout)
+	}
+	if c.Rate > MaxRate {
+		return c, fmt.Errorf("durability: rate %d records/s is above %d", c.Rate, MaxRate)
 	}
 	if c.Rate == 0 {
 		c.Rate = DefaultRate
