@@ -255,7 +255,9 @@ func (c *Core) request(pod *servicespec.PodSpec, st *plans.Step, existing map[st
 	if req.Permanent {
 		req.LiveExecutor = nil
 	}
-	req.Placed = otherInstances(c.tasks, pod.Name, st.Instance())
+	if pod.Placement != "" { // only placement rules read the others' agents
+		req.Placed = c.otherInstances(pod.Name, st.Instance())
+	}
 	return req
 }
 
@@ -353,6 +355,7 @@ func (c *Core) erase(d *Decisions, name string, now time.Time) {
 	}
 	delete(c.byID, t.info.TaskID.Value)
 	delete(c.tasks, name)
+	c.instances.remove(t)
 	c.set.RemoveTask(name, now)
 }
 
@@ -434,21 +437,23 @@ func placedAgent(t *task) placement.Agent {
 }
 
 // otherInstances are the agents of the pod type's other instances, one
-// per instance.
-func otherInstances(tasks map[string]*task, pod, self string) []placement.Agent {
-	byInstance := map[string]placement.Agent{}
-	for _, name := range slices.Sorted(maps.Keys(tasks)) {
-		t := tasks[name]
-		if t.pod() != pod || t.instance() == self || t.info.TaskID.Value == "" || t.permanentlyFailed() {
+// per instance (that of its first task by name that was launched and has
+// not failed for good), in the order of the instances' names.
+func (c *Core) otherInstances(pod, self string) []placement.Agent {
+	var out []placement.Agent
+	for _, inst := range c.instances.ofPod(pod) {
+		if inst == self {
 			continue
 		}
-		if _, ok := byInstance[t.instance()]; !ok {
-			byInstance[t.instance()] = placedAgent(t)
+		tasks := c.instances[inst].tasks
+		for _, spec := range slices.Sorted(maps.Keys(tasks)) {
+			t := tasks[spec]
+			if t.info.TaskID.Value == "" || t.permanentlyFailed() {
+				continue
+			}
+			out = append(out, placedAgent(t))
+			break
 		}
-	}
-	out := make([]placement.Agent, 0, len(byInstance))
-	for _, k := range slices.Sorted(maps.Keys(byInstance)) {
-		out = append(out, byInstance[k])
 	}
 	return out
 }
