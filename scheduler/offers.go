@@ -54,6 +54,7 @@ func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 	// again by its replacement in the same offer.
 	pending := c.releaseUnclaimed(d, offers, release, now)
 	known := misfits{}
+	capped := false // launches left for the next offers by the write cap
 	for _, st := range c.set.Candidates() {
 		switch st.Kind {
 		case plans.StepLaunch:
@@ -64,6 +65,8 @@ func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 				// for the next offers (ZooKeeper's jute.maxbuffer is 1 MB).
 				if d.Batch.Size() < maxLaunchBatch {
 					c.launchStep(d, st, pending, &known, now)
+				} else {
+					capped = true
 				}
 			}
 		case plans.StepKill:
@@ -90,7 +93,12 @@ func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 		accept(d, w.offer, w.ops)
 	}
 	refuse := declineLong
-	if work || now.Before(c.sweepUntil) {
+	switch {
+	case capped:
+		// Launches wait only for this write: the offers they could use
+		// are to come back at Mesos's next allocation, not in 5 s.
+		refuse = 0
+	case work || now.Before(c.sweepUntil):
 		refuse = declineShort
 	}
 	c.decline(d, unused, refuse)
