@@ -75,14 +75,27 @@ func (c *Core) Update(st mesos.TaskStatus, now time.Time) Decisions {
 // Updates handles status updates that arrived together, in their order,
 // as Update does each, with one decision for all: their records are
 // written in one batch before any of their acknowledgements is sent, and
-// the plans settle once, after the last. The result is the same as that
-// of Update called for each in turn, except that the plans do not settle
-// in between. It handles at least the first; past maxLaunchBatch bytes of
-// writes it stops and returns the updates it left, for the next call.
+// the plans settle once, after the last, unless an update is of a pod
+// instance an earlier one of the batch was of: the plans settle before it,
+// since a step's course depends on the order of its tasks' states (a
+// task RUNNING then FAILED completes its deploy step first). So the
+// result is that of Update called for each in turn. It handles at least
+// the first update; past maxLaunchBatch bytes of writes it stops and
+// returns the updates it left, for the next call.
 func (c *Core) Updates(sts []mesos.TaskStatus, now time.Time) (Decisions, []mesos.TaskStatus) {
 	d := newDecisions()
+	seen := map[string]bool{} // pod instances updated since the plans settled
 	i := 0
 	for ; i < len(sts) && (i == 0 || d.Batch.Size() < maxLaunchBatch); i++ {
+		inst := sts[i].TaskID.Value // a task the core does not know stands alone
+		if t := c.tasks[c.byID[inst]]; t != nil {
+			inst = t.instance()
+		}
+		if seen[inst] {
+			c.settle(&d, now)
+			clear(seen)
+		}
+		seen[inst] = true
 		c.update(&d, sts[i], now)
 	}
 	c.settle(&d, now)
