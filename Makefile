@@ -21,7 +21,8 @@ lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) ./...
 
 # deps: what the tests need beyond Go: a ZooKeeper server, kcat (the
-# Kafka client the test broker is checked with) and Chromium (the browser
+# Kafka client the test broker is checked with), python3 (the README
+# guide's web task) and Chromium (the browser
 # the dashboard's tests drive), Debian's packages.
 deps:
 	@if [ ! -x $(ZKSERVER) ]; then \
@@ -33,6 +34,11 @@ deps:
 		echo "installing Debian's kcat package for the Kafka test broker's tests"; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q kcat; \
+	fi
+	@if ! command -v python3 >/dev/null; then \
+		echo "installing Debian's python3 package for the README guide's web task"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3; \
 	fi
 	@if [ ! -x /usr/bin/chromium ]; then \
 		echo "installing Debian's chromium package for the dashboard's browser tests"; \

@@ -49,6 +49,12 @@ type Config struct {
 	// store (the runtime generates and stores them; see runtime.Seed), by
 	// name; EnvView passes them to Env.
 	Seeds map[string]string
+	// CACert is the service's CA certificate (PEM), when it has one; it
+	// is shown to EnvSources and gates in EnvView.
+	CACert []byte
+	// SecretSeeds are the seeds kept secret (runtime.Seed.Secret), by
+	// name; EnvView passes them on.
+	SecretSeeds map[string]string
 	// Gates, when set, makes every restart of a running pod instance pass
 	// the service's gates first (see GateAsk); GateInterval is how often
 	// a waiting gate is asked again (zero: DefaultGateInterval).

@@ -28,6 +28,8 @@ import (
 //	                         (start also takes env=quorum: storyQuorum as the
 //	                         EnvSource, and seed=NAME:VALUE)
 //	                         (start also takes gates=on and gate-interval=D)
+//	                         (start and config take in-place=KEY[,KEY…]: env
+//	                         keys the service applies to running tasks)
 //	gate KIND INSTANCE pass|wait   a gate's verdict (KIND before-restart or
 //	                         after-ready); the reason of a wait in the input
 //	gate-holds               what each instance's restart waits for
@@ -73,8 +75,12 @@ func (s *story) run(td *datadriven.TestData) (string, error) {
 				yaml = string(data)
 				continue
 			}
+			if a.Key == "in-place" {
+				s.inPlace = a.Vals
+				continue
+			}
 			if td.Cmd == "config" {
-				return "", fmt.Errorf("config takes only spec=NAME")
+				return "", fmt.Errorf("config takes only spec=NAME and in-place=KEYS")
 			}
 			if err := s.configure(a); err != nil {
 				return "", err

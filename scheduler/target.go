@@ -29,6 +29,10 @@ type Target struct {
 	Errors []string
 	// Notices are allowed changes that do not apply everywhere.
 	Notices []string
+	// InPlace are the pod instances the update changes in place (see
+	// servicespec.ActionInPlace): their tasks keep running, recorded as
+	// running the new target, and the service applies the change.
+	InPlace []string
 	// Batch stores the new target, relabels the tasks whose pod instance
 	// does not change (so they are not restarted) and deletes the
 	// configurations nothing uses any more.
@@ -41,9 +45,10 @@ type Target struct {
 // starts with candidate (DC/OS Commons' DefaultConfigurationUpdater): the
 // first spec becomes the target; a changed spec replaces it if
 // servicespec.CompareUpdate allows, and the tasks of instances it does not
-// change are moved to the new configuration; a refused one leaves the
-// store as it is and becomes plan errors.
-func ResolveTarget(s Stored, candidate *servicespec.ServiceSpec) (Target, error) {
+// change, or changes only in place (inPlace, which may be nil: see
+// servicespec.Update.InPlace), are moved to the new configuration; a
+// refused one leaves the store as it is and becomes plan errors.
+func ResolveTarget(s Stored, candidate *servicespec.ServiceSpec, inPlace servicespec.InPlaceFunc) (Target, error) {
 	t := Target{Spec: candidate, ConfigID: candidate.ID(), Batch: &record.Batch{}, Tasks: map[string]record.Task{}}
 	for k, v := range s.Tasks {
 		t.Tasks[k] = v
@@ -65,6 +70,7 @@ func ResolveTarget(s Stored, candidate *servicespec.ServiceSpec) (Target, error)
 		return t, nil
 	}
 	u := servicespec.CompareUpdate(old, candidate)
+	u.InPlace(old, candidate, inPlace)
 	t.Notices = u.Notices
 	if !u.Allowed() {
 		t.Spec, t.ConfigID = old, s.Target
@@ -76,8 +82,12 @@ func ResolveTarget(s Stored, candidate *servicespec.ServiceSpec) (Target, error)
 	t.store(candidate)
 	unchanged := map[string]bool{}
 	for _, iu := range u.Instances {
-		if iu.Action == servicespec.ActionNone {
+		switch iu.Action {
+		case servicespec.ActionNone:
 			unchanged[iu.Instance] = true
+		case servicespec.ActionInPlace:
+			unchanged[iu.Instance] = true
+			t.InPlace = append(t.InPlace, iu.Instance)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(t.Tasks)) {

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kennel-sdk/kennel/examples/kafka/brokerconfig"
+	"github.com/kennel-sdk/kennel/examples/kafka/kafkaclient"
 	"github.com/kennel-sdk/kennel/examples/kafka/probe"
 	"github.com/kennel-sdk/kennel/examples/kafka/testbroker"
 )
@@ -62,11 +63,18 @@ what it waits for and exits with status 1; an unreadable config exits 2.`,
 			}
 			target := probe.TargetOf(cfg, os.Getenv("MESOS_CONTAINER_IP"))
 			opts := probe.Options{ISR: isr}
-			if cfg.Listener.Protocol == "SSL" {
+			if cfg.TLS() {
 				host, _, _ := net.SplitHostPort(target.Addr)
 				if opts.TLS, err = cfg.ClientTLS(host); err != nil {
 					return statusError{err: fmt.Errorf("kafka probe: %w", err), code: 2}
 				}
+			}
+			user, password, sasl, err := cfg.SCRAMLogin()
+			if err != nil {
+				return statusError{err: fmt.Errorf("kafka probe: %w", err), code: 2}
+			}
+			if sasl {
+				opts.SCRAM = &kafkaclient.SCRAM{User: user, Password: password}
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()

@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/kennel-sdk/kennel/examples/kafka/kafkaclient"
 	"github.com/kennel-sdk/kennel/examples/kafka/topics"
 )
 
@@ -29,7 +30,9 @@ func topicAPI(t *testing.T) (*httptest.Server, func() (int, string)) {
 	t.Cleanup(c.Close)
 	addrs := c.ListenAddrs()
 	r := chi.NewRouter()
-	for _, rt := range topics.Routes(func(context.Context) ([]string, error) { return addrs, nil }, time.Now) {
+	for _, rt := range topics.Routes(func(context.Context) ([]string, kafkaclient.Security, error) {
+		return addrs, kafkaclient.Security{}, nil
+	}, time.Now) {
 		r.Method(rt.Method, "/v1/"+rt.Path, rt.Handler)
 	}
 	var (

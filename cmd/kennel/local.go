@@ -33,9 +33,10 @@ running cluster through its admin API: --master, else $KENNEL_MESOS_MASTER,
 else the cluster running on --data-dir ($KENNEL_DATA_DIR, else the default
 data dir), which records its master's URL there.`,
 	}
-	client := localClusterFlags(cmd)
+	client, cf := localClusterFlags(cmd)
 	cmd.AddCommand(localUpCommand(), localAgentsCommand(client), localAgentCommand(client),
-		localTaskCommand(client), localMasterCommand(client), localFrameworkCommand(client), localStateCommand(client))
+		localTaskCommand(client), localMasterCommand(client), localFrameworkCommand(client), localStateCommand(client),
+		localServiceCommand(cf))
 	return cmd
 }
 

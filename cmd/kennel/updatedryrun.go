@@ -21,7 +21,9 @@ const targetTimeout = 10 * time.Second
 // updateDryRun prints what "update start" would do with req, changing
 // nothing: Cosmos plans the update on Update's own code path, the
 // scheduler (when reachable) gives its target configuration, and
-// updatepreview compares. An update the scheduler would refuse, or whose
+// updatepreview compares, with the in-place classification of the Go
+// service the updated app runs (a Kafka broker's dynamic configs: "in
+// place, no restart"). An update the scheduler would refuse, or whose
 // spec would not load, exits 1 after the report.
 func updateDryRun(cmd *cobra.Command, api *apiFlags, f *cosmosFlags, req cosmos.ServiceUpdateRequest, optionsFile string, asJSON bool) error {
 	if api.module != "" {
@@ -35,7 +37,8 @@ func updateDryRun(cmd *cobra.Command, api *apiFlags, f *cosmosFlags, req cosmos.
 	if err != nil {
 		return explainCosmos(cmd.ErrOrStderr(), err, optionsFile)
 	}
-	in := updatepreview.Input{Installed: plan.Installed, Update: plan.Update, Spec: os.DirFS(plan.SpecDir)}
+	in := updatepreview.Input{Installed: plan.Installed, Update: plan.Update, Spec: os.DirFS(plan.SpecDir),
+		InPlace: goServiceOf(plan.Update).inPlace}
 	if plan.InstalledSpecDir != "" {
 		in.InstalledSpec = os.DirFS(plan.InstalledSpecDir)
 	}

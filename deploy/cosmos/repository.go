@@ -79,6 +79,13 @@ type Entry struct {
 func (e *Entry) Name() string    { return e.Package.Name }
 func (e *Entry) Version() string { return e.Package.Version }
 
+// packageNotFound is PackageNotFound for name, listing the packages the
+// repository holds.
+func (r *Repository) packageNotFound(name string) *Error {
+	names, _ := r.Names()
+	return packageNotFound(name, names)
+}
+
 // Names lists the repository's package names, sorted.
 func (r *Repository) Names() ([]string, error) {
 	if r.single {
@@ -111,17 +118,17 @@ func (r *Repository) Versions(name string) ([]*Entry, error) {
 			return nil, invalidPackage(r.Dir, err)
 		}
 		if name != "" && pkg.Name != name {
-			return nil, packageNotFound(name)
+			return nil, packageNotFound(name, []string{pkg.Name})
 		}
 		return []*Entry{{Package: pkg, SpecDir: filepath.Dir(r.Dir), SkipDir: r.Dir}}, nil
 	}
 	if !validName(name) {
-		return nil, packageNotFound(name)
+		return nil, r.packageNotFound(name)
 	}
 	service := filepath.Join(r.Dir, name)
 	pkgDir := filepath.Join(service, PackageDir)
 	if _, err := os.Stat(pkgDir); errors.Is(err, fs.ErrNotExist) {
-		return nil, packageNotFound(name)
+		return nil, r.packageNotFound(name)
 	}
 	var entries []*Entry
 	_, err := os.Stat(filepath.Join(pkgDir, catalog.PackageFile))
@@ -157,7 +164,7 @@ func (r *Repository) Versions(name string) ([]*Entry, error) {
 		entries = append(entries, e)
 	}
 	if len(entries) == 0 {
-		return nil, packageNotFound(name)
+		return nil, r.packageNotFound(name)
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].ReleaseVersion < entries[j].ReleaseVersion })
 	seen := map[string]bool{}

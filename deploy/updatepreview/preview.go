@@ -57,6 +57,11 @@ type Input struct {
 	// installed app renders. It is the more exact of the two when the
 	// scheduler is reachable.
 	Target []byte
+	// InPlace, when set, is the service's classification of the changes
+	// its running tasks take without a restart (the scheduler's
+	// runtime.Extension.InPlace): an instance changed only so is InPlace,
+	// not Restart.
+	InPlace servicespec.InPlaceFunc
 }
 
 // Report is the outcome of a preview. Its JSON field names are stable;
@@ -144,7 +149,10 @@ type Action string
 
 // Actions, from least to most disruptive.
 const (
-	Stay         Action = "stay"
+	Stay Action = "stay"
+	// InPlace: the instance keeps running; the service applies the
+	// change to it (a Kafka broker's dynamic configs).
+	InPlace      Action = "in-place"
 	Restart      Action = "restart"
 	Launch       Action = "launch"
 	Decommission Action = "decommission"
@@ -208,6 +216,7 @@ func Preview(in Input) (Report, error) {
 	r.Spec.NewID = newSpec.ID()
 	r.Spec.Diff = unifiedDiff(string(oldSpec.YAML()), string(newSpec.YAML()), file+" ("+r.Spec.From+")", file+" (update)")
 	u := servicespec.CompareUpdate(oldSpec, newSpec)
+	u.InPlace(oldSpec, newSpec, in.InPlace)
 	for _, v := range u.Forbidden {
 		r.Refused = append(r.Refused, Refusal{Path: v.Path, Msg: v.Msg})
 	}
@@ -224,6 +233,8 @@ func Preview(in Input) (Report, error) {
 
 func action(a servicespec.Action) Action {
 	switch a {
+	case servicespec.ActionInPlace:
+		return InPlace
 	case servicespec.ActionRestart:
 		return Restart
 	case servicespec.ActionLaunch:

@@ -93,11 +93,15 @@ func (r Report) writeInstances(b *strings.Builder) {
 	}
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	for _, in := range r.Instances {
+		action := string(in.Action)
+		if in.Action == InPlace {
+			action = "in place, no restart"
+		}
 		if len(in.Reasons) == 0 {
-			fmt.Fprintf(tw, "  %s\t%s\n", in.Instance, in.Action)
+			fmt.Fprintf(tw, "  %s\t%s\n", in.Instance, action)
 			continue
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", in.Instance, in.Action, strings.Join(in.Reasons, "; "))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", in.Instance, action, strings.Join(in.Reasons, "; "))
 	}
 	_ = tw.Flush() // writes to a strings.Builder
 }

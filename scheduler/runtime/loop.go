@@ -99,6 +99,9 @@ func (r *runner) loop(ctx context.Context) error {
 				if errors.Is(e.lost, ErrFrameworkRemoved) {
 					return e.lost
 				}
+				if ctx.Err() != nil { // the subscription ended because the scheduler stops
+					return nil
+				}
 				attempts++
 				wait := backoff(attempts)
 				r.log.Warn("not subscribed to Mesos; retrying", "err", e.lost, "in", wait.Round(time.Millisecond))

@@ -3,7 +3,6 @@ package brokers
 import (
 	"context"
 	"fmt"
-	"net"
 	"slices"
 	"time"
 
@@ -87,7 +86,11 @@ func verdict(v roll.Verdict) runtime.Verdict {
 // cluster reads the roll model through the brokers' listeners, inst's
 // own first (a test broker knows only itself).
 func (g Gates) cluster(ctx context.Context, view scheduler.EnvView, inst scheduler.Instance) (roll.Cluster, error) {
-	admin := kafkaclient.NewAdmin(PlacedListeners(view, inst.Index)...)
+	addrs, sec, err := PlacedListeners(view, inst.Index)
+	if err != nil {
+		return roll.Cluster{}, err
+	}
+	admin := kafkaclient.NewSecureAdmin(sec, addrs...)
 	defer admin.Close()
 	s, err := admin.RollState(ctx)
 	if err != nil {
@@ -122,23 +125,19 @@ func Model(s kafkaclient.RollState, lag time.Duration) roll.Cluster {
 	return c
 }
 
-// PlacedListeners are the placed brokers' listeners (host:port), broker first's
-// first, then the others by node id.
-func PlacedListeners(view scheduler.EnvView, first int) []string {
-	type addr struct {
-		id   int
-		addr string
+// PlacedListeners are the listeners (host:port) the scheduler reaches the
+// placed brokers through, broker first's first, then the others by node
+// id, and how to talk to them (TLS trusting view's CA when the brokers
+// listen with TLS only).
+func PlacedListeners(view scheduler.EnvView, first int) ([]string, kafkaclient.Security, error) {
+	bs, sec, err := access(placedBrokers(view), view.CACert, view.SecretSeeds)
+	if err != nil {
+		return nil, sec, err
 	}
-	var addrs []addr
-	for _, p := range view.Placed {
-		host, port := p.Env[VarAdvertisedHost], p.Env[VarBrokerPort]
-		if p.Pod != Pod || p.Task != Task || host == "" || port == "" {
-			continue
-		}
-		addrs = append(addrs, addr{p.Index, net.JoinHostPort(host, port)})
-	}
-	slices.SortFunc(addrs, func(a, b addr) int {
+	slices.SortStableFunc(bs, func(a, b placedBroker) int {
 		switch {
+		case a.id == b.id:
+			return 0
 		case a.id == first:
 			return -1
 		case b.id == first:
@@ -146,10 +145,35 @@ func PlacedListeners(view scheduler.EnvView, first int) []string {
 		}
 		return a.id - b.id
 	})
-	out := make([]string, len(addrs))
-	for i, a := range addrs {
-		out[i] = a.addr
+	out := make([]string, len(bs))
+	for i, b := range bs {
+		out[i] = b.addr
 	}
+	return out, sec, nil
+}
+
+// placedBroker is a placed broker's node id and the listener (host:port)
+// the scheduler reaches it through (tls: its SSL one).
+type placedBroker struct {
+	id    int
+	addr  string
+	tls   bool
+	scram bool // its listeners require SASL/SCRAM
+}
+
+// placedBrokers are the placed brokers whose listener is known, by node
+// id.
+func placedBrokers(view scheduler.EnvView) []placedBroker {
+	var out []placedBroker
+	for _, p := range view.Placed {
+		if p.Pod != Pod || p.Task != Task {
+			continue
+		}
+		if addr, tls, ok := clientListener(p.Env); ok {
+			out = append(out, placedBroker{p.Index, addr, tls, p.Env[VarSCRAMSection] == "true"})
+		}
+	}
+	slices.SortFunc(out, func(a, b placedBroker) int { return a.id - b.id })
 	return out
 }
 

@@ -19,7 +19,9 @@
 // in-sync replicas and under-replicated partitions are trivial, and a
 // replaced broker's data is simply gone. It serves one listener, the first
 // broker listener, over PLAINTEXT or SSL (the PKCS12 keystore of
-// ssl.keystore.location); the controller quorum, SASL, further listeners
+// ssl.keystore.location), with SASL/SCRAM-SHA-512 when its protocol is
+// SASL_PLAINTEXT or SASL_SSL (the listener's JAAS login is the superuser);
+// the controller quorum, other SASL mechanisms, further listeners
 // and most broker settings are not implemented: start names each setting
 // it ignores, once, and refuses what it cannot run without.
 package testbroker
@@ -49,8 +51,9 @@ const DataDir = "kfake-data"
 var honoured = []string{
 	"node.id", "process.roles", "listeners", "advertised.listeners", "controller.listener.names",
 	"listener.security.protocol.map", "log.dirs", "log.dir", "metadata.log.dir",
-	"num.partitions", "auto.create.topics.enable",
+	"num.partitions", "auto.create.topics.enable", "log.segment.bytes",
 	"ssl.keystore.location", "ssl.keystore.password", "ssl.keystore.type", "ssl.key.password",
+	"sasl.enabled.mechanisms",
 }
 
 // ignoredWhy explains keys the test broker knowingly does without.
@@ -85,14 +88,22 @@ func (b *Broker) Close() { b.cluster.Close() }
 func Start(cfg brokerconfig.Config, clusterID string, log io.Writer) (*Broker, error) {
 	var tlsConfig *tls.Config
 	switch cfg.Listener.Protocol {
-	case "PLAINTEXT":
-	case "SSL":
+	case "PLAINTEXT", "SASL_PLAINTEXT":
+	case "SSL", "SASL_SSL":
 		var err error
 		if tlsConfig, err = cfg.ServerTLS(); err != nil {
 			return nil, fmt.Errorf("test broker: %w", err)
 		}
 	default:
-		return nil, fmt.Errorf("test broker: listener %s is %s: the test broker serves PLAINTEXT or SSL only", cfg.Listener.Name, cfg.Listener.Protocol)
+		return nil, fmt.Errorf("test broker: listener %s is %s: the test broker serves PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL only",
+			cfg.Listener.Name, cfg.Listener.Protocol)
+	}
+	// SASL: SCRAM-SHA-512 only, the listener's own login as the superuser
+	// (the scheduler's admin); the users the Admin API adds are kept with
+	// the data.
+	user, password, sasl, err := cfg.SCRAMLogin()
+	if err != nil {
+		return nil, fmt.Errorf("test broker: %w", err)
 	}
 	if cfg.Listener.Port == 0 {
 		return nil, fmt.Errorf("test broker: listener %s has port 0: the test broker needs the port it is given", cfg.Listener.Name)
@@ -104,6 +115,9 @@ func Start(cfg brokerconfig.Config, clusterID string, log io.Writer) (*Broker, e
 	opts, err := options(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("test broker: %w", err)
+	}
+	if sasl {
+		opts = append(opts, kfake.EnableSASL(), kfake.Superuser(brokerconfig.MechanismSCRAM512, user, password))
 	}
 	for _, line := range ignored(cfg) {
 		fmt.Fprintln(log, line)
@@ -126,6 +140,12 @@ func Start(cfg brokerconfig.Config, clusterID string, log io.Writer) (*Broker, e
 	// node.id alone, its own controller.
 	for i := range cfg.NodeID {
 		if err := c.RemoveNode(i); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("test broker: %w", err)
+		}
+	}
+	if sasl {
+		if err := advertiseHandshakeV0(c, selfAddr(listen.bind), tlsConfig != nil); err != nil {
 			c.Close()
 			return nil, fmt.Errorf("test broker: %w", err)
 		}
@@ -171,6 +191,16 @@ func options(cfg brokerconfig.Config) ([]kfake.Opt, error) {
 	if auto {
 		opts = append(opts, kfake.AllowAutoTopicCreation())
 	}
+	// Broker configs Kafka changes at runtime, which kfake describes and
+	// alters (the scheduler applies the package's dynamic options in
+	// place through IncrementalAlterConfigs).
+	if v, ok := cfg.Props.Get("log.segment.bytes"); ok {
+		v = strings.TrimSpace(v)
+		if n, err := strconv.ParseInt(v, 10, 32); err != nil || n < 1 {
+			return nil, fmt.Errorf("log.segment.bytes %q is not a positive integer", v)
+		}
+		opts = append(opts, kfake.BrokerConfigs(map[string]string{"log.segment.bytes": v}))
+	}
 	return opts, nil
 }
 
@@ -178,7 +208,7 @@ func options(cfg brokerconfig.Config) ([]kfake.Opt, error) {
 func ignored(cfg brokerconfig.Config) []string {
 	var out []string
 	for _, k := range cfg.Props.Keys() {
-		if slices.Contains(honoured, k) {
+		if slices.Contains(honoured, k) || strings.HasSuffix(k, ".scram-sha-512.sasl.jaas.config") {
 			continue
 		}
 		why, ok := ignoredWhy[k]
