@@ -80,7 +80,7 @@ deploy() {
 	end=$(now)
 	secs=$(calc "$end - $start")
 	# The load runs while the deploy does: at most LOAD, stopped at COMPLETE.
-	[ -n "${LOAD:-}" ] && { kill -INT "$load" 2>/dev/null; wait "$load" || true; }
+	[ -n "${LOAD:-}" ] && { kill -INT "$load" 2>/dev/null || true; wait "$load" || true; }
 	dbg=$(sed -n 's/.*msg="debug server" addr=\([^ ]*\).*/\1/p' "$data/$name.sched.log")
 	heap=$(curl -s "${dbg}heap?debug=1" | sed -n 's/^# HeapInuse = //p')
 	rss=$(awk '/VmRSS/ {print $2}' /proc/"$sched"/status)
