@@ -15,6 +15,9 @@
 #   SIGKILLed and started again, the time until its API serves and until
 #   reconciliation is done  vs  zkread reading the same ZooKeeper tree
 #
+# BIG_PODS sets the BIG deploy's size (default 10000); BIG_ONLY=1 runs
+# only the BIG rows.
+#
 # BEFORE=path/to/an/older/kennel adds its deploy times (100 real, SIM
 # simulated) beside them, for a fix's before/after from the same run.
 #
@@ -104,6 +107,30 @@ rows=""
 row() { rows="$rows$(printf '%-44s %-22s %s' "$1" "$2" "$3")
 "; }
 
+# start_zk: a ZooKeeper of its own (sets zk and zkport), if installed.
+start_zk() {
+	zkport=""
+	for p in $(seq 38000 38100); do
+	if ! (ss -ltn 2>/dev/null | grep -q ":$p "); then zkport=$p; break; fi
+	done
+	[ -x /usr/share/zookeeper/bin/zkServer.sh ] && [ -n "$zkport" ] || return 0
+	mkdir -p "$data/zk"
+	printf 'tickTime=500\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nclientPort=%s\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=ruok\n' \
+		"$data/zk" "$zkport" >"$data/zoo.cfg"
+	SERVER_JVMFLAGS="-Xmx256m -XX:+UseSerialGC" /usr/share/zookeeper/bin/zkServer.sh start-foreground "$data/zoo.cfg" >"$data/zk.log" 2>&1 &
+	zk=$!
+	pids="$pids $zk"
+	# Wait until ZooKeeper listens (ss, from iproute2; no netcat needed), at
+	# most 2 minutes: a JVM start is slow on a loaded machine.
+	tries=0
+	until ss -ltn 2>/dev/null | grep -q ":$zkport "; do
+		tries=$((tries + 1))
+		if [ "$tries" -gt 600 ]; then log "ZooKeeper did not listen on $zkport in 2 minutes; see $data/zk.log"; exit 1; fi
+		sleep 0.2
+	done
+}
+
+if [ -z "${BIG_ONLY:-}" ]; then
 # 1. 100 real pods, parallel, file store; the raw launch rate beside it.
 realc real-raw
 r=$(raw raw-100 100)
@@ -131,25 +158,8 @@ stop "$cluster"
 row "serial deploy, time per step ($SERIAL real)" "$(fmt "$(calc "$secs * 1000 / $SERIAL")") ms" "raw step: $(echo "$r" | sed -n 's/.*step \([0-9.]*\) ms.*/\1/p') ms (ACCEPT to RUNNING $(echo "$r" | sed -n 's/.*RUNNING \([0-9.]*\) ms.*/\1/p') ms)"
 
 # 3. ZooKeeper writes (100 real pods).
-zkport=""
-for p in $(seq 38000 38100); do
-	if ! (ss -ltn 2>/dev/null | grep -q ":$p "); then zkport=$p; break; fi
-done
-if [ -x /usr/share/zookeeper/bin/zkServer.sh ] && [ -n "$zkport" ]; then
-	mkdir -p "$data/zk"
-	printf 'tickTime=500\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nclientPort=%s\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=ruok\n' \
-		"$data/zk" "$zkport" >"$data/zoo.cfg"
-	SERVER_JVMFLAGS="-Xmx256m -XX:+UseSerialGC" /usr/share/zookeeper/bin/zkServer.sh start-foreground "$data/zoo.cfg" >"$data/zk.log" 2>&1 &
-	zk=$!
-	pids="$pids $zk"
-	# Wait until ZooKeeper listens (ss, from iproute2; no netcat needed), at
-	# most 2 minutes: a JVM start is slow on a loaded machine.
-	tries=0
-	until ss -ltn 2>/dev/null | grep -q ":$zkport "; do
-		tries=$((tries + 1))
-		if [ "$tries" -gt 600 ]; then log "ZooKeeper did not listen on $zkport in 2 minutes; see $data/zk.log"; exit 1; fi
-		sleep 0.2
-	done
+start_zk
+if [ -n "${zk:-}" ]; then
 	realc zk-kennel
 	deploy zk-100 100 parallel "zk://127.0.0.1:$zkport/bench"
 	stop "$cluster"
@@ -183,23 +193,27 @@ stop "$cluster"
 cat "$data/api.load" >&2
 row "GET /v1/plans/deploy p99 ($SIM pods deploying, $RATE/s)" "$(sed -n 's/.*p99[ =:]*\([0-9.]*[mµn]*s\).*/\1/p' "$data/api.load" | head -n 1)" "deploy $(fmt "$secs") s under load"
 
-# 6. BIG=1: 10,000 simulated pods on ZooKeeper, the plan API loaded
+fi # BIG_ONLY
+
+# 6. BIG=1: BIG_PODS (10,000) simulated pods on ZooKeeper, the plan API loaded
 # throughout; then a cold restart against a raw read of the same tree.
+[ -n "${BIG:-}" ] && [ -z "${zk:-}" ] && start_zk
 if [ -n "${BIG:-}" ] && [ -n "${zk:-}" ]; then
-	simc big-raw 1000
-	r=$(raw raw-10000 10000)
+	big=${BIG_PODS:-10000}
+	simc big-raw "$((big / 10))"
+	r=$(raw "raw-$big" "$big")
 	stop "$cluster"
-	simc big 1000
-	LOAD=${BIG_LOAD_FOR:-600s} deploy big 10000 parallel "zk://127.0.0.1:$zkport/big" keep
+	simc big "$((big / 10))"
+	LOAD=${BIG_LOAD_FOR:-600s} deploy big "$big" parallel "zk://127.0.0.1:$zkport/big" keep
 	cat "$data/big.load" >&2
-	row "deploy 10000 simulated pods, parallel (ZooKeeper)" "$(fmt "$secs") s" "raw: $(echo "$r" | sed -n 's/.* in \([0-9.]*\) s.*/\1/p') s"
+	row "deploy $big simulated pods, parallel (ZooKeeper)" "$(fmt "$secs") s" "raw: $(echo "$r" | sed -n 's/.* in \([0-9.]*\) s.*/\1/p') s"
 	row "  scheduler RSS / heap after" "$rss_mb / $heap_mb MiB" ""
 	row "  state writes per launched task (ZooKeeper)" "$writes_pt" "bytes: $bytes_pt"
 	row "  GET /v1/plans/deploy p99 while deploying ($RATE/s)" "$(sed -n 's/.*p99[ =:]*\([0-9.]*[mµn]*s\).*/\1/p' "$data/big.load" | head -n 1)" ""
 	# Cold restart: SIGKILL, start again on the same store and cluster.
 	kill -KILL "$sched"; wait "$sched" 2>/dev/null || true
 	start=$(now)
-	"$BIN" scheduler --spec scripts/bench/svc.yml -e PODS=10000 -e STRATEGY=parallel --master "$master" --state "zk://127.0.0.1:$zkport/big" \
+	"$BIN" scheduler --spec scripts/bench/svc.yml -e PODS="$big" -e STRATEGY=parallel --master "$master" --state "zk://127.0.0.1:$zkport/big" \
 		--api-host 127.0.0.1 --api-port 0 -v >"$data/restart.sched.out" 2>"$data/restart.sched.log" &
 	sched=$!
 	pids="$pids $sched"
@@ -208,17 +222,22 @@ if [ -n "${BIG:-}" ] && [ -n "${zk:-}" ]; then
 	# Explicit reconciliation ends with an implicit RECONCILE (no tasks).
 	until grep -q 'msg=call type=RECONCILE detail=""' "$data/restart.sched.log"; do sleep 0.02; done
 	reconciled=$(calc "$(now) - $start")
-	log "kennel cold restart, 10000 tasks: serving in $serving s, reconciled in $reconciled s"
+	# The dead scheduler's lock stays held until its ZooKeeper session
+	# expires (--zk-session-timeout, 10 s): the rest is the restart's own.
+	locked=$(sed -n "s/^time=\([^ ]*\) .*msg=\"the service's lock is taken\".*/\1/p" "$data/restart.sched.log" | head -n 1)
+	lockwait=$(calc "$(date -d "$locked" +%s.%N) - $start")
+	log "kennel cold restart, $big tasks: serving in $serving s, reconciled in $reconciled s, lock taken after $lockwait s"
 	stop "$sched"
 	stop "$cluster"
 	z=$("$data/zkread" -hosts "127.0.0.1:$zkport" -root /big)
 	log "zkread: $z"
-	row "cold restart, 10000 tasks (ZooKeeper): serving" "$(fmt "$serving") s" "raw read: $(echo "$z" | sed -n 's/.* in \([0-9.]*\) s.*/\1/p') s ($(echo "$z" | sed -n 's/raw read: \([0-9]*\) nodes.*/\1/p') nodes)"
+	row "cold restart, $big tasks (ZooKeeper): serving" "$(fmt "$serving") s" "raw read: $(echo "$z" | sed -n 's/.* in \([0-9.]*\) s.*/\1/p') s ($(echo "$z" | sed -n 's/raw read: \([0-9]*\) nodes.*/\1/p') nodes)"
 	row "  reconciliation done" "$(fmt "$reconciled") s" ""
+	row "  after the lock (dead session expired)" "$(fmt "$(calc "$serving - $lockwait")") s serving" "$(fmt "$(calc "$reconciled - $lockwait")") s reconciled"
 fi
 
 # 7. Offer evaluation rate.
-ev=$(go test ./scheduler/offer -run '^$' -bench 'Evaluate/100pods_x_200offers' -benchtime 2s | tee /dev/stderr | awk '/ns\/op/ {print $3}')
+ev=$(go test ./scheduler/offer -run '^$' -bench 'Evaluate/100pods_x_200offers' -benchtime 2s | tee -a /dev/stderr | awk '/ns\/op/ {print $3}')
 row "offer evaluation (100 pods x 200 offers)" "$(calc "100 * 200 / $ev * 1000000000" | cut -d. -f1) pod-offers/s" "one core"
 
 echo
