@@ -60,6 +60,9 @@ type Config struct {
 	// a waiting gate is asked again (zero: DefaultGateInterval).
 	Gates        bool
 	GateInterval time.Duration
+	// ActionInterval is how often a running action step, or an owed
+	// cleanup, is run again (zero: DefaultActionInterval; see ActionAsk).
+	ActionInterval time.Duration
 }
 
 // Offer discipline (reference §1.13).
@@ -86,6 +89,9 @@ type Decisions struct {
 	// GateAsks are gates the runtime runs, each answered with
 	// Core.GateVerdict (see Config.Gates).
 	GateAsks []GateAsk
+	// ActionAsks are action steps and cleanups the runtime runs, each
+	// answered with Core.ActionResult.
+	ActionAsks []ActionAsk
 }
 
 func (d *Decisions) call(c *sched.Call) { d.Calls = append(d.Calls, c) }
@@ -122,6 +128,7 @@ type Core struct {
 	killed     map[string]time.Time // TaskID -> when KILL was last sent
 	uninstall  *uninstallState
 	gates      gateBook
+	actions    map[string]*actionState // by actionKey
 }
 
 // Loaded is what the core starts from: the store's contents, read by the
@@ -145,7 +152,7 @@ func New(cfg Config, l Loaded, newID func() string, now time.Time) (*Core, error
 		frameworkID: l.FrameworkID, tasks: map[string]*task{}, instances: instanceIndex{}, byID: map[string]string{}, ready: map[string]string{},
 		checkNotes: map[string]string{},
 		intent:     l.Intent, waiting: map[string]string{}, held: map[string]string{}, killed: map[string]time.Time{},
-		outcomes: map[string][]StepOutcome{}, gates: newGateBook()}
+		outcomes: map[string][]StepOutcome{}, gates: newGateBook(), actions: map[string]*actionState{}}
 	for name, rec := range l.Tasks {
 		t, err := decodeTask(name, rec)
 		if err != nil {
@@ -178,6 +185,11 @@ func New(cfg Config, l Loaded, newID func() string, now time.Time) (*Core, error
 		c.cfg.UninstallAgentTimeout = defaultUninstallAgentTimeout
 	}
 	c.set = plans.New(c.world(now), in)
+	if c.uninstall == nil {
+		// Action steps that were running owe their cleanup before they
+		// run again (written with the first event's batch).
+		c.set.ResumeActions(now)
+	}
 	return c, nil
 }
 
@@ -213,6 +225,7 @@ func (c *Core) settle(d *Decisions, now time.Time) {
 	c.holdForAgents()
 	c.holdForGates()
 	c.set.Settle(now)
+	c.askActions(d, now)
 	after := c.set.Intent().Entries()
 	put, del := plans.EntryChanges(c.intent, after)
 	for _, k := range slices.Sorted(maps.Keys(put)) {

@@ -86,6 +86,10 @@ type PlacedTask struct {
 	// ConfigID is the configuration the task was launched with: an
 	// update still has to relaunch it when it is not EnvView.Config.
 	ConfigID string
+	// TaskID is the Mesos TaskID of the launch; Ready is set once it runs
+	// and passed its readiness check (never for a launch not yet stored).
+	TaskID string
+	Ready  bool
 }
 
 // InstanceEnv is what an EnvSource gives for a pod instance.
@@ -122,7 +126,9 @@ func (c *Core) envView(launched []mesos.TaskInfo) EnvView {
 		if replaced[t.instance()] || t.info.TaskID.Value == "" || t.permanentlyFailed() || t.goal == goalDecommissioned {
 			continue
 		}
-		v.Placed[name] = PlacedTaskOf(&t.info)
+		p := PlacedTaskOf(&t.info)
+		p.Ready = c.isReady(t)
+		v.Placed[name] = p
 	}
 	return v
 }
@@ -136,7 +142,8 @@ func PlacedTaskOf(info *mesos.TaskInfo) PlacedTask {
 		env[e.Name] = e.GetValue()
 	}
 	return PlacedTask{Instance: Instance{Pod: t.pod(), Index: t.index()}, Task: t.specName(),
-		Hostname: label(info, offer.LabelHostname), Env: env, ConfigID: label(info, offer.LabelTargetConfig)}
+		Hostname: label(info, offer.LabelHostname), Env: env, ConfigID: label(info, offer.LabelTargetConfig),
+		TaskID: info.TaskID.Value}
 }
 
 // addInstanceEnv adds the EnvSource's values to the tasks a match of inst

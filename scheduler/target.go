@@ -39,6 +39,9 @@ type Target struct {
 	Batch *record.Batch
 	// Tasks are the task records after the batch.
 	Tasks map[string]record.Task
+	// Decommissioned are the pod instances the new target removes (count
+	// lowered, pod type removed), by name.
+	Decommissioned []string
 }
 
 // ResolveTarget decides the target configuration when the scheduler
@@ -85,6 +88,8 @@ func ResolveTarget(s Stored, candidate *servicespec.ServiceSpec, inPlace service
 		switch iu.Action {
 		case servicespec.ActionNone:
 			unchanged[iu.Instance] = true
+		case servicespec.ActionDecommission:
+			t.Decommissioned = append(t.Decommissioned, iu.Instance)
 		case servicespec.ActionInPlace:
 			unchanged[iu.Instance] = true
 			t.InPlace = append(t.InPlace, iu.Instance)
@@ -128,4 +133,42 @@ func (t *Target) cleanup(s Stored) {
 			t.Batch.DeleteConfig(id)
 		}
 	}
+}
+
+// RefuseTarget is the Target of a candidate refused for reasons a service
+// gives (a guard of the instances it would decommission): the stored
+// target stays, as for a change servicespec.CompareUpdate forbids, and the
+// deploy plan shows the reasons.
+func RefuseTarget(s Stored, reasons []string) (Target, error) {
+	t := Target{ConfigID: s.Target, Errors: reasons, Batch: &record.Batch{}, Tasks: map[string]record.Task{}}
+	for k, v := range s.Tasks {
+		t.Tasks[k] = v
+	}
+	data, ok := s.Configs[s.Target]
+	if !ok {
+		return t, fmt.Errorf("scheduler: the target configuration %s is missing from the store", s.Target)
+	}
+	old, err := servicespec.Decode(s.Target, data)
+	if err != nil {
+		return t, fmt.Errorf("scheduler: the stored target configuration %s: %w", s.Target, err)
+	}
+	t.Spec = old
+	return t, nil
+}
+
+// StoredView is where the stored tasks are placed, as EnvView shows it to
+// a service's code before the core runs (a guard of an update).
+func StoredView(service string, tasks map[string]record.Task) (EnvView, error) {
+	v := EnvView{Service: service, Counts: map[string]int{}, Placed: map[string]PlacedTask{}}
+	for _, name := range slices.Sorted(maps.Keys(tasks)) {
+		t, err := decodeTask(name, tasks[name])
+		if err != nil {
+			return v, fmt.Errorf("scheduler: task %s: %w", name, err)
+		}
+		if t.info.TaskID.Value == "" || t.permanentlyFailed() || t.goal == goalDecommissioned {
+			continue
+		}
+		v.Placed[name] = PlacedTaskOf(&t.info)
+	}
+	return v, nil
 }

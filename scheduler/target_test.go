@@ -78,6 +78,33 @@ func TestResolveTarget(t *testing.T) {
 	}
 }
 
+// TestRefuseTarget: a shrink the spec allows names the instances it
+// decommissions; a service's guard refusing it keeps the old target with
+// its reasons, and StoredView shows where the stored tasks run.
+func TestRefuseTarget(t *testing.T) {
+	allow := strings.Replace(spec, "count: 1", "count: 1\n    allow-decommission: true", 1)
+	v1 := specOf(t, allow)
+	v2 := specOf(t, strings.Replace(allow, "count: 1", "count: 2", 1))
+	stored := Stored{Target: v2.ID(), Configs: map[string][]byte{v2.ID(): v2.CanonicalJSON()},
+		Tasks: map[string]record.Task{"hello-0-server": taskRecord("hello", "0", v2.ID()), "hello-1-server": taskRecord("hello", "1", v2.ID())}}
+	down, err := ResolveTarget(stored, v1, nil)
+	if err != nil || len(down.Errors) != 0 || strings.Join(down.Decommissioned, ",") != "hello-1" {
+		t.Fatalf("allowed shrink: decommissioned %v errors %v %v", down.Decommissioned, down.Errors, err)
+	}
+	refused, err := RefuseTarget(stored, []string{"hello-1 holds data"})
+	if err != nil || refused.ConfigID != v2.ID() || refused.Spec.ID() != v2.ID() || strings.Join(refused.Errors, ",") != "hello-1 holds data" ||
+		refused.Batch.Len() != 0 || len(refused.Tasks) != 2 {
+		t.Fatalf("refused: %+v %v", refused, err)
+	}
+	if _, err := RefuseTarget(Stored{Target: "gone"}, nil); err == nil {
+		t.Error("a missing stored target: no error")
+	}
+	view, err := StoredView("svc", stored.Tasks)
+	if err != nil || len(view.Placed) != 2 || view.Placed["hello-1-server"].Index != 1 || view.Placed["hello-1-server"].TaskID != "t" {
+		t.Errorf("stored view: %+v %v", view, err)
+	}
+}
+
 // TestResolveTargetInPlace: a change the service applies in place moves
 // the instance's task to the new configuration (it is not restarted) and
 // names the instance; without the in-place function it restarts.

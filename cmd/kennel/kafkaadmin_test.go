@@ -115,3 +115,51 @@ func TestBrokerCommands(t *testing.T) {
 		}
 	}
 }
+
+// TestBrokerPlanCommands: broker move and drain start the Kafka plans
+// with the broker ids and the throttle as parameters; bad ids and
+// throttles are refused before any request.
+func TestBrokerPlanCommands(t *testing.T) {
+	isolate(t)
+	api := newFakeAPI(t, map[string][]answer{
+		"POST /v1/plans/move-broker/start":   {{code: 200, body: `{"message":"Received cmd: start move-broker"}`}},
+		"POST /v1/plans/drain-brokers/start": {{code: 200, body: `{"message":"Received cmd: start drain-brokers"}`}},
+	})
+	for _, c := range []struct {
+		args []string
+		path string
+		body string
+		code int
+	}{
+		{[]string{"broker", "move", "1"}, "/v1/plans/move-broker/start", `{"BROKER_ID":"1","THROTTLE":"52428800"}`, 0},
+		{[]string{"broker", "move", "2", "--throttle", "1048576"}, "/v1/plans/move-broker/start", `{"BROKER_ID":"2","THROTTLE":"1048576"}`, 0},
+		{[]string{"broker", "drain", "3", "4"}, "/v1/plans/drain-brokers/start", `{"BROKER_IDS":"3,4","THROTTLE":"52428800"}`, 0},
+		{[]string{"broker", "move", "x"}, "", "", 1},
+		{[]string{"broker", "move", "1", "--throttle", "0"}, "", "", 1},
+		{[]string{"broker", "move"}, "", "", 1},
+	} {
+		before := sentCount(api)
+		out, errOut, code := runAs(t, "kennel", append(c.args, "--url", api.URL)...)
+		if code != c.code {
+			t.Errorf("%v: exit %d, want %d: %q %q", c.args, code, c.code, out, errOut)
+			continue
+		}
+		if c.path == "" {
+			if sentCount(api) != before {
+				t.Errorf("%v: sent a request", c.args)
+			}
+			continue
+		}
+		got := api.last(t)
+		if got.path != c.path || strings.TrimSpace(got.body) != c.body || !strings.Contains(out, "Received cmd") {
+			t.Errorf("%v: sent %s %q, printed %q %q", c.args, got.path, got.body, out, errOut)
+		}
+	}
+}
+
+// sentCount is how many requests api received.
+func sentCount(api *fakeAPI) int {
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	return len(api.reqs)
+}

@@ -46,6 +46,7 @@ func (g goService) api(c runtime.APIConfig) (handler, artifacts http.Handler) {
 	if g.routes != nil {
 		opts.Routes = g.routes(c.Backend)
 	}
+	opts.Routes = append(opts.Routes, api.DecommissionCheckRoute(c.Backend.CheckDecommission))
 	if g.sections != nil {
 		opts.Sections = g.sections(c.Backend)
 	}

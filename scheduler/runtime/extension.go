@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kennel-sdk/kennel/scheduler"
@@ -43,6 +45,91 @@ type Extension struct {
 	// certificate, so only tasks with transport encryption get any. It
 	// must be pure.
 	TaskSecrets func(view scheduler.EnvView, task scheduler.PlacedTask) map[string]string
+	// Actions are the service's actions, by the name plan phases give in
+	// `action:` (see Action). ActionTimeout bounds one run or cleanup
+	// (zero: DefaultActionTimeout); ActionInterval is how often a running
+	// action step is run again (zero: scheduler.DefaultActionInterval).
+	Actions        map[string]Action
+	ActionTimeout  time.Duration
+	ActionInterval time.Duration
+	// DecommissionGuard, when set, is asked before the scheduler takes a
+	// new configuration that removes pod instances (see
+	// DecommissionGuard).
+	DecommissionGuard DecommissionGuard
+}
+
+// DecommissionGuard keeps a service's pod instances from being removed
+// while they hold what the service needs (a Kafka broker's replicas).
+// When the scheduler starts with a configuration that decommissions
+// instances, BeforeDecommission is asked with them and with where the
+// stored tasks are placed; any refusal (or an error: the guard cannot
+// tell) refuses the configuration as a forbidden change would be: the
+// previous one stays, and the deploy plan shows the reasons until the
+// scheduler starts with a configuration that passes. ctx ends after
+// DefaultGuardTimeout.
+type DecommissionGuard interface {
+	BeforeDecommission(ctx context.Context, view scheduler.EnvView, instances []scheduler.Instance) (refusals []string, err error)
+}
+
+// DefaultGuardTimeout bounds a DecommissionGuard's answer.
+const DefaultGuardTimeout = 30 * time.Second
+
+// guardDecommission asks the extension's guard about the instances a new
+// target removes; it returns the refusals (nil: go on).
+func (r *runner) guardDecommission(ctx context.Context, stored scheduler.Stored, names []string) []string {
+	if r.opts.Extension.DecommissionGuard == nil || len(names) == 0 || r.opts.Uninstall {
+		return nil
+	}
+	view, err := scheduler.StoredView(r.service, stored.Tasks)
+	if err == nil {
+		// What the core's view would hold: the seeds (stored now if new,
+		// as the core's start would) and the service's CA.
+		view.Seeds, view.SecretSeeds, err = r.seeds(ctx)
+		view.CACert = r.storedCACert()
+	}
+	if err != nil {
+		return []string{fmt.Sprintf("cannot tell whether %v may be removed: %v", names, err)}
+	}
+	refusals, err := r.askGuard(ctx, view, names)
+	if err != nil {
+		return []string{fmt.Sprintf("cannot tell whether %s may be removed (%v): the update is refused until a check passes", strings.Join(names, ", "), err)}
+	}
+	return refusals
+}
+
+// CheckDecommission says what the extension's DecommissionGuard would
+// refuse if a configuration removed the pod instances names (none
+// without a guard), from where the tasks are placed now.
+func (b *Backend) CheckDecommission(ctx context.Context, names []string) ([]string, error) {
+	if b.r.opts.Extension.DecommissionGuard == nil {
+		return nil, nil
+	}
+	var view scheduler.EnvView
+	if err := b.r.run(ctx, false, func(c *scheduler.Core) scheduler.Decisions {
+		view = c.View()
+		return scheduler.Decisions{}
+	}); err != nil {
+		return nil, err
+	}
+	return b.r.askGuard(ctx, view, names)
+}
+
+// askGuard asks the guard about the pod instances names within
+// DefaultGuardTimeout.
+func (r *runner) askGuard(ctx context.Context, view scheduler.EnvView, names []string) ([]string, error) {
+	g := r.opts.Extension.DecommissionGuard
+	var insts []scheduler.Instance
+	for _, n := range names {
+		cut := strings.LastIndex(n, "-")
+		i, err := strconv.Atoi(n[cut+1:])
+		if cut < 0 || err != nil {
+			return nil, fmt.Errorf("%q is not a pod instance name (POD-INDEX)", n)
+		}
+		insts = append(insts, scheduler.Instance{Pod: n[:cut], Index: i})
+	}
+	cctx, cancel := context.WithTimeout(ctx, DefaultGuardTimeout)
+	defer cancel()
+	return g.BeforeDecommission(cctx, view, insts)
 }
 
 // Seed is a value generated once per service, such as a cluster id.

@@ -71,6 +71,8 @@ func (r *runner) loop(ctx context.Context) error {
 				continue
 			case a := <-r.gateAnswers:
 				d = r.gateAnswered(a)
+			case a := <-r.actionAnswers:
+				d = r.actionAnswered(a)
 			case now := <-tick.C:
 				if r.done {
 					continue
@@ -224,6 +226,9 @@ func (r *runner) apply(ctx context.Context, d scheduler.Decisions, caller calls.
 	send(ctx, r.log, caller, d.Calls, r.metrics.call)
 	if len(d.GateAsks) > 0 {
 		r.askGates(ctx, d.GateAsks)
+	}
+	if len(d.ActionAsks) > 0 {
+		r.runActions(ctx, d.ActionAsks)
 	}
 	if d.Done && !r.done {
 		r.done = true

@@ -138,7 +138,8 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	r := &runner{opts: opts, log: log, service: service, requests: make(chan request),
-		gateAnswers: make(chan gateAnswer), gatesAsked: map[string]bool{}}
+		gateAnswers: make(chan gateAnswer), gatesAsked: map[string]bool{},
+		actionAnswers: make(chan scheduler.ActionResult), actionsAsked: map[string]bool{}}
 	// The API stops with Run: its listeners are closed when Run returns, so
 	// the next scheduler of this process can listen on the same port.
 	defer r.servers.Wait()
@@ -228,6 +229,11 @@ type runner struct {
 	// gatesAsked are the gates being asked (core goroutine only).
 	gateAnswers chan gateAnswer
 	gatesAsked  map[string]bool
+	// actionAnswers brings action steps' results to the core goroutine;
+	// actionsAsked are the runs and cleanups under way (core goroutine
+	// only).
+	actionAnswers chan scheduler.ActionResult
+	actionsAsked  map[string]bool
 	// servers are the HTTP servers serve started, until they are shut down.
 	servers sync.WaitGroup
 }
@@ -255,6 +261,13 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 	target, err := scheduler.ResolveTarget(stored, spec, r.opts.Extension.inPlaceFunc())
 	if err != nil {
 		return err
+	}
+	if len(target.Errors) == 0 {
+		if refusals := r.guardDecommission(ctx, stored, target.Decommissioned); len(refusals) > 0 {
+			if target, err = scheduler.RefuseTarget(stored, refusals); err != nil {
+				return err
+			}
+		}
 	}
 	for _, e := range target.Errors {
 		r.log.Error("configuration refused; the previous one stays", "error", e)
@@ -300,6 +313,7 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 	}
 	cfg.Env = r.opts.Extension.Env
 	cfg.Gates, cfg.GateInterval = r.opts.Extension.Gates != nil, r.opts.Extension.GateInterval
+	cfg.ActionInterval = r.opts.Extension.ActionInterval
 	if cfg.Seeds, cfg.SecretSeeds, err = r.seeds(ctx); err != nil {
 		return err
 	}

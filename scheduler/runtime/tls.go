@@ -161,3 +161,17 @@ func labelOf(view *scheduler.TaskView, key string) string {
 	}
 	return ""
 }
+
+// storedCACert is the stored CA's certificate (PEM), or nil when the
+// service has none (or it does not parse: loadCA says so at start).
+func (r *runner) storedCACert() []byte {
+	data, ok := r.store.Property(caProperty)
+	if !ok {
+		return nil
+	}
+	ca, err := certs.ParseCA(data)
+	if err != nil {
+		return nil
+	}
+	return ca.CertPEM()
+}

@@ -13,6 +13,10 @@
 //     host:port list, for `--bootstrap-controller`), in place of DC/OS
 //     Kafka's `zookeeper` endpoint.
 //   - Routes serves GET /v1/brokers and /v1/brokers/{id}, as DC/OS Kafka did.
+//   - Actions are the steps of the plans move-broker (move-away,
+//     replace-broker, move-back) and drain-brokers (drain): partition
+//     reassignments under a replication throttle that their cleanup
+//     always clears (examples/kafka/move's rules), and a pod replacement.
 //   - InPlace (runtime.InPlace) names the package options Kafka changes at
 //     runtime and applies them with IncrementalAlterConfigs, so that an
 //     update changing only those restarts no broker.

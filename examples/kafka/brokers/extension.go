@@ -27,9 +27,11 @@ const (
 // Extension is the Kafka scheduler's runtime extension for a scheduler
 // environment env (what renders svc.yml): Env and the seeds, the cluster
 // id (KAFKA_CLUSTER_ID when the operator gives one) and the controller
-// count (from BROKER_COUNT), and the roll gates (Gates) unless
-// KAFKA_ROLL_GATES=false, and InPlace, which applies the options Kafka
-// changes at runtime without restarting the brokers. It refuses an environment the spec would
+// count (from BROKER_COUNT), the roll gates (Gates) unless
+// KAFKA_ROLL_GATES=false, InPlace, which applies the options Kafka
+// changes at runtime without restarting the brokers, the actions of the
+// plans move-broker and drain-brokers (Actions), and the guard that
+// refuses removing brokers that hold replicas (DrainGuard). It refuses an environment the spec would
 // render into a broken cluster: KAFKA_ADVERTISE other than agent or
 // autoip, KAFKA_ROLL_GATES other than true or false, KAFKA_TEST_BROKER other than true or false, a BROKER_COUNT that
 // is not a positive number, a malformed KAFKA_CLUSTER_ID. With
@@ -85,7 +87,7 @@ func Extension(env map[string]string) (runtime.Extension, error) {
 	if err != nil {
 		return runtime.Extension{}, err
 	}
-	ext := runtime.Extension{Env: Env{}, InPlace: InPlace{}, Seeds: []runtime.Seed{
+	ext := runtime.Extension{Env: Env{}, InPlace: InPlace{}, Actions: Actions(), DecommissionGuard: DrainGuard{}, Seeds: []runtime.Seed{
 		{Name: SeedClusterID, Generate: ClusterIDSeed(env[VarClusterID])},
 		{Name: SeedControllers, Generate: ControllersSeed(count)},
 	}}
