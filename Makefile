@@ -83,6 +83,8 @@ fuzz:
 	$(GO) test ./deploy/marathon/client -run '^$$' -fuzz '^FuzzResponses$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./deploy/catalog -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./examples/kafka/kafkaclient -run '^$$' -fuzz '^FuzzDescribeQuorumResponse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./examples/kafka/finalize -run '^$$' -fuzz '^FuzzParseLevel$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./examples/kafka/testbroker -run '^$$' -fuzz '^FuzzParseLevels$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./cmd/kennel -run '^$$' -fuzz '^FuzzParsePodInfo$$' -fuzztime $(FUZZTIME)
 
 # chaos: the long fault campaign (package chaos): CHAOS_SEED (default: the

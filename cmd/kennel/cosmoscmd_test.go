@@ -196,7 +196,7 @@ func TestPackageAndUpdateCommands(t *testing.T) {
 			}
 		}},
 		{[]string{"package", "install", "hello-world", "--yes"}, 1, []string{"POST /v2/apps"}, nil},
-		{[]string{"package", "install", "../../examples/kafka/package", "--yes", "--app-id", "/dev/kafka"}, 0, []string{"POST /v2/apps"}, func(t *testing.T) {
+		{[]string{"package", "install", "../../examples/kafka/package/1", "--yes", "--app-id", "/dev/kafka"}, 0, []string{"POST /v2/apps"}, func(t *testing.T) {
 			env := fake.apps["/dev/kafka"]["env"].(map[string]any)
 			if env["KENNEL_STATE"] != "file://"+data+"/services/dev__kafka" || env["PACKAGE_NAME"] != "kafka" {
 				t.Errorf("env %v", env)

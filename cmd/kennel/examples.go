@@ -35,7 +35,7 @@ var examples = map[string]string{
 	"kafka scheduler":                   "kennel kafka scheduler --spec examples/kafka/svc.yml --master http://127.0.0.1:5050",
 	"kafka test-broker":                 "kennel kafka test-broker start server.properties",
 	"kafka test-broker format":          "kennel kafka test-broker format --cluster-id S2VubmVsS2Fma2FDbHVzdA --config server.properties",
-	"kafka test-broker start":           "kennel kafka test-broker start --cluster-id S2VubmVsS2Fma2FDbHVzdA server.properties",
+	"kafka test-broker start":           "kennel kafka test-broker start --cluster-id S2VubmVsS2Fma2FDbHVzdA server.properties\nkennel kafka test-broker start --kafka-version 2.13-4.0.0 server.properties",
 	"local":                             "kennel local up --data-dir /tmp/kennel\nKENNEL_DATA_DIR=/tmp/kennel kennel local agents",
 	"local agent":                       "kennel local agent partition agent-2\nkennel local agent heal agent-2",
 	"local agents":                      "kennel local agents",
@@ -107,7 +107,7 @@ var examples = map[string]string{
 	"topic under_replicated_partitions": "kennel topic under_replicated_partitions --name kafka",
 	"update":                            "kennel update start --name hello-world --options options.json\nkennel update status --name hello-world",
 	"update package-versions":           "kennel update package-versions --name hello-world",
-	"update start":                      "kennel update start --name hello-world --options options.json",
+	"update start":                      "kennel update start --name hello-world --options options.json\nkennel update start --name kafka --package-version 0.1.0-4.1.1 --dry-run\nkennel update start --name kafka --package-version 0.1.0-4.1.1",
 	"update status":                     "kennel update status --name hello-world",
 	"version":                           "kennel version",
 }

@@ -32,7 +32,8 @@ const SpecDir = "spec"
 //	                                      it, a version ships <repo>/<name>/ minus package/
 //
 // A directory holding package.json is also a repository: of that one package
-// (releaseVersion 0), whose service is the directory above it. Versions are
+// (releaseVersion 0), whose service is the directory above it; or, for
+// <name>/package/<N>/, version N of <name>'s package, as in the repository. Versions are
 // ordered by releaseVersion; package.json's name must be <name>.
 type Repository struct {
 	// Dir is the repository's directory, absolute.
@@ -120,7 +121,16 @@ func (r *Repository) Versions(name string) ([]*Entry, error) {
 		if name != "" && pkg.Name != name {
 			return nil, packageNotFound(name, []string{pkg.Name})
 		}
-		return []*Entry{{Package: pkg, SpecDir: filepath.Dir(r.Dir), SkipDir: r.Dir}}, nil
+		// <service>/package/<N>/ is version N of <service>'s package.
+		parent := filepath.Dir(r.Dir)
+		if n, err := strconv.Atoi(filepath.Base(r.Dir)); err == nil && n >= 0 && filepath.Base(parent) == PackageDir {
+			spec, skip := filepath.Dir(parent), parent
+			if st, err := os.Stat(filepath.Join(r.Dir, SpecDir)); err == nil && st.IsDir() {
+				spec, skip = filepath.Join(r.Dir, SpecDir), ""
+			}
+			return []*Entry{{Package: pkg, ReleaseVersion: n, SpecDir: spec, SkipDir: skip}}, nil
+		}
+		return []*Entry{{Package: pkg, SpecDir: parent, SkipDir: r.Dir}}, nil
 	}
 	if !validName(name) {
 		return nil, r.packageNotFound(name)

@@ -83,6 +83,48 @@ type Report struct {
 	Refused []Refusal `json:"refused"`
 	// Notices are allowed changes that do not take effect everywhere.
 	Notices []string `json:"notices"`
+	// Plan is the plan that would roll the update out: the deploy plan,
+	// which the new spec's `update` plan shapes once the service has
+	// deployed (as in DC/OS Commons); empty when the update is refused or
+	// the spec invalid.
+	Plan PlanReport `json:"plan"`
+}
+
+// PlanReport is the shape of the plan that rolls an update out.
+type PlanReport struct {
+	// From names the spec's plan it is made from: "update", "deploy", or
+	// "" (the default plan: a serial phase per pod).
+	From     string        `json:"from"`
+	Strategy string        `json:"strategy"`
+	Phases   []PhaseReport `json:"phases"`
+}
+
+// PhaseReport is one phase: it rolls Pod's instances (those Instances
+// says restart or launch), or runs the service's Action.
+type PhaseReport struct {
+	Name     string `json:"name"`
+	Strategy string `json:"strategy"`
+	Pod      string `json:"pod,omitempty"`
+	Action   string `json:"action,omitempty"`
+}
+
+// planOf is the plan that rolls an update to spec out.
+func planOf(spec *servicespec.ServiceSpec) PlanReport {
+	pr := PlanReport{Phases: []PhaseReport{}}
+	for _, name := range []string{"update", "deploy"} {
+		if p := spec.Plan(name); p != nil {
+			pr.From, pr.Strategy = name, p.Strategy
+			for _, ph := range p.Phases {
+				pr.Phases = append(pr.Phases, PhaseReport{Name: ph.Name, Strategy: ph.Strategy, Pod: ph.Pod, Action: ph.Action})
+			}
+			return pr
+		}
+	}
+	pr.Strategy = "serial"
+	for _, pod := range spec.Pods {
+		pr.Phases = append(pr.Phases, PhaseReport{Name: pod.Name, Strategy: "serial", Pod: pod.Name})
+	}
+	return pr
 }
 
 // ChangeKind is how a JSON value changes.
@@ -177,7 +219,7 @@ type Refusal struct {
 // would do. Problems of the input are errors wrapping ErrBadInput; a new
 // spec that does not load is not an error but the report's Spec.Errors.
 func Preview(in Input) (Report, error) {
-	r := Report{Options: []Change{}, Instances: []Instance{}, Refused: []Refusal{}, Notices: []string{},
+	r := Report{Options: []Change{}, Instances: []Instance{}, Refused: []Refusal{}, Notices: []string{}, Plan: PlanReport{Phases: []PhaseReport{}},
 		App: AppReport{Changes: []Change{}}, Spec: SpecReport{Errors: []SpecError{}}}
 	if in.Installed == nil || in.Update == nil {
 		return r, fmt.Errorf("%w: both the installed and the updated app are required", ErrBadInput)
@@ -228,6 +270,7 @@ func Preview(in Input) (Report, error) {
 		r.Instances = append(r.Instances, Instance{Instance: iu.Instance, Pod: iu.Pod, Index: iu.Index,
 			Action: action(iu.Action), Reasons: append([]string{}, iu.Reasons...)})
 	}
+	r.Plan = planOf(newSpec)
 	return r, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -26,11 +27,35 @@ type service struct {
 func loadService(t *testing.T, name string) service {
 	t.Helper()
 	dir := filepath.Join("..", "..", "examples", name)
-	pkg, err := catalog.Load(filepath.Join(dir, "package"))
+	pkgDir := filepath.Join(dir, "package")
+	if _, err := os.Stat(filepath.Join(pkgDir, catalog.PackageFile)); err != nil {
+		pkgDir = newestVersion(t, pkgDir)
+	}
+	pkg, err := catalog.Load(pkgDir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return service{pkg: pkg, files: dir}
+}
+
+// newestVersion is the directory of the highest release of a package
+// laid out as package/<N>/.
+func newestVersion(t *testing.T, pkgDir string) string {
+	t.Helper()
+	ents, err := os.ReadDir(pkgDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	best := -1
+	for _, e := range ents {
+		if n, err := strconv.Atoi(e.Name()); err == nil && e.IsDir() && n > best {
+			best = n
+		}
+	}
+	if best < 0 {
+		t.Fatalf("%s: no package.json and no release directory", pkgDir)
+	}
+	return filepath.Join(pkgDir, strconv.Itoa(best))
 }
 
 // render renders the service's app for user options given as JSON.
@@ -324,4 +349,40 @@ func TestPreviewInstalledSpecFiles(t *testing.T) {
 	if !strings.Contains(r.Instances[0].Reasons[0], "readiness-check.interval: 3 → 2") {
 		t.Errorf("reasons %v", r.Instances[0].Reasons)
 	}
+}
+
+// An update of the Kafka package from its 4.0 version (package/0) to its
+// 4.1 version (package/1) restarts every broker (KAFKA_VERSION changes
+// their environment), and the plan that rolls it out ends in the
+// finalize phase, the action that raises metadata.version.
+func TestPreviewKafkaPackageVersion(t *testing.T) {
+	load := func(n string) *catalog.Package {
+		pkg, err := catalog.Load(filepath.Join("..", "..", "examples", "kafka", "package", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pkg
+	}
+	render := func(pkg *catalog.Package) map[string]any {
+		r, err := pkg.Render(catalog.Request{Options: map[string]any{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.App
+	}
+	spec := os.DirFS(filepath.Join("..", "..", "examples", "kafka"))
+	r, err := Preview(Input{Installed: render(load("0")), Update: render(load("1")), Spec: spec, InstalledSpec: spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantActions(t, r, "kafka-0", Restart, "kafka-1", Restart, "kafka-2", Restart)
+	phases := r.Plan.Phases
+	if r.Plan.From != "update" || len(phases) != 2 || phases[0].Pod != "kafka" || phases[1].Name != "finalize" || phases[1].Action != "finalize-metadata-version" {
+		t.Errorf("plan %+v", r.Plan)
+	}
+	var text bytes.Buffer
+	if err := r.Write(&text); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "kafka-package-version.txt", text.Bytes())
 }

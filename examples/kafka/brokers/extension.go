@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/kennel-sdk/kennel/examples/kafka/finalize"
 	"github.com/kennel-sdk/kennel/scheduler/runtime"
 )
 
@@ -12,6 +13,9 @@ const (
 	VarBrokerCount = "BROKER_COUNT"
 	VarTestBroker  = "KAFKA_TEST_BROKER"
 	VarKafkaURI    = "KAFKA_URI"
+	// VarKafkaVersion is the Kafka release (2.13-4.1.1), which the test
+	// broker plays and the roll gates check metadata.version against.
+	VarKafkaVersion = "KAFKA_VERSION"
 	// DC/OS Kafka's service.security.transport_encryption options.
 	VarTLS            = "SECURITY_TRANSPORT_ENCRYPTION_ENABLED"
 	VarAllowPlaintext = "SECURITY_TRANSPORT_ENCRYPTION_ALLOW_PLAINTEXT"
@@ -27,14 +31,17 @@ const (
 // Extension is the Kafka scheduler's runtime extension for a scheduler
 // environment env (what renders svc.yml): Env and the seeds, the cluster
 // id (KAFKA_CLUSTER_ID when the operator gives one) and the controller
-// count (from BROKER_COUNT), the roll gates (Gates) unless
-// KAFKA_ROLL_GATES=false, InPlace, which applies the options Kafka
-// changes at runtime without restarting the brokers, the actions of the
-// plans move-broker and drain-brokers (Actions), and the guard that
-// refuses removing brokers that hold replicas (DrainGuard). It refuses an environment the spec would
+// count (from BROKER_COUNT), the actions of the plans move-broker and
+// drain-brokers (Actions), the guard that refuses removing brokers that
+// hold replicas (DrainGuard), the update plan's finalize action
+// (FinalizeMetadataVersion, to KAFKA_METADATA_VERSION), InPlace, which
+// applies the options Kafka changes at runtime without restarting the
+// brokers, and the roll gates (Gates) unless KAFKA_ROLL_GATES=false. It
+// refuses an environment the spec would
 // render into a broken cluster: KAFKA_ADVERTISE other than agent or
 // autoip, KAFKA_ROLL_GATES other than true or false, KAFKA_TEST_BROKER other than true or false, a BROKER_COUNT that
-// is not a positive number, a malformed KAFKA_CLUSTER_ID. With
+// is not a positive number, a malformed KAFKA_CLUSTER_ID, a KAFKA_METADATA_VERSION that is not a
+// metadata.version. With
 // KAFKA_TEST_BROKER=true it empties KAFKA_URI in env, so that the brokers
 // fetch no Kafka distribution: the test broker is in the kennel binary.
 // It sets KAFKA_TLS (TLS listener, inter-broker traffic over it) and
@@ -87,7 +94,19 @@ func Extension(env map[string]string) (runtime.Extension, error) {
 	if err != nil {
 		return runtime.Extension{}, err
 	}
-	ext := runtime.Extension{Env: Env{}, InPlace: InPlace{}, Actions: Actions(), DecommissionGuard: DrainGuard{}, Seeds: []runtime.Seed{
+	var fin FinalizeMetadataVersion
+	switch v := env[VarMetadataVersion]; v {
+	case "":
+	case MetadataVersionKeep:
+		fin.Keep = true
+	default:
+		if fin.Want, err = finalize.ParseLevel(v); err != nil {
+			return runtime.Extension{}, fmt.Errorf("kafka: %s: %w (or %s: leave it as it is)", VarMetadataVersion, err, MetadataVersionKeep)
+		}
+	}
+	actions := Actions()
+	actions[ActionFinalize] = fin
+	ext := runtime.Extension{Env: Env{}, Actions: actions, DecommissionGuard: DrainGuard{}, InPlace: InPlace{}, Seeds: []runtime.Seed{
 		{Name: SeedClusterID, Generate: ClusterIDSeed(env[VarClusterID])},
 		{Name: SeedControllers, Generate: ControllersSeed(count)},
 	}}

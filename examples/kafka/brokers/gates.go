@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kennel-sdk/kennel/examples/kafka/finalize"
 	"github.com/kennel-sdk/kennel/examples/kafka/kafkaclient"
 	"github.com/kennel-sdk/kennel/examples/kafka/roll"
 	"github.com/kennel-sdk/kennel/scheduler"
@@ -44,6 +45,13 @@ type Gates struct {
 	// QuorumLag is how far a voter may trail the leader's last catch-up
 	// and count as caught up (zero: DefaultQuorumLag).
 	QuorumLag time.Duration
+	// Release is the Kafka release of the target configuration
+	// (KAFKA_VERSION). When its metadata.version levels are known, a
+	// broker is not restarted onto it while the cluster's finalized
+	// metadata.version is one the release does not support: Kafka would
+	// not start it (a package downgrade past a finalized level). The
+	// step waits, saying so, and no broker goes down.
+	Release string
 }
 
 var _ runtime.Gates = Gates{}
@@ -52,6 +60,9 @@ var _ runtime.Gates = Gates{}
 func (g Gates) BeforeRestart(ctx context.Context, view scheduler.EnvView, inst scheduler.Instance) (runtime.Verdict, error) {
 	if inst.Pod != Pod {
 		return runtime.Pass(), nil
+	}
+	if why := g.releaseRefusal(ctx, view, inst); why != "" {
+		return runtime.Wait("%s", why), nil
 	}
 	c, err := g.cluster(ctx, view, inst)
 	if err != nil {
@@ -62,6 +73,39 @@ func (g Gates) BeforeRestart(ctx context.Context, view scheduler.EnvView, inst s
 		remaining = stale(view)
 	}
 	return verdict(roll.BeforeRestart(c, int32(inst.Index), inst.String(), remaining)), nil
+}
+
+// releaseRefusal says why inst's broker must not restart onto
+// g.Release, or "": the release is unknown, the broker does not answer
+// (the roll rules then decide), or the release supports the finalized
+// metadata.version.
+func (g Gates) releaseRefusal(ctx context.Context, view scheduler.EnvView, inst scheduler.Instance) string {
+	if g.Release == "" {
+		return ""
+	}
+	lo, hi, err := finalize.ReleaseLevels(g.Release)
+	if err != nil {
+		return ""
+	}
+	addrs, sec, err := PlacedListeners(view, inst.Index)
+	if err != nil || len(addrs) == 0 {
+		return ""
+	}
+	c, err := kafkaclient.DialSecure(ctx, addrs[0], sec)
+	if err != nil {
+		return ""
+	}
+	defer c.Close()
+	f, err := c.DescribeFeatures(ctx)
+	if err != nil {
+		return ""
+	}
+	fin := finalize.Level(f.Finalized[kafkaclient.MetadataVersion])
+	if err := finalize.CheckRelease(fin, lo, hi); err != nil {
+		return fmt.Sprintf("refused: Kafka %s cannot run this cluster: %v; update to a package whose Kafka supports metadata.version %s",
+			finalize.ReleaseName(g.Release), err, fin)
+	}
+	return ""
 }
 
 // AfterReady asks roll.AfterReady about inst's broker.
@@ -199,5 +243,5 @@ func rollGates(env map[string]string) (*Gates, error) {
 	default:
 		return nil, fmt.Errorf("kafka: %s=%q: want true or false", VarRollGates, env[VarRollGates])
 	}
-	return &Gates{ControllerLast: env[VarUpdateStrategy] == "parallel"}, nil
+	return &Gates{ControllerLast: env[VarUpdateStrategy] == "parallel", Release: env[VarKafkaVersion]}, nil
 }

@@ -25,7 +25,7 @@ const saslHandshakeKey = 17
 // the broker's own, read once through its listener at addr (over TLS
 // when tlsOn: the broker asking itself, so its certificate is not
 // verified).
-func advertiseHandshakeV0(c *kfake.Cluster, addr string, tlsOn bool) error {
+func advertiseHandshakeV0(c *kfake.Cluster, addr string, tlsOn bool, features func(*kmsg.ApiVersionsResponse)) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var cfg *tls.Config
@@ -62,6 +62,9 @@ func advertiseHandshakeV0(c *kfake.Cluster, addr string, tlsOn bool) error {
 				ak.MinVersion = 0
 			}
 			resp.ApiKeys = append(resp.ApiKeys, ak)
+		}
+		if resp.ErrorCode == 0 && features != nil {
+			features(resp)
 		}
 		return resp, nil, true
 	})

@@ -39,6 +39,8 @@ import (
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
 
 	"github.com/kennel-sdk/kennel/examples/kafka/brokerconfig"
 )
@@ -82,10 +84,18 @@ func (b *Broker) Addr() string { return b.addr }
 // Close stops the broker and flushes its data to disk.
 func (b *Broker) Close() { b.cluster.Close() }
 
-// Start checks the storage (see CheckStorage; clusterID may be empty) and
-// starts the broker of cfg, writing one line per ignored setting and one
-// saying where it serves to log.
+// Start is StartRelease of the newest release kfake knows.
 func Start(cfg brokerconfig.Config, clusterID string, log io.Writer) (*Broker, error) {
+	return StartRelease(cfg, clusterID, Release{versions: kversion.Stable()}, log)
+}
+
+// StartRelease checks the storage (see CheckStorage; clusterID may be
+// empty) and starts the broker of cfg playing release r (see Release):
+// its finalized features are those kept in the first log dir
+// (FeaturesFile; a new directory gets the release's), and it refuses to
+// start when r does not support them. It writes one line per ignored
+// setting and one saying where it serves to log.
+func StartRelease(cfg brokerconfig.Config, clusterID string, r Release, log io.Writer) (*Broker, error) {
 	var tlsConfig *tls.Config
 	switch cfg.Listener.Protocol {
 	case "PLAINTEXT", "SASL_PLAINTEXT":
@@ -116,6 +126,11 @@ func Start(cfg brokerconfig.Config, clusterID string, log io.Writer) (*Broker, e
 	if err != nil {
 		return nil, fmt.Errorf("test broker: %w", err)
 	}
+	feats, err := loadFeatures(cfg.LogDirs[0], r)
+	if err != nil {
+		return nil, fmt.Errorf("test broker: %w", err)
+	}
+	opts = append(opts, r.opts()...)
 	if sasl {
 		opts = append(opts, kfake.EnableSASL(), kfake.Superuser(brokerconfig.MechanismSCRAM512, user, password))
 	}
@@ -144,22 +159,32 @@ func Start(cfg brokerconfig.Config, clusterID string, log io.Writer) (*Broker, e
 			return nil, fmt.Errorf("test broker: %w", err)
 		}
 	}
+	c.ControlKey(kmsg.UpdateFeatures.Int16(), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl() // every UpdateFeatures request, not only the first refused
+		return feats.control(req)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), restoreTimeout)
+	defer cancel()
+	if err := feats.restore(ctx, cfg, tlsConfig, sasl); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("test broker: %w", err)
+	}
 	if sasl {
-		if err := advertiseHandshakeV0(c, selfAddr(listen.bind), tlsConfig != nil); err != nil {
+		if err := advertiseHandshakeV0(c, selfAddr(listen.bind), tlsConfig != nil, feats.answer); err != nil {
 			c.Close()
 			return nil, fmt.Errorf("test broker: %w", err)
 		}
 	}
 	b := &Broker{cluster: c, addr: adv}
-	fmt.Fprintf(log, "test broker: node %d of cluster %s serving on %s (advertised as %s), data in %s\n",
-		cfg.NodeID, id, listen.bind, adv, filepath.Join(cfg.LogDirs[0], DataDir))
+	fmt.Fprintf(log, "test broker: node %d of cluster %s serving on %s (advertised as %s), data in %s, playing Kafka %s at %s\n",
+		cfg.NodeID, id, listen.bind, adv, filepath.Join(cfg.LogDirs[0], DataDir), r.display(), feats.describe())
 	return b, nil
 }
 
-// Run starts the broker and serves until ctx ends, then stops it and
+// Run starts the broker playing release r and serves until ctx ends, then stops it and
 // flushes its data.
-func Run(ctx context.Context, cfg brokerconfig.Config, clusterID string, log io.Writer) error {
-	b, err := Start(cfg, clusterID, log)
+func Run(ctx context.Context, cfg brokerconfig.Config, clusterID string, r Release, log io.Writer) error {
+	b, err := StartRelease(cfg, clusterID, r, log)
 	if err != nil {
 		return err
 	}
