@@ -2,12 +2,14 @@ package durability
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -144,7 +146,7 @@ func TestNotEnoughReplicas(t *testing.T) {
 	p.Window("recovered")
 	waitUntil(t, time.Minute, "50 acks after recovery", func() bool { return windowAcked(p, "recovered") >= 50 })
 	r, chk := stopAndVerify(t, p, cfg)
-	if w := r.Windows[1]; w.Failed < 10 || !strings.Contains(w.FirstErr.Error(), "timed out") {
+	if w := r.Windows[1]; w.Failed < 10 || !errors.Is(w.FirstErr, kgo.ErrRecordTimeout) {
 		t.Errorf("below min.insync.replicas: %d failed (want ≥ 10), the first: %v", w.Failed, w.FirstErr)
 	}
 	if r.Failed == 0 || len(r.Errors) == 0 {
