@@ -3,6 +3,7 @@ package durability
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -117,6 +118,36 @@ func TestBrokerLeaves(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitUntil(t, time.Minute, "100 acks after the broker left", func() bool { return windowAcked(p, "broker leaves") >= 100 })
+	r, _ := stopAndVerify(t, p, cfg)
+	if r.Failed != 0 {
+		t.Errorf("%d sends failed: %v", r.Failed, r.Errors)
+	}
+}
+
+// TestRollingBrokers: each broker in turn leaves the cluster and comes
+// back (on a new port), as in a rolling restart, while the producer
+// runs; not one send fails.
+func TestRollingBrokers(t *testing.T) {
+	t.Parallel()
+	c, cfg := cluster(t)
+	p, err := Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, time.Minute, "50 acks", func() bool { return windowAcked(p, "start") >= 50 })
+	for node := range int32(3) {
+		name := fmt.Sprintf("broker %d restarted", node)
+		p.Window(name)
+		if err := c.RemoveNode(node); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, time.Minute, fmt.Sprintf("50 acks without broker %d", node), func() bool { return windowAcked(p, name) >= 50 })
+		if _, _, err := c.AddNode(node, 0); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, time.Minute, fmt.Sprintf("100 acks with broker %d back", node), func() bool { return windowAcked(p, name) >= 100 })
+	}
+	cfg.Seeds = c.ListenAddrs() // every broker is on a new port
 	r, _ := stopAndVerify(t, p, cfg)
 	if r.Failed != 0 {
 		t.Errorf("%d sends failed: %v", r.Failed, r.Errors)
