@@ -30,6 +30,7 @@ const agentStateTTL = 5 * time.Second
 type agentProxy struct {
 	master *url.URL
 	client *http.Client
+	now    func() time.Time
 
 	mu      sync.Mutex
 	addrs   map[string]string // agent id → host:port
@@ -37,7 +38,7 @@ type agentProxy struct {
 }
 
 func newAgentProxy(master *url.URL) *agentProxy {
-	return &agentProxy{master: master, client: &http.Client{Timeout: 30 * time.Second}}
+	return &agentProxy{master: master, client: &http.Client{Timeout: 30 * time.Second}, now: time.Now}
 }
 
 // splitAgentPath splits /agent/<id>/<rest> or /slave/<id>/<rest> into the
@@ -93,14 +94,14 @@ func (p *agentProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (p *agentProxy) lookup(ctx context.Context, id string) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if addr, ok := p.addrs[id]; ok && time.Since(p.fetched) < agentStateTTL {
+	if addr, ok := p.addrs[id]; ok && p.now().Sub(p.fetched) < agentStateTTL {
 		return addr, nil
 	}
 	addrs, err := p.readState(ctx)
 	if err != nil {
 		return "", err
 	}
-	p.addrs, p.fetched = addrs, time.Now()
+	p.addrs, p.fetched = addrs, p.now()
 	return addrs[id], nil
 }
 
