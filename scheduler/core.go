@@ -110,6 +110,7 @@ type Core struct {
 
 	frameworkID string
 	tasks       map[string]*task  // by task name
+	instances   instanceIndex     // the tasks of each pod instance
 	byID        map[string]string // Mesos TaskID -> task name
 	ready       map[string]string // task name -> TaskID whose readiness passed
 	checkNotes  map[string]string // TaskID -> why its readiness check fails (checkNote)
@@ -148,7 +149,7 @@ type Loaded struct {
 // (UUIDs in production).
 func New(cfg Config, l Loaded, newID func() string, now time.Time) (*Core, error) {
 	c := &Core{cfg: cfg, newID: newID, spec: l.Spec, configID: l.ConfigID, errors: l.Errors,
-		frameworkID: l.FrameworkID, tasks: map[string]*task{}, byID: map[string]string{}, ready: map[string]string{},
+		frameworkID: l.FrameworkID, tasks: map[string]*task{}, instances: instanceIndex{}, byID: map[string]string{}, ready: map[string]string{},
 		checkNotes: map[string]string{},
 		intent:     l.Intent, waiting: map[string]string{}, held: map[string]string{}, killed: map[string]time.Time{},
 		outcomes: map[string][]StepOutcome{}, gates: newGateBook(), actions: map[string]*actionState{}}
@@ -158,6 +159,7 @@ func New(cfg Config, l Loaded, newID func() string, now time.Time) (*Core, error
 			return nil, fmt.Errorf("scheduler: task %s: %w", name, err)
 		}
 		c.tasks[name] = t
+		c.instances.add(t)
 		c.byID[t.info.TaskID.Value] = name
 		if t.status != nil {
 			c.noteCheck(t.status)

@@ -49,7 +49,7 @@ var examples = map[string]string{
 	"local state":                       "kennel local state",
 	"local task":                        "kennel local task kill hello-0-server",
 	"local task kill":                   "kennel local task kill hello-0-server",
-	"local up":                          "kennel local up\nkennel local up --service examples/hello-world --api-port 8000 --log-file /tmp/kennel.log\nkennel local up --service examples/hello-world --until-complete --timeout 5m",
+	"local up":                          "kennel local up\nkennel local up --service examples/hello-world --api-port 8000 --log-file /tmp/kennel.log\nkennel local up --service examples/hello-world --until-complete --timeout 5m\nkennel local up --simulated-agents 100 --debug-addr 127.0.0.1:6061",
 	"package":                           "kennel package list\nkennel package install hello-world",
 	"package describe":                  "kennel package describe hello-world",
 	"package install":                   "kennel package install hello-world\nkennel package install ./examples/hello-world",

@@ -59,6 +59,7 @@ func localUpCommand() *cobra.Command {
 		simFailureRate            float64
 		svc                       serviceFlags
 		mar                       marathonFlags
+		debug                     debugAddr
 	)
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -131,6 +132,9 @@ its tasks.`,
 			if flags.Changed("simulated-failure-rate") {
 				cfg.Simulation.FailureRate = simFailureRate
 			}
+			if _, err := debug.serve(cmd.Context(), slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))); err != nil {
+				return err
+			}
 			if svc.dir != "" {
 				return runLocalService(cmd.Context(), cfg, svc, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
@@ -154,6 +158,7 @@ its tasks.`,
 	f.BoolVar(&mar.disabled, "no-marathon", false, "do not run the local Marathon")
 	f.StringVar(&mar.repo, "repo", os.Getenv("KENNEL_REPO"), "the package `DIR` the front door's Cosmos installs from ($KENNEL_REPO; default ./examples when it exists, else no Cosmos)")
 	f.StringVar(&mar.schema, "marathon-schema", "", "Marathon's AppDefinition.json to validate apps with (default $KENNEL_SCHEMAS/AppDefinition.json when set)")
+	debug.register(f)
 	svc.register(cmd)
 	return cmd
 }

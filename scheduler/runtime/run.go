@@ -164,6 +164,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	log.Info("the service's lock is taken")
 	srv.wait("loading the service's state")
 	if err := store.Load(ctx); err != nil {
 		return err
