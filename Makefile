@@ -79,16 +79,29 @@ fuzz:
 	$(GO) test ./examples/kafka/kafkaclient -run '^$$' -fuzz '^FuzzDescribeQuorumResponse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./cmd/kennel -run '^$$' -fuzz '^FuzzParsePodInfo$$' -fuzztime $(FUZZTIME)
 
-# chaos: the long fault campaign (package chaos): CHAOS_SEED (default: the
-# time), CHAOS_FAULTS faults, at most CHAOS_DURATION; the report goes to
-# CHAOS_REPORT.
+# chaos: the long fault campaign (package chaos), one process per service
+# (chaos: MOUNT volumes and a ONCE task on ZooKeeper; hello-world on the
+# file store; kafka with the test broker), all three at once. CHAOS_SEED
+# (default: the time) seeds them with SEED, SEED+1 and SEED+2;
+# CHAOS_FAULTS faults per service, at most CHAOS_DURATION each; logs and
+# reports go to CHAOS_DIR/<service>.log and .txt.
 CHAOS_SEED     ?=
-CHAOS_FAULTS   ?= 500
-CHAOS_DURATION ?= 2h
-CHAOS_REPORT   ?= chaos-report.txt
+CHAOS_FAULTS   ?= 200
+CHAOS_DURATION ?= 45m
+CHAOS_DIR      ?= chaos-report
+CHAOS_SERVICES ?= chaos hello-world kafka
 chaos: deps
-	KENNEL_CHAOS=1 KENNEL_CHAOS_SEED=$(CHAOS_SEED) KENNEL_CHAOS_FAULTS=$(CHAOS_FAULTS) KENNEL_CHAOS_DURATION=$(CHAOS_DURATION) \
-		KENNEL_CHAOS_REPORT=$(abspath $(CHAOS_REPORT)) $(GO) test ./chaos -run '^TestCampaign$$' -count=1 -v -timeout 0
+	mkdir -p $(CHAOS_DIR)
+	@seed=$${CHAOS_SEED:-$$(date +%s)}; i=0; pids=; \
+	for s in $(CHAOS_SERVICES); do \
+		echo "chaos: $$s with seed $$((seed+i)), log in $(CHAOS_DIR)/$$s.log"; \
+		KENNEL_CHAOS=1 KENNEL_CHAOS_SERVICE=$$s KENNEL_CHAOS_SEED=$$((seed+i)) KENNEL_CHAOS_FAULTS=$(CHAOS_FAULTS) \
+			KENNEL_CHAOS_DURATION=$(CHAOS_DURATION) KENNEL_CHAOS_REPORT=$(abspath $(CHAOS_DIR))/$$s.txt \
+			$(GO) test ./chaos -run '^TestCampaign$$' -count=1 -v -timeout 0 > $(CHAOS_DIR)/$$s.log 2>&1 & \
+		pids="$$pids $$!"; i=$$((i+1)); \
+	done; \
+	rc=0; for p in $$pids; do wait $$p || rc=1; done; \
+	cat $(CHAOS_DIR)/*.txt; exit $$rc
 
 # bench: the table of scripts/bench.sh (BIG=1 adds 10,000 simulated pods);
 # bench-go: the Go benchmarks alone.
