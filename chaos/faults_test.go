@@ -393,6 +393,11 @@ func (r *campaign) complete() bool {
 	if err != nil || info.Status != "COMPLETE" {
 		return false
 	}
+	// A relaunch (a replaced pod, a crashed task) is done when the
+	// recovery plan is: its tasks are ready, not only running.
+	if info, err := r.e.plan("recovery"); err != nil || (info.Status != "" && info.Status != "COMPLETE") {
+		return false
+	}
 	w, err := r.e.read()
 	if err != nil || !w.running(r.taskNames()) {
 		return false
