@@ -86,7 +86,7 @@ fuzz:
 # CHAOS_FAULTS faults per service, at most CHAOS_DURATION each; logs and
 # reports go to CHAOS_DIR/<service>.log and .txt.
 CHAOS_SEED     ?=
-CHAOS_FAULTS   ?= 200
+CHAOS_FAULTS   ?= 250
 CHAOS_DURATION ?= 45m
 CHAOS_DIR      ?= chaos-report
 CHAOS_SERVICES ?= chaos hello-world kafka

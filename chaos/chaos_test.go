@@ -161,6 +161,7 @@ func (r *campaign) stuck() string {
 func (r *campaign) note(f fault, vs []violation) {
 	for _, v := range vs {
 		from := max(0, len(r.rep.log)-8)
+		r.e.t.Logf("VIOLATION at %s: %s", f, v)
 		r.rep.violations = append(r.rep.violations, fmt.Sprintf("%s seed %d, at %s: %s\n  replay: KENNEL_CHAOS=1 KENNEL_CHAOS_SERVICE=%s KENNEL_CHAOS_SEED=%d KENNEL_CHAOS_FAULTS=%d go test ./chaos -run '^TestCampaign$' -v\n  schedule before it:\n    %s",
 			r.rep.service, r.rep.seed, f, v, r.rep.service, r.rep.seed, max(f.n, 1), strings.Join(r.rep.log[from:], "\n    ")))
 	}

@@ -304,8 +304,11 @@ func (r *campaign) apply(f fault) error {
 		if !poll(3*time.Minute, func() bool { return e.apiURL() != "" }) {
 			return fmt.Errorf("the scheduler did not take the lock")
 		}
-		id, err := r.frameworkID()
-		if err != nil {
+		// After a master failover the scheduler may not have subscribed
+		// again yet: the stall needs its stream.
+		var id string
+		var err error
+		if !poll(3*time.Minute, func() bool { id, err = r.frameworkID(); return err == nil }) {
 			return err
 		}
 		// A task crashes while the stream is stalled: its status update
