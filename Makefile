@@ -83,8 +83,9 @@ fuzz:
 # (chaos: MOUNT volumes and a ONCE task on ZooKeeper; hello-world on the
 # file store; kafka with the test broker), all three at once. CHAOS_SEED
 # (default: the time) seeds them with SEED, SEED+1 and SEED+2;
-# CHAOS_FAULTS faults per service, at most CHAOS_DURATION each; logs and
-# reports go to CHAOS_DIR/<service>.log and .txt.
+# CHAOS_FAULTS faults per service, at most CHAOS_DURATION each; test
+# output, reports and the clusters' and schedulers' logs go to
+# CHAOS_DIR/<service>.log, <service>.txt and TestCampaign-<service>-cluster.log.
 CHAOS_SEED     ?=
 CHAOS_FAULTS   ?= 250
 CHAOS_DURATION ?= 45m
@@ -97,6 +98,7 @@ chaos: deps
 		echo "chaos: $$s with seed $$((seed+i)), log in $(CHAOS_DIR)/$$s.log"; \
 		KENNEL_CHAOS=1 KENNEL_CHAOS_SERVICE=$$s KENNEL_CHAOS_SEED=$$((seed+i)) KENNEL_CHAOS_FAULTS=$(CHAOS_FAULTS) \
 			KENNEL_CHAOS_DURATION=$(CHAOS_DURATION) KENNEL_CHAOS_REPORT=$(abspath $(CHAOS_DIR))/$$s.txt \
+			KENNEL_CHAOS_LOGS=$(abspath $(CHAOS_DIR)) \
 			$(GO) test ./chaos -run '^TestCampaign$$' -count=1 -v -timeout 0 > $(CHAOS_DIR)/$$s.log 2>&1 & \
 		pids="$$pids $$!"; i=$$((i+1)); \
 	done; \

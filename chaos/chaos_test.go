@@ -29,7 +29,8 @@ func TestChaos(t *testing.T) {
 // or kafka; default chaos), KENNEL_CHAOS_SEED (default: the time),
 // KENNEL_CHAOS_FAULTS (default 100) and KENNEL_CHAOS_DURATION (a Go
 // duration bounding the faults' phase, default none).
-// KENNEL_CHAOS_REPORT names a file for the report.
+// KENNEL_CHAOS_REPORT names a file for the report; KENNEL_CHAOS_LOGS a
+// directory that keeps the cluster's and schedulers' log.
 func TestCampaign(t *testing.T) {
 	if os.Getenv("KENNEL_CHAOS") != "1" {
 		t.Skip("the long campaign runs with KENNEL_CHAOS=1 (make chaos)")

@@ -202,7 +202,7 @@ func newEnv(t testing.TB, s *service) *env {
 		logs.Close()
 		if keep := os.Getenv("KENNEL_CHAOS_LOGS"); keep != "" {
 			b, _ := os.ReadFile(logs.Name())
-			_ = os.WriteFile(filepath.Join(keep, strings.ReplaceAll(t.Name(), "/", "_")+".log"), b, 0o644)
+			_ = os.WriteFile(filepath.Join(keep, strings.ReplaceAll(t.Name(), "/", "_")+"-"+s.name+"-cluster.log"), b, 0o644)
 		}
 		if t.Failed() {
 			b, _ := os.ReadFile(logs.Name())
