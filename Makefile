@@ -22,7 +22,8 @@ lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) ./...
 
 # deps: what the tests need beyond Go: a ZooKeeper server, kcat (the
-# Kafka client the test broker is checked with) and Chromium (the browser
+# Kafka client the test broker is checked with), python3 (the README
+# guide's web task) and Chromium (the browser
 # the dashboard's tests drive), Debian's packages.
 deps:
 	@if [ ! -x $(ZKSERVER) ]; then \
@@ -34,6 +35,11 @@ deps:
 		echo "installing Debian's kcat package for the Kafka test broker's tests"; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q kcat; \
+	fi
+	@if ! command -v python3 >/dev/null; then \
+		echo "installing Debian's python3 package for the README guide's web task"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3; \
 	fi
 	@if [ ! -x /usr/bin/chromium ]; then \
 		echo "installing Debian's chromium package for the dashboard's browser tests"; \
@@ -82,6 +88,8 @@ fuzz:
 	$(GO) test ./deploy/marathon/client -run '^$$' -fuzz '^FuzzResponses$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
 	$(GO) test ./deploy/catalog -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
 	$(GO) test ./examples/kafka/kafkaclient -run '^$$' -fuzz '^FuzzDescribeQuorumResponse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./examples/kafka/finalize -run '^$$' -fuzz '^FuzzParseLevel$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./examples/kafka/testbroker -run '^$$' -fuzz '^FuzzParseLevels$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
 	$(GO) test ./cmd/kennel -run '^$$' -fuzz '^FuzzParsePodInfo$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
 
 # chaos: the long fault campaign (package chaos), one process per service

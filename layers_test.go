@@ -104,6 +104,8 @@ var rules = []rule{
 		"the properties parser is a leaf"},
 	{[]string{mod + "examples/kafka/roll"}, []string{mod + "...", "net", "net/http", "os/exec"},
 		"the roll rules are pure: a model of the cluster in, a verdict out"},
+	{[]string{mod + "examples/kafka/finalize"}, []string{mod + "...", "net", "net/http", "os/exec"},
+		"the metadata.version rules are pure: what the brokers reported in, a decision out"},
 	{[]string{mod + "certs/..."}, []string{mod + "scheduler/...", mod + "api/...", mod + "deploy/...", mod + "executor/...", mod + "plans", mod + "servicespec/...", mod + "examples/..."},
 		"certificates are a leaf that the scheduler, the API and the tasks' bootstrap share"},
 	{[]string{mod + "examples/kafka/brokers"}, []string{mod + "api/client", mod + "deploy/...", mod + "executor/...", mod + "cmd/..."},

@@ -37,7 +37,8 @@ func notFound(kind, name string) Result {
 var paramName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // Start sets plan's parameters (they become the environment of the tasks
-// it launches), restarts it if it had completed, and lets it proceed.
+// it launches), restarts it if it had completed or failed (an action step
+// in ERROR runs again from scratch), and lets it proceed.
 func (s *Set) Start(plan string, params map[string]string, now time.Time) Result {
 	for _, k := range slices.Sorted(maps.Keys(params)) {
 		if !paramName.MatchString(k) {
@@ -62,8 +63,8 @@ func (s *Set) Start(plan string, params map[string]string, now time.Time) Result
 			st.Parameters = pi.parameters()
 		}
 	}
-	if p.Status == Complete {
-		s.restartSteps(p, allSteps(p))
+	if p.Status == Complete || p.Status == Error && len(p.Errors) == 0 {
+		s.restartSteps(p, allSteps(p), "restarted by an operator")
 	}
 	s.setPlanInterrupted(p, false)
 	s.refresh()
@@ -78,7 +79,7 @@ func (s *Set) Stop(plan string, now time.Time) Result {
 	}
 	s.world.Now = now
 	s.setPlanInterrupted(p, true)
-	s.restartSteps(p, allSteps(p))
+	s.restartSteps(p, allSteps(p), "stopped by an operator")
 	s.refresh()
 	return accepted("stop")
 }
@@ -196,6 +197,7 @@ func (s *Set) ForceComplete(plan, phase, step string, now time.Time) Result {
 	pi := s.planIntent(p)
 	for _, st := range steps {
 		si := pi.step(st.ID)
+		s.owe(p, st, si, "forced complete by an operator")
 		si.Forced, si.Restart, si.Prepared = true, false, nil
 	}
 	s.refresh()
@@ -219,15 +221,18 @@ func (s *Set) Restart(plan, phase, step string, now time.Time) Result {
 	case step == "":
 		s.proceedPhase(p, p.Phase(phase))
 	}
-	s.restartSteps(p, steps)
+	s.restartSteps(p, steps, "restarted by an operator")
 	s.refresh()
 	return accepted(fmt.Sprintf("restart for Plan: %s, Phase: %s, Step: %s", plan, orNull(phase), orNull(step)))
 }
 
-func (s *Set) restartSteps(p *Plan, steps []*Step) {
+// restartSteps puts steps back to PENDING; an action step that was
+// running owes its cleanup, for the reason why.
+func (s *Set) restartSteps(p *Plan, steps []*Step, why string) {
 	pi := s.planIntent(p)
 	for _, st := range steps {
 		si := pi.step(st.ID)
+		s.owe(p, st, si, why)
 		*si = StepIntent{Restart: true}
 		for _, name := range st.taskNames {
 			delete(s.intent.Backoff, name)

@@ -11,8 +11,8 @@ import (
 // writes only what changed: one entry per plan, phase and step with intent,
 // per task backoff, per recovery and per decommission. Keys are
 // "deployed-config", "plan/<plan>", "plan/<plan>/phase/<id>",
-// "plan/<plan>/step/<id>", "backoff/<task>", "recovery/<instance>" and
-// "decommission/<instance>".
+// "plan/<plan>/step/<id>", "backoff/<task>", "recovery/<instance>",
+// "decommission/<instance>" and "cleanup/<step id>".
 func (in Intent) Entries() map[string][]byte {
 	out := map[string][]byte{}
 	put := func(key string, v any) {
@@ -44,6 +44,9 @@ func (in Intent) Entries() map[string][]byte {
 	}
 	for inst, d := range in.Decommissions {
 		put("decommission/"+inst, d)
+	}
+	for id, c := range in.Cleanups {
+		put("cleanup/"+id, c)
 	}
 	return out
 }
@@ -86,6 +89,13 @@ func (in *Intent) setEntry(key string, value []byte) error {
 		}
 		in.Decommissions[rest] = d
 		return json.Unmarshal(value, d)
+	case "cleanup":
+		c := &Cleanup{}
+		if in.Cleanups == nil {
+			in.Cleanups = map[string]*Cleanup{}
+		}
+		in.Cleanups[rest] = c
+		return json.Unmarshal(value, c)
 	case "plan":
 		return in.setPlanEntry(rest, value)
 	}

@@ -111,6 +111,7 @@ func (s *Set) RemoveTask(name string, now time.Time) {
 // is idempotent.
 func (s *Set) Settle(now time.Time) {
 	s.world.Now = now
+	s.oweStopped()
 	for _, p := range s.plans {
 		s.settlePlan(p)
 	}

@@ -65,8 +65,12 @@ func (s *Set) fromSpec(name string, sp *servicespec.PlanSpec, kind planKind) *Pl
 	params := s.peekPlanIntent(p).parameters()
 	for i := range sp.Phases {
 		sph := &sp.Phases[i]
-		pod := s.world.Spec.Pod(sph.Pod)
 		ph := s.newPhase(p, sph.Name, sph.Strategy)
+		if sph.Action != "" {
+			s.addActionStep(ph, sph.Action).Parameters = params
+			continue
+		}
+		pod := s.world.Spec.Pod(sph.Pod)
 		if len(sph.Steps) > 0 && (sph.Strategy == Parallel || sph.Strategy == ParallelCanary) {
 			// Steps of one instance run in order, instances in parallel.
 			ph.dependency = true

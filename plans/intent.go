@@ -27,6 +27,9 @@ type Intent struct {
 	// DeployedConfig is the configuration the deploy plan last completed,
 	// after which a spec's `update` plan replaces `deploy`.
 	DeployedConfig string `json:"deployed-config,omitempty"`
+	// Cleanups are the cleanups action steps owe, by step id (see
+	// Cleanup).
+	Cleanups map[string]*Cleanup `json:"cleanups,omitempty"`
 }
 
 // PlanIntent is the operator intent and progress of one plan.
@@ -67,6 +70,8 @@ type StepIntent struct {
 	// it reached COMPLETE; a completed step stays COMPLETE.
 	Started   *time.Time `json:"started,omitempty"`
 	Completed *time.Time `json:"completed,omitempty"`
+	// Action is the progress of an action step.
+	Action *ActionIntent `json:"action,omitempty"`
 }
 
 // Backoff is the failure backoff of one task: after its Failures-th

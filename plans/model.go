@@ -72,6 +72,7 @@ const (
 	StepKill      StepKind = "kill"      // decommission: kill a task
 	StepUnreserve StepKind = "unreserve" // decommission: release a reservation
 	StepErase     StepKind = "erase"     // decommission: forget a task
+	StepAction    StepKind = "action"    // the service's Go code does the work (see ActionIntent)
 )
 
 // Recovery types of a recovery step.
@@ -95,8 +96,10 @@ type Step struct {
 	// Recovery is Transient or Permanent for recovery steps.
 	Recovery string
 	// Parameters are the plan's start parameters, which become task
-	// environment.
+	// environment (and an action's input).
 	Parameters map[string]string
+	// Action names the service action an action step runs.
+	Action string
 
 	Status Status
 	// Display is the status shown to people: Status, or PAUSING/PAUSED.
@@ -116,8 +119,12 @@ type Step struct {
 	interrupted bool   // a canary step awaiting continue
 }
 
-// Instance is the pod instance name, <pod>-<index>.
+// Instance is the pod instance name, <pod>-<index> (for an action step,
+// a name of its own that no pod instance has).
 func (s *Step) Instance() string { return s.inst }
+
+// PlanName is the name of the step's plan.
+func (s *Step) PlanName() string { return s.phase.plan.Name }
 
 // TaskNames are the task instance names the step acts on.
 func (s *Step) TaskNames() []string { return s.taskNames }

@@ -118,6 +118,11 @@ func (st *Step) display(pause string) {
 }
 
 func (s *Set) reason(p *Plan, ph *Phase, st *Step, candidate bool, blocker, worker *Step) string {
+	if si := s.peekPlanIntent(p).Steps[st.ID]; st.Kind == StepAction && (si == nil || !si.Forced) {
+		if r, ok := s.actionReason(p, st, candidate); ok {
+			return r
+		}
+	}
 	switch st.Status {
 	case Complete:
 		return s.completeReason(p, st)

@@ -33,6 +33,8 @@ func (s *Set) baseStatus(p *Plan, st *Step, si *StepIntent) Status {
 	switch st.Kind {
 	case StepLaunch:
 		status = s.launchStatus(p, st, si)
+	case StepAction:
+		return s.actionStatus(st, si)
 	default:
 		status = s.decommissionStatus(st)
 	}

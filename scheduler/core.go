@@ -49,11 +49,20 @@ type Config struct {
 	// store (the runtime generates and stores them; see runtime.Seed), by
 	// name; EnvView passes them to Env.
 	Seeds map[string]string
+	// CACert is the service's CA certificate (PEM), when it has one; it
+	// is shown to EnvSources and gates in EnvView.
+	CACert []byte
+	// SecretSeeds are the seeds kept secret (runtime.Seed.Secret), by
+	// name; EnvView passes them on.
+	SecretSeeds map[string]string
 	// Gates, when set, makes every restart of a running pod instance pass
 	// the service's gates first (see GateAsk); GateInterval is how often
 	// a waiting gate is asked again (zero: DefaultGateInterval).
 	Gates        bool
 	GateInterval time.Duration
+	// ActionInterval is how often a running action step, or an owed
+	// cleanup, is run again (zero: DefaultActionInterval; see ActionAsk).
+	ActionInterval time.Duration
 }
 
 // Offer discipline (reference §1.13).
@@ -80,6 +89,9 @@ type Decisions struct {
 	// GateAsks are gates the runtime runs, each answered with
 	// Core.GateVerdict (see Config.Gates).
 	GateAsks []GateAsk
+	// ActionAsks are action steps and cleanups the runtime runs, each
+	// answered with Core.ActionResult.
+	ActionAsks []ActionAsk
 }
 
 func (d *Decisions) call(c *sched.Call) { d.Calls = append(d.Calls, c) }
@@ -98,6 +110,7 @@ type Core struct {
 
 	frameworkID string
 	tasks       map[string]*task  // by task name
+	instances   instanceIndex     // the tasks of each pod instance
 	byID        map[string]string // Mesos TaskID -> task name
 	ready       map[string]string // task name -> TaskID whose readiness passed
 	checkNotes  map[string]string // TaskID -> why its readiness check fails (checkNote)
@@ -115,6 +128,7 @@ type Core struct {
 	killed     map[string]time.Time // TaskID -> when KILL was last sent
 	uninstall  *uninstallState
 	gates      gateBook
+	actions    map[string]*actionState // by actionKey
 }
 
 // Loaded is what the core starts from: the store's contents, read by the
@@ -135,16 +149,17 @@ type Loaded struct {
 // (UUIDs in production).
 func New(cfg Config, l Loaded, newID func() string, now time.Time) (*Core, error) {
 	c := &Core{cfg: cfg, newID: newID, spec: l.Spec, configID: l.ConfigID, errors: l.Errors,
-		frameworkID: l.FrameworkID, tasks: map[string]*task{}, byID: map[string]string{}, ready: map[string]string{},
+		frameworkID: l.FrameworkID, tasks: map[string]*task{}, instances: instanceIndex{}, byID: map[string]string{}, ready: map[string]string{},
 		checkNotes: map[string]string{},
 		intent:     l.Intent, waiting: map[string]string{}, held: map[string]string{}, killed: map[string]time.Time{},
-		outcomes: map[string][]StepOutcome{}, gates: newGateBook()}
+		outcomes: map[string][]StepOutcome{}, gates: newGateBook(), actions: map[string]*actionState{}}
 	for name, rec := range l.Tasks {
 		t, err := decodeTask(name, rec)
 		if err != nil {
 			return nil, fmt.Errorf("scheduler: task %s: %w", name, err)
 		}
 		c.tasks[name] = t
+		c.instances.add(t)
 		c.byID[t.info.TaskID.Value] = name
 		if t.status != nil {
 			c.noteCheck(t.status)
@@ -170,6 +185,11 @@ func New(cfg Config, l Loaded, newID func() string, now time.Time) (*Core, error
 		c.cfg.UninstallAgentTimeout = defaultUninstallAgentTimeout
 	}
 	c.set = plans.New(c.world(now), in)
+	if c.uninstall == nil {
+		// Action steps that were running owe their cleanup before they
+		// run again (written with the first event's batch).
+		c.set.ResumeActions(now)
+	}
 	return c, nil
 }
 
@@ -205,6 +225,7 @@ func (c *Core) settle(d *Decisions, now time.Time) {
 	c.holdForAgents()
 	c.holdForGates()
 	c.set.Settle(now)
+	c.askActions(d, now)
 	after := c.set.Intent().Entries()
 	put, del := plans.EntryChanges(c.intent, after)
 	for _, k := range slices.Sorted(maps.Keys(put)) {

@@ -58,6 +58,15 @@ type EnvView struct {
 	Counts map[string]int
 	// Config is the target configuration's id.
 	Config string
+	// CACert is the service's CA certificate (PEM) when it has one
+	// (transport encryption, Config.CACert): what the scheduler's own
+	// clients of its tasks' TLS listeners trust.
+	CACert []byte
+	// SecretSeeds are the secret seeds (Config.SecretSeeds), for the
+	// scheduler's own clients of its tasks (a Kafka admin's password). An
+	// EnvSource must never put them in InstanceEnv: a task's environment
+	// is in its TaskInfo, which the API serves.
+	SecretSeeds map[string]string
 	// Placed are the tasks that hold resources, by task name: launched,
 	// not replaced (a replaced instance is placed again when it
 	// relaunches) and not decommissioned.
@@ -77,6 +86,10 @@ type PlacedTask struct {
 	// ConfigID is the configuration the task was launched with: an
 	// update still has to relaunch it when it is not EnvView.Config.
 	ConfigID string
+	// TaskID is the Mesos TaskID of the launch; Ready is set once it runs
+	// and passed its readiness check (never for a launch not yet stored).
+	TaskID string
+	Ready  bool
 }
 
 // InstanceEnv is what an EnvSource gives for a pod instance.
@@ -88,10 +101,15 @@ type InstanceEnv struct {
 	Pending string
 }
 
+// EnvView is where the service's pod instances are placed now, as an
+// EnvSource sees them.
+func (c *Core) EnvView() EnvView { return c.envView(nil) }
+
 // envView is the EnvSource's view of the stored tasks, with the tasks of
 // launched (about to be stored) in place of their instance's.
 func (c *Core) envView(launched []mesos.TaskInfo) EnvView {
-	v := EnvView{Service: c.cfg.Service, Seeds: c.cfg.Seeds, Counts: map[string]int{}, Config: c.configID, Placed: map[string]PlacedTask{}}
+	v := EnvView{Service: c.cfg.Service, Seeds: c.cfg.Seeds, Counts: map[string]int{}, Config: c.configID, CACert: c.cfg.CACert, SecretSeeds: c.cfg.SecretSeeds,
+		Placed: map[string]PlacedTask{}}
 	if c.spec != nil {
 		for _, p := range c.spec.Pods {
 			v.Counts[p.Name] = p.Count
@@ -108,7 +126,9 @@ func (c *Core) envView(launched []mesos.TaskInfo) EnvView {
 		if replaced[t.instance()] || t.info.TaskID.Value == "" || t.permanentlyFailed() || t.goal == goalDecommissioned {
 			continue
 		}
-		v.Placed[name] = PlacedTaskOf(&t.info)
+		p := PlacedTaskOf(&t.info)
+		p.Ready = c.isReady(t)
+		v.Placed[name] = p
 	}
 	return v
 }
@@ -122,7 +142,8 @@ func PlacedTaskOf(info *mesos.TaskInfo) PlacedTask {
 		env[e.Name] = e.GetValue()
 	}
 	return PlacedTask{Instance: Instance{Pod: t.pod(), Index: t.index()}, Task: t.specName(),
-		Hostname: label(info, offer.LabelHostname), Env: env, ConfigID: label(info, offer.LabelTargetConfig)}
+		Hostname: label(info, offer.LabelHostname), Env: env, ConfigID: label(info, offer.LabelTargetConfig),
+		TaskID: info.TaskID.Value}
 }
 
 // addInstanceEnv adds the EnvSource's values to the tasks a match of inst

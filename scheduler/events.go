@@ -68,11 +68,46 @@ func (c *Core) reconcileCall(d *Decisions, now time.Time) {
 // longer launches) is acknowledged and the task killed. A status of a
 // launch already recorded in a terminal state is acknowledged only.
 func (c *Core) Update(st mesos.TaskStatus, now time.Time) Decisions {
+	d, _ := c.Updates([]mesos.TaskStatus{st}, now)
+	return d
+}
+
+// Updates handles status updates that arrived together, in their order,
+// as Update does each, with one decision for all: their records are
+// written in one batch before any of their acknowledgements is sent, and
+// the plans settle once, after the last, unless an update is of a pod
+// instance an earlier one of the batch was of: the plans settle before it,
+// since a step's course depends on the order of its tasks' states (a
+// task RUNNING then FAILED completes its deploy step first). So the
+// result is that of Update called for each in turn. It handles at least
+// the first update; past maxLaunchBatch bytes of writes it stops and
+// returns the updates it left, for the next call.
+func (c *Core) Updates(sts []mesos.TaskStatus, now time.Time) (Decisions, []mesos.TaskStatus) {
 	d := newDecisions()
+	seen := map[string]bool{} // pod instances updated since the plans settled
+	i := 0
+	for ; i < len(sts) && (i == 0 || d.Batch.Size() < maxLaunchBatch); i++ {
+		inst := sts[i].TaskID.Value // a task the core does not know stands alone
+		if t := c.tasks[c.byID[inst]]; t != nil {
+			inst = t.instance()
+		}
+		if seen[inst] {
+			c.settle(&d, now)
+			clear(seen)
+		}
+		seen[inst] = true
+		c.update(&d, sts[i], now)
+	}
+	c.settle(&d, now)
+	return d, sts[i:]
+}
+
+// update records one status update (Update) without settling the plans.
+func (c *Core) update(d *Decisions, st mesos.TaskStatus, now time.Time) {
 	id := st.TaskID.Value
 	delete(c.reconcile.pending, id)
 	if !c.reconcile.done && len(c.reconcile.pending) == 0 {
-		c.reconcileCall(&d, now)
+		c.reconcileCall(d, now)
 	}
 	name, known := c.byID[id]
 	t := c.tasks[name]
@@ -92,13 +127,11 @@ func (c *Core) Update(st mesos.TaskStatus, now time.Time) Decisions {
 		// update was acknowledged). Recording it would make a finished
 		// ONCE task look running or lost, and a lost one is launched again.
 	default:
-		c.record(&d, t, st, now)
+		c.record(d, t, st, now)
 	}
 	if len(st.UUID) > 0 {
 		d.call(calls.Acknowledge(st.GetAgentID().GetValue(), id, st.UUID))
 	}
-	c.settle(&d, now)
-	return d
 }
 
 // record stores a status of a known task.

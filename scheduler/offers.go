@@ -54,6 +54,7 @@ func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 	// again by its replacement in the same offer.
 	pending := c.releaseUnclaimed(d, offers, release, now)
 	known := misfits{}
+	capped := false // launches left for the next offers by the write cap
 	for _, st := range c.set.Candidates() {
 		switch st.Kind {
 		case plans.StepLaunch:
@@ -64,6 +65,8 @@ func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 				// for the next offers (ZooKeeper's jute.maxbuffer is 1 MB).
 				if d.Batch.Size() < maxLaunchBatch {
 					c.launchStep(d, st, pending, &known, now)
+				} else {
+					capped = true
 				}
 			}
 		case plans.StepKill:
@@ -90,7 +93,12 @@ func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 		accept(d, w.offer, w.ops)
 	}
 	refuse := declineLong
-	if work || now.Before(c.sweepUntil) {
+	switch {
+	case capped:
+		// Launches wait only for this write: the offers they could use
+		// are to come back at Mesos's next allocation, not in 5 s.
+		refuse = 0
+	case work || now.Before(c.sweepUntil):
 		refuse = declineShort
 	}
 	c.decline(d, unused, refuse)
@@ -260,7 +268,9 @@ func (c *Core) request(pod *servicespec.PodSpec, st *plans.Step, existing map[st
 	if req.Permanent {
 		req.LiveExecutor = nil
 	}
-	req.Placed = otherInstances(c.tasks, pod.Name, st.Instance())
+	if pod.Placement != "" { // only placement rules read the others' agents
+		req.Placed = c.otherInstances(pod.Name, st.Instance())
+	}
 	return req
 }
 
@@ -358,6 +368,7 @@ func (c *Core) erase(d *Decisions, name string, now time.Time) {
 	}
 	delete(c.byID, t.info.TaskID.Value)
 	delete(c.tasks, name)
+	c.instances.remove(t)
 	c.set.RemoveTask(name, now)
 }
 
@@ -439,21 +450,23 @@ func placedAgent(t *task) placement.Agent {
 }
 
 // otherInstances are the agents of the pod type's other instances, one
-// per instance.
-func otherInstances(tasks map[string]*task, pod, self string) []placement.Agent {
-	byInstance := map[string]placement.Agent{}
-	for _, name := range slices.Sorted(maps.Keys(tasks)) {
-		t := tasks[name]
-		if t.pod() != pod || t.instance() == self || t.info.TaskID.Value == "" || t.permanentlyFailed() {
+// per instance (that of its first task by name that was launched and has
+// not failed for good), in the order of the instances' names.
+func (c *Core) otherInstances(pod, self string) []placement.Agent {
+	var out []placement.Agent
+	for _, inst := range c.instances.ofPod(pod) {
+		if inst == self {
 			continue
 		}
-		if _, ok := byInstance[t.instance()]; !ok {
-			byInstance[t.instance()] = placedAgent(t)
+		tasks := c.instances[inst].tasks
+		for _, spec := range slices.Sorted(maps.Keys(tasks)) {
+			t := tasks[spec]
+			if t.info.TaskID.Value == "" || t.permanentlyFailed() {
+				continue
+			}
+			out = append(out, placedAgent(t))
+			break
 		}
-	}
-	out := make([]placement.Agent, 0, len(byInstance))
-	for _, k := range slices.Sorted(maps.Keys(byInstance)) {
-		out = append(out, byInstance[k])
 	}
 	return out
 }

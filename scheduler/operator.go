@@ -68,17 +68,23 @@ func (c *Core) PodReplace(instance string, now time.Time) (Decisions, []string, 
 	if len(names) == 0 {
 		return d, nil, fmt.Errorf("%w %s", ErrUnknownPod, instance)
 	}
-	for _, name := range names {
-		t := c.tasks[name]
-		if !t.permanentlyFailed() {
-			c.markPermanent(&d, t, now)
-		}
-		if t := c.tasks[name]; t.live() {
-			c.kill(&d, t.info.TaskID.Value, t.info.AgentID.Value, now)
-		}
-	}
+	c.replaceInstance(&d, instance, now)
 	c.settle(&d, now)
 	return d, names, nil
+}
+
+// replaceInstance marks a pod instance's tasks permanently failed and
+// kills those still live (PodReplace).
+func (c *Core) replaceInstance(d *Decisions, instance string, now time.Time) {
+	for _, name := range c.PodTasks(instance) {
+		t := c.tasks[name]
+		if !t.permanentlyFailed() {
+			c.markPermanent(d, t, now)
+		}
+		if t := c.tasks[name]; t.live() {
+			c.kill(d, t.info.TaskID.Value, t.info.AgentID.Value, now)
+		}
+	}
 }
 
 // ErrUnknownTask is returned when a pause or resume names a task the pod

@@ -28,6 +28,8 @@ import (
 //	                         (start also takes env=quorum: storyQuorum as the
 //	                         EnvSource, and seed=NAME:VALUE)
 //	                         (start also takes gates=on and gate-interval=D)
+//	                         (start and config take in-place=KEY[,KEY…]: env
+//	                         keys the service applies to running tasks)
 //	gate KIND INSTANCE pass|wait   a gate's verdict (KIND before-restart or
 //	                         after-ready); the reason of a wait in the input
 //	gate-holds               what each instance's restart waits for
@@ -54,7 +56,9 @@ import (
 //	pod VERB INSTANCE [TASK…]   restart, replace, pause, resume
 //	plan VERB PLAN [phase=P] [step=S]   start, stop, interrupt/pause, continue/resume,
 //	                         force-complete, restart; "phase P"/"step S" lines in the input
-//	                         for names with spaces
+//	                         for names with spaces, "param K=V" lines the start's parameters
+//	action STEP run|cleanup [done] [failed] [progress=P] [replace=POD-INDEX]
+//	                         the result of an action step's run or cleanup, the reason in the input
 //	plans [PLAN…] [reasons]  the plan trees
 //	tasks                    the stored tasks
 //	cluster                  the agents and what they hold
@@ -73,8 +77,12 @@ func (s *story) run(td *datadriven.TestData) (string, error) {
 				yaml = string(data)
 				continue
 			}
+			if a.Key == "in-place" {
+				s.inPlace = a.Vals
+				continue
+			}
 			if td.Cmd == "config" {
-				return "", fmt.Errorf("config takes only spec=NAME")
+				return "", fmt.Errorf("config takes only spec=NAME and in-place=KEYS")
 			}
 			if err := s.configure(a); err != nil {
 				return "", err
@@ -181,6 +189,8 @@ func (s *story) run(td *datadriven.TestData) (string, error) {
 		return printPlans(s.core.Plans(), names, hasArg(args, "reasons")), nil
 	case "gate":
 		return s.gateVerdict(args, td.Input)
+	case "action":
+		return s.actionResult(args, td.Input)
 	case "gate-holds":
 		return printEnv(s.core.GateHolds()), nil
 	case "env":
@@ -235,6 +245,8 @@ func (s *story) configure(a datadriven.CmdArg) error {
 		s.cfg.Gates = v == "on"
 	case "gate-interval":
 		s.cfg.GateInterval, err = parseDuration(v)
+	case "action-interval":
+		s.cfg.ActionInterval, err = parseDuration(v)
 	case "seed":
 		name, value, _ := strings.Cut(v, ":")
 		if s.cfg.Seeds == nil {
@@ -484,6 +496,7 @@ func (s *story) plan(args []datadriven.CmdArg, input string) (string, error) {
 	}
 	verb, name := args[0].Key, args[1].Key
 	phase, step := argValue(args, "phase"), argValue(args, "step")
+	var params map[string]string
 	for _, l := range strings.Split(input, "\n") {
 		if v, ok := strings.CutPrefix(l, "phase "); ok {
 			phase = v
@@ -491,11 +504,18 @@ func (s *story) plan(args []datadriven.CmdArg, input string) (string, error) {
 		if v, ok := strings.CutPrefix(l, "step "); ok {
 			step = v
 		}
+		if v, ok := strings.CutPrefix(l, "param "); ok {
+			k, val, _ := strings.Cut(v, "=")
+			if params == nil {
+				params = map[string]string{}
+			}
+			params[k] = val
+		}
 	}
 	var action func(*plans.Set) plans.Result
 	switch verb {
 	case "start":
-		action = func(set *plans.Set) plans.Result { return set.Start(name, nil, s.now) }
+		action = func(set *plans.Set) plans.Result { return set.Start(name, params, s.now) }
 	case "stop":
 		action = func(set *plans.Set) plans.Result { return set.Stop(name, s.now) }
 	case "interrupt", "pause":

@@ -92,6 +92,9 @@ func (s *story) printDecisions(d Decisions) string {
 	for _, a := range d.GateAsks {
 		lines = append(lines, fmt.Sprintf("GATE %s %s", a.Kind, a.Instance))
 	}
+	for _, a := range d.ActionAsks {
+		lines = append(lines, describeActionAsk(a))
+	}
 	if d.Done {
 		lines = append(lines, "DONE: the framework is torn down")
 	}

@@ -82,6 +82,8 @@ type story struct {
 	elementNames map[string]string
 	// pendingKills are the task ids KILL was sent for, by agent.
 	pendingKills map[string]string
+	// inPlace are the env keys a start's ResolveTarget applies in place.
+	inPlace []string
 }
 
 type offerOf struct {
@@ -160,11 +162,18 @@ func (s *story) start(candidate *servicespec.ServiceSpec) (string, error) {
 			return "", fmt.Errorf("stored target: %w", err)
 		}
 	}
-	target, err := ResolveTarget(stored, candidate)
+	var inPlace servicespec.InPlaceFunc
+	if len(s.inPlace) > 0 {
+		inPlace = func(_, _, key, _, _ string) bool { return slices.Contains(s.inPlace, key) }
+	}
+	target, err := ResolveTarget(stored, candidate, inPlace)
 	if err != nil {
 		return "", err
 	}
 	out := s.printDecisions(Decisions{Batch: target.Batch})
+	if len(target.InPlace) > 0 {
+		out += "\nin place: " + strings.Join(target.InPlace, " ")
+	}
 	for _, e := range target.Errors {
 		out += "\nrefused: " + e
 	}

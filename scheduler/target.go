@@ -29,21 +29,29 @@ type Target struct {
 	Errors []string
 	// Notices are allowed changes that do not apply everywhere.
 	Notices []string
+	// InPlace are the pod instances the update changes in place (see
+	// servicespec.ActionInPlace): their tasks keep running, recorded as
+	// running the new target, and the service applies the change.
+	InPlace []string
 	// Batch stores the new target, relabels the tasks whose pod instance
 	// does not change (so they are not restarted) and deletes the
 	// configurations nothing uses any more.
 	Batch *record.Batch
 	// Tasks are the task records after the batch.
 	Tasks map[string]record.Task
+	// Decommissioned are the pod instances the new target removes (count
+	// lowered, pod type removed), by name.
+	Decommissioned []string
 }
 
 // ResolveTarget decides the target configuration when the scheduler
 // starts with candidate (DC/OS Commons' DefaultConfigurationUpdater): the
 // first spec becomes the target; a changed spec replaces it if
 // servicespec.CompareUpdate allows, and the tasks of instances it does not
-// change are moved to the new configuration; a refused one leaves the
-// store as it is and becomes plan errors.
-func ResolveTarget(s Stored, candidate *servicespec.ServiceSpec) (Target, error) {
+// change, or changes only in place (inPlace, which may be nil: see
+// servicespec.Update.InPlace), are moved to the new configuration; a
+// refused one leaves the store as it is and becomes plan errors.
+func ResolveTarget(s Stored, candidate *servicespec.ServiceSpec, inPlace servicespec.InPlaceFunc) (Target, error) {
 	t := Target{Spec: candidate, ConfigID: candidate.ID(), Batch: &record.Batch{}, Tasks: map[string]record.Task{}}
 	for k, v := range s.Tasks {
 		t.Tasks[k] = v
@@ -65,6 +73,7 @@ func ResolveTarget(s Stored, candidate *servicespec.ServiceSpec) (Target, error)
 		return t, nil
 	}
 	u := servicespec.CompareUpdate(old, candidate)
+	u.InPlace(old, candidate, inPlace)
 	t.Notices = u.Notices
 	if !u.Allowed() {
 		t.Spec, t.ConfigID = old, s.Target
@@ -76,8 +85,14 @@ func ResolveTarget(s Stored, candidate *servicespec.ServiceSpec) (Target, error)
 	t.store(candidate)
 	unchanged := map[string]bool{}
 	for _, iu := range u.Instances {
-		if iu.Action == servicespec.ActionNone {
+		switch iu.Action {
+		case servicespec.ActionNone:
 			unchanged[iu.Instance] = true
+		case servicespec.ActionDecommission:
+			t.Decommissioned = append(t.Decommissioned, iu.Instance)
+		case servicespec.ActionInPlace:
+			unchanged[iu.Instance] = true
+			t.InPlace = append(t.InPlace, iu.Instance)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(t.Tasks)) {
@@ -118,4 +133,42 @@ func (t *Target) cleanup(s Stored) {
 			t.Batch.DeleteConfig(id)
 		}
 	}
+}
+
+// RefuseTarget is the Target of a candidate refused for reasons a service
+// gives (a guard of the instances it would decommission): the stored
+// target stays, as for a change servicespec.CompareUpdate forbids, and the
+// deploy plan shows the reasons.
+func RefuseTarget(s Stored, reasons []string) (Target, error) {
+	t := Target{ConfigID: s.Target, Errors: reasons, Batch: &record.Batch{}, Tasks: map[string]record.Task{}}
+	for k, v := range s.Tasks {
+		t.Tasks[k] = v
+	}
+	data, ok := s.Configs[s.Target]
+	if !ok {
+		return t, fmt.Errorf("scheduler: the target configuration %s is missing from the store", s.Target)
+	}
+	old, err := servicespec.Decode(s.Target, data)
+	if err != nil {
+		return t, fmt.Errorf("scheduler: the stored target configuration %s: %w", s.Target, err)
+	}
+	t.Spec = old
+	return t, nil
+}
+
+// StoredView is where the stored tasks are placed, as EnvView shows it to
+// a service's code before the core runs (a guard of an update).
+func StoredView(service string, tasks map[string]record.Task) (EnvView, error) {
+	v := EnvView{Service: service, Counts: map[string]int{}, Placed: map[string]PlacedTask{}}
+	for _, name := range slices.Sorted(maps.Keys(tasks)) {
+		t, err := decodeTask(name, tasks[name])
+		if err != nil {
+			return v, fmt.Errorf("scheduler: task %s: %w", name, err)
+		}
+		if t.info.TaskID.Value == "" || t.permanentlyFailed() || t.goal == goalDecommissioned {
+			continue
+		}
+		v.Placed[name] = PlacedTaskOf(&t.info)
+	}
+	return v, nil
 }

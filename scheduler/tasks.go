@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -75,7 +76,11 @@ func (t *task) record() record.Task {
 // put stores t and mirrors it in memory.
 func (c *Core) put(d *Decisions, t *task) {
 	d.Batch.PutTask(t.name, t.record())
+	if old := c.tasks[t.name]; old != nil {
+		c.instances.remove(old)
+	}
 	c.tasks[t.name] = t
+	c.instances.add(t)
 	c.byID[t.info.TaskID.Value] = t.name
 }
 
@@ -213,10 +218,8 @@ func (c *Core) isReady(t *task) bool {
 // instanceTasks are the stored tasks of a pod instance, by spec name.
 func (c *Core) instanceTasks(instance string) map[string]*task {
 	out := map[string]*task{}
-	for _, t := range c.tasks {
-		if t.instance() == instance {
-			out[t.specName()] = t
-		}
+	if in := c.instances[instance]; in != nil {
+		maps.Copy(out, in.tasks)
 	}
 	return out
 }

@@ -51,3 +51,7 @@ func (c *Core) TaskViews() []TaskView {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
+
+// View is where the service's pod instances are placed, as an EnvSource
+// sees them.
+func (c *Core) View() EnvView { return c.envView(nil) }

@@ -10,6 +10,13 @@
 #   state writes and bytes per launched task, file store and ZooKeeper
 #   offer evaluation rate (BenchmarkEvaluate)
 #   GET /v1/plans/deploy p99 while SIM pods deploy (apiload at RATE/s)
+#   BIG=1: 10,000 simulated pods on the ZooKeeper store (time, RSS/heap,
+#   writes, plan API p99 throughout), then a cold restart: the scheduler
+#   SIGKILLed and started again, the time until its API serves and until
+#   reconciliation is done  vs  zkread reading the same ZooKeeper tree
+#
+# BIG_PODS sets the BIG deploy's size (default 10000); BIG_ONLY=1 runs
+# only the BIG rows.
 #
 # BEFORE=path/to/an/older/kennel adds its deploy times (100 real, SIM
 # simulated) beside them, for a fix's before/after from the same run.
@@ -31,7 +38,10 @@ trap cleanup EXIT INT TERM
 go build -o "$BIN" ./cmd/kennel
 go build -o "$data/rawlaunch" ./scripts/rawlaunch
 go build -o "$data/apiload" ./scripts/apiload
-log() { echo "$@" >&2; }
+go build -o "$data/zkread" ./scripts/zkread
+# log prints a raw output line to stderr with the load average beside it
+# (other work on the machine slows every figure).
+log() { echo "$* (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2; }
 now() { date +%s.%N; }
 calc() { echo "$@" | bc -l; }
 fmt() { printf '%.2f' "$1"; }
@@ -54,8 +64,9 @@ simc() { # NAME AGENTS
 	cluster "$1" --config "$data/$1.yaml"
 }
 
-# deploy NAME PODS STRATEGY STATE: a Kennel deploy on $master; sets secs,
-# writes_pt, bytes_pt, rss_mb, heap_mb, api.
+# deploy NAME PODS STRATEGY STATE [keep]: a Kennel deploy on $master; sets
+# secs, writes_pt, bytes_pt, rss_mb, heap_mb, api, and sched (left running
+# with keep).
 deploy() {
 	name=$1 pods=$2 strategy=$3 state=$4
 	start=$(now)
@@ -71,7 +82,8 @@ deploy() {
 	until [ "$(curl -s "$api/v1/plans/deploy" | sed -n 's/^  "status": "\([A-Z_]*\)".*/\1/p' | head -n 1)" = COMPLETE ]; do sleep 0.05; done
 	end=$(now)
 	secs=$(calc "$end - $start")
-	[ -n "${LOAD:-}" ] && { wait "$load" || true; }
+	# The load runs while the deploy does: at most LOAD, stopped at COMPLETE.
+	[ -n "${LOAD:-}" ] && { kill -INT "$load" 2>/dev/null || true; wait "$load" || true; }
 	dbg=$(sed -n 's/.*msg="debug server" addr=\([^ ]*\).*/\1/p' "$data/$name.sched.log")
 	heap=$(curl -s "${dbg}heap?debug=1" | sed -n 's/^# HeapInuse = //p')
 	rss=$(awk '/VmRSS/ {print $2}' /proc/"$sched"/status)
@@ -82,7 +94,7 @@ deploy() {
 	rss_mb=$((rss / 1024))
 	heap_mb=$((heap / 1048576))
 	log "kennel $name: $pods pods $strategy in $secs s; $writes writes, $bytes bytes; RSS $rss_mb MiB, heap $heap_mb MiB"
-	stop "$sched"
+	[ "${5:-}" = keep ] || stop "$sched"
 }
 
 raw() { # NAME PODS [-serial]
@@ -95,6 +107,30 @@ rows=""
 row() { rows="$rows$(printf '%-44s %-22s %s' "$1" "$2" "$3")
 "; }
 
+# start_zk: a ZooKeeper of its own (sets zk and zkport), if installed.
+start_zk() {
+	zkport=""
+	for p in $(seq 38000 38100); do
+	if ! (ss -ltn 2>/dev/null | grep -q ":$p "); then zkport=$p; break; fi
+	done
+	[ -x /usr/share/zookeeper/bin/zkServer.sh ] && [ -n "$zkport" ] || return 0
+	mkdir -p "$data/zk"
+	printf 'tickTime=500\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nclientPort=%s\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=ruok\n' \
+		"$data/zk" "$zkport" >"$data/zoo.cfg"
+	SERVER_JVMFLAGS="-Xmx256m -XX:+UseSerialGC" /usr/share/zookeeper/bin/zkServer.sh start-foreground "$data/zoo.cfg" >"$data/zk.log" 2>&1 &
+	zk=$!
+	pids="$pids $zk"
+	# Wait until ZooKeeper listens (ss, from iproute2; no netcat needed), at
+	# most 2 minutes: a JVM start is slow on a loaded machine.
+	tries=0
+	until ss -ltn 2>/dev/null | grep -q ":$zkport "; do
+		tries=$((tries + 1))
+		if [ "$tries" -gt 600 ]; then log "ZooKeeper did not listen on $zkport in 2 minutes; see $data/zk.log"; exit 1; fi
+		sleep 0.2
+	done
+}
+
+if [ -z "${BIG_ONLY:-}" ]; then
 # 1. 100 real pods, parallel, file store; the raw launch rate beside it.
 realc real-raw
 r=$(raw raw-100 100)
@@ -122,25 +158,8 @@ stop "$cluster"
 row "serial deploy, time per step ($SERIAL real)" "$(fmt "$(calc "$secs * 1000 / $SERIAL")") ms" "raw step: $(echo "$r" | sed -n 's/.*step \([0-9.]*\) ms.*/\1/p') ms (ACCEPT to RUNNING $(echo "$r" | sed -n 's/.*RUNNING \([0-9.]*\) ms.*/\1/p') ms)"
 
 # 3. ZooKeeper writes (100 real pods).
-zkport=""
-for p in $(seq 38000 38100); do
-	if ! (ss -ltn 2>/dev/null | grep -q ":$p "); then zkport=$p; break; fi
-done
-if [ -x /usr/share/zookeeper/bin/zkServer.sh ] && [ -n "$zkport" ]; then
-	mkdir -p "$data/zk"
-	printf 'tickTime=500\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nclientPort=%s\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=ruok\n' \
-		"$data/zk" "$zkport" >"$data/zoo.cfg"
-	SERVER_JVMFLAGS="-Xmx256m -XX:+UseSerialGC" /usr/share/zookeeper/bin/zkServer.sh start-foreground "$data/zoo.cfg" >"$data/zk.log" 2>&1 &
-	zk=$!
-	pids="$pids $zk"
-	# Wait until ZooKeeper listens (ss, from iproute2; no netcat needed), at
-	# most 2 minutes: a JVM start is slow on a loaded machine.
-	tries=0
-	until ss -ltn 2>/dev/null | grep -q ":$zkport "; do
-		tries=$((tries + 1))
-		if [ "$tries" -gt 600 ]; then log "ZooKeeper did not listen on $zkport in 2 minutes; see $data/zk.log"; exit 1; fi
-		sleep 0.2
-	done
+start_zk
+if [ -n "${zk:-}" ]; then
 	realc zk-kennel
 	deploy zk-100 100 parallel "zk://127.0.0.1:$zkport/bench"
 	stop "$cluster"
@@ -148,9 +167,7 @@ if [ -x /usr/share/zookeeper/bin/zkServer.sh ] && [ -n "$zkport" ]; then
 fi
 
 # 4. Simulated pods.
-sims="$SIM"
-[ -n "${BIG:-}" ] && sims="$sims 10000"
-for n in $sims; do
+for n in $SIM; do
 	agents=$((n / 10))
 	simc "sim-raw-$n" "$agents"
 	r=$(raw "raw-$n" "$n")
@@ -176,8 +193,51 @@ stop "$cluster"
 cat "$data/api.load" >&2
 row "GET /v1/plans/deploy p99 ($SIM pods deploying, $RATE/s)" "$(sed -n 's/.*p99[ =:]*\([0-9.]*[mµn]*s\).*/\1/p' "$data/api.load" | head -n 1)" "deploy $(fmt "$secs") s under load"
 
-# 6. Offer evaluation rate.
-ev=$(go test ./scheduler/offer -run '^$' -bench 'Evaluate/100pods_x_200offers' -benchtime 2s | tee /dev/stderr | awk '/ns\/op/ {print $3}')
+fi # BIG_ONLY
+
+# 6. BIG=1: BIG_PODS (10,000) simulated pods on ZooKeeper, the plan API loaded
+# throughout; then a cold restart against a raw read of the same tree.
+[ -n "${BIG:-}" ] && [ -z "${zk:-}" ] && start_zk
+if [ -n "${BIG:-}" ] && [ -n "${zk:-}" ]; then
+	big=${BIG_PODS:-10000}
+	simc big-raw "$((big / 10))"
+	r=$(raw "raw-$big" "$big")
+	stop "$cluster"
+	simc big "$((big / 10))"
+	LOAD=${BIG_LOAD_FOR:-600s} deploy big "$big" parallel "zk://127.0.0.1:$zkport/big" keep
+	cat "$data/big.load" >&2
+	row "deploy $big simulated pods, parallel (ZooKeeper)" "$(fmt "$secs") s" "raw: $(echo "$r" | sed -n 's/.* in \([0-9.]*\) s.*/\1/p') s"
+	row "  scheduler RSS / heap after" "$rss_mb / $heap_mb MiB" ""
+	row "  state writes per launched task (ZooKeeper)" "$writes_pt" "bytes: $bytes_pt"
+	row "  GET /v1/plans/deploy p99 while deploying ($RATE/s)" "$(sed -n 's/.*p99[ =:]*\([0-9.]*[mµn]*s\).*/\1/p' "$data/big.load" | head -n 1)" ""
+	# Cold restart: SIGKILL, start again on the same store and cluster.
+	kill -KILL "$sched"; wait "$sched" 2>/dev/null || true
+	start=$(now)
+	"$BIN" scheduler --spec scripts/bench/svc.yml -e PODS="$big" -e STRATEGY=parallel --master "$master" --state "zk://127.0.0.1:$zkport/big" \
+		--api-host 127.0.0.1 --api-port 0 -v >"$data/restart.sched.out" 2>"$data/restart.sched.log" &
+	sched=$!
+	pids="$pids $sched"
+	until api=$(head -n 1 "$data/restart.sched.out") && [ -n "$api" ] && curl -sf "$api/v1/plans/deploy" >/dev/null; do sleep 0.02; done
+	serving=$(calc "$(now) - $start")
+	# Explicit reconciliation ends with an implicit RECONCILE (no tasks).
+	until grep -q 'msg=call type=RECONCILE detail=""' "$data/restart.sched.log"; do sleep 0.02; done
+	reconciled=$(calc "$(now) - $start")
+	# The dead scheduler's lock stays held until its ZooKeeper session
+	# expires (--zk-session-timeout, 10 s): the rest is the restart's own.
+	locked=$(sed -n "s/^time=\([^ ]*\) .*msg=\"the service's lock is taken\".*/\1/p" "$data/restart.sched.log" | head -n 1)
+	lockwait=$(calc "$(date -d "$locked" +%s.%N) - $start")
+	log "kennel cold restart, $big tasks: serving in $serving s, reconciled in $reconciled s, lock taken after $lockwait s"
+	stop "$sched"
+	stop "$cluster"
+	z=$("$data/zkread" -hosts "127.0.0.1:$zkport" -root /big)
+	log "zkread: $z"
+	row "cold restart, $big tasks (ZooKeeper): serving" "$(fmt "$serving") s" "raw read: $(echo "$z" | sed -n 's/.* in \([0-9.]*\) s.*/\1/p') s ($(echo "$z" | sed -n 's/raw read: \([0-9]*\) nodes.*/\1/p') nodes)"
+	row "  reconciliation done" "$(fmt "$reconciled") s" ""
+	row "  after the lock (dead session expired)" "$(fmt "$(calc "$serving - $lockwait")") s serving" "$(fmt "$(calc "$reconciled - $lockwait")") s reconciled"
+fi
+
+# 7. Offer evaluation rate.
+ev=$(go test ./scheduler/offer -run '^$' -bench 'Evaluate/100pods_x_200offers' -benchtime 2s | tee -a /dev/stderr | awk '/ns\/op/ {print $3}')
 row "offer evaluation (100 pods x 200 offers)" "$(calc "100 * 200 / $ev * 1000000000" | cut -d. -f1) pod-offers/s" "one core"
 
 echo

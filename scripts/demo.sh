@@ -7,6 +7,13 @@ set -eu
 BIN=${BIN:-bin/kennel}
 PORT=${DEMO_PORT:-0}
 MARATHON_PORT=${DEMO_MARATHON_PORT:-0}
+# The agents follow the master, as Mesos's 5051 follows 5050: each listens on
+# DEMO_AGENT_PORT (default DEMO_PORT+1, or a free port) of its own address.
+if [ "$PORT" -ne 0 ]; then
+	AGENT_PORT=${DEMO_AGENT_PORT:-$((PORT + 1))}
+else
+	AGENT_PORT=${DEMO_AGENT_PORT:-0}
+fi
 
 echo "== the example services"
 "$BIN" spec validate examples/hello-world/svc.yml
@@ -31,7 +38,7 @@ fail() {
 
 echo
 echo "== a local cluster of 3 agents, with Marathon"
-"$BIN" local up --data-dir "$data/cluster" --port "$PORT" --agent-port 0 --marathon-port "$MARATHON_PORT" \
+"$BIN" local up --data-dir "$data/cluster" --port "$PORT" --agent-port "$AGENT_PORT" --marathon-port "$MARATHON_PORT" \
 	--time-scale 0.2 --destroy >"$data/up.out" 2>"$data/kennel.log" &
 up=$!
 # local up prints the master's line, then Marathon's: wait for both (30 s)

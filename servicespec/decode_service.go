@@ -11,7 +11,7 @@ var (
 	serviceKeys   = keysOf("name", "web-url", "scheduler", "pods", "plans")
 	schedulerKeys = keysOf("principal", "zookeeper", "user")
 	planKeys      = keysOf("strategy", "phases")
-	phaseKeys     = keysOf("strategy", "pod", "steps")
+	phaseKeys     = keysOf("strategy", "pod", "steps", "action")
 
 	planStrategies  = []string{"serial", "parallel"}
 	phaseStrategies = []string{"serial", "parallel", "serial-canary", "parallel-canary", "canary"}
@@ -140,8 +140,17 @@ func (d *decoder) phases(n *yaml.Node, path string) Phases {
 		if !o.ok {
 			return
 		}
-		o.require("pod")
-		p := PhaseSpec{Name: name, Pod: o.str("pod", "")}
+		p := PhaseSpec{Name: name, Pod: o.str("pod", ""), Action: o.str("action", "")}
+		switch {
+		case o.has("action") && (p.Pod != "" || o.has("steps")):
+			d.fail(o.node("action"), o.pathOf("action"), "a phase runs either an `action` or a `pod`'s steps, not both")
+		case o.has("action"):
+			if why := checkActionName(p.Action); why != "" {
+				d.fail(o.node("action"), o.pathOf("action"), "%s", why)
+			}
+		default:
+			o.require("pod")
+		}
 		p.Strategy = d.enum(o, "strategy", "serial", phaseStrategies, false)
 		if p.Strategy == "canary" {
 			p.Strategy = "serial-canary"
@@ -222,4 +231,17 @@ func (d *decoder) enum(o *object, key, def string, values []string, fold bool) s
 		d.fail(n, o.pathOf(key), "must be one of %s, got %q", orList(values), v)
 	}
 	return def
+}
+
+// checkActionName says what is wrong with an action name, or "".
+func checkActionName(name string) string {
+	if name == "" {
+		return "an action name must not be empty"
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return "action `" + name + "`: an action name has lowercase letters, digits and dashes only"
+		}
+	}
+	return ""
 }

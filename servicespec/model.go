@@ -239,12 +239,15 @@ type PlanSpec struct {
 type Phases []PhaseSpec
 
 // PhaseSpec deploys the instances of one pod type. Without Steps every
-// instance gets one step that launches all the pod's tasks.
+// instance gets one step that launches all the pod's tasks. A phase with
+// an Action instead (a Kennel extension) has one step, which runs the
+// service's action of that name (see runtime.Action); Pod is then empty.
 type PhaseSpec struct {
 	Name     string      `json:"-"`
 	Strategy string      `json:"strategy"`
 	Pod      string      `json:"pod"`
 	Steps    []StepEntry `json:"steps,omitempty"`
+	Action   string      `json:"action,omitempty"`
 }
 
 // StepEntry lists the steps of the instance Ordinal, or of every instance

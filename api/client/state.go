@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/kennel-sdk/kennel/api/wire"
 )
@@ -160,4 +161,21 @@ func refusal(code int) bool {
 		return true
 	}
 	return false
+}
+
+// DecommissionCheck says why the scheduler would refuse a configuration
+// that removes the pod instances (GET /v1/decommission-check); empty: it
+// would not.
+func (c *Client) DecommissionCheck(ctx context.Context, instances []string) ([]string, error) {
+	raw, err := c.getRawJSON(ctx, url.Values{"instance": instances}, "decommission-check")
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		Refusals []string `json:"refusals"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("GET /v1/decommission-check: %w: %w", ErrBadResponse, err)
+	}
+	return out.Refusals, nil
 }

@@ -92,4 +92,8 @@ type Issued struct {
 	Certificate string `json:"certificate"`
 	// CA is the service's CA certificate, PEM.
 	CA string `json:"ca"`
+	// Secrets are values the service gives this task for its config
+	// templates only, never its environment (where the TaskInfo, and so
+	// the API, would show them): a Kafka broker's SCRAM admin password.
+	Secrets map[string]string `json:"secrets,omitempty"`
 }

@@ -18,7 +18,7 @@ import (
 func apiCommands(module string) []*cobra.Command {
 	return []*cobra.Command{planCommand(module), podCommand(module), endpointsCommand(module),
 		describeCommand(module), stateCommand(module), debugCommand(module), updateCommand(module),
-		tlsCommand(module), topicCommand(module), brokerCommand(module)}
+		tlsCommand(module), topicCommand(module), brokerCommand(module), userCommand(module)}
 }
 
 // apiRun is a command's work once its client exists.
@@ -32,7 +32,7 @@ func (f *apiFlags) runE(fn apiRun) func(*cobra.Command, []string) error {
 		if err != nil {
 			return err
 		}
-		return explain(cmd.ErrOrStderr(), listWhatExists(cmd.Context(), c, fn(cmd, args, c)), f.module != "")
+		return explain(cmd.ErrOrStderr(), listWhatExists(cmd.Context(), c, fn(cmd, args, c), args), f.module != "")
 	}
 }
 
@@ -60,24 +60,34 @@ func explain(stderr io.Writer, err error, dcos bool) error {
 		return err
 	}
 	var apiErr *client.Error
+	var msg string
 	switch {
 	case errors.Is(err, client.ErrAlreadyReported):
-		fmt.Fprintln(stderr, alreadyReported)
+		msg = alreadyReported
 	case errors.Is(err, client.ErrUnauthorized) && dcos:
-		fmt.Fprintln(stderr, unauthorizedDCOS)
+		msg = unauthorizedDCOS
 	case errors.Is(err, client.ErrUnauthorized):
-		fmt.Fprintln(stderr, unauthorized)
+		msg = unauthorized
 	case errors.Is(err, client.ErrNotFound) && errors.As(err, &apiErr):
-		fmt.Fprintln(stderr, apiErr.Message)
+		msg = apiErr.Message
 	case errors.Is(err, client.ErrUnreachable):
-		fmt.Fprintln(stderr, err)
+		msg = err.Error()
 	case errors.As(err, &apiErr):
-		fmt.Fprintf(stderr, "the scheduler answered %d %s: %s\n", apiErr.Code, http.StatusText(apiErr.Code), apiErr.Message)
+		msg = fmt.Sprintf("the scheduler answered %d %s: %s", apiErr.Code, http.StatusText(apiErr.Code), apiErr.Message)
 	default:
-		fmt.Fprintln(stderr, err)
+		msg = err.Error()
 	}
+	if !dcos { // the DC/OS CLI's words stay as it prints them
+		msg = errorPrefix + msg
+	}
+	fmt.Fprintln(stderr, msg)
 	return exitError{code: 1}
 }
+
+// errorPrefix starts every error kennel prints: "kennel: <what>: <why>",
+// as main prints the errors commands return. Run as dcos-<module>, the
+// messages the DC/OS CLI prints are reproduced without it.
+const errorPrefix = "kennel: "
 
 // printJSON writes v as indented JSON and a newline; a json.RawMessage or
 // []byte holding JSON is re-indented as it is.

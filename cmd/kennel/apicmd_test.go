@@ -174,17 +174,26 @@ func TestSchedulerErrorsAreExplained(t *testing.T) {
 		"GET /v1/plans/nope":             {{code: 404, body: "Plan nope not found\n", ctype: "text/plain"}},
 		"GET /v1/plans":                  {{code: 401, body: `{"title":"Missing auth"}`}},
 		"GET /v1/pod":                    {{code: 500}},
+		"GET /v1/state/properties/nope":  {{code: 404, body: "Property nope not found", ctype: "text/plain"}},
+		"GET /v1/state/properties":       {{code: 200, body: `["ready:hello-0-server"]`}},
+		"POST /v1/plans/deploy/forceComplete": {{code: 404, body: "Phase nophase not found", ctype: "text/plain"},
+			{code: 404, body: "Step nostep not found", ctype: "text/plain"}},
+		"GET /v1/plans/deploy": {{code: 200, body: `{"phases":[{"id":"p1","name":"hello","status":"COMPLETE","strategy":"serial",` +
+			`"steps":[{"id":"s1","name":"hello-0:[server]","status":"COMPLETE"}]}],"errors":[],"status":"COMPLETE","strategy":"serial"}`}},
 	})
 	url := "--url=" + api.URL
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"plan", "resume", "deploy", url}, alreadyReported + "\n"},
-		{[]string{"pod", "status", "kafka-9", url}, "Pod kafka-9 not found\n"},
-		{[]string{"plan", "status", "nope", url}, "Plan nope not found\n"},
-		{[]string{"plan", "list", url}, unauthorized + "\n"},
-		{[]string{"pod", "list", url}, "the scheduler answered 500 Internal Server Error: Internal Server Error\n"},
+		{[]string{"plan", "resume", "deploy", url}, "kennel: " + alreadyReported + "\n"},
+		{[]string{"pod", "status", "kafka-9", url}, "kennel: Pod kafka-9 not found\n"},
+		{[]string{"plan", "status", "nope", url}, "kennel: Plan nope not found\n"},
+		{[]string{"plan", "list", url}, "kennel: " + unauthorized + "\n"},
+		{[]string{"pod", "list", url}, "kennel: the scheduler answered 500 Internal Server Error: Internal Server Error\n"},
+		{[]string{"state", "property", "nope", url}, "kennel: Property nope not found; the properties are: ready:hello-0-server\n"},
+		{[]string{"plan", "force-complete", "deploy", "nophase", url}, "kennel: Phase nophase not found; the phases of deploy are: hello\n"},
+		{[]string{"plan", "force-complete", "deploy", "hello", "nostep", url}, "kennel: Step nostep not found; the steps of deploy/hello are: hello-0:[server]\n"},
 	} {
 		out, errOut, code := runAs(t, "kennel", tc.args...)
 		if code != 1 || errOut != tc.want || out != "" {
@@ -208,7 +217,7 @@ func TestUnauthorizedHint(t *testing.T) {
 		args    []string
 		want    string
 	}{
-		{"kennel", []string{"plan", "list", "--url", api.URL}, unauthorized},
+		{"kennel", []string{"plan", "list", "--url", api.URL}, "kennel: " + unauthorized},
 		{"dcos-hello", []string{"hello", "plan", "list"}, unauthorizedDCOS},
 		{"dcos-hello", []string{"hello", "pod", "list"}, unauthorizedDCOS},
 		{"dcos-hello", []string{"hello", "plan", "list", "--url", api.URL}, unauthorizedDCOS},

@@ -52,7 +52,9 @@ private key is created here (it never leaves the task), its certificate
 signing request is sent to KENNEL_TLS_URL with KENNEL_TLS_TOKEN, and the
 files of each entry are written into the sandbox before the templates are
 rendered: <name>.crt, <name>.key and <name>.ca for TLS, <name>.keystore and
-<name>.truststore (PKCS #12, password "notsecure") for KEYSTORE.`,
+<name>.truststore (PKCS #12, password "notsecure") for KEYSTORE. Secrets the
+scheduler gives the task with its certificate (a Kafka broker's SCRAM admin
+password) are rendered into the templates, never put in the environment.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			environ := os.Environ()
@@ -71,7 +73,7 @@ rendered: <name>.crt, <name>.key and <name>.ca for TLS, <name>.keystore and
 			}
 			tlsCtx, cancel := context.WithTimeout(cmd.Context(), tlsWait)
 			defer cancel()
-			written, err := bootstrap.Certificates(tlsCtx, http.DefaultClient, dir, env, 2*time.Second, func(reason string) {
+			written, secrets, err := bootstrap.Certificates(tlsCtx, http.DefaultClient, dir, env, 2*time.Second, func(reason string) {
 				fmt.Fprintln(cmd.ErrOrStderr(), "bootstrap: waiting for the task's certificate:", reason)
 			})
 			for _, line := range written {
@@ -80,6 +82,9 @@ rendered: <name>.crt, <name>.key and <name>.ca for TLS, <name>.keystore and
 			if err != nil {
 				return statusError{err: fmt.Errorf("bootstrap: %w", err), code: bootstrap.ExitCode}
 			}
+			// Secrets render into the templates only: the task's command
+			// and its children never see them in their environment.
+			maps.Copy(env, secrets)
 			rendered, renderErr := bootstrap.Render(dir, templates, env)
 			for _, line := range rendered {
 				fmt.Fprintln(cmd.OutOrStdout(), line)

@@ -173,7 +173,7 @@ func explainCosmos(stderr io.Writer, err error, optionsFile string) error {
 		fmt.Fprintln(stderr, "Nothing was installed or changed.")
 		return exitError{code: 1}
 	}
-	fmt.Fprintln(stderr, err)
+	fmt.Fprintln(stderr, errorPrefix+err.Error())
 	return exitError{code: 1}
 }
 

@@ -196,7 +196,7 @@ func TestPackageAndUpdateCommands(t *testing.T) {
 			}
 		}},
 		{[]string{"package", "install", "hello-world", "--yes"}, 1, []string{"POST /v2/apps"}, nil},
-		{[]string{"package", "install", "../../examples/kafka/package", "--yes", "--app-id", "/dev/kafka"}, 0, []string{"POST /v2/apps"}, func(t *testing.T) {
+		{[]string{"package", "install", "../../examples/kafka/package/1", "--yes", "--app-id", "/dev/kafka"}, 0, []string{"POST /v2/apps"}, func(t *testing.T) {
 			env := fake.apps["/dev/kafka"]["env"].(map[string]any)
 			if env["KENNEL_STATE"] != "file://"+data+"/services/dev__kafka" || env["PACKAGE_NAME"] != "kafka" {
 				t.Errorf("env %v", env)
@@ -338,7 +338,8 @@ func TestDescribeThroughDCOSCosmos(t *testing.T) {
 }
 
 // As dcos-<module>, the Cosmos errors the DC/OS Commons CLI words itself get
-// its words; as kennel, and for other errors, Cosmos's message.
+// its words, and other Cosmos errors their message; as kennel, and for
+// errors that are not Cosmos's, kennel's "kennel: <message>".
 func TestExplainServiceCosmos(t *testing.T) {
 	tests := []struct {
 		name, module string
@@ -366,8 +367,8 @@ func TestExplainServiceCosmos(t *testing.T) {
 				"- Did you provide the correct service name? Specify a service name with '--name=<name>', or with 'dcos config set hello.service_name <name>'.\n" +
 				"- Was the service recently installed or updated? It may still be initializing, wait a bit and try again.\n"},
 		{name: "other type", module: "hello", err: &cosmos.Error{Type: "MarathonBadGateway", Message: "Marathon is down"}, want: "Marathon is down\n"},
-		{name: "as kennel", err: &cosmos.Error{Type: "MarathonAppNotFound", Message: "Unable to locate service"}, want: "Unable to locate service\n"},
-		{name: "not a cosmos error", module: "hello", err: errors.New("connection refused"), want: "connection refused\n"},
+		{name: "as kennel", err: &cosmos.Error{Type: "MarathonAppNotFound", Message: "Unable to locate service"}, want: "kennel: Unable to locate service\n"},
+		{name: "not a cosmos error", module: "hello", err: errors.New("connection refused"), want: "kennel: connection refused\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

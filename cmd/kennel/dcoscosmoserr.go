@@ -52,8 +52,8 @@ func explainServiceCosmos(stderr io.Writer, err error, optionsFile, module, serv
 		text = fmt.Sprintf("Unable to find the service named '%s'.\nPossible causes:\n"+
 			"- Did you provide the correct service name? Specify a service name with '--name=<name>', or with 'dcos config set %s.service_name <name>'.\n"+
 			"- Was the service recently installed or updated? It may still be initializing, wait a bit and try again.", service, module)
-	default:
-		return explainCosmos(stderr, err, optionsFile)
+	default: // Cosmos's message, as the DC/OS CLI prints it
+		text = err.Error()
 	}
 	fmt.Fprintln(stderr, text)
 	return exitError{code: 1}

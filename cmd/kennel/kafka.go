@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kennel-sdk/kennel/examples/kafka/brokerconfig"
+	"github.com/kennel-sdk/kennel/examples/kafka/kafkaclient"
 	"github.com/kennel-sdk/kennel/examples/kafka/probe"
 	"github.com/kennel-sdk/kennel/examples/kafka/testbroker"
 )
@@ -62,11 +63,18 @@ what it waits for and exits with status 1; an unreadable config exits 2.`,
 			}
 			target := probe.TargetOf(cfg, os.Getenv("MESOS_CONTAINER_IP"))
 			opts := probe.Options{ISR: isr}
-			if cfg.Listener.Protocol == "SSL" {
+			if cfg.TLS() {
 				host, _, _ := net.SplitHostPort(target.Addr)
 				if opts.TLS, err = cfg.ClientTLS(host); err != nil {
 					return statusError{err: fmt.Errorf("kafka probe: %w", err), code: 2}
 				}
+			}
+			user, password, sasl, err := cfg.SCRAMLogin()
+			if err != nil {
+				return statusError{err: fmt.Errorf("kafka probe: %w", err), code: 2}
+			}
+			if sasl {
+				opts.SCRAM = &kafkaclient.SCRAM{User: user, Password: password}
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
@@ -132,14 +140,22 @@ func testBrokerFormatCommand() *cobra.Command {
 }
 
 func testBrokerStartCommand() *cobra.Command {
-	var clusterID string
+	var clusterID, kafkaVersion string
 	cmd := &cobra.Command{
-		Use:   "start [--cluster-id ID] SERVER_PROPERTIES",
+		Use:   "start [--cluster-id ID] [--kafka-version V] SERVER_PROPERTIES",
 		Short: "Run the test broker until SIGTERM, as kafka-server-start.sh",
 		Long: `Checks every log dir's meta.properties (it must exist and name this node.id
 and, when --cluster-id or $KAFKA_CLUSTER_ID is given, that cluster id: the
 cluster id a real broker learns from its quorum) and serves until SIGTERM or
-SIGINT, then flushes its data and exits 0.`,
+SIGINT, then flushes its data and exits 0.
+
+--kafka-version (or $KAFKA_VERSION, as the Kafka package names it: 4.1.1 or
+2.13-4.1.1) is the Kafka release the test broker plays: the API versions and
+feature levels it advertises (the metadata.version range it supports, the
+level a new cluster starts at), from franz-go's tables. The test broker's
+code is the same for every release. Its finalized features are kept in the
+first log dir; it refuses to start when the release does not support them,
+as Kafka does.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := brokerconfig.Load(args[0])
@@ -148,9 +164,14 @@ SIGINT, then flushes its data and exits 0.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, os.Interrupt)
 			defer stop()
-			return testbroker.Run(ctx, cfg, clusterID, cmd.OutOrStdout())
+			release, err := testbroker.ParseRelease(kafkaVersion)
+			if err != nil {
+				return err
+			}
+			return testbroker.Run(ctx, cfg, clusterID, release, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().StringVar(&clusterID, "cluster-id", os.Getenv("KAFKA_CLUSTER_ID"), "the cluster id the log dirs must name ($KAFKA_CLUSTER_ID)")
+	cmd.Flags().StringVar(&kafkaVersion, "kafka-version", os.Getenv("KAFKA_VERSION"), "the Kafka `VERSION` to play ($KAFKA_VERSION; empty: the newest kfake knows)")
 	return cmd
 }

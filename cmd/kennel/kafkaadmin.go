@@ -5,10 +5,12 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kennel-sdk/kennel/api/client"
+	"github.com/kennel-sdk/kennel/examples/kafka/brokers"
 	"github.com/kennel-sdk/kennel/examples/kafka/topics"
 )
 
@@ -38,16 +40,49 @@ func kafkaGet(path ...string) kafkaCall {
 	return func([]string) (string, url.Values, []string, error) { return http.MethodGet, nil, path, nil }
 }
 
-// brokerCommand is DC/OS Kafka's `broker list|get`: GET /v1/brokers[/ID].
+// brokerCommand is DC/OS Kafka's `broker list|get`: GET /v1/brokers[/ID];
+// and Kennel's `broker move|drain`, which start the Kafka service's plans
+// move-broker and drain-brokers (POST /v1/plans/NAME/start).
 func brokerCommand(module string) *cobra.Command {
-	cmd := &cobra.Command{Use: "broker", Short: "List the Kafka brokers, or show one (GET /v1/brokers[/ID])"}
+	cmd := &cobra.Command{Use: "broker", Short: "List the Kafka brokers, show one (GET /v1/brokers[/ID]), move or drain them"}
 	cmd.AddCommand(
+		brokerPlanCommand(module, &cobra.Command{Use: "move ID",
+			Short: "Move a broker: its replicas to the others (throttled), `pod replace`, and back (plan move-broker)",
+			Args:  cobra.ExactArgs(1)}, "move-broker", brokers.ParamBroker),
+		brokerPlanCommand(module, &cobra.Command{Use: "drain ID...",
+			Short: "Move every replica off brokers (throttled), so that lowering brokers.count can remove them (plan drain-brokers)",
+			Args:  cobra.MinimumNArgs(1)}, "drain-brokers", brokers.ParamBrokers),
 		kafkaAPICommand(module, &cobra.Command{Use: "list", Short: "List the running brokers' ids", Args: cobra.NoArgs},
 			kafkaGet("brokers")),
 		kafkaAPICommand(module, &cobra.Command{Use: "get ID", Short: "Show a broker: its task, roles, host and port", Args: cobra.ExactArgs(1)},
 			func(args []string) (string, url.Values, []string, error) {
 				return http.MethodGet, nil, []string{"brokers", args[0]}, nil
 			}))
+	return cmd
+}
+
+// brokerPlanCommand starts plan with the broker ids of its arguments as
+// param and --throttle as THROTTLE, and prints the scheduler's answer.
+func brokerPlanCommand(module string, cmd *cobra.Command, plan, param string) *cobra.Command {
+	f := newAPIFlags(cmd, module)
+	jsonFlag(cmd)
+	throttle := cmd.Flags().Int64("throttle", brokers.DefaultThrottle, "the replication throttle while replicas move, in `BYTES_PER_S`")
+	cmd.RunE = f.runE(func(cmd *cobra.Command, args []string, c *client.Client) error {
+		for _, a := range args {
+			if n, err := strconv.Atoi(a); err != nil || n < 0 {
+				return fmt.Errorf("broker id %q: want a number from 0", a)
+			}
+		}
+		if *throttle < 1 {
+			return fmt.Errorf("--throttle %d: want a rate in bytes per second, at least 1", *throttle)
+		}
+		res, err := c.PlanStart(cmd.Context(), plan, map[string]string{
+			param: strings.Join(args, ","), brokers.ParamThrottle: strconv.FormatInt(*throttle, 10)})
+		if err != nil {
+			return err
+		}
+		return printRaw(cmd.OutOrStdout(), res.Body)
+	})
 	return cmd
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/kennel-sdk/kennel/examples/kafka/kafkaclient"
 	"github.com/kennel-sdk/kennel/examples/kafka/topics"
 )
 
@@ -29,7 +30,9 @@ func topicAPI(t *testing.T) (*httptest.Server, func() (int, string)) {
 	t.Cleanup(c.Close)
 	addrs := c.ListenAddrs()
 	r := chi.NewRouter()
-	for _, rt := range topics.Routes(func(context.Context) ([]string, error) { return addrs, nil }, time.Now) {
+	for _, rt := range topics.Routes(func(context.Context) ([]string, kafkaclient.Security, error) {
+		return addrs, kafkaclient.Security{}, nil
+	}, time.Now) {
 		r.Method(rt.Method, "/v1/"+rt.Path, rt.Handler)
 	}
 	var (
@@ -111,4 +114,52 @@ func TestBrokerCommands(t *testing.T) {
 			t.Errorf("%v: exit %d, sent %s, printed %q %q", c.args, code, api.last(t).path, out, errOut)
 		}
 	}
+}
+
+// TestBrokerPlanCommands: broker move and drain start the Kafka plans
+// with the broker ids and the throttle as parameters; bad ids and
+// throttles are refused before any request.
+func TestBrokerPlanCommands(t *testing.T) {
+	isolate(t)
+	api := newFakeAPI(t, map[string][]answer{
+		"POST /v1/plans/move-broker/start":   {{code: 200, body: `{"message":"Received cmd: start move-broker"}`}},
+		"POST /v1/plans/drain-brokers/start": {{code: 200, body: `{"message":"Received cmd: start drain-brokers"}`}},
+	})
+	for _, c := range []struct {
+		args []string
+		path string
+		body string
+		code int
+	}{
+		{[]string{"broker", "move", "1"}, "/v1/plans/move-broker/start", `{"BROKER_ID":"1","THROTTLE":"52428800"}`, 0},
+		{[]string{"broker", "move", "2", "--throttle", "1048576"}, "/v1/plans/move-broker/start", `{"BROKER_ID":"2","THROTTLE":"1048576"}`, 0},
+		{[]string{"broker", "drain", "3", "4"}, "/v1/plans/drain-brokers/start", `{"BROKER_IDS":"3,4","THROTTLE":"52428800"}`, 0},
+		{[]string{"broker", "move", "x"}, "", "", 1},
+		{[]string{"broker", "move", "1", "--throttle", "0"}, "", "", 1},
+		{[]string{"broker", "move"}, "", "", 1},
+	} {
+		before := sentCount(api)
+		out, errOut, code := runAs(t, "kennel", append(c.args, "--url", api.URL)...)
+		if code != c.code {
+			t.Errorf("%v: exit %d, want %d: %q %q", c.args, code, c.code, out, errOut)
+			continue
+		}
+		if c.path == "" {
+			if sentCount(api) != before {
+				t.Errorf("%v: sent a request", c.args)
+			}
+			continue
+		}
+		got := api.last(t)
+		if got.path != c.path || strings.TrimSpace(got.body) != c.body || !strings.Contains(out, "Received cmd") {
+			t.Errorf("%v: sent %s %q, printed %q %q", c.args, got.path, got.body, out, errOut)
+		}
+	}
+}
+
+// sentCount is how many requests api received.
+func sentCount(api *fakeAPI) int {
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	return len(api.reqs)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -28,8 +29,14 @@ state store), its process roles, the host it advertises (KAFKA_ADVERTISE:
 agent or autoip) and the static controller quorum computed from the
 controllers' agents and reserved ports. Its API adds GET /v1/brokers,
 /v1/brokers/{id}, the controllers endpoint, and DC/OS Kafka's /v1/topics
-routes, answered through the Kafka Admin API at the brokers' addresses; its
-dashboard (/ui) adds the brokers, topics and under-replicated partitions.`,
+routes and /v1/users (SCRAM-SHA-512 users: kennel user add|remove|list),
+answered through the Kafka Admin API at the brokers' addresses; its
+dashboard (/ui) adds the brokers, topics and under-replicated partitions.
+An update that changes only options Kafka changes at runtime (log segment
+size, min.insync.replicas, unclean leader election, I/O and network
+threads within Kafka's limits) restarts no broker: the scheduler applies
+them with IncrementalAlterConfigs, and update start --dry-run says "in
+place, no restart".`,
 		kafkaService())
 }
 
@@ -38,9 +45,11 @@ func kafkaService() goService {
 	return goService{
 		extension: brokers.Extension,
 		routes: func(b *runtime.Backend) []api.Route {
-			return append(brokers.Routes(b), topics.Routes(brokers.Bootstrap(b), time.Now)...)
+			out := append(brokers.Routes(b), topics.Routes(brokers.Bootstrap(b), time.Now)...)
+			return append(out, topics.UserRoutes(brokers.Bootstrap(b))...)
 		},
 		endpoints: []api.EndpointProducer{brokers.Controllers{}},
+		inPlace:   brokers.InPlace{}.Changes,
 		sections: func(b *runtime.Backend) []api.Section {
 			return []api.Section{topics.Section(brokers.Bootstrap(b))}
 		},
@@ -51,6 +60,19 @@ func kafkaService() goService {
 // --scheduler NAME` runs, by name ("" is the plain scheduler).
 func goServices() map[string]goService {
 	return map[string]goService{"": {}, "kafka": kafkaService()}
+}
+
+// goServiceOf is the Go service whose scheduler a Marathon app runs
+// (`kennel NAME scheduler` in its cmd), or the plain scheduler's.
+func goServiceOf(app map[string]any) goService {
+	cmd, _ := app["cmd"].(string)
+	fields := strings.Fields(cmd)
+	for i := 0; i+1 < len(fields); i++ {
+		if g, ok := goServices()[fields[i]]; ok && fields[i+1] == "scheduler" {
+			return g
+		}
+	}
+	return goService{}
 }
 
 func goServiceNames() []string {

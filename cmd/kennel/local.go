@@ -33,9 +33,10 @@ running cluster through its admin API: --master, else $KENNEL_MESOS_MASTER,
 else the cluster running on --data-dir ($KENNEL_DATA_DIR, else the default
 data dir), which records its master's URL there.`,
 	}
-	client := localClusterFlags(cmd)
+	client, cf := localClusterFlags(cmd)
 	cmd.AddCommand(localUpCommand(), localAgentsCommand(client), localAgentCommand(client),
-		localTaskCommand(client), localMasterCommand(client), localFrameworkCommand(client), localStateCommand(client))
+		localTaskCommand(client), localMasterCommand(client), localFrameworkCommand(client), localStateCommand(client),
+		localServiceCommand(cf))
 	return cmd
 }
 
@@ -58,6 +59,7 @@ func localUpCommand() *cobra.Command {
 		simFailureRate            float64
 		svc                       serviceFlags
 		mar                       marathonFlags
+		debug                     debugAddr
 	)
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -130,6 +132,9 @@ its tasks.`,
 			if flags.Changed("simulated-failure-rate") {
 				cfg.Simulation.FailureRate = simFailureRate
 			}
+			if _, err := debug.serve(cmd.Context(), slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))); err != nil {
+				return err
+			}
 			if svc.dir != "" {
 				return runLocalService(cmd.Context(), cfg, svc, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
@@ -153,6 +158,7 @@ its tasks.`,
 	f.BoolVar(&mar.disabled, "no-marathon", false, "do not run the local Marathon")
 	f.StringVar(&mar.repo, "repo", os.Getenv("KENNEL_REPO"), "the package `DIR` the front door's Cosmos installs from ($KENNEL_REPO; default ./examples when it exists, else no Cosmos)")
 	f.StringVar(&mar.schema, "marathon-schema", "", "Marathon's AppDefinition.json to validate apps with (default $KENNEL_SCHEMAS/AppDefinition.json when set)")
+	debug.register(f)
 	svc.register(cmd)
 	return cmd
 }

@@ -41,8 +41,8 @@ func TestLocalCommandsSteerARunningCluster(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"agent", "stop", "agent-9"}, "404"},
-		{[]string{"agent", "explode", "agent-1"}, "400"},
+		{[]string{"agent", "stop", "agent-9"}, `local cluster: no such agent: "agent-9"; the agents are: agent-1, agent-2`},
+		{[]string{"agent", "explode", "agent-1"}, `local cluster: unknown agent action "explode" (want stop, start`},
 		{[]string{"task", "kill", "no-task"}, `no task named "no-task"; the tasks are: none`},
 		{[]string{"agent", "stop"}, "accepts 2 arg"},
 	} {

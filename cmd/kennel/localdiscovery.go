@@ -10,22 +10,27 @@ import (
 	"github.com/kennel-sdk/kennel/deploy/sandbox"
 )
 
+// noMaster is the annotation of a local command that talks to no master:
+// its flags' master is not resolved before it runs.
+const noMaster = "kennel/no-master"
+
 // localClusterFlags registers --master and --data-dir on the local group
 // and returns the client of the master they designate, resolved before
-// any command but "up" (which starts a cluster instead) runs.
-func localClusterFlags(group *cobra.Command) func() *local.Client {
+// any command but "up" (which starts a cluster instead) and those
+// annotated noMaster runs, and the flags themselves.
+func localClusterFlags(group *cobra.Command) (func() *local.Client, *clusterFlags) {
 	var cf clusterFlags
 	cf.register(group)
 	var master string
 	group.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		if cmd.Name() == "up" || cmd.HasSubCommands() { // up starts a cluster; a group prints help
+		if cmd.Name() == "up" || cmd.HasSubCommands() || cmd.Annotations[noMaster] != "" { // up starts a cluster; a group prints help
 			return nil
 		}
 		var err error
 		master, err = cf.masterURL()
 		return err
 	}
-	return func() *local.Client { return local.NewClient(master) }
+	return func() *local.Client { return local.NewClient(master) }, &cf
 }
 
 // crashTask crashes the task named (or with the id) task: the master's

@@ -1,27 +1,23 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
-	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 )
 
-// The discovery test's ports come from its own block, 30000-31999 (other
-// harnesses: deploy/scenario 20000-24999, examples/kafka/scenario
-// 25000-29999), each bind-tested: the block is below the kernel's
-// ephemeral range, but other processes may hold a port in it.
-const discoveryPortBase, discoveryPortCount = 30000, 2000
+// The local clusters of this package's tests take their ports from its
+// own block, 30000-30999 (other harnesses: deploy/scenario 20000-24999,
+// examples/kafka/scenario 25000-29999), each bind-tested: the block is below
+// the kernel's ephemeral range, but other processes may hold a port in it.
+// It ends where the default agents' task ports begin (31000-33999, which
+// the README guides' clusters keep), so no task is given a cluster's port.
+const discoveryPortBase, discoveryPortCount = 30000, 1000
 
 // blockPort is a port of the block free on host now, other than taken.
 func blockPort(t *testing.T, host string, taken ...int) int {
@@ -73,89 +69,11 @@ pods:
 // <data-dir>/local.log, leaving the terminal to the plan tree.
 func TestLocalDiscovery(t *testing.T) {
 	t.Parallel()
-	bin := kennelBinary(t)
 	dir := t.TempDir()
 	svc, data := filepath.Join(dir, "svc"), filepath.Join(dir, "data")
-	if err := os.MkdirAll(svc, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(svc, "svc.yml"), []byte(talkerSpec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	masterPort := blockPort(t, "127.0.0.1")
-	apiPort := blockPort(t, "127.0.0.1", masterPort)
-	agentPort := blockPort(t, "127.0.1.1", masterPort, apiPort)
-	up := exec.Command(bin, "local", "up", "--service", svc, "--data-dir", data, "--port", strconv.Itoa(masterPort),
-		"--agent-port", strconv.Itoa(agentPort), "--api-port", strconv.Itoa(apiPort), "--agents", "1",
-		"--no-marathon", "--time-scale", "0.05")
-	up.Env = append(os.Environ(), "KENNEL_DATA_DIR=", "KENNEL_MESOS_MASTER=")
-	stdout, err := up.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := up.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = up.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = up.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			_ = up.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			b, _ := os.ReadFile(filepath.Join(data, "local.log"))
-			t.Logf("local up's log:\n%s", b)
-		}
-	})
-	lines := make(chan string, 16)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			default:
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-		close(lines)
-	}()
-	wantAPI := fmt.Sprintf("http://127.0.0.1:%d", apiPort)
-	for seen := false; !seen; {
-		select {
-		case line, ok := <-lines:
-			if !ok {
-				t.Fatal("local up exited before its scheduler served")
-			}
-			seen = strings.HasPrefix(line, wantAPI)
-		case <-time.After(60 * time.Second):
-			t.Fatalf("local up did not print %s in 60s", wantAPI)
-		}
-	}
-
-	env := append(os.Environ(), "KENNEL_DATA_DIR="+data, "KENNEL_MESOS_MASTER=", "KENNEL_URL=")
-	cli := func(args ...string) (string, int) {
-		cmd := exec.Command(bin, args...)
-		cmd.Env = env
-		out, err := cmd.CombinedOutput()
-		if exit, ok := err.(*exec.ExitError); ok {
-			return string(out), exit.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return string(out), 0
-	}
-	eventually := func(what string, cond func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(90 * time.Second); !cond(); time.Sleep(200 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not within 90s", what)
-			}
-		}
-	}
+	writeFile(t, filepath.Join(svc, "svc.yml"), talkerSpec)
+	up := startLocalUp(t, svc, data) // on --api-port, where it must serve
+	cli, eventually := up.cli, up.eventually
 	if st, err := os.Stat(filepath.Join(data, "local.log")); err != nil || st.Size() == 0 {
 		t.Errorf("local up --service logs by default to <data-dir>/local.log: %v", err)
 	}

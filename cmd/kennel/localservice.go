@@ -22,7 +22,6 @@ import (
 	"github.com/kennel-sdk/kennel/deploy/local"
 	"github.com/kennel-sdk/kennel/plans"
 	"github.com/kennel-sdk/kennel/scheduler/runtime"
-	"github.com/kennel-sdk/kennel/servicespec"
 )
 
 // serviceFlags are `kennel local up`'s flags for running a service.
@@ -56,6 +55,9 @@ var errNotComplete = errors.New("the deploy plan did not complete in time")
 func runLocalService(ctx context.Context, cfg local.Config, svc serviceFlags, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if _, ok := goServices()[svc.scheduler]; !ok {
+		return fmt.Errorf("--scheduler %s: no such service written in Go; the services written in Go are: %s", svc.scheduler, strings.Join(goServiceNames(), ", "))
+	}
 	logOut := stderr
 	if svc.logFile == "" {
 		// The plan tree has the terminal; the logs go beside the cluster.
@@ -74,93 +76,81 @@ func runLocalService(ctx context.Context, cfg local.Config, svc serviceFlags, st
 		logOut = f
 	}
 	logger := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	spec := filepath.Join(svc.dir, "svc.yml")
-	env, err := svc.env.environment(filepath.Join(svc.dir, defaultsFile))
+	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	goSvc, ok := goServices()[svc.scheduler]
-	if !ok {
-		return fmt.Errorf("--scheduler %s: no such service written in Go (known: %s)", svc.scheduler, strings.Join(goServiceNames(), ", "))
+	sched := &localScheduler{svc: svc, logger: logger, failed: make(chan error, 1)}
+	sched.base = runtime.Options{
+		SpecPath: filepath.Join(svc.dir, "svc.yml"),
+		State:    "file://" + filepath.Join(cfg.DataDir, "state"), Listen: net.JoinHostPort("127.0.0.1", strconv.Itoa(svc.apiPort)),
+		Tick: 250 * time.Millisecond, Logger: logger.With("component", "scheduler"),
+		BootstrapURI: "file://" + self, // the agents share this host
+		API:          goServices()[svc.scheduler].api,
+		Standby:      schedulerStandby,
 	}
-	var ext runtime.Extension
-	if goSvc.extension != nil {
-		if ext, err = goSvc.extension(env); err != nil {
-			return err
-		}
+	env, err := sched.environment(nil)
+	if err != nil {
+		return err
 	}
+	spec, err := sched.load(env)
+	if err != nil {
+		return err
+	}
+	sched.name = spec.Name
 	c, err := local.Start(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer c.Shutdown()
 	fmt.Fprintf(stdout, "local cluster: master %s, %d agents, data in %s\n", c.URL(), len(cfg.Agents), cfg.DataDir)
-	self, err := os.Executable()
+	sched.base.Masters = []string{c.URL()}
+	sched.mu.Lock()
+	url, err := sched.start(ctx, env)
+	sched.mu.Unlock()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	ready := make(chan string, 1)
-	schedCtx, cancelSched := context.WithCancel(ctx)
-	defer cancelSched()
-	failed := make(chan error, 1)
-	go func() {
-		failed <- runtime.Run(schedCtx, runtime.Options{
-			SpecPath: spec, Env: env, Masters: []string{c.URL()},
-			State: "file://" + filepath.Join(cfg.DataDir, "state"), Listen: net.JoinHostPort("127.0.0.1", strconv.Itoa(svc.apiPort)),
-			Tick: 250 * time.Millisecond, Logger: logger.With("component", "scheduler"),
-			BootstrapURI: "file://" + self, // the agents share this host
-			OnReady:      func(url string) { ready <- url },
-			API:          goSvc.api,
-			Extension:    ext,
-			Standby:      schedulerStandby,
-		})
+	defer func() {
+		sched.mu.Lock()
+		sched.stop()
+		sched.mu.Unlock()
 	}()
-	var url string
-	select {
-	case url = <-ready:
-	case err := <-failed:
-		return fmt.Errorf("scheduler: %w", err)
-	case <-ctx.Done():
-		return nil
-	}
 	fmt.Fprintln(stdout, url)
-	remove, err := recordLocalService(spec, env, cfg.DataDir, url)
+	remove, err := recordAPIURL(cfg.DataDir, spec.Name, url)
+	sched.mu.Lock()
+	sched.dataDir = cfg.DataDir // a restart moved to another port records it
+	sched.mu.Unlock()
 	if err != nil {
 		fmt.Fprintf(stderr, "kennel: %v; --name will not find the service\n", err)
 	} else {
 		defer remove()
+		removeControl, err := sched.serveControl(ctx, cfg.DataDir)
+		if err != nil {
+			fmt.Fprintf(stderr, "kennel: %v; \"kennel local service restart\" will not find the service\n", err)
+		} else {
+			defer removeControl()
+		}
 	}
 	var deadline <-chan time.Time
 	if svc.untilComplete {
 		deadline = time.After(svc.timeout)
 	}
-	return followDeploy(ctx, url, svc.untilComplete, deadline, failed, stdout)
+	return followDeploy(ctx, sched.apiURL, svc.untilComplete, deadline, sched.failed, stdout)
 }
 
-// recordLocalService records the scheduler's API URL under the service's
-// name in the cluster's data dir, for the scheduler commands' --name, and
-// returns a func that removes the record. The name is the spec's, as the
-// scheduler, which loaded the same spec, has it.
-func recordLocalService(specPath string, env map[string]string, dataDir, url string) (remove func(), err error) {
-	data, err := os.ReadFile(specPath)
-	if err != nil {
-		return nil, err
-	}
-	spec, err := servicespec.Load(specPath, data, servicespec.LoadOptions{Env: env, Templates: os.DirFS(filepath.Dir(specPath))})
-	if err != nil {
-		return nil, err
-	}
-	return recordAPIURL(dataDir, spec.Name, url)
-}
-
-// followDeploy prints the deploy plan's tree whenever it changes; with
+// followDeploy prints the deploy plan's tree, from the API at url(),
+// whenever it changes; with
 // untilComplete it returns once the plan is COMPLETE.
-func followDeploy(ctx context.Context, url string, untilComplete bool, deadline <-chan time.Time, failed <-chan error, out io.Writer) error {
+func followDeploy(ctx context.Context, url func() string, untilComplete bool, deadline <-chan time.Time, failed <-chan error, out io.Writer) error {
 	last := ""
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
 	for {
-		info, err := fetchPlan(ctx, url+"/v1/plans/deploy")
+		info, err := fetchPlan(ctx, url()+"/v1/plans/deploy")
 		if err == nil {
 			if tree := info.Tree(plans.DeployPlan); tree != last {
 				last = tree

@@ -57,7 +57,7 @@ func rootCommandFor(program string) *cobra.Command {
 		}
 	}
 	root.AddCommand(specCommand(), packageCommand(), localCommand(), executorCommand(), bootstrapCommand(), schedulerCommand(), kafkaCommand())
-	root.AddCommand(taskCommand(), versionCommand())
+	root.AddCommand(taskCommand(), versionCommand(), dcosHelpCommand())
 	root.AddCommand(apiCommands(module)...)
 	strictCommands(root)
 	addExamples(root)
@@ -79,7 +79,7 @@ func main() {
 		if errors.As(err, &exit) {
 			os.Exit(exit.code)
 		}
-		fmt.Fprintln(os.Stderr, "kennel:", err)
+		fmt.Fprintln(os.Stderr, errorPrefix+err.Error())
 		var status statusError
 		if errors.As(err, &status) {
 			os.Exit(status.code)

@@ -13,9 +13,10 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// debugAddr is the scheduler's --debug-addr: where it serves Go's
-// net/http/pprof profiles (/debug/pprof/…). Empty, the default, serves
-// nothing: profiles show the scheduler's internals and cost CPU, so they
+// debugAddr is the --debug-addr of the scheduler and of "local up": where
+// it serves Go's net/http/pprof profiles (/debug/pprof/…). Empty, the
+// default, serves nothing: profiles show the process's internals and cost
+// CPU, so they
 // are for an operator who asks, on an address they choose (loopback
 // unless they mean otherwise).
 type debugAddr struct{ addr string }

@@ -17,6 +17,7 @@ import (
 	"github.com/kennel-sdk/kennel/api"
 	"github.com/kennel-sdk/kennel/plans"
 	"github.com/kennel-sdk/kennel/scheduler/runtime"
+	"github.com/kennel-sdk/kennel/servicespec"
 )
 
 // The runtime's Backend is what package api serves.
@@ -32,6 +33,9 @@ type goService struct {
 	routes    func(*runtime.Backend) []api.Route
 	endpoints []api.EndpointProducer
 	sections  func(*runtime.Backend) []api.Section
+	// inPlace is the extension's InPlace.Changes, for the update dry run
+	// (which has no scheduler environment to build the extension from).
+	inPlace servicespec.InPlaceFunc
 }
 
 // api wires a running scheduler to package api: its handler and the
@@ -42,6 +46,7 @@ func (g goService) api(c runtime.APIConfig) (handler, artifacts http.Handler) {
 	if g.routes != nil {
 		opts.Routes = g.routes(c.Backend)
 	}
+	opts.Routes = append(opts.Routes, api.DecommissionCheckRoute(c.Backend.CheckDecommission))
 	if g.sections != nil {
 		opts.Sections = g.sections(c.Backend)
 	}

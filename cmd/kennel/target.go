@@ -50,15 +50,35 @@ const apiFlagsHelp = `
 The scheduler is, first match wins: --url; --name, a service on the local
 cluster (kennel local up --service records its scheduler's URL in the
 cluster's data dir); $KENNEL_URL. A token (--token, --token-file or
-$KENNEL_TOKEN) is sent as "Authorization: Bearer <token>".
+$KENNEL_TOKEN) is sent as "Authorization: Bearer <token>". Run as
+dcos-<module>, the binary finds the scheduler through DC/OS: see
+"kennel help dcos".`
 
-Run as dcos-<module> (a symlink to kennel), the binary is a DC/OS CLI module:
-without --url, the scheduler is the service --name, else the DC/OS CLI's
+// dcosHelp is the help topic "kennel help dcos": how the service
+// commands find the scheduler when the binary runs as a DC/OS CLI module.
+const dcosHelp = `Run as dcos-<module> (a symlink to kennel), the binary is a DC/OS CLI module:
+"dcos <module> plan status" runs "dcos-<module> <module> plan status", and the
+service commands (plan, pod, endpoints, debug, state, tls, update, describe,
+and a Go service's own) talk to a service on the DC/OS cluster the DC/OS CLI
+is attached to.
+
+Without --url, the scheduler is the service --name, else the DC/OS CLI's
 <module>.service_name ($DCOS_<MODULE>_SERVICE_NAME or [<module>] service_name
 in its dcos.toml), else <module> without a leading "beta-", behind the Admin
-Router of the cluster the DC/OS CLI is attached to, and $DCOS_URL,
+Router of the cluster: <core.dcos_url>/service/<name>. $DCOS_URL,
 $DCOS_ACS_TOKEN or the CLI's dcos.toml give its URL, token (sent as
-"token=<token>"; "dcos auth login" sets it) and TLS verification.`
+"token=<token>"; "dcos auth login" sets it) and TLS verification
+(core.ssl_verify: true, false, or a CA bundle's path).`
+
+// dcosHelpCommand is the help topic "dcos": a command that does nothing
+// but carry dcosHelp, listed under "Additional help topics".
+func dcosHelpCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "dcos",
+		Short: "Running kennel as a DC/OS CLI module (dcos-<module>)",
+		Long:  dcosHelp,
+	}
+}
 
 // newAPIFlags registers the flags on group, whose Long help they extend.
 func newAPIFlags(group *cobra.Command, module string) *apiFlags {

@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/kennel-sdk/kennel/scheduler/runtime"
 )
 
 // writeFile writes content to path, creating its directory.
@@ -302,13 +304,18 @@ func TestSchedulerSelection(t *testing.T) {
 }
 
 func TestLocalServiceRecordsItsURLUnderTheSpecsName(t *testing.T) {
-	spec := "../../examples/hello-world/svc.yml"
-	env, err := specFlags{}.environment(filepath.Join(filepath.Dir(spec), defaultsFile))
+	dir := "../../examples/hello-world"
+	sched := &localScheduler{svc: serviceFlags{dir: dir}, base: runtime.Options{SpecPath: filepath.Join(dir, "svc.yml")}}
+	env, err := sched.environment(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := sched.load(env)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dataDir := t.TempDir()
-	remove, err := recordLocalService(spec, env, dataDir, "http://127.0.0.1:4242")
+	remove, err := recordAPIURL(dataDir, spec.Name, "http://127.0.0.1:4242")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -124,7 +124,10 @@ reads) and prints what the update would do: the options diff, the scheduler
 app's changes, the rendered ServiceSpec's diff (against the scheduler's
 target configuration when the scheduler answers, else the spec the
 installed app renders), what each pod instance would do (stay, restart,
-launch, decommission) and why, and the changes the scheduler would refuse.
+launch, decommission) and why, the phases of the plan that would roll it
+out (such as the Kafka update plan's finalize phase, which raises
+metadata.version once every broker runs the new release), and the changes
+the scheduler would refuse.
 It exits 1 when the scheduler would refuse the update or the new spec is
 invalid.`,
 		Args: cobra.NoArgs,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,7 +22,9 @@ const targetTimeout = 10 * time.Second
 // updateDryRun prints what "update start" would do with req, changing
 // nothing: Cosmos plans the update on Update's own code path, the
 // scheduler (when reachable) gives its target configuration, and
-// updatepreview compares. An update the scheduler would refuse, or whose
+// updatepreview compares, with the in-place classification of the Go
+// service the updated app runs (a Kafka broker's dynamic configs: "in
+// place, no restart"). An update the scheduler would refuse, or whose
 // spec would not load, exits 1 after the report.
 func updateDryRun(cmd *cobra.Command, api *apiFlags, f *cosmosFlags, req cosmos.ServiceUpdateRequest, optionsFile string, asJSON bool) error {
 	if api.module != "" {
@@ -35,7 +38,8 @@ func updateDryRun(cmd *cobra.Command, api *apiFlags, f *cosmosFlags, req cosmos.
 	if err != nil {
 		return explainCosmos(cmd.ErrOrStderr(), err, optionsFile)
 	}
-	in := updatepreview.Input{Installed: plan.Installed, Update: plan.Update, Spec: os.DirFS(plan.SpecDir)}
+	in := updatepreview.Input{Installed: plan.Installed, Update: plan.Update, Spec: os.DirFS(plan.SpecDir),
+		InPlace: goServiceOf(plan.Update).inPlace}
 	if plan.InstalledSpecDir != "" {
 		in.InstalledSpec = os.DirFS(plan.InstalledSpecDir)
 	}
@@ -48,6 +52,7 @@ func updateDryRun(cmd *cobra.Command, api *apiFlags, f *cosmosFlags, req cosmos.
 	if err != nil {
 		return explainCosmos(cmd.ErrOrStderr(), err, optionsFile)
 	}
+	guardRefusals(cmd, api, f, &report)
 	if asJSON {
 		err = printJSON(cmd.OutOrStdout(), report)
 	} else {
@@ -63,6 +68,38 @@ func updateDryRun(cmd *cobra.Command, api *apiFlags, f *cosmosFlags, req cosmos.
 	fmt.Fprintln(cmd.ErrOrStderr(), "Nothing was changed (dry run).")
 	return nil
 }
+
+// guardRefusals adds to report what the scheduler's decommission guard
+// would refuse of the instances the update removes (a Kafka broker that
+// holds replicas); when the scheduler cannot tell, it says so on stderr.
+func guardRefusals(cmd *cobra.Command, api *apiFlags, f *cosmosFlags, report *updatepreview.Report) {
+	var removed []string
+	for _, inst := range report.Instances {
+		if inst.Action == updatepreview.Decommission {
+			removed = append(removed, inst.Instance)
+		}
+	}
+	if len(removed) == 0 {
+		return
+	}
+	c, err := schedulerClient(cmd, api, f)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(cmd.Context(), guardTimeout)
+		defer cancel()
+		var refusals []string
+		if refusals, err = c.DecommissionCheck(ctx, removed); err == nil {
+			for _, r := range refusals {
+				report.Refused = append(report.Refused, updatepreview.Refusal{Path: "scheduler", Msg: r})
+			}
+			return
+		}
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "The scheduler could not say whether it may remove %s (%v): it checks again when the update starts.\n",
+		strings.Join(removed, ", "), err)
+}
+
+// guardTimeout bounds the scheduler's decommission check.
+const guardTimeout = 45 * time.Second
 
 // schedulerTarget is the scheduler's target configuration, or nil and why
 // not.

@@ -153,3 +153,61 @@ func TestUpdateDryRun(t *testing.T) {
 	text = strings.ReplaceAll(text, scheduler.URL, "SCHEDULER")
 	golden(t, "update-dry-run.golden", text)
 }
+
+// TestUpdateDryRunGuard: a dry run that lowers the Kafka service's
+// brokers.count asks the scheduler's decommission check about the brokers
+// it removes and shows its refusal as the scheduler's (exit 1); a
+// scheduler that cannot tell is said so, and the preview stands.
+func TestUpdateDryRunGuard(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	var asked atomic.Pointer[string]
+	var refuse atomic.Bool
+	scheduler := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/decommission-check" {
+			q := r.URL.RawQuery
+			asked.Store(&q)
+			if !refuse.Load() {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = io.WriteString(w, "cannot check: no broker answers\n")
+				return
+			}
+			_, _ = io.WriteString(w, `{"refusals": ["pods.kafka.count: cannot remove brokers 3 while they hold replicas (broker 3 holds 2 replicas)"]}`)
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(scheduler.Close)
+	fake := &marathonFake{apps: map[string]map[string]any{}, schedulerURL: scheduler.URL}
+	marathon := httptest.NewServer(fake)
+	t.Cleanup(marathon.Close)
+	for name, text := range map[string]string{"install.json": `{"brokers": {"count": 4}}`, "down.json": `{"brokers": {"count": 3}}`} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	common := []string{"--marathon", marathon.URL, "--repo", "../../examples", "--data-dir", filepath.Join(dir, "data"), "--master", "http://127.0.0.1:5050"}
+	out, errOut, code := runAs(t, "kennel", append([]string{"package", "install", "kafka", "--yes", "--options", filepath.Join(dir, "install.json")}, common...)...)
+	if code != 0 {
+		t.Fatalf("install: exit %d\n%s%s", code, out, errOut)
+	}
+	fake.takeWrites()
+	args := append([]string{"update", "start", "--name", "kafka", "--dry-run", "--options", filepath.Join(dir, "down.json")}, common...)
+
+	out, errOut, code = runAs(t, "kennel", args...)
+	if code != 0 || !strings.Contains(out, "kafka-3  decommission") ||
+		!strings.Contains(errOut, "The scheduler could not say whether it may remove kafka-3") {
+		t.Errorf("scheduler cannot tell: exit %d\n%s%s", code, out, errOut)
+	}
+	refuse.Store(true)
+	out, errOut, code = runAs(t, "kennel", args...)
+	if code != 1 || !strings.Contains(out, "cannot remove brokers 3 while they hold replicas") || !strings.Contains(errOut, "would be refused") {
+		t.Errorf("refused: exit %d\n%s%s", code, out, errOut)
+	}
+	if q := asked.Load(); q == nil || *q != "instance=kafka-3" {
+		t.Errorf("asked the scheduler about %v, want instance=kafka-3", q)
+	}
+	if got := fake.takeWrites(); len(got) != 0 {
+		t.Errorf("the dry run changed Marathon: %v", got)
+	}
+}

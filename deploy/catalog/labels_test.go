@@ -7,7 +7,7 @@ import (
 )
 
 func TestLabelsRoundTrip(t *testing.T) {
-	pkg, err := Load("../../examples/kafka/package")
+	pkg, err := Load("../../examples/kafka/package/1")
 	if err != nil {
 		t.Fatal(err)
 	}

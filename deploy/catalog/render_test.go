@@ -257,7 +257,7 @@ func TestBadOptionsReportEveryErrorWithItsPath(t *testing.T) {
 }
 
 func TestOptionsMergeOverDefaults(t *testing.T) {
-	pkg, err := Load("../../examples/kafka/package")
+	pkg, err := Load("../../examples/kafka/package/1")
 	if err != nil {
 		t.Fatal(err)
 	}

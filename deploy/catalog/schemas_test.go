@@ -10,7 +10,7 @@ import (
 )
 
 // examplePackages are the packages Kennel ships, relative to this directory.
-var examplePackages = []string{"../../examples/hello-world/package", "../../examples/kafka/package"}
+var examplePackages = []string{"../../examples/hello-world/package", "../../examples/kafka/package/1"}
 
 // schemasDir returns the directory of the official DC/OS packaging and
 // Marathon schemas: ../shared/schemas beside the repository's root (the

@@ -19,6 +19,9 @@ func TestRenderedEnvRendersTheSpec(t *testing.T) {
 			t.Fatal(err)
 		}
 		specDir := filepath.Dir(dir)
+		if filepath.Base(specDir) == "package" { // <service>/package/<N>/
+			specDir = filepath.Dir(specDir)
+		}
 		specFile := filepath.Join(specDir, "svc.yml")
 		data, err := os.ReadFile(specFile)
 		if err != nil {

@@ -300,7 +300,7 @@ func archiveNames(t *testing.T, path string) []string {
 }
 
 func TestInstallFromExamples(t *testing.T) {
-	for _, dir := range []string{examples, filepath.Join(examples, "kafka", "package")} {
+	for _, dir := range []string{examples, filepath.Join(examples, "kafka", "package", "1")} {
 		repo, err := OpenRepository(dir)
 		if err != nil {
 			t.Fatal(err)
@@ -315,6 +315,26 @@ func TestInstallFromExamples(t *testing.T) {
 	names, err := repo.Names()
 	if err != nil || !slices.Equal(names, []string{"hello-world", "kafka"}) {
 		t.Errorf("Names = %v, %v", names, err)
+	}
+	// The Kafka package has a version per Kafka release, each shipping
+	// examples/kafka (its package/ directory left out).
+	es, err := repo.Versions("kafka")
+	if err != nil || len(es) != 2 || es[0].Version() != "0.1.0-4.0.0" || es[1].Version() != "0.1.0-4.1.1" {
+		t.Fatalf("kafka versions: %v, %v", es, err)
+	}
+	for _, e := range es {
+		if filepath.Base(e.SpecDir) != "kafka" || filepath.Base(e.SkipDir) != PackageDir {
+			t.Errorf("kafka %s: spec %s skip %s", e.Version(), e.SpecDir, e.SkipDir)
+		}
+	}
+	// So does one version's directory, as a repository of its own.
+	one, err := OpenRepository(filepath.Join(examples, "kafka", "package", "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	es, err = one.Versions("kafka")
+	if err != nil || len(es) != 1 || es[0].Version() != "0.1.0-4.0.0" || filepath.Base(es[0].SpecDir) != "kafka" {
+		t.Fatalf("package/0 alone: %v, %v", es, err)
 	}
 }
 

@@ -54,9 +54,9 @@ var (
 	ErrArtifacts               = &Error{Type: "ArtifactsUnavailable"}
 )
 
-func packageNotFound(name string) *Error {
+func packageNotFound(name string, known []string) *Error {
 	return &Error{Type: "PackageNotFound", Status: http.StatusBadRequest,
-		Message: fmt.Sprintf("Package [%s] not found", name),
+		Message: fmt.Sprintf("Package [%s] not found; the packages are: %s", name, listOrNone(known)),
 		Data:    map[string]any{"packageName": name}}
 }
 

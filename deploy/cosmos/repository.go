@@ -32,7 +32,8 @@ const SpecDir = "spec"
 //	                                      it, a version ships <repo>/<name>/ minus package/
 //
 // A directory holding package.json is also a repository: of that one package
-// (releaseVersion 0), whose service is the directory above it. Versions are
+// (releaseVersion 0), whose service is the directory above it; or, for
+// <name>/package/<N>/, version N of <name>'s package, as in the repository. Versions are
 // ordered by releaseVersion; package.json's name must be <name>.
 type Repository struct {
 	// Dir is the repository's directory, absolute.
@@ -79,6 +80,13 @@ type Entry struct {
 func (e *Entry) Name() string    { return e.Package.Name }
 func (e *Entry) Version() string { return e.Package.Version }
 
+// packageNotFound is PackageNotFound for name, listing the packages the
+// repository holds.
+func (r *Repository) packageNotFound(name string) *Error {
+	names, _ := r.Names()
+	return packageNotFound(name, names)
+}
+
 // Names lists the repository's package names, sorted.
 func (r *Repository) Names() ([]string, error) {
 	if r.single {
@@ -111,17 +119,26 @@ func (r *Repository) Versions(name string) ([]*Entry, error) {
 			return nil, invalidPackage(r.Dir, err)
 		}
 		if name != "" && pkg.Name != name {
-			return nil, packageNotFound(name)
+			return nil, packageNotFound(name, []string{pkg.Name})
 		}
-		return []*Entry{{Package: pkg, SpecDir: filepath.Dir(r.Dir), SkipDir: r.Dir}}, nil
+		// <service>/package/<N>/ is version N of <service>'s package.
+		parent := filepath.Dir(r.Dir)
+		if n, err := strconv.Atoi(filepath.Base(r.Dir)); err == nil && n >= 0 && filepath.Base(parent) == PackageDir {
+			spec, skip := filepath.Dir(parent), parent
+			if st, err := os.Stat(filepath.Join(r.Dir, SpecDir)); err == nil && st.IsDir() {
+				spec, skip = filepath.Join(r.Dir, SpecDir), ""
+			}
+			return []*Entry{{Package: pkg, ReleaseVersion: n, SpecDir: spec, SkipDir: skip}}, nil
+		}
+		return []*Entry{{Package: pkg, SpecDir: parent, SkipDir: r.Dir}}, nil
 	}
 	if !validName(name) {
-		return nil, packageNotFound(name)
+		return nil, r.packageNotFound(name)
 	}
 	service := filepath.Join(r.Dir, name)
 	pkgDir := filepath.Join(service, PackageDir)
 	if _, err := os.Stat(pkgDir); errors.Is(err, fs.ErrNotExist) {
-		return nil, packageNotFound(name)
+		return nil, r.packageNotFound(name)
 	}
 	var entries []*Entry
 	_, err := os.Stat(filepath.Join(pkgDir, catalog.PackageFile))
@@ -157,7 +174,7 @@ func (r *Repository) Versions(name string) ([]*Entry, error) {
 		entries = append(entries, e)
 	}
 	if len(entries) == 0 {
-		return nil, packageNotFound(name)
+		return nil, r.packageNotFound(name)
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].ReleaseVersion < entries[j].ReleaseVersion })
 	seen := map[string]bool{}

@@ -156,10 +156,10 @@ func (c *Client) do(ctx context.Context, method, path string, out any) error {
 	}
 	if resp.StatusCode/100 != 2 {
 		var m message
-		if json.Unmarshal(body, &m) == nil && m.Message != "" {
-			return fmt.Errorf("%s %s: %d: %s", method, path, resp.StatusCode, m.Message)
+		if resp.StatusCode/100 == 4 && json.Unmarshal(body, &m) == nil && m.Message != "" {
+			return fmt.Errorf("local cluster: %s", m.Message) // says what was asked
 		}
-		return fmt.Errorf("%s %s: %d: %s", method, path, resp.StatusCode, bytes.TrimSpace(body))
+		return fmt.Errorf("local cluster: %s %s: %d: %s", method, path, resp.StatusCode, bytes.TrimSpace(body))
 	}
 	if out == nil {
 		return nil

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -320,5 +321,9 @@ func (c *Cluster) node(name string) (*node, error) {
 			return n, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: %q", ErrUnknownAgent, name)
+	names := make([]string, len(c.agents))
+	for i, n := range c.agents {
+		names[i] = n.cfg.Name
+	}
+	return nil, fmt.Errorf("%w: %q; the agents are: %s", ErrUnknownAgent, name, strings.Join(names, ", "))
 }

@@ -3,6 +3,7 @@ package local
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/kennel-sdk/kennel/deploy/local/agent"
 )
@@ -155,7 +156,15 @@ var ErrUnknownFramework = errors.New("no such framework")
 // keeping its connection open, as a hung scheduler would see.
 func (c *Cluster) StallFramework(id string, stalled bool) error {
 	if !c.master.Stall(id, stalled) {
-		return fmt.Errorf("framework %s: %w", id, ErrUnknownFramework)
+		var known []string
+		for _, f := range c.master.State().Frameworks {
+			known = append(known, f.ID+" ("+f.Name+")")
+		}
+		list := "none"
+		if len(known) > 0 {
+			list = strings.Join(known, ", ")
+		}
+		return fmt.Errorf("%w: %s; the frameworks are: %s", ErrUnknownFramework, id, list)
 	}
 	return nil
 }

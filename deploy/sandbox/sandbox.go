@@ -66,6 +66,17 @@ type Chunk struct {
 // ErrNotFound is a file, directory or task that does not exist.
 var ErrNotFound = errors.New("not found")
 
+// notFound is an error that says what does not exist, and what does, and
+// wraps ErrNotFound without repeating its words.
+type notFound struct{ msg string }
+
+func (e notFound) Error() string { return e.msg }
+func (e notFound) Unwrap() error { return ErrNotFound }
+
+func errNotFound(format string, args ...any) error {
+	return notFound{fmt.Sprintf(format, args...)}
+}
+
 // masterState is what FindTask reads of GET /master/state.
 type masterState struct {
 	Frameworks []struct {
@@ -127,7 +138,7 @@ func (c *Client) FindTask(ctx context.Context, query string) (Task, error) {
 	}
 	switch len(found) {
 	case 0:
-		return Task{}, fmt.Errorf("%w: no task named %q; the tasks are: %s", ErrNotFound, query, names(all))
+		return Task{}, errNotFound("no task named %q; the tasks are: %s", query, names(all))
 	case 1:
 	default:
 		ids := make([]string, len(found))
@@ -215,7 +226,7 @@ func (c *Client) Sandbox(ctx context.Context, t Task) (Sandbox, error) {
 		}
 	}
 	if dir == "" {
-		return Sandbox{}, fmt.Errorf("%w: agent %s has no executor for task %s", ErrNotFound, t.AgentID, t.ID)
+		return Sandbox{}, errNotFound("agent %s has no executor for task %s", t.AgentID, t.ID)
 	}
 	sb := Sandbox{Task: t, Dir: dir}
 	taskDir := path.Join(dir, "tasks", t.ID)
@@ -232,9 +243,35 @@ func (c *Client) Sandbox(ctx context.Context, t Task) (Sandbox, error) {
 func (c *Client) Browse(ctx context.Context, sb Sandbox, rel string) ([]FileInfo, error) {
 	list, err := c.browse(ctx, sb.Task.Agent, sb.path(rel))
 	if errors.Is(err, ErrNotFound) {
-		return nil, fmt.Errorf("%w: %s is not in %s's sandbox", ErrNotFound, rel, sb.Task.Name)
+		return nil, c.missing(ctx, sb, rel)
 	}
 	return list, err
+}
+
+// missing is the error for rel, which is not in the sandbox: it lists what
+// its directory holds, when that exists.
+func (c *Client) missing(ctx context.Context, sb Sandbox, rel string) error {
+	dir := path.Dir(path.Clean("/" + rel))[1:]
+	where := "the sandbox"
+	if dir != "" {
+		where = dir
+	}
+	list, err := c.browse(ctx, sb.Task.Agent, sb.path(dir))
+	if err != nil {
+		return errNotFound("%s is not in %s's sandbox", rel, sb.Task.Name)
+	}
+	names := make([]string, len(list))
+	for i, f := range list {
+		names[i] = path.Base(f.Path)
+		if strings.HasPrefix(f.Mode, "d") {
+			names[i] += "/"
+		}
+	}
+	held := "nothing"
+	if len(names) > 0 {
+		held = strings.Join(names, ", ")
+	}
+	return errNotFound("%s is not in %s's sandbox; %s holds: %s", rel, sb.Task.Name, where, held)
 }
 
 func (c *Client) browse(ctx context.Context, agent, dir string) ([]FileInfo, error) {
@@ -251,7 +288,7 @@ func (c *Client) Read(ctx context.Context, sb Sandbox, rel string, offset, lengt
 	var ch Chunk
 	err := c.getJSON(ctx, sb.Task.Agent+"/files/read?"+q.Encode(), &ch)
 	if errors.Is(err, ErrNotFound) {
-		return ch, fmt.Errorf("%w: %s is not in %s's sandbox", ErrNotFound, rel, sb.Task.Name)
+		return ch, c.missing(ctx, sb, rel)
 	}
 	return ch, err
 }

@@ -70,7 +70,7 @@ func TestFindTask(t *testing.T) {
 		{"hello-1-server__c", "hello-1-server__c", ""},
 		{"hello-0", "hello-0-server__a", ""},
 		{"twin", "", "2 tasks match \"twin\"; give one's id: twin__1, twin__2"},
-		{"nope", "", `not found: no task named "nope"; the tasks are: hello-0-server, hello-1-server, twin`},
+		{"nope", "", `no task named "nope"; the tasks are: hello-0-server, hello-1-server, twin`},
 	} {
 		got, err := c.FindTask(t.Context(), tc.query)
 		switch {

@@ -57,6 +57,11 @@ type Input struct {
 	// installed app renders. It is the more exact of the two when the
 	// scheduler is reachable.
 	Target []byte
+	// InPlace, when set, is the service's classification of the changes
+	// its running tasks take without a restart (the scheduler's
+	// runtime.Extension.InPlace): an instance changed only so is InPlace,
+	// not Restart.
+	InPlace servicespec.InPlaceFunc
 }
 
 // Report is the outcome of a preview. Its JSON field names are stable;
@@ -78,6 +83,48 @@ type Report struct {
 	Refused []Refusal `json:"refused"`
 	// Notices are allowed changes that do not take effect everywhere.
 	Notices []string `json:"notices"`
+	// Plan is the plan that would roll the update out: the deploy plan,
+	// which the new spec's `update` plan shapes once the service has
+	// deployed (as in DC/OS Commons); empty when the update is refused or
+	// the spec invalid.
+	Plan PlanReport `json:"plan"`
+}
+
+// PlanReport is the shape of the plan that rolls an update out.
+type PlanReport struct {
+	// From names the spec's plan it is made from: "update", "deploy", or
+	// "" (the default plan: a serial phase per pod).
+	From     string        `json:"from"`
+	Strategy string        `json:"strategy"`
+	Phases   []PhaseReport `json:"phases"`
+}
+
+// PhaseReport is one phase: it rolls Pod's instances (those Instances
+// says restart or launch), or runs the service's Action.
+type PhaseReport struct {
+	Name     string `json:"name"`
+	Strategy string `json:"strategy"`
+	Pod      string `json:"pod,omitempty"`
+	Action   string `json:"action,omitempty"`
+}
+
+// planOf is the plan that rolls an update to spec out.
+func planOf(spec *servicespec.ServiceSpec) PlanReport {
+	pr := PlanReport{Phases: []PhaseReport{}}
+	for _, name := range []string{"update", "deploy"} {
+		if p := spec.Plan(name); p != nil {
+			pr.From, pr.Strategy = name, p.Strategy
+			for _, ph := range p.Phases {
+				pr.Phases = append(pr.Phases, PhaseReport{Name: ph.Name, Strategy: ph.Strategy, Pod: ph.Pod, Action: ph.Action})
+			}
+			return pr
+		}
+	}
+	pr.Strategy = "serial"
+	for _, pod := range spec.Pods {
+		pr.Phases = append(pr.Phases, PhaseReport{Name: pod.Name, Strategy: "serial", Pod: pod.Name})
+	}
+	return pr
 }
 
 // ChangeKind is how a JSON value changes.
@@ -144,7 +191,10 @@ type Action string
 
 // Actions, from least to most disruptive.
 const (
-	Stay         Action = "stay"
+	Stay Action = "stay"
+	// InPlace: the instance keeps running; the service applies the
+	// change to it (a Kafka broker's dynamic configs).
+	InPlace      Action = "in-place"
 	Restart      Action = "restart"
 	Launch       Action = "launch"
 	Decommission Action = "decommission"
@@ -169,7 +219,7 @@ type Refusal struct {
 // would do. Problems of the input are errors wrapping ErrBadInput; a new
 // spec that does not load is not an error but the report's Spec.Errors.
 func Preview(in Input) (Report, error) {
-	r := Report{Options: []Change{}, Instances: []Instance{}, Refused: []Refusal{}, Notices: []string{},
+	r := Report{Options: []Change{}, Instances: []Instance{}, Refused: []Refusal{}, Notices: []string{}, Plan: PlanReport{Phases: []PhaseReport{}},
 		App: AppReport{Changes: []Change{}}, Spec: SpecReport{Errors: []SpecError{}}}
 	if in.Installed == nil || in.Update == nil {
 		return r, fmt.Errorf("%w: both the installed and the updated app are required", ErrBadInput)
@@ -208,6 +258,7 @@ func Preview(in Input) (Report, error) {
 	r.Spec.NewID = newSpec.ID()
 	r.Spec.Diff = unifiedDiff(string(oldSpec.YAML()), string(newSpec.YAML()), file+" ("+r.Spec.From+")", file+" (update)")
 	u := servicespec.CompareUpdate(oldSpec, newSpec)
+	u.InPlace(oldSpec, newSpec, in.InPlace)
 	for _, v := range u.Forbidden {
 		r.Refused = append(r.Refused, Refusal{Path: v.Path, Msg: v.Msg})
 	}
@@ -219,11 +270,14 @@ func Preview(in Input) (Report, error) {
 		r.Instances = append(r.Instances, Instance{Instance: iu.Instance, Pod: iu.Pod, Index: iu.Index,
 			Action: action(iu.Action), Reasons: append([]string{}, iu.Reasons...)})
 	}
+	r.Plan = planOf(newSpec)
 	return r, nil
 }
 
 func action(a servicespec.Action) Action {
 	switch a {
+	case servicespec.ActionInPlace:
+		return InPlace
 	case servicespec.ActionRestart:
 		return Restart
 	case servicespec.ActionLaunch:

@@ -7,11 +7,13 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/kennel-sdk/kennel/deploy/catalog"
+	"github.com/kennel-sdk/kennel/servicespec"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -25,11 +27,35 @@ type service struct {
 func loadService(t *testing.T, name string) service {
 	t.Helper()
 	dir := filepath.Join("..", "..", "examples", name)
-	pkg, err := catalog.Load(filepath.Join(dir, "package"))
+	pkgDir := filepath.Join(dir, "package")
+	if _, err := os.Stat(filepath.Join(pkgDir, catalog.PackageFile)); err != nil {
+		pkgDir = newestVersion(t, pkgDir)
+	}
+	pkg, err := catalog.Load(pkgDir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return service{pkg: pkg, files: dir}
+}
+
+// newestVersion is the directory of the highest release of a package
+// laid out as package/<N>/.
+func newestVersion(t *testing.T, pkgDir string) string {
+	t.Helper()
+	ents, err := os.ReadDir(pkgDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	best := -1
+	for _, e := range ents {
+		if n, err := strconv.Atoi(e.Name()); err == nil && e.IsDir() && n > best {
+			best = n
+		}
+	}
+	if best < 0 {
+		t.Fatalf("%s: no package.json and no release directory", pkgDir)
+	}
+	return filepath.Join(pkgDir, strconv.Itoa(best))
 }
 
 // render renders the service's app for user options given as JSON.
@@ -55,51 +81,59 @@ func (s service) input(t *testing.T, installed, update string) Input {
 func TestPreviewGolden(t *testing.T) {
 	cases := []struct {
 		name, service, installed, update string
+		// inPlace is the service's in-place classification, if any.
+		inPlace servicespec.InPlaceFunc
 		// check asserts what the golden must show, so that a rewritten
 		// golden cannot silently lose it.
 		check func(t *testing.T, r Report)
 	}{
-		{"hello-count", "hello-world", `{}`, `{"hello": {"count": 3}}`, func(t *testing.T, r Report) {
+		{"hello-count", "hello-world", `{}`, `{"hello": {"count": 3}}`, nil, func(t *testing.T, r Report) {
 			wantActions(t, r, "hello-0", Stay, "hello-1", Stay, "hello-2", Launch)
 		}},
-		{"hello-greeting", "hello-world", `{}`, `{"hello": {"greeting": "Bonjour"}}`, func(t *testing.T, r Report) {
+		{"hello-greeting", "hello-world", `{}`, `{"hello": {"greeting": "Bonjour"}}`, nil, func(t *testing.T, r Report) {
 			wantActions(t, r, "hello-0", Restart, "hello-1", Restart)
 		}},
-		{"hello-cpus", "hello-world", `{"hello": {"greeting": "Hi"}}`, `{"hello": {"greeting": "Hi", "cpus": 0.25}}`, func(t *testing.T, r Report) {
+		{"hello-cpus", "hello-world", `{"hello": {"greeting": "Hi"}}`, `{"hello": {"greeting": "Hi", "cpus": 0.25}}`, nil, func(t *testing.T, r Report) {
 			wantActions(t, r, "hello-0", Restart, "hello-1", Restart)
 		}},
-		{"hello-no-change", "hello-world", `{"hello": {"count": 2}}`, `{"hello": {"count": 2}}`, func(t *testing.T, r Report) {
+		{"hello-no-change", "hello-world", `{"hello": {"count": 2}}`, `{"hello": {"count": 2}}`, nil, func(t *testing.T, r Report) {
 			wantActions(t, r, "hello-0", Stay, "hello-1", Stay)
 			if r.App.Restarts || r.Spec.Diff != "" || len(r.Options) != 0 {
 				t.Errorf("no change reported changes: %+v", r)
 			}
 		}},
-		{"hello-scheduler-only", "hello-world", `{}`, `{"service": {"mem": 512}}`, func(t *testing.T, r Report) {
+		{"hello-scheduler-only", "hello-world", `{}`, `{"service": {"mem": 512}}`, nil, func(t *testing.T, r Report) {
 			wantActions(t, r, "hello-0", Stay, "hello-1", Stay)
 			if !r.App.Restarts || r.Spec.Diff != "" {
 				t.Errorf("want a scheduler restart and no spec change: %+v", r)
 			}
 		}},
-		{"hello-placement", "hello-world", `{}`, `{"hello": {"placement": "[[\"hostname\", \"MAX_PER\", \"2\"]]"}}`, func(t *testing.T, r Report) {
+		{"hello-placement", "hello-world", `{}`, `{"hello": {"placement": "[[\"hostname\", \"MAX_PER\", \"2\"]]"}}`, nil, func(t *testing.T, r Report) {
 			wantActions(t, r, "hello-0", Stay, "hello-1", Stay)
 			if len(r.Notices) != 1 || !strings.Contains(r.Notices[0], "placement") {
 				t.Errorf("want a placement notice, got %v", r.Notices)
 			}
 		}},
-		{"hello-volume", "hello-world", `{}`, `{"hello": {"data_mb": 1024}}`, func(t *testing.T, r Report) {
+		{"hello-volume", "hello-world", `{}`, `{"hello": {"data_mb": 1024}}`, nil, func(t *testing.T, r Report) {
 			wantRefused(t, r, "pods.hello.volumes")
 		}},
-		{"hello-shrink", "hello-world", `{"hello": {"count": 3}}`, `{"hello": {"count": 1}}`, func(t *testing.T, r Report) {
+		{"hello-shrink", "hello-world", `{"hello": {"count": 3}}`, `{"hello": {"count": 1}}`, nil, func(t *testing.T, r Report) {
 			wantRefused(t, r, "pods.hello.count")
 		}},
-		{"hello-invalid", "hello-world", `{}`, `{"hello": {"placement": "[[\"hostname\", \"BOGUS\"]]"}}`, func(t *testing.T, r Report) {
+		{"hello-invalid", "hello-world", `{}`, `{"hello": {"placement": "[[\"hostname\", \"BOGUS\"]]"}}`, nil, func(t *testing.T, r Report) {
 			if len(r.Spec.Errors) == 0 || r.Spec.Errors[0].Line == 0 {
 				t.Errorf("want a positioned spec error, got %+v", r.Spec.Errors)
 			}
 			wantActions(t, r)
 		}},
-		{"kafka-brokers", "kafka", `{}`, `{"brokers": {"count": 4}}`, func(t *testing.T, r Report) {
+		{"kafka-brokers", "kafka", `{}`, `{"brokers": {"count": 4}}`, nil, func(t *testing.T, r Report) {
 			wantActions(t, r, "kafka-0", Stay, "kafka-1", Stay, "kafka-2", Stay, "kafka-3", Launch)
+		}},
+		{"kafka-segment-in-place", "kafka", `{}`, `{"kafka": {"log_segment_bytes": 536870912}}`, segmentInPlace, func(t *testing.T, r Report) {
+			wantActions(t, r, "kafka-0", InPlace, "kafka-1", InPlace, "kafka-2", InPlace)
+		}},
+		{"kafka-segment-and-partitions", "kafka", `{}`, `{"kafka": {"log_segment_bytes": 536870912, "num_partitions": 3}}`, segmentInPlace, func(t *testing.T, r Report) {
+			wantActions(t, r, "kafka-0", Restart, "kafka-1", Restart, "kafka-2", Restart)
 		}},
 	}
 	services := map[string]service{}
@@ -110,7 +144,9 @@ func TestPreviewGolden(t *testing.T) {
 				s = loadService(t, c.service)
 				services[c.service] = s
 			}
-			r, err := Preview(s.input(t, c.installed, c.update))
+			in := s.input(t, c.installed, c.update)
+			in.InPlace = c.inPlace
+			r, err := Preview(in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -127,6 +163,12 @@ func TestPreviewGolden(t *testing.T) {
 			golden(t, c.name+".json", append(js, '\n'))
 		})
 	}
+}
+
+// segmentInPlace is an in-place classification like the Kafka
+// scheduler's, for the segment size only.
+func segmentInPlace(pod, task, key, _, _ string) bool {
+	return pod == "kafka" && task == "broker" && key == "KAFKA_LOG_SEGMENT_BYTES"
 }
 
 // wantActions checks the instances against instance, action pairs.
@@ -307,4 +349,40 @@ func TestPreviewInstalledSpecFiles(t *testing.T) {
 	if !strings.Contains(r.Instances[0].Reasons[0], "readiness-check.interval: 3 → 2") {
 		t.Errorf("reasons %v", r.Instances[0].Reasons)
 	}
+}
+
+// An update of the Kafka package from its 4.0 version (package/0) to its
+// 4.1 version (package/1) restarts every broker (KAFKA_VERSION changes
+// their environment), and the plan that rolls it out ends in the
+// finalize phase, the action that raises metadata.version.
+func TestPreviewKafkaPackageVersion(t *testing.T) {
+	load := func(n string) *catalog.Package {
+		pkg, err := catalog.Load(filepath.Join("..", "..", "examples", "kafka", "package", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pkg
+	}
+	render := func(pkg *catalog.Package) map[string]any {
+		r, err := pkg.Render(catalog.Request{Options: map[string]any{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.App
+	}
+	spec := os.DirFS(filepath.Join("..", "..", "examples", "kafka"))
+	r, err := Preview(Input{Installed: render(load("0")), Update: render(load("1")), Spec: spec, InstalledSpec: spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantActions(t, r, "kafka-0", Restart, "kafka-1", Restart, "kafka-2", Restart)
+	phases := r.Plan.Phases
+	if r.Plan.From != "update" || len(phases) != 2 || phases[0].Pod != "kafka" || phases[1].Name != "finalize" || phases[1].Action != "finalize-metadata-version" {
+		t.Errorf("plan %+v", r.Plan)
+	}
+	var text bytes.Buffer
+	if err := r.Write(&text); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "kafka-package-version.txt", text.Bytes())
 }

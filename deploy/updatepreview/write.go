@@ -7,8 +7,8 @@ import (
 	"text/tabwriter"
 )
 
-// Write writes the report for people, in five sections (Options,
-// Scheduler app, ServiceSpec, Pod instances, Refused), each a heading and
+// Write writes the report for people, in six sections (Options,
+// Scheduler app, ServiceSpec, Pod instances, Plan, Refused), each a heading and
 // indented lines. The format is stable: equal reports give equal text.
 func (r Report) Write(w io.Writer) error {
 	var b strings.Builder
@@ -35,6 +35,9 @@ func (r Report) Write(w io.Writer) error {
 
 	b.WriteString("\nPod instances\n")
 	r.writeInstances(&b)
+
+	b.WriteString("\nPlan\n")
+	r.writePlan(&b)
 
 	b.WriteString("\nRefused\n")
 	if len(r.Refused) == 0 {
@@ -93,11 +96,37 @@ func (r Report) writeInstances(b *strings.Builder) {
 	}
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	for _, in := range r.Instances {
+		action := string(in.Action)
+		if in.Action == InPlace {
+			action = "in place, no restart"
+		}
 		if len(in.Reasons) == 0 {
-			fmt.Fprintf(tw, "  %s\t%s\n", in.Instance, in.Action)
+			fmt.Fprintf(tw, "  %s\t%s\n", in.Instance, action)
 			continue
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", in.Instance, in.Action, strings.Join(in.Reasons, "; "))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", in.Instance, action, strings.Join(in.Reasons, "; "))
+	}
+	_ = tw.Flush() // writes to a strings.Builder
+}
+
+// writePlan writes the phases of the plan that rolls the update out.
+func (r Report) writePlan(b *strings.Builder) {
+	if len(r.Plan.Phases) == 0 {
+		b.WriteString("  none: the update does not apply\n")
+		return
+	}
+	from := "the spec's " + r.Plan.From + " plan"
+	if r.Plan.From == "" {
+		from = "a phase per pod"
+	}
+	fmt.Fprintf(b, "  deploy (%s strategy), from %s:\n", r.Plan.Strategy, from)
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	for _, ph := range r.Plan.Phases {
+		what := "rolls pod " + ph.Pod + "'s instances that restart or launch"
+		if ph.Action != "" {
+			what = "runs action " + ph.Action + " (the service's own code)"
+		}
+		fmt.Fprintf(tw, "  - %s\t(%s strategy)\t%s\n", ph.Name, ph.Strategy, what)
 	}
 	_ = tw.Flush() // writes to a strings.Builder
 }

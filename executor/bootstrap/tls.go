@@ -28,27 +28,29 @@ var ErrCertificate = errors.New("transport encryption")
 // The private key never leaves the task. It asks again every interval
 // while the scheduler cannot be reached or answers 5xx, until ctx ends;
 // a 4xx answer is final. It returns one line per file written, and
-// nothing when env asks for no certificate. Errors wrap ErrCertificate
+// nothing when env asks for no certificate, and the secrets the scheduler
+// gave the task with its certificate (values for its config templates
+// only). Errors wrap ErrCertificate
 // and never hold key material.
-func Certificates(ctx context.Context, client *http.Client, dir string, env map[string]string, interval time.Duration, waiting func(string)) ([]string, error) {
+func Certificates(ctx context.Context, client *http.Client, dir string, env map[string]string, interval time.Duration, waiting func(string)) (lines []string, secrets map[string]string, err error) {
 	entries, err := taskenv.Parse(env[taskenv.Encryptions])
 	if err != nil || len(entries) == 0 {
 		if err != nil {
 			err = fmt.Errorf("%w: %w", ErrCertificate, err)
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	url, token := env[taskenv.URL], env[taskenv.Token]
 	if url == "" || token == "" {
-		return nil, fmt.Errorf("%w: %s needs %s and %s", ErrCertificate, taskenv.Encryptions, taskenv.URL, taskenv.Token)
+		return nil, nil, fmt.Errorf("%w: %s needs %s and %s", ErrCertificate, taskenv.Encryptions, taskenv.URL, taskenv.Token)
 	}
 	key, err := certs.NewKey()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrCertificate, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrCertificate, err)
 	}
 	csr, err := certs.NewRequest(key, env["TASK_NAME"])
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrCertificate, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrCertificate, err)
 	}
 	var issued taskenv.Issued
 	last := ""
@@ -59,7 +61,7 @@ func Certificates(ctx context.Context, client *http.Client, dir string, env map[
 			break
 		}
 		if !retry {
-			return nil, fmt.Errorf("%w: %w", ErrCertificate, err)
+			return nil, nil, fmt.Errorf("%w: %w", ErrCertificate, err)
 		}
 		if err.Error() != last {
 			last = err.Error()
@@ -67,15 +69,14 @@ func Certificates(ctx context.Context, client *http.Client, dir string, env map[
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("%w: gave up: %w", ErrCertificate, err)
+			return nil, nil, fmt.Errorf("%w: gave up: %w", ErrCertificate, err)
 		case <-time.After(interval):
 		}
 	}
 	files, err := certs.Files(entries, key, []byte(issued.Certificate), []byte(issued.CA))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrCertificate, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrCertificate, err)
 	}
-	var lines []string
 	for _, f := range files {
 		path := filepath.Join(dir, f.Name)
 		mode := os.FileMode(0o644)
@@ -83,11 +84,11 @@ func Certificates(ctx context.Context, client *http.Client, dir string, env map[
 			mode = 0o600
 		}
 		if err := writeMode(path, f.Data, mode); err != nil {
-			return lines, fmt.Errorf("%w: %s: %w", ErrCertificate, f.Name, err)
+			return lines, nil, fmt.Errorf("%w: %s: %w", ErrCertificate, f.Name, err)
 		}
 		lines = append(lines, "wrote "+path)
 	}
-	return lines, nil
+	return lines, issued.Secrets, nil
 }
 
 // requestCert POSTs csr once; retry says whether asking again may help.

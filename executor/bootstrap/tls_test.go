@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -41,26 +42,31 @@ func issuer(t *testing.T, token string, fails int32) (*httptest.Server, *certs.C
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		_ = json.NewEncoder(w).Encode(taskenv.Issued{Certificate: string(cert), CA: string(ca.CertPEM())})
+		_ = json.NewEncoder(w).Encode(taskenv.Issued{Certificate: string(cert), CA: string(ca.CertPEM()),
+			Secrets: map[string]string{"ADMIN_PASSWORD": "s3cret"}})
 	}))
 	t.Cleanup(srv.Close)
 	return srv, ca
 }
 
 // TestCertificates: the bootstrap writes each entry's files, keys 0600,
-// asking again while the scheduler answers 5xx; a 403 is final; without
-// KENNEL_TLS it does nothing.
+// asking again while the scheduler answers 5xx, and returns the secrets
+// that came with the certificate; a 403 is final; without KENNEL_TLS it
+// does nothing.
 func TestCertificates(t *testing.T) {
 	srv, _ := issuer(t, "tok", 2)
 	dir := t.TempDir()
 	env := map[string]string{taskenv.Encryptions: "server:TLS,store:KEYSTORE", taskenv.URL: srv.URL, taskenv.Token: "tok", "TASK_NAME": "app-0-server"}
 	var waited []string
-	lines, err := Certificates(t.Context(), srv.Client(), dir, env, time.Millisecond, func(r string) { waited = append(waited, r) })
+	lines, secrets, err := Certificates(t.Context(), srv.Client(), dir, env, time.Millisecond, func(r string) { waited = append(waited, r) })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(lines) != 5 || len(waited) != 1 {
 		t.Errorf("lines %v, waited %v: want 5 files and one reason", lines, waited)
+	}
+	if secrets["ADMIN_PASSWORD"] != "s3cret" || len(secrets) != 1 || strings.Contains(strings.Join(lines, "\n"), "s3cret") {
+		t.Errorf("secrets %v (lines %v): want the scheduler's ADMIN_PASSWORD, never in a line", secrets, lines)
 	}
 	for name, mode := range map[string]os.FileMode{"server.crt": 0o644, "server.key": 0o600, "server.ca": 0o644, "store.keystore": 0o600, "store.truststore": 0o644} {
 		fi, err := os.Stat(filepath.Join(dir, name))
@@ -73,17 +79,17 @@ func TestCertificates(t *testing.T) {
 	}
 
 	env[taskenv.Token] = "stale"
-	if _, err := Certificates(t.Context(), srv.Client(), t.TempDir(), env, time.Millisecond, func(string) {}); !errors.Is(err, ErrCertificate) {
+	if _, _, err := Certificates(t.Context(), srv.Client(), t.TempDir(), env, time.Millisecond, func(string) {}); !errors.Is(err, ErrCertificate) {
 		t.Errorf("a refused token: %v, want ErrCertificate", err)
 	}
-	if lines, err := Certificates(t.Context(), srv.Client(), t.TempDir(), map[string]string{}, time.Millisecond, nil); err != nil || lines != nil {
+	if lines, secrets, err := Certificates(t.Context(), srv.Client(), t.TempDir(), map[string]string{}, time.Millisecond, nil); err != nil || lines != nil || secrets != nil {
 		t.Errorf("without %s: %v, %v", taskenv.Encryptions, lines, err)
 	}
 	for name, bad := range map[string]map[string]string{
 		"malformed entries": {taskenv.Encryptions: "server", taskenv.URL: srv.URL, taskenv.Token: "tok"},
 		"no URL":            {taskenv.Encryptions: "server:TLS", taskenv.Token: "tok"},
 	} {
-		if _, err := Certificates(t.Context(), srv.Client(), t.TempDir(), bad, time.Millisecond, func(string) {}); !errors.Is(err, ErrCertificate) {
+		if _, _, err := Certificates(t.Context(), srv.Client(), t.TempDir(), bad, time.Millisecond, func(string) {}); !errors.Is(err, ErrCertificate) {
 			t.Errorf("%s: %v, want ErrCertificate", name, err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	sched "github.com/mesos/mesos-go/api/v1/lib/scheduler"
 	"github.com/mesos/mesos-go/api/v1/lib/scheduler/calls"
 
@@ -35,21 +36,51 @@ func (r *runner) loop(ctx context.Context) error {
 	}
 	tick := time.NewTicker(r.opts.Tick)
 	defer tick.Stop()
+	var held *event // an event read while gathering updates, handled next
 	for {
 		var d scheduler.Decisions
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-r.lease.Lost():
-			return ErrLeaseLost
-		case <-retry.C:
-			if r.done {
+		var e event
+		got := false
+		if held != nil {
+			e, got, held = *held, true, nil
+		} else {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-r.lease.Lost():
+				return ErrLeaseLost
+			case <-retry.C:
+				if r.done {
+					continue
+				}
+				session++
+				r.startSession(ctx, session, attempts)
 				continue
+			case e = <-r.conn.events:
+				got = true
+			case req := <-r.requests:
+				d = req.do(r.core)
+				err := r.apply(ctx, d, caller)
+				if err == nil && req.write {
+					r.publish()
+				}
+				close(req.reply)
+				if err != nil {
+					return err
+				}
+				continue
+			case a := <-r.gateAnswers:
+				d = r.gateAnswered(a)
+			case a := <-r.actionAnswers:
+				d = r.actionAnswered(a)
+			case now := <-tick.C:
+				if r.done {
+					continue
+				}
+				d = r.core.Tick(now)
 			}
-			session++
-			r.startSession(ctx, session, attempts)
-			continue
-		case e := <-r.conn.events:
+		}
+		if got {
 			if e.session != session {
 				continue
 			}
@@ -70,6 +101,9 @@ func (r *runner) loop(ctx context.Context) error {
 				if errors.Is(e.lost, ErrFrameworkRemoved) {
 					return e.lost
 				}
+				if ctx.Err() != nil { // the subscription ended because the scheduler stops
+					return nil
+				}
 				attempts++
 				wait := backoff(attempts)
 				r.log.Warn("not subscribed to Mesos; retrying", "err", e.lost, "in", wait.Round(time.Millisecond))
@@ -79,31 +113,62 @@ func (r *runner) loop(ctx context.Context) error {
 			if e.caller != nil {
 				caller, attempts = e.caller, 0
 			}
-			d = r.handle(e.ev)
-		case req := <-r.requests:
-			d = req.do(r.core)
-			err := r.apply(ctx, d, caller)
-			if err == nil && req.write {
-				r.publish()
-			}
-			close(req.reply)
-			if err != nil {
-				return err
-			}
-			continue
-		case a := <-r.gateAnswers:
-			d = r.gateAnswered(a)
-		case now := <-tick.C:
-			if r.done {
+			if e.ev.GetType() == sched.Event_UPDATE {
+				var sts []mesos.TaskStatus
+				sts, held = r.gatherUpdates(e, session)
+				if err := r.handleUpdates(ctx, sts, caller); err != nil {
+					return err
+				}
 				continue
 			}
-			d = r.core.Tick(now)
+			d = r.handle(e.ev)
 		}
 		if err := r.apply(ctx, d, caller); err != nil {
 			return err
 		}
 		r.publish()
 	}
+}
+
+// maxGathered bounds the status updates handled as one event.
+const maxGathered = 256
+
+// gatherUpdates returns first's status and those of the UPDATE events of
+// the same session already waiting behind it, at most maxGathered, in
+// their order, without waiting for more. The first other event it reads
+// is returned to be handled next.
+func (r *runner) gatherUpdates(first event, session int) ([]mesos.TaskStatus, *event) {
+	sts := []mesos.TaskStatus{first.ev.GetUpdate().Status}
+	for len(sts) < maxGathered {
+		select {
+		case e := <-r.conn.events:
+			if e.session != session || e.lost != nil || e.caller != nil || e.ev.GetType() != sched.Event_UPDATE {
+				return sts, &e
+			}
+			sts = append(sts, e.ev.GetUpdate().Status)
+		default:
+			return sts, nil
+		}
+	}
+	return sts, nil
+}
+
+// handleUpdates feeds status updates to the core together: each decision
+// (as many updates as one write holds) is written, then its calls, the
+// acknowledgements among them, are sent.
+func (r *runner) handleUpdates(ctx context.Context, sts []mesos.TaskStatus, caller calls.Caller) error {
+	for _, st := range sts {
+		r.metrics.update(st.GetState())
+	}
+	for len(sts) > 0 {
+		var d scheduler.Decisions
+		d, sts = r.core.Updates(sts, time.Now())
+		if err := r.apply(ctx, d, caller); err != nil {
+			return err
+		}
+		r.publish()
+	}
+	return nil
 }
 
 // startSession starts a subscription session; the previous one ends.
@@ -121,7 +186,8 @@ func (r *runner) endSession() {
 	}
 }
 
-// handle feeds one Mesos event to the core.
+// handle feeds one Mesos event to the core; UPDATE events go through
+// handleUpdates.
 func (r *runner) handle(ev *sched.Event) scheduler.Decisions {
 	now := time.Now()
 	switch ev.Type {
@@ -132,9 +198,6 @@ func (r *runner) handle(ev *sched.Event) scheduler.Decisions {
 		d := r.core.Offers(offers, now)
 		r.metrics.offers(len(offers), time.Since(now))
 		return d
-	case sched.Event_UPDATE:
-		r.metrics.update(ev.GetUpdate().Status.GetState())
-		return r.core.Update(ev.GetUpdate().Status, now)
 	case sched.Event_RESCIND:
 		r.core.Rescinded(ev.GetRescind().OfferID.Value)
 	case sched.Event_FAILURE:
@@ -163,6 +226,9 @@ func (r *runner) apply(ctx context.Context, d scheduler.Decisions, caller calls.
 	send(ctx, r.log, caller, d.Calls, r.metrics.call)
 	if len(d.GateAsks) > 0 {
 		r.askGates(ctx, d.GateAsks)
+	}
+	if len(d.ActionAsks) > 0 {
+		r.runActions(ctx, d.ActionAsks)
 	}
 	if d.Done && !r.done {
 		r.done = true

@@ -116,6 +116,10 @@ func (c *connector) subscribe(ctx context.Context, master string, info mesos.Fra
 	for {
 		var ev sched.Event
 		if err := resp.Decode(&ev); err != nil {
+			if ctx.Err() != nil { // asked for: a shutdown, a new session, or the watchdog (which warned)
+				c.log.Debug("the event stream closed", "err", err)
+				return nil
+			}
 			c.log.Warn("the event stream ended", "err", err)
 			return nil
 		}
@@ -137,11 +141,10 @@ func (c *connector) deliver(ctx context.Context, e event) {
 	}
 }
 
-// send sends calls in order with caller; a failure is logged and the rest
-// still go (what is lost is re-derived: declined offers come back,
-// reconciliation recovers launches).
-// send sends the calls in order; sent, if not nil, is told of each call
-// Mesos took.
+// send sends calls in order with caller; sent, if not nil, is told of each
+// call Mesos took. A failure is logged (a warning, unless ctx ended) and
+// the rest still go (what is lost is re-derived: declined offers come
+// back, reconciliation recovers launches).
 func send(ctx context.Context, log *slog.Logger, caller calls.Caller, cs []*sched.Call, sent func(*sched.Call)) {
 	for _, call := range cs {
 		if caller == nil {
@@ -149,12 +152,15 @@ func send(ctx context.Context, log *slog.Logger, caller calls.Caller, cs []*sche
 			continue
 		}
 		log.Debug("call", "type", call.Type, "detail", describeCall(call))
-		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		err := calls.CallNoData(ctx, caller, call)
+		callCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := calls.CallNoData(callCtx, caller, call)
 		cancel()
-		if err != nil {
+		switch {
+		case err != nil && ctx.Err() != nil: // the session or the scheduler is ending
+			log.Debug("call not sent: stopping", "call", call.Type, "err", err)
+		case err != nil:
 			log.Warn("call failed", "call", call.Type, "err", err)
-		} else if sent != nil {
+		case sent != nil:
 			sent(call)
 		}
 	}

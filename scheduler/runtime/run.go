@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -136,9 +137,13 @@ func Run(ctx context.Context, opts Options) error {
 		service = spec.Name
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel() // the API stops with Run
 	r := &runner{opts: opts, log: log, service: service, requests: make(chan request),
-		gateAnswers: make(chan gateAnswer), gatesAsked: map[string]bool{}}
+		gateAnswers: make(chan gateAnswer), gatesAsked: map[string]bool{},
+		actionAnswers: make(chan scheduler.ActionResult), actionsAsked: map[string]bool{}}
+	// The API stops with Run: its listeners are closed when Run returns, so
+	// the next scheduler of this process can listen on the same port.
+	defer r.servers.Wait()
+	defer cancel()
 	srv, err := r.listen(ctx)
 	if err != nil {
 		return err
@@ -159,6 +164,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	log.Info("the service's lock is taken")
 	srv.wait("loading the service's state")
 	if err := store.Load(ctx); err != nil {
 		return err
@@ -223,6 +229,13 @@ type runner struct {
 	// gatesAsked are the gates being asked (core goroutine only).
 	gateAnswers chan gateAnswer
 	gatesAsked  map[string]bool
+	// actionAnswers brings action steps' results to the core goroutine;
+	// actionsAsked are the runs and cleanups under way (core goroutine
+	// only).
+	actionAnswers chan scheduler.ActionResult
+	actionsAsked  map[string]bool
+	// servers are the HTTP servers serve started, until they are shut down.
+	servers sync.WaitGroup
 }
 
 // request is work the API asks of the core goroutine.
@@ -245,15 +258,25 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 		}
 		stored.Tasks[name] = rec
 	}
-	target, err := scheduler.ResolveTarget(stored, spec)
+	target, err := scheduler.ResolveTarget(stored, spec, r.opts.Extension.inPlaceFunc())
 	if err != nil {
 		return err
+	}
+	if len(target.Errors) == 0 {
+		if refusals := r.guardDecommission(ctx, stored, target.Decommissioned); len(refusals) > 0 {
+			if target, err = scheduler.RefuseTarget(stored, refusals); err != nil {
+				return err
+			}
+		}
 	}
 	for _, e := range target.Errors {
 		r.log.Error("configuration refused; the previous one stays", "error", e)
 	}
 	for _, n := range target.Notices {
 		r.log.Info("configuration notice", "notice", n)
+	}
+	if len(target.InPlace) > 0 {
+		r.log.Info("configuration changed in place: these instances keep running", "instances", target.InPlace)
 	}
 	finished := r.opts.Uninstall && r.store.FrameworkID() == "" && len(stored.Tasks) == 0
 	if !finished { // an uninstalled service's state stays empty
@@ -290,11 +313,15 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 	}
 	cfg.Env = r.opts.Extension.Env
 	cfg.Gates, cfg.GateInterval = r.opts.Extension.Gates != nil, r.opts.Extension.GateInterval
-	if cfg.Seeds, err = r.seeds(ctx); err != nil {
+	cfg.ActionInterval = r.opts.Extension.ActionInterval
+	if cfg.Seeds, cfg.SecretSeeds, err = r.seeds(ctx); err != nil {
 		return err
 	}
 	if r.ca, err = r.loadCA(ctx, target.Spec); err != nil {
 		return err
+	}
+	if r.ca != nil {
+		cfg.CACert = r.ca.CertPEM()
 	}
 	if cfg.Role == "" {
 		cfg.Role = r.service + "-role"
@@ -318,6 +345,9 @@ func (r *runner) start(ctx context.Context, spec *servicespec.ServiceSpec, srv *
 		return err
 	}
 	r.publish()
+	if r.opts.Extension.InPlace != nil && !r.opts.Uninstall {
+		go r.applyInPlace(ctx, target.Spec, target.InPlace)
+	}
 	handler, artifactsHandler := r.opts.API(APIConfig{Backend: &Backend{r: r}, Service: r.service, Binary: r.opts.Binary,
 		Store: r.store, Token: r.opts.APIToken, Metrics: r.metrics.handler()})
 	srv.activate(handler)
@@ -358,7 +388,9 @@ func (r *runner) serve(ctx context.Context, ln net.Listener, h http.Handler, tls
 			r.log.Error("scheduler API", "err", err)
 		}
 	}()
+	r.servers.Add(1)
 	go func() {
+		defer r.servers.Done()
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()

@@ -76,7 +76,8 @@ func (b *Backend) CACertificate() ([]byte, error) {
 // current launch, for the names the scheduler knows the task by (see
 // taskNames); never for those the request asks for. Errors: taskenv.ErrNoCA,
 // taskenv.ErrCertDenied (also for an unknown task), or one wrapping
-// certs.ErrRequest for a bad request.
+// certs.ErrRequest for a bad request. The answer carries the extension's
+// TaskSecrets for the task (only to the holder of its launch token).
 func (b *Backend) IssueCertificate(ctx context.Context, task, token string, csr []byte) (taskenv.Issued, error) {
 	if b.r.ca == nil {
 		return taskenv.Issued{}, taskenv.ErrNoCA
@@ -102,8 +103,16 @@ func (b *Backend) IssueCertificate(ctx context.Context, task, token string, csr 
 	if err != nil {
 		return taskenv.Issued{}, err
 	}
-	b.r.log.Info("certificate issued", "task", task)
-	return taskenv.Issued{Certificate: string(cert), CA: string(b.r.ca.CertPEM())}, nil
+	issued := taskenv.Issued{Certificate: string(cert), CA: string(b.r.ca.CertPEM())}
+	if secrets := b.r.opts.Extension.TaskSecrets; secrets != nil {
+		ev, err := b.EnvView(ctx)
+		if err != nil {
+			return taskenv.Issued{}, err
+		}
+		issued.Secrets = secrets(ev, scheduler.PlacedTaskOf(view.Info))
+	}
+	b.r.log.Info("certificate issued", "task", task, "secrets", len(issued.Secrets))
+	return issued, nil
 }
 
 // taskNames are what a task's certificate certifies, as DC/OS Commons
@@ -151,4 +160,18 @@ func labelOf(view *scheduler.TaskView, key string) string {
 		}
 	}
 	return ""
+}
+
+// storedCACert is the stored CA's certificate (PEM), or nil when the
+// service has none (or it does not parse: loadCA says so at start).
+func (r *runner) storedCACert() []byte {
+	data, ok := r.store.Property(caProperty)
+	if !ok {
+		return nil
+	}
+	ca, err := certs.ParseCA(data)
+	if err != nil {
+		return nil
+	}
+	return ca.CertPEM()
 }

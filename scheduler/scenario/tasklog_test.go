@@ -64,6 +64,12 @@ func TestTaskLogAndLs(t *testing.T) {
 	if code != 0 || out != "kept\n" {
 		t.Fatalf("task log FILE: exit %d\n%q%s", code, out, errOut)
 	}
+	// The task prints a line every 0.1 s from its start, which may be
+	// moments before: wait until it has printed three.
+	e.waitFor(deployTimeout, "the task to print 3 lines", func() bool {
+		out, _, code := e.cli("task", "log", "--master", e.cluster, "talker-0-server")
+		return code == 0 && strings.Count(out, "line ") >= 3
+	})
 	out, errOut, code = e.cli("task", "log", "--master", e.cluster, "--lines", "3", "talker-0-server")
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	var last int

@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/signal"
 	"slices"
 	"sync"
 	"time"
@@ -31,7 +32,11 @@ func main() {
 	}
 	transport := &http.Transport{MaxIdleConnsPerHost: *conns, MaxConnsPerHost: *conns, DisableCompression: true}
 	client := &http.Client{Transport: transport, Timeout: 10 * time.Second}
-	ctx, cancel := context.WithTimeout(context.Background(), *dur)
+	// SIGINT ends the load early (bench.sh stops it when the deploy it
+	// measures completes); the figures cover what ran.
+	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	ctx, cancel := context.WithTimeout(sigCtx, *dur)
 	defer cancel()
 	type result struct {
 		lat   []time.Duration

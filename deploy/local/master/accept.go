@@ -38,7 +38,7 @@ func (m *Master) accept(f *framework, acc *scheduler.Call_Accept) error {
 		}
 	}
 	if st.checkpoint {
-		total := st.a.total.Clone()
+		total := cloneResources(st.a.total)
 		conn := st.a.conn
 		st.a.out.post(func() { _ = conn.CheckpointResources(total) })
 	}
@@ -73,7 +73,7 @@ func (m *Master) takeOffers(f *framework, ids []mesos.OfferID) (*accepted, strin
 		if st == nil {
 			st = &accepted{f: f, a: m.agents[o.agentID], role: o.role}
 		}
-		st.pool = st.pool.Plus(o.resources...)
+		st.pool = plus(st.pool, o.resources...)
 		m.dropOffer(id.Value, o)
 	}
 	if len(ids) == 0 {
@@ -151,8 +151,10 @@ func (m *Master) applyOperation(st *accepted, op *mesos.Offer_Operation) error {
 
 // transform replaces from with to in the pool and in the agent's total.
 func (st *accepted) transform(from, to mesos.Resources) {
-	st.pool = st.pool.Minus(from...).Plus(to...)
-	st.a.total = st.a.total.Minus(unallocated(from)...).Plus(unallocated(to)...)
+	pool := minus(st.pool, from...)
+	st.pool = pool.Add(to...)
+	total := minus(st.a.total, unallocated(from)...)
+	st.a.total = total.Add(unallocated(to)...)
 	st.checkpoint = true
 }
 

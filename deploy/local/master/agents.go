@@ -109,10 +109,10 @@ func (m *Master) Register(reg Registration) (string, error) {
 			m.send(m.frameworks[o.frameworkID], rescind(oid))
 		}
 	}
-	total := reg.Resources.Clone()
+	total := cloneResources(reg.Resources)
 	if known && a.total != nil && !(containsAll(a.total, total) && containsAll(total, a.total)) {
-		total = a.total.Clone()
-		conn, resend := reg.Conn, total.Clone()
+		total = cloneResources(a.total)
+		conn, resend := reg.Conn, cloneResources(total)
 		a.out.post(func() { _ = conn.CheckpointResources(resend) })
 	}
 	port := reg.Port
@@ -201,7 +201,7 @@ func (m *Master) adoptExecutors(a *agent, infos []mesos.ExecutorInfo) {
 		key := a.id + "/" + info.ExecutorID.Value
 		res := unallocated(fromFrameworkFormat(f, info.Resources))
 		f.executors[key] = &executor{info: info, agentID: a.id, resources: res}
-		a.used = a.used.Plus(res...)
+		a.used = plus(a.used, res...)
 	}
 }
 
@@ -234,7 +234,7 @@ func (m *Master) adoptTasks(a *agent, tasks []mesos.Task, returning bool) map[st
 		}
 		f.tasks[t.TaskID.Value] = tk
 		if !taskstate.Terminal(state) {
-			a.used = a.used.Plus(res...)
+			a.used = plus(a.used, res...)
 		}
 		if returning && !taskstate.Terminal(state) {
 			m.forward(f, m.masterStatus(tk, state, mesos.REASON_AGENT_REREGISTERED, "Agent reregistered"))

@@ -66,7 +66,8 @@ func (m *Master) allocate() {
 // and those reserved to role, less what tasks, executors and other offers
 // hold.
 func (m *Master) available(a *agent, role string) mesos.Resources {
-	free := a.total.Minus(a.used...).Minus(a.offered...)
+	free := minus(a.total, a.used...)
+	free.Subtract(a.offered...)
 	var out mesos.Resources
 	for _, r := range free {
 		owner := reservationRole(r)
@@ -92,9 +93,9 @@ func allocatable(res mesos.Resources) bool {
 
 func (m *Master) makeOffer(f *framework, a *agent, res mesos.Resources) mesos.Offer {
 	id := m.nextID("O")
-	allocated := res.Clone().Allocate(f.role)
+	allocated := cloneResources(res).Allocate(f.role)
 	m.offers[id] = &offer{frameworkID: f.id, agentID: a.id, role: f.role, resources: allocated}
-	a.offered = a.offered.Plus(res...)
+	a.offered = plus(a.offered, res...)
 	var executors []mesos.ExecutorID
 	for _, e := range f.executors {
 		if e.agentID == a.id {
@@ -113,7 +114,7 @@ func (m *Master) makeOffer(f *framework, a *agent, res mesos.Resources) mesos.Of
 func (m *Master) dropOffer(id string, o *offer) {
 	delete(m.offers, id)
 	if a := m.agents[o.agentID]; a != nil {
-		a.offered = a.offered.Minus(o.resources.Clone().Unallocate()...)
+		a.offered = minus(a.offered, cloneResources(o.resources).Unallocate()...)
 	}
 }
 
@@ -126,13 +127,13 @@ func (m *Master) refuse(f *framework, agentID string, res mesos.Resources, d tim
 	if len(res) == 0 || d <= 0 {
 		return
 	}
-	f.filters[agentID] = &refusal{resources: res.Clone().Unallocate(), until: time.Now().Add(d)}
+	f.filters[agentID] = &refusal{resources: cloneResources(res).Unallocate(), until: time.Now().Add(d)}
 }
 
 // release returns resources a task or executor held.
 func (m *Master) release(agentID string, res mesos.Resources) {
 	if a := m.agents[agentID]; a != nil {
-		a.used = a.used.Minus(res...)
+		a.used = minus(a.used, res...)
 	}
 }
 

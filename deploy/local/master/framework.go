@@ -27,6 +27,24 @@ type framework struct {
 	filters       map[string]*refusal // by agent id
 	tasks         map[string]*task
 	executors     map[string]*executor // by agent id + "/" + executor id
+	// completed are the tasks whose terminal update was acknowledged,
+	// oldest first, at most maxCompletedTasks (Mesos's
+	// --max_completed_tasks_per_framework): /master/state's completed_tasks.
+	completed []TaskState
+}
+
+// maxCompletedTasks is Mesos's default --max_completed_tasks_per_framework.
+const maxCompletedTasks = 1000
+
+// complete moves the task id, acknowledged in a terminal state, from the
+// framework's tasks to its completed ones.
+func (f *framework) complete(id string) {
+	t := f.tasks[id]
+	delete(f.tasks, id)
+	f.completed = append(f.completed, t.stateOf(f.id, id))
+	if n := len(f.completed) - maxCompletedTasks; n > 0 {
+		f.completed = append(f.completed[:0:0], f.completed[n:]...)
+	}
 }
 
 // task is a task the master knows: launched, not yet forgotten.

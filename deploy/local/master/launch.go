@@ -23,7 +23,7 @@ func (m *Master) launch(st *accepted, tasks []mesos.TaskInfo) {
 		res, err := m.checkTask(st, &t, t.Executor)
 		if err == nil && t.Executor != nil {
 			if e := st.f.executors[st.a.id+"/"+t.Executor.ExecutorID.Value]; e == nil {
-				res = res.Plus(st.normalize(t.Executor.Resources)...)
+				res = plus(res, st.normalize(t.Executor.Resources)...)
 			}
 		}
 		if err == nil && !containsAll(st.pool, res) {
@@ -33,7 +33,7 @@ func (m *Master) launch(st *accepted, tasks []mesos.TaskInfo) {
 			m.forward(st.f, masterUpdate(t.TaskID, st.a.id, mesos.TASK_ERROR, mesos.REASON_TASK_INVALID, err.Error()))
 			continue
 		}
-		st.pool = st.pool.Minus(res...)
+		st.pool = minus(st.pool, res...)
 		executorID := t.TaskID.Value
 		if t.Executor != nil {
 			executorID = t.Executor.ExecutorID.Value
@@ -58,7 +58,7 @@ func (m *Master) launchGroup(st *accepted, ex *mesos.ExecutorInfo, group mesos.T
 		}
 		return
 	}
-	st.pool = st.pool.Minus(res...)
+	st.pool = minus(st.pool, res...)
 	info := proto.Clone(ex).(*mesos.ExecutorInfo)
 	if info.FrameworkID == nil {
 		info.FrameworkID = &mesos.FrameworkID{Value: st.f.id}
@@ -106,7 +106,7 @@ func (m *Master) checkGroup(st *accepted, ex *mesos.ExecutorInfo, group mesos.Ta
 		if err != nil {
 			return nil, fmt.Errorf("task %s: %w", t.TaskID.Value, err)
 		}
-		res = res.Plus(tr...)
+		res = plus(res, tr...)
 	}
 	if !containsAll(st.pool, res) {
 		return nil, fmt.Errorf("task group uses more resources %s than available %s", res, st.pool)
@@ -190,11 +190,11 @@ func (m *Master) addExecutor(st *accepted, ex *mesos.ExecutorInfo) {
 	}
 	res := unallocated(st.normalize(ex.Resources))
 	st.f.executors[key] = &executor{info: *ex, agentID: st.a.id, resources: res}
-	st.a.used = st.a.used.Plus(res...)
+	st.a.used = plus(st.a.used, res...)
 }
 
 func (m *Master) addTask(st *accepted, t mesos.TaskInfo, executorID string) {
 	res := unallocated(st.normalize(t.Resources))
 	st.f.tasks[t.TaskID.Value] = &task{info: t, agentID: st.a.id, executorID: executorID, state: mesos.TASK_STAGING, resources: res}
-	st.a.used = st.a.used.Plus(res...)
+	st.a.used = plus(st.a.used, res...)
 }

@@ -1,7 +1,6 @@
 package master
 
 import (
-	"github.com/gogo/protobuf/proto"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 )
 
@@ -13,7 +12,7 @@ import (
 // containsAll reports whether have holds every resource of want, counting
 // quantities (mesos-go's ContainsAll checks each resource alone).
 func containsAll(have, want mesos.Resources) bool {
-	remaining := have.Clone()
+	remaining := cloneResources(have)
 	for _, w := range want {
 		if w.Validate() != nil {
 			return false
@@ -43,7 +42,8 @@ func reservationRole(r mesos.Resource) string {
 
 // popReservation returns r with its last reservation removed.
 func popReservation(r mesos.Resource) mesos.Resource {
-	c := proto.Clone(&r).(*mesos.Resource)
+	cr := cloneResource(&r)
+	c := &cr
 	if n := len(c.Reservations); n > 0 {
 		c.Reservations = c.Reservations[:n-1]
 	}
@@ -61,7 +61,8 @@ func toFrameworkFormat(f *framework, res mesos.Resources) []mesos.Resource {
 	}
 	out := make([]mesos.Resource, len(res))
 	for i, r := range res {
-		c := proto.Clone(&r).(*mesos.Resource)
+		cr := cloneResource(&r)
+		c := &cr
 		if n := len(c.Reservations); n > 0 {
 			top := c.Reservations[n-1]
 			role := top.GetRole()
@@ -84,7 +85,8 @@ func toFrameworkFormat(f *framework, res mesos.Resources) []mesos.Resource {
 func fromFrameworkFormat(f *framework, res []mesos.Resource) mesos.Resources {
 	out := make(mesos.Resources, len(res))
 	for i, r := range res {
-		c := proto.Clone(&r).(*mesos.Resource)
+		cr := cloneResource(&r)
+		c := &cr
 		if !f.refinement() && len(c.Reservations) == 0 {
 			if role := c.GetRole(); role != "*" {
 				ri := mesos.Resource_ReservationInfo{Role: &role}
@@ -105,5 +107,5 @@ func fromFrameworkFormat(f *framework, res []mesos.Resource) mesos.Resources {
 
 // unallocated returns a copy of res without allocation info.
 func unallocated(res []mesos.Resource) mesos.Resources {
-	return mesos.Resources(res).Clone().Unallocate()
+	return cloneResources(mesos.Resources(res)).Unallocate()
 }

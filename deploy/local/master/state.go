@@ -32,6 +32,9 @@ type FrameworkState struct {
 	Active    bool        `json:"active"`
 	Connected bool        `json:"connected"`
 	Tasks     []TaskState `json:"tasks"`
+	// CompletedTasks are the latest tasks whose terminal update the
+	// framework acknowledged, oldest first.
+	CompletedTasks []TaskState `json:"completed_tasks"`
 }
 
 // TaskState is one task in FrameworkState.
@@ -68,16 +71,14 @@ func (m *Master) State() State {
 		Frameworks: []FrameworkState{}, Slaves: []AgentState{}, UnreachableSlaves: []string{}, GoneSlaves: []string{}}
 	for _, f := range m.sortedFrameworks() {
 		fs := FrameworkState{ID: f.id, Name: f.info.Name, Role: f.role, Active: f.sub != nil,
-			Connected: f.sub != nil, Tasks: []TaskState{}}
+			Connected: f.sub != nil, Tasks: []TaskState{}, CompletedTasks: append([]TaskState{}, f.completed...)}
 		ids := make([]string, 0, len(f.tasks))
 		for id := range f.tasks {
 			ids = append(ids, id)
 		}
 		sort.Strings(ids)
 		for _, id := range ids {
-			t := f.tasks[id]
-			fs.Tasks = append(fs.Tasks, TaskState{ID: id, Name: t.info.Name, FrameworkID: f.id, ExecutorID: t.executorID,
-				SlaveID: t.agentID, State: t.state.String(), Resources: summarize(t.resources)})
+			fs.Tasks = append(fs.Tasks, f.tasks[id].stateOf(f.id, id))
 		}
 		s.Frameworks = append(s.Frameworks, fs)
 	}
@@ -106,6 +107,12 @@ func (m *Master) State() State {
 		s.Slaves = append(s.Slaves, as)
 	}
 	return s
+}
+
+// stateOf is the task id of framework fid as State shows it.
+func (t *task) stateOf(fid, id string) TaskState {
+	return TaskState{ID: id, Name: t.info.Name, FrameworkID: fid, ExecutorID: t.executorID,
+		SlaveID: t.agentID, State: t.state.String(), Resources: summarize(t.resources)}
 }
 
 // serveState answers GET /master/state.

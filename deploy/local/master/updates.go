@@ -94,7 +94,7 @@ func (m *Master) acknowledge(f *framework, ack *scheduler.Call_Acknowledge) erro
 		return nil // dropped: the agent will resend when it is back
 	}
 	if t := f.tasks[ack.TaskID.Value]; t != nil && t.update != nil && taskstate.Terminal(t.update.GetState()) && bytes.Equal(t.update.UUID, ack.UUID) {
-		delete(f.tasks, ack.TaskID.Value)
+		f.complete(ack.TaskID.Value)
 	}
 	conn, fid, tid, uuid := a.conn, f.id, ack.TaskID.Value, append([]byte(nil), ack.UUID...)
 	a.out.post(func() { _ = conn.Acknowledge(fid, tid, uuid) })

@@ -10,7 +10,7 @@ import (
 // as Cosmos renders them, are accepted, with their Mesos health check and
 // single-instance strategy.
 func TestExamplePackages(t *testing.T) {
-	for _, dir := range []string{"../../../examples/hello-world/package", "../../../examples/kafka/package"} {
+	for _, dir := range []string{"../../../examples/hello-world/package", "../../../examples/kafka/package/1"} {
 		pkg, err := catalog.Load(dir)
 		if err != nil {
 			t.Fatal(err)

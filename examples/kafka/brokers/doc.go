@@ -13,6 +13,16 @@
 //     host:port list, for `--bootstrap-controller`), in place of DC/OS
 //     Kafka's `zookeeper` endpoint.
 //   - Routes serves GET /v1/brokers and /v1/brokers/{id}, as DC/OS Kafka did.
+//   - Actions are the steps of the plans move-broker (move-away,
+//     replace-broker, move-back) and drain-brokers (drain): partition
+//     reassignments under a replication throttle that their cleanup
+//     always clears (examples/kafka/move's rules), and a pod replacement.
+//   - InPlace (runtime.InPlace) names the package options Kafka changes at
+//     runtime and applies them with IncrementalAlterConfigs, so that an
+//     update changing only those restarts no broker.
+//   - The scheduler's own Kafka clients (Bootstrap for the topic and user
+//     API, Gates, InPlace) reach each broker through its PLAINTEXT listener,
+//     or its SSL one trusting the service's CA when it has no PLAINTEXT one.
 //
 // The controllers are the first min(3, brokers) brokers at install: that
 // number is itself a seed (SeedControllers), so the quorum never changes

@@ -22,10 +22,15 @@ type Broker struct {
 	Task string `json:"task"`
 	// Roles are its KRaft process roles.
 	Roles []string `json:"roles"`
-	// Host and Port are where clients reach it (its advertised listener);
-	// Endpoints that listener as Kafka writes it.
-	Host      string   `json:"host"`
-	Port      int      `json:"port"`
+	// Host and Port are where the scheduler reaches it: its advertised
+	// PLAINTEXT listener, or its SSL one when it has no PLAINTEXT one
+	// (TLS, which tells); Endpoints its advertised listeners as Kafka
+	// writes them (SSL first).
+	Host string `json:"host"`
+	Port int    `json:"port"`
+	TLS  bool   `json:"tls,omitempty"`
+	// SCRAM says its listeners require SASL/SCRAM-SHA-512.
+	SCRAM     bool     `json:"sasl_scram,omitempty"`
 	Endpoints []string `json:"endpoints"`
 	// Controller is its controller listener, host:port, on controllers.
 	Controller string `json:"controller,omitempty"`
@@ -48,14 +53,29 @@ func launched(tasks []scheduler.TaskView) []Broker {
 			env[e.Name] = e.GetValue()
 		}
 		id, err := strconv.Atoi(labelOf(t, offer.LabelIndex))
-		host := env[VarAdvertisedHost]
-		port, perr := strconv.Atoi(env[VarBrokerPort])
-		if err != nil || host == "" || perr != nil {
+		addr, tls, ok := clientListener(env)
+		if err != nil || !ok {
 			continue
 		}
-		b := Broker{ID: id, Task: t.Name, Roles: strings.Split(env[VarProcessRoles], ","), Host: host, Port: port,
-			Endpoints: []string{"PLAINTEXT://" + net.JoinHostPort(host, strconv.Itoa(port))},
-			Agent:     labelOf(t, offer.LabelHostname), Live: t.Live}
+		host, portText, _ := net.SplitHostPort(addr)
+		port, perr := strconv.Atoi(portText)
+		if perr != nil {
+			continue
+		}
+		var endpoints []string
+		scram := env[VarSCRAMSection] == "true"
+		sasl := ""
+		if scram {
+			sasl = "SASL_"
+		}
+		if env[VarTLSSection] == "true" && env[VarBrokerPortTLS] != "" {
+			endpoints = append(endpoints, sasl+"SSL://"+net.JoinHostPort(host, env[VarBrokerPortTLS]))
+		}
+		if env[VarTLSSection] != "true" || env[VarPlaintextSection] == "true" {
+			endpoints = append(endpoints, sasl+"PLAINTEXT://"+net.JoinHostPort(host, env[VarBrokerPort]))
+		}
+		b := Broker{ID: id, Task: t.Name, Roles: strings.Split(env[VarProcessRoles], ","), Host: host, Port: port, TLS: tls, SCRAM: scram,
+			Endpoints: endpoints, Agent: labelOf(t, offer.LabelHostname), Live: t.Live}
 		if env[VarController] == "true" && env[VarControllerPort] != "" {
 			b.Controller = net.JoinHostPort(host, env[VarControllerPort])
 		}

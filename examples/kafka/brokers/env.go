@@ -32,6 +32,7 @@ const MaxControllers = 3
 const (
 	// Spec variables Env reads from a placed broker's environment.
 	VarBrokerPort     = "KAFKA_BROKER_PORT"
+	VarBrokerPortTLS  = "KAFKA_BROKER_PORT_TLS"
 	VarControllerPort = "KAFKA_CONTROLLER_PORT"
 	VarAdvertise      = "KAFKA_ADVERTISE"
 	// Values Env gives.

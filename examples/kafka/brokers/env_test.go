@@ -116,6 +116,8 @@ func TestExtension(t *testing.T) {
 		{"roll gates", "KAFKA_ROLL_GATES", "on", "KAFKA_ROLL_GATES"},
 		{"tls", "SECURITY_TRANSPORT_ENCRYPTION_ENABLED", "yes", "SECURITY_TRANSPORT_ENCRYPTION_ENABLED"},
 		{"plaintext", "SECURITY_TRANSPORT_ENCRYPTION_ALLOW_PLAINTEXT", "1", "SECURITY_TRANSPORT_ENCRYPTION_ALLOW_PLAINTEXT"},
+		{"scram", "SECURITY_SASL_SCRAM_ENABLED", "on", "SECURITY_SASL_SCRAM_ENABLED"},
+		{"scram without TLS", "SECURITY_SASL_SCRAM_ENABLED", "true", "needs SECURITY_TRANSPORT_ENCRYPTION_ENABLED=true"},
 	} {
 		env := good()
 		env[tc.key] = tc.value
@@ -151,6 +153,9 @@ func TestExtension(t *testing.T) {
 	if seeds[brokers.SeedControllers] != "3" || brokers.ParseClusterID(seeds[brokers.SeedClusterID]) != nil || ext.Env == nil {
 		t.Errorf("seeds %v, env %v", seeds, ext.Env)
 	}
+	if ext.TaskSecrets != nil || len(seeds) != 2 {
+		t.Errorf("without SCRAM: task secrets or seeds %v", seeds)
+	}
 	if g, ok := ext.Gates.(brokers.Gates); !ok || g.ControllerLast {
 		t.Errorf("gates %#v, want the roll gates (controller-last off with a serial update)", ext.Gates)
 	}
@@ -177,5 +182,34 @@ func TestExtension(t *testing.T) {
 		if want := map[string]string{brokers.SeedClusterID: "q1Sh-9_ISia_zwGINzRvyQ", brokers.SeedControllers: "2"}[s.Name]; v != want {
 			t.Errorf("seed %s=%q, want %q", s.Name, v, want)
 		}
+	}
+
+	// SCRAM (with TLS): a secret admin password seed, given to brokers
+	// launched with SASL only.
+	env = good()
+	env["SECURITY_TRANSPORT_ENCRYPTION_ENABLED"], env["SECURITY_SASL_SCRAM_ENABLED"] = "true", "true"
+	if ext, err = brokers.Extension(env); err != nil || env["KAFKA_SCRAM"] != "true" || ext.TaskSecrets == nil {
+		t.Fatalf("SCRAM: %v, KAFKA_SCRAM %q", err, env["KAFKA_SCRAM"])
+	}
+	var admin string
+	for _, s := range ext.Seeds {
+		if s.Name == brokers.SeedSCRAMAdmin {
+			if !s.Secret {
+				t.Error("the admin password seed is not secret")
+			}
+			if admin, err = s.Generate(); err != nil || len(admin) < 40 {
+				t.Errorf("admin password %d chars, %v", len(admin), err)
+			}
+		}
+	}
+	view := scheduler.EnvView{SecretSeeds: map[string]string{brokers.SeedSCRAMAdmin: admin}}
+	broker := func(scram string) scheduler.PlacedTask {
+		return scheduler.PlacedTask{Instance: scheduler.Instance{Pod: brokers.Pod}, Task: brokers.Task, Env: map[string]string{"KAFKA_SCRAM": scram}}
+	}
+	if got := ext.TaskSecrets(view, broker("true")); got[brokers.VarSCRAMAdminPassword] != admin || len(got) != 1 {
+		t.Errorf("a SASL broker's secrets: %d values", len(got))
+	}
+	if got := ext.TaskSecrets(view, broker("")); got != nil {
+		t.Errorf("a broker launched without SASL gets %d secrets", len(got))
 	}
 }

@@ -3,10 +3,10 @@ package brokers
 import (
 	"context"
 	"fmt"
-	"net"
 	"slices"
 	"time"
 
+	"github.com/kennel-sdk/kennel/examples/kafka/finalize"
 	"github.com/kennel-sdk/kennel/examples/kafka/kafkaclient"
 	"github.com/kennel-sdk/kennel/examples/kafka/roll"
 	"github.com/kennel-sdk/kennel/scheduler"
@@ -45,6 +45,13 @@ type Gates struct {
 	// QuorumLag is how far a voter may trail the leader's last catch-up
 	// and count as caught up (zero: DefaultQuorumLag).
 	QuorumLag time.Duration
+	// Release is the Kafka release of the target configuration
+	// (KAFKA_VERSION). When its metadata.version levels are known, a
+	// broker is not restarted onto it while the cluster's finalized
+	// metadata.version is one the release does not support: Kafka would
+	// not start it (a package downgrade past a finalized level). The
+	// step waits, saying so, and no broker goes down.
+	Release string
 }
 
 var _ runtime.Gates = Gates{}
@@ -53,6 +60,9 @@ var _ runtime.Gates = Gates{}
 func (g Gates) BeforeRestart(ctx context.Context, view scheduler.EnvView, inst scheduler.Instance) (runtime.Verdict, error) {
 	if inst.Pod != Pod {
 		return runtime.Pass(), nil
+	}
+	if why := g.releaseRefusal(ctx, view, inst); why != "" {
+		return runtime.Wait("%s", why), nil
 	}
 	c, err := g.cluster(ctx, view, inst)
 	if err != nil {
@@ -63,6 +73,39 @@ func (g Gates) BeforeRestart(ctx context.Context, view scheduler.EnvView, inst s
 		remaining = stale(view)
 	}
 	return verdict(roll.BeforeRestart(c, int32(inst.Index), inst.String(), remaining)), nil
+}
+
+// releaseRefusal says why inst's broker must not restart onto
+// g.Release, or "": the release is unknown, the broker does not answer
+// (the roll rules then decide), or the release supports the finalized
+// metadata.version.
+func (g Gates) releaseRefusal(ctx context.Context, view scheduler.EnvView, inst scheduler.Instance) string {
+	if g.Release == "" {
+		return ""
+	}
+	lo, hi, err := finalize.ReleaseLevels(g.Release)
+	if err != nil {
+		return ""
+	}
+	addrs, sec, err := PlacedListeners(view, inst.Index)
+	if err != nil || len(addrs) == 0 {
+		return ""
+	}
+	c, err := kafkaclient.DialSecure(ctx, addrs[0], sec)
+	if err != nil {
+		return ""
+	}
+	defer c.Close()
+	f, err := c.DescribeFeatures(ctx)
+	if err != nil {
+		return ""
+	}
+	fin := finalize.Level(f.Finalized[kafkaclient.MetadataVersion])
+	if err := finalize.CheckRelease(fin, lo, hi); err != nil {
+		return fmt.Sprintf("refused: Kafka %s cannot run this cluster: %v; update to a package whose Kafka supports metadata.version %s",
+			finalize.ReleaseName(g.Release), err, fin)
+	}
+	return ""
 }
 
 // AfterReady asks roll.AfterReady about inst's broker.
@@ -87,7 +130,11 @@ func verdict(v roll.Verdict) runtime.Verdict {
 // cluster reads the roll model through the brokers' listeners, inst's
 // own first (a test broker knows only itself).
 func (g Gates) cluster(ctx context.Context, view scheduler.EnvView, inst scheduler.Instance) (roll.Cluster, error) {
-	admin := kafkaclient.NewAdmin(PlacedListeners(view, inst.Index)...)
+	addrs, sec, err := PlacedListeners(view, inst.Index)
+	if err != nil {
+		return roll.Cluster{}, err
+	}
+	admin := kafkaclient.NewSecureAdmin(sec, addrs...)
 	defer admin.Close()
 	s, err := admin.RollState(ctx)
 	if err != nil {
@@ -122,23 +169,19 @@ func Model(s kafkaclient.RollState, lag time.Duration) roll.Cluster {
 	return c
 }
 
-// PlacedListeners are the placed brokers' listeners (host:port), broker first's
-// first, then the others by node id.
-func PlacedListeners(view scheduler.EnvView, first int) []string {
-	type addr struct {
-		id   int
-		addr string
+// PlacedListeners are the listeners (host:port) the scheduler reaches the
+// placed brokers through, broker first's first, then the others by node
+// id, and how to talk to them (TLS trusting view's CA when the brokers
+// listen with TLS only).
+func PlacedListeners(view scheduler.EnvView, first int) ([]string, kafkaclient.Security, error) {
+	bs, sec, err := access(placedBrokers(view), view.CACert, view.SecretSeeds)
+	if err != nil {
+		return nil, sec, err
 	}
-	var addrs []addr
-	for _, p := range view.Placed {
-		host, port := p.Env[VarAdvertisedHost], p.Env[VarBrokerPort]
-		if p.Pod != Pod || p.Task != Task || host == "" || port == "" {
-			continue
-		}
-		addrs = append(addrs, addr{p.Index, net.JoinHostPort(host, port)})
-	}
-	slices.SortFunc(addrs, func(a, b addr) int {
+	slices.SortStableFunc(bs, func(a, b placedBroker) int {
 		switch {
+		case a.id == b.id:
+			return 0
 		case a.id == first:
 			return -1
 		case b.id == first:
@@ -146,10 +189,35 @@ func PlacedListeners(view scheduler.EnvView, first int) []string {
 		}
 		return a.id - b.id
 	})
-	out := make([]string, len(addrs))
-	for i, a := range addrs {
-		out[i] = a.addr
+	out := make([]string, len(bs))
+	for i, b := range bs {
+		out[i] = b.addr
 	}
+	return out, sec, nil
+}
+
+// placedBroker is a placed broker's node id and the listener (host:port)
+// the scheduler reaches it through (tls: its SSL one).
+type placedBroker struct {
+	id    int
+	addr  string
+	tls   bool
+	scram bool // its listeners require SASL/SCRAM
+}
+
+// placedBrokers are the placed brokers whose listener is known, by node
+// id.
+func placedBrokers(view scheduler.EnvView) []placedBroker {
+	var out []placedBroker
+	for _, p := range view.Placed {
+		if p.Pod != Pod || p.Task != Task {
+			continue
+		}
+		if addr, tls, ok := clientListener(p.Env); ok {
+			out = append(out, placedBroker{p.Index, addr, tls, p.Env[VarSCRAMSection] == "true"})
+		}
+	}
+	slices.SortFunc(out, func(a, b placedBroker) int { return a.id - b.id })
 	return out
 }
 
@@ -175,5 +243,5 @@ func rollGates(env map[string]string) (*Gates, error) {
 	default:
 		return nil, fmt.Errorf("kafka: %s=%q: want true or false", VarRollGates, env[VarRollGates])
 	}
-	return &Gates{ControllerLast: env[VarUpdateStrategy] == "parallel"}, nil
+	return &Gates{ControllerLast: env[VarUpdateStrategy] == "parallel", Release: env[VarKafkaVersion]}, nil
 }

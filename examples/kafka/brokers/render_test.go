@@ -56,6 +56,10 @@ func TestServerProperties(t *testing.T) {
 		{"3-brokers-tls", map[string]string{"BROKER_COUNT": "3", "SECURITY_TRANSPORT_ENCRYPTION_ENABLED": "true"}},
 		{"3-brokers-tls-plaintext", map[string]string{"BROKER_COUNT": "3", "SECURITY_TRANSPORT_ENCRYPTION_ENABLED": "true",
 			"SECURITY_TRANSPORT_ENCRYPTION_ALLOW_PLAINTEXT": "true"}},
+		{"3-brokers-tls-scram", map[string]string{"BROKER_COUNT": "3", "SECURITY_TRANSPORT_ENCRYPTION_ENABLED": "true",
+			"SECURITY_SASL_SCRAM_ENABLED": "true"}},
+		{"3-brokers-tls-plaintext-scram", map[string]string{"BROKER_COUNT": "3", "SECURITY_TRANSPORT_ENCRYPTION_ENABLED": "true",
+			"SECURITY_TRANSPORT_ENCRYPTION_ALLOW_PLAINTEXT": "true", "SECURITY_SASL_SCRAM_ENABLED": "true"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			files := renderCluster(t, tc.env)
@@ -90,8 +94,12 @@ func renderCluster(t *testing.T, overrides map[string]string) []renderedFile {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seeds := map[string]string{}
+	seeds, secretSeeds := map[string]string{}, map[string]string{}
 	for _, s := range ext.Seeds {
+		if s.Secret { // a fixed value: the goldens stay the same
+			secretSeeds[s.Name] = "golden-" + s.Name
+			continue
+		}
 		if seeds[s.Name], err = s.Generate(); err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +115,8 @@ func renderCluster(t *testing.T, overrides map[string]string) []renderedFile {
 	pod := spec.Pod(brokers.Pod)
 	n := 0
 	newID := func() string { n++; return fmt.Sprintf("id-%d", n) }
-	view := scheduler.EnvView{Service: "kafka", Seeds: seeds, Counts: map[string]int{brokers.Pod: pod.Count}, Placed: map[string]scheduler.PlacedTask{}}
+	view := scheduler.EnvView{Service: "kafka", Seeds: seeds, SecretSeeds: secretSeeds, Counts: map[string]int{brokers.Pod: pod.Count},
+		Placed: map[string]scheduler.PlacedTask{}}
 	var launched []mesos.TaskInfo
 	var headers []string
 	for i := range pod.Count {
@@ -152,6 +161,9 @@ func renderCluster(t *testing.T, overrides map[string]string) []renderedFile {
 				t.Fatalf("kafka-%d: still pending with every broker placed: %s", i, fetched.Pending)
 			}
 			maps.Copy(taskEnv, fetched.Values)
+		}
+		if ext.TaskSecrets != nil { // what bootstrap receives with the certificate
+			maps.Copy(taskEnv, ext.TaskSecrets(view, scheduler.PlacedTaskOf(&info)))
 		}
 		taskEnv["MESOS_SANDBOX"] = "/var/lib/mesos/sandbox/kafka-" + strconv.Itoa(i)
 		out = append(out, renderedFile{name: info.Name, header: headers[i], text: renderTemplates(t, pod, taskEnv)})
@@ -241,7 +253,9 @@ func parseProperties(t *testing.T, text string) map[string]string {
 func checkProperties(t *testing.T, name string, props map[string]string, table map[string]brokerConfig) {
 	t.Helper()
 	for _, k := range slices.Sorted(maps.Keys(props)) {
-		c, ok := table[k]
+		// A listener's own setting, listener.name.<listener>[.<mechanism>].<config>,
+		// is checked as <config>.
+		c, ok := table[listenerConfig(k)]
 		if !ok {
 			t.Errorf("%s: %s is not a Kafka 4.x broker config in the table", name, k)
 			continue
@@ -291,6 +305,19 @@ func checkProperties(t *testing.T, name string, props map[string]string, table m
 	if !strings.HasPrefix(props["log.dirs"], "/var/lib/mesos/sandbox/") || !strings.Contains(props["log.dirs"], "/kafka-data/") {
 		t.Errorf("%s: log.dirs %s is not on the volume kafka-data", name, props["log.dirs"])
 	}
+}
+
+// listenerConfig is the config a listener.name.<listener>.<mechanism>.sasl.*
+// key sets, else k.
+func listenerConfig(k string) string {
+	rest, ok := strings.CutPrefix(k, "listener.name.")
+	if !ok {
+		return k
+	}
+	if _, config, ok := strings.Cut(rest, ".sasl."); ok {
+		return "sasl." + config
+	}
+	return k
 }
 
 func listenerSet(v string) map[string]string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -13,16 +14,33 @@ import (
 // bootstrap brokers. It is safe for concurrent use; Close releases its
 // connections.
 type Admin struct {
+	sec       Security
 	bootstrap []string
 	transport *kafka.Transport
 	client    *kafka.Client
 }
 
 // NewAdmin returns an Admin for the brokers at bootstrap (host:port each,
-// tried in order).
+// tried in order), in plaintext.
 func NewAdmin(bootstrap ...string) *Admin {
-	t := &kafka.Transport{ClientID: ClientID, DialTimeout: 5 * time.Second}
+	return NewSecureAdmin(Security{}, bootstrap...)
+}
+
+// NewSecureAdmin is NewAdmin talking to the brokers as sec says (their
+// TLS listeners when it has TLS, authenticated when it has SCRAM
+// credentials). Bad SCRAM credentials (an empty user) make every request
+// fail.
+func NewSecureAdmin(sec Security, bootstrap ...string) *Admin {
+	t := &kafka.Transport{ClientID: ClientID, DialTimeout: 5 * time.Second, TLS: sec.TLS}
+	if sec.SCRAM != nil {
+		if m, err := sec.SCRAM.mechanism(); err == nil {
+			t.SASL = m
+		} else {
+			t.Dial = func(context.Context, string, string) (net.Conn, error) { return nil, err }
+		}
+	}
 	return &Admin{
+		sec:       sec,
 		bootstrap: bootstrap,
 		transport: t,
 		client:    &kafka.Client{Addr: kafka.TCP(bootstrap...), Transport: t},
@@ -40,7 +58,7 @@ func (a *Admin) Describe(ctx context.Context) (Metadata, error) {
 	}
 	var errs []error
 	for _, addr := range a.bootstrap {
-		m, err := describeAt(ctx, addr)
+		m, err := a.describeAt(ctx, addr)
 		if err == nil {
 			return m, nil
 		}
@@ -52,8 +70,8 @@ func (a *Admin) Describe(ctx context.Context) (Metadata, error) {
 	return Metadata{}, fmt.Errorf("describe cluster: %w", errors.Join(errs...))
 }
 
-func describeAt(ctx context.Context, addr string) (Metadata, error) {
-	c, err := Dial(ctx, addr)
+func (a *Admin) describeAt(ctx context.Context, addr string) (Metadata, error) {
+	c, err := DialSecure(ctx, addr, a.sec)
 	if err != nil {
 		return Metadata{}, err
 	}

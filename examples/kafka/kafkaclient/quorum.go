@@ -133,7 +133,10 @@ func (c *Conn) rawRoundTrip(ctx context.Context, req kmsg.Request, resp kmsg.Res
 	if _, err := io.ReadFull(c.rw, body); err != nil {
 		return c.ctxErr(ctx, err)
 	}
-	body, err := responseBody(body, c.corr, req.IsFlexible())
+	// ApiVersions answers with response header v0 at every version (so
+	// that a client learns the versions before it knows the header).
+	flexible := req.IsFlexible() && req.Key() != kmsg.ApiVersions.Int16()
+	body, err := responseBody(body, c.corr, flexible)
 	if err != nil {
 		return err
 	}

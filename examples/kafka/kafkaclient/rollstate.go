@@ -41,7 +41,7 @@ func (a *Admin) RollState(ctx context.Context) (RollState, error) {
 }
 
 func (a *Admin) rollStateAt(ctx context.Context, addr string) (RollState, error) {
-	c, err := Dial(ctx, addr)
+	c, err := DialSecure(ctx, addr, a.sec)
 	if err != nil {
 		return RollState{}, err
 	}

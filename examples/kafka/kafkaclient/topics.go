@@ -170,7 +170,7 @@ func (a *Admin) Offsets(ctx context.Context, name string, time int64) (map[int32
 		if !ok {
 			return nil, fmt.Errorf("list offsets of %s: partition %d: %w", name, byLeader[leader][0].Partition, kafka.LeaderNotAvailable)
 		}
-		if err := listOffsetsAt(ctx, addr, name, byLeader[leader], out); err != nil {
+		if err := listOffsetsAt(ctx, addr, a.sec, name, byLeader[leader], out); err != nil {
 			return nil, fmt.Errorf("list offsets of %s at %s: %w", name, addr, err)
 		}
 	}
@@ -189,8 +189,8 @@ func (m Metadata) address(node int32) (string, bool) {
 
 // listOffsetsAt asks the broker at addr for the offsets of the topic's
 // partitions parts and adds them to out.
-func listOffsetsAt(ctx context.Context, addr, topic string, parts []listoffsets.RequestPartition, out map[int32]int64) error {
-	c, err := Dial(ctx, addr)
+func listOffsetsAt(ctx context.Context, addr string, sec Security, topic string, parts []listoffsets.RequestPartition, out map[int32]int64) error {
+	c, err := DialSecure(ctx, addr, sec)
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,8 @@ type Options struct {
 	ISR bool
 	// TLS, when set, speaks TLS to the broker's SSL listener.
 	TLS *tls.Config
+	// SCRAM, when set, logs in with SASL/SCRAM-SHA-512 (a SASL listener).
+	SCRAM *kafkaclient.SCRAM
 }
 
 // Target is the broker to probe: where its listener is and which node id it
@@ -56,7 +58,7 @@ func TargetOf(cfg brokerconfig.Config, host string) Target {
 // Check probes t once, within ctx. It returns nil when the broker is ready
 // and an error wrapping ErrNotReady (one line: what it waits for) when not.
 func Check(ctx context.Context, t Target, opts Options) error {
-	c, err := kafkaclient.DialTLS(ctx, t.Addr, opts.TLS)
+	c, err := kafkaclient.DialSecure(ctx, t.Addr, kafkaclient.Security{TLS: opts.TLS, SCRAM: opts.SCRAM})
 	if err != nil {
 		return fmt.Errorf("%w: broker %d not answering on %s: %s", ErrNotReady, t.NodeID, t.Addr, short(err))
 	}

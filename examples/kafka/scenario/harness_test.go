@@ -93,7 +93,7 @@ func newEnv(t *testing.T, agents int, edit func(string) string) *env {
 	if err := os.MkdirAll(e.svc, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"svc.yml", "svc.env", "server.properties.mustache"} {
+	for _, f := range []string{"svc.yml", "svc.env", "server.properties.mustache", "scram-admin.mustache"} {
 		b, err := os.ReadFile(filepath.Join("..", f))
 		if err != nil {
 			t.Fatal(err)

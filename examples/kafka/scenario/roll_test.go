@@ -14,7 +14,7 @@ import (
 	"github.com/kennel-sdk/kennel/plans"
 )
 
-// TestRollingUpdate: a configuration update (num.io.threads) of three
+// TestRollingUpdate: a configuration update (log.retention.hours) of three
 // test brokers rolls them one at a time through the roll gates: while the
 // update runs, no two brokers are down together and no two steps are in
 // progress together; each restart was let through by its broker's
@@ -38,7 +38,7 @@ func TestRollingUpdate(t *testing.T) {
 	}
 
 	e.stopScheduler()
-	e.vars["KAFKA_NUM_IO_THREADS"] = "4"
+	e.vars["KAFKA_LOG_RETENTION_HOURS"] = "24" // read-only in Kafka: a restart
 	start := time.Now()
 	e.startScheduler()
 	reasons := map[string]bool{}

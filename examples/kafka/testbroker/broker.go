@@ -19,7 +19,9 @@
 // in-sync replicas and under-replicated partitions are trivial, and a
 // replaced broker's data is simply gone. It serves one listener, the first
 // broker listener, over PLAINTEXT or SSL (the PKCS12 keystore of
-// ssl.keystore.location); the controller quorum, SASL, further listeners
+// ssl.keystore.location), with SASL/SCRAM-SHA-512 when its protocol is
+// SASL_PLAINTEXT or SASL_SSL (the listener's JAAS login is the superuser);
+// the controller quorum, other SASL mechanisms, further listeners
 // and most broker settings are not implemented: start names each setting
 // it ignores, once, and refuses what it cannot run without.
 package testbroker
@@ -37,6 +39,8 @@ import (
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
 
 	"github.com/kennel-sdk/kennel/examples/kafka/brokerconfig"
 )
@@ -49,8 +53,9 @@ const DataDir = "kfake-data"
 var honoured = []string{
 	"node.id", "process.roles", "listeners", "advertised.listeners", "controller.listener.names",
 	"listener.security.protocol.map", "log.dirs", "log.dir", "metadata.log.dir",
-	"num.partitions", "auto.create.topics.enable",
+	"num.partitions", "auto.create.topics.enable", "log.segment.bytes",
 	"ssl.keystore.location", "ssl.keystore.password", "ssl.keystore.type", "ssl.key.password",
+	"sasl.enabled.mechanisms",
 }
 
 // ignoredWhy explains keys the test broker knowingly does without.
@@ -79,20 +84,36 @@ func (b *Broker) Addr() string { return b.addr }
 // Close stops the broker and flushes its data to disk.
 func (b *Broker) Close() { b.cluster.Close() }
 
-// Start checks the storage (see CheckStorage; clusterID may be empty) and
-// starts the broker of cfg, writing one line per ignored setting and one
-// saying where it serves to log.
+// Start is StartRelease of the newest release kfake knows.
 func Start(cfg brokerconfig.Config, clusterID string, log io.Writer) (*Broker, error) {
+	return StartRelease(cfg, clusterID, Release{versions: kversion.Stable()}, log)
+}
+
+// StartRelease checks the storage (see CheckStorage; clusterID may be
+// empty) and starts the broker of cfg playing release r (see Release):
+// its finalized features are those kept in the first log dir
+// (FeaturesFile; a new directory gets the release's), and it refuses to
+// start when r does not support them. It writes one line per ignored
+// setting and one saying where it serves to log.
+func StartRelease(cfg brokerconfig.Config, clusterID string, r Release, log io.Writer) (*Broker, error) {
 	var tlsConfig *tls.Config
 	switch cfg.Listener.Protocol {
-	case "PLAINTEXT":
-	case "SSL":
+	case "PLAINTEXT", "SASL_PLAINTEXT":
+	case "SSL", "SASL_SSL":
 		var err error
 		if tlsConfig, err = cfg.ServerTLS(); err != nil {
 			return nil, fmt.Errorf("test broker: %w", err)
 		}
 	default:
-		return nil, fmt.Errorf("test broker: listener %s is %s: the test broker serves PLAINTEXT or SSL only", cfg.Listener.Name, cfg.Listener.Protocol)
+		return nil, fmt.Errorf("test broker: listener %s is %s: the test broker serves PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL only",
+			cfg.Listener.Name, cfg.Listener.Protocol)
+	}
+	// SASL: SCRAM-SHA-512 only, the listener's own login as the superuser
+	// (the scheduler's admin); the users the Admin API adds are kept with
+	// the data.
+	user, password, sasl, err := cfg.SCRAMLogin()
+	if err != nil {
+		return nil, fmt.Errorf("test broker: %w", err)
 	}
 	if cfg.Listener.Port == 0 {
 		return nil, fmt.Errorf("test broker: listener %s has port 0: the test broker needs the port it is given", cfg.Listener.Name)
@@ -104,6 +125,14 @@ func Start(cfg brokerconfig.Config, clusterID string, log io.Writer) (*Broker, e
 	opts, err := options(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("test broker: %w", err)
+	}
+	feats, err := loadFeatures(cfg.LogDirs[0], r)
+	if err != nil {
+		return nil, fmt.Errorf("test broker: %w", err)
+	}
+	opts = append(opts, r.opts()...)
+	if sasl {
+		opts = append(opts, kfake.EnableSASL(), kfake.Superuser(brokerconfig.MechanismSCRAM512, user, password))
 	}
 	for _, line := range ignored(cfg) {
 		fmt.Fprintln(log, line)
@@ -130,16 +159,32 @@ func Start(cfg brokerconfig.Config, clusterID string, log io.Writer) (*Broker, e
 			return nil, fmt.Errorf("test broker: %w", err)
 		}
 	}
+	c.ControlKey(kmsg.UpdateFeatures.Int16(), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl() // every UpdateFeatures request, not only the first refused
+		return feats.control(req)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), restoreTimeout)
+	defer cancel()
+	if err := feats.restore(ctx, cfg, tlsConfig, sasl); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("test broker: %w", err)
+	}
+	if sasl {
+		if err := advertiseHandshakeV0(c, selfAddr(listen.bind), tlsConfig != nil, feats.answer); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("test broker: %w", err)
+		}
+	}
 	b := &Broker{cluster: c, addr: adv}
-	fmt.Fprintf(log, "test broker: node %d of cluster %s serving on %s (advertised as %s), data in %s\n",
-		cfg.NodeID, id, listen.bind, adv, filepath.Join(cfg.LogDirs[0], DataDir))
+	fmt.Fprintf(log, "test broker: node %d of cluster %s serving on %s (advertised as %s), data in %s, playing Kafka %s at %s\n",
+		cfg.NodeID, id, listen.bind, adv, filepath.Join(cfg.LogDirs[0], DataDir), r.display(), feats.describe())
 	return b, nil
 }
 
-// Run starts the broker and serves until ctx ends, then stops it and
+// Run starts the broker playing release r and serves until ctx ends, then stops it and
 // flushes its data.
-func Run(ctx context.Context, cfg brokerconfig.Config, clusterID string, log io.Writer) error {
-	b, err := Start(cfg, clusterID, log)
+func Run(ctx context.Context, cfg brokerconfig.Config, clusterID string, r Release, log io.Writer) error {
+	b, err := StartRelease(cfg, clusterID, r, log)
 	if err != nil {
 		return err
 	}
@@ -171,6 +216,16 @@ func options(cfg brokerconfig.Config) ([]kfake.Opt, error) {
 	if auto {
 		opts = append(opts, kfake.AllowAutoTopicCreation())
 	}
+	// Broker configs Kafka changes at runtime, which kfake describes and
+	// alters (the scheduler applies the package's dynamic options in
+	// place through IncrementalAlterConfigs).
+	if v, ok := cfg.Props.Get("log.segment.bytes"); ok {
+		v = strings.TrimSpace(v)
+		if n, err := strconv.ParseInt(v, 10, 32); err != nil || n < 1 {
+			return nil, fmt.Errorf("log.segment.bytes %q is not a positive integer", v)
+		}
+		opts = append(opts, kfake.BrokerConfigs(map[string]string{"log.segment.bytes": v}))
+	}
 	return opts, nil
 }
 
@@ -178,7 +233,7 @@ func options(cfg brokerconfig.Config) ([]kfake.Opt, error) {
 func ignored(cfg brokerconfig.Config) []string {
 	var out []string
 	for _, k := range cfg.Props.Keys() {
-		if slices.Contains(honoured, k) {
+		if slices.Contains(honoured, k) || strings.HasSuffix(k, ".scram-sha-512.sasl.jaas.config") {
 			continue
 		}
 		why, ok := ignoredWhy[k]

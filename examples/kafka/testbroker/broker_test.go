@@ -287,3 +287,142 @@ func TestAdvertised(t *testing.T) {
 		}
 	}
 }
+
+// TestDynamicConfigs: the test broker describes log.segment.bytes as its
+// server.properties sets it, and takes a new cluster-wide default at
+// runtime, as Kafka does.
+func TestDynamicConfigs(t *testing.T) {
+	ctx := testContext(t)
+	cfg := config(t, 1, t.TempDir(), freePort(t))
+	cfg.Props.Set("log.segment.bytes", "536870912")
+	if _, err := Format(cfg, clusterID, false, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	b, err := Start(cfg, clusterID, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if strings.Contains(log.String(), "log.segment.bytes ignored") {
+		t.Errorf("log:\n%s", log.String())
+	}
+	c, err := kafkaclient.Dial(ctx, b.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	names := []string{"log.segment.bytes"}
+	for _, step := range []struct{ set, want string }{{"", "536870912"}, {"268435456", "268435456"}} {
+		if step.set != "" {
+			if err := c.SetBrokerConfigs(ctx, kafkaclient.ClusterDefault, map[string]string{"log.segment.bytes": step.set}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := c.BrokerConfigs(ctx, "1", names)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got["log.segment.bytes"] != step.want {
+			t.Errorf("log.segment.bytes = %q, want %s", got["log.segment.bytes"], step.want)
+		}
+	}
+}
+
+// TestStartRefusesBadSegmentSize: a log.segment.bytes that is not a
+// positive integer is refused, naming it.
+func TestStartRefusesBadSegmentSize(t *testing.T) {
+	for _, v := range []string{"0", "-5", "big", "4294967296"} {
+		cfg := config(t, 1, t.TempDir(), freePort(t))
+		cfg.Props.Set("log.segment.bytes", v)
+		if _, err := options(cfg); err == nil || !strings.Contains(err.Error(), "log.segment.bytes") {
+			t.Errorf("log.segment.bytes=%s: %v, want an error naming it", v, err)
+		}
+	}
+}
+
+// TestSASL: a test broker whose listener is SASL_PLAINTEXT requires
+// SCRAM-SHA-512: its listener's JAAS login is the superuser, who adds a
+// user through the Admin API; the user logs in, also after a restart (the
+// credentials are kept with the data); no login, or a wrong password, is
+// refused.
+func TestSASL(t *testing.T) {
+	ctx := testContext(t)
+	dir, port := t.TempDir(), freePort(t)
+	text := fmt.Sprintf(`process.roles=broker
+node.id=0
+listeners=CLIENT://127.0.0.1:%d
+advertised.listeners=CLIENT://127.0.0.1:%d
+listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.listener.names=CONTROLLER
+log.dirs=%s
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="kennel-admin" password="adm1n";
+`, port, port, filepath.Join(dir, "data"))
+	p, err := props.Parse([]byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := brokerconfig.FromProperties(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Format(cfg, clusterID, false, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	b, err := Start(cfg, clusterID, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := kafkaclient.NewSecureAdmin(kafkaclient.Security{SCRAM: &kafkaclient.SCRAM{User: "kennel-admin", Password: "adm1n"}}, b.Addr())
+	if err := admin.SetUser(ctx, "alice", "wonderland"); err != nil {
+		t.Fatal(err)
+	}
+	admin.Close()
+	login := func(user, password string) error {
+		sec := kafkaclient.Security{}
+		if user != "" {
+			sec.SCRAM = &kafkaclient.SCRAM{User: user, Password: password}
+		}
+		c, err := kafkaclient.DialSecure(ctx, b.Addr(), sec)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		_, err = c.Metadata(ctx)
+		return err
+	}
+	if err := login("alice", "wonderland"); err != nil {
+		t.Fatalf("alice: %v", err)
+	}
+	if err := login("alice", "guess"); !errors.Is(err, kafkaclient.ErrAuthentication) {
+		t.Errorf("alice with a wrong password: %v", err)
+	}
+	if err := login("", ""); err == nil {
+		t.Error("metadata without a login")
+	}
+	// librdkafka (kcat) needs SaslHandshake listed from version 0.
+	if c, err := kafkaclient.Dial(ctx, b.Addr()); err != nil {
+		t.Error(err)
+	} else {
+		if r, ok := c.APIs[17]; !ok || r.Min != 0 || r.Max != 1 {
+			t.Errorf("SaslHandshake versions %+v, want 0-1", r)
+		}
+		c.Close()
+	}
+	b.Close()
+	if b, err = Start(cfg, "", &log); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for _, u := range [][2]string{{"alice", "wonderland"}, {"kennel-admin", "adm1n"}} {
+		if err := login(u[0], u[1]); err != nil {
+			t.Errorf("%s after a restart: %v", u[0], err)
+		}
+	}
+	if strings.Contains(log.String(), "adm1n") || strings.Contains(log.String(), "sasl.enabled.mechanisms ignored") ||
+		strings.Contains(log.String(), "jaas.config ignored") {
+		t.Errorf("log:\n%s", log.String())
+	}
+}

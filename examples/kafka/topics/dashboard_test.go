@@ -74,7 +74,9 @@ func (viewOnly) Outcomes(context.Context) ([]scheduler.StepOutcome, error) { ret
 // without brokers the section says why.
 func TestDashboardSection(t *testing.T) {
 	addrs := kfakeCluster(t, 3)
-	boot := func(context.Context) ([]string, error) { return addrs, nil }
+	boot := func(context.Context) ([]string, kafkaclient.Security, error) {
+		return addrs, kafkaclient.Security{}, nil
+	}
 	srv := httptest.NewServer(api.Handler(viewOnly{}, api.Options{Service: "kafka", UIInterval: 10 * time.Millisecond,
 		Routes: Routes(boot, time.Now), Sections: []api.Section{Section(boot)}}))
 	defer srv.Close()
@@ -116,7 +118,7 @@ func TestDashboardSection(t *testing.T) {
 		t.Errorf("section %+v, want no under-replicated partition", last)
 	}
 
-	down := Section(func(context.Context) ([]string, error) { return nil, nil })
+	down := Section(func(context.Context) ([]string, kafkaclient.Security, error) { return nil, kafkaclient.Security{}, nil })
 	if _, err := down.Build(ctx); !errors.Is(err, ErrNoBrokers) {
 		t.Errorf("Build without brokers: %v, want ErrNoBrokers", err)
 	}

@@ -26,8 +26,9 @@ import (
 )
 
 // Bootstrap returns the addresses (host:port) of the brokers the
-// scheduler reaches the cluster through; none is an error.
-type Bootstrap func(ctx context.Context) ([]string, error)
+// scheduler reaches the cluster through, and how to talk to them (TLS or
+// not); none is an error.
+type Bootstrap func(ctx context.Context) ([]string, kafkaclient.Security, error)
 
 // ErrNoBrokers is a cluster without a broker to ask (503).
 var ErrNoBrokers = errors.New("no broker is running")
@@ -111,7 +112,7 @@ func message(format string, args ...any) Message {
 
 // adminFor is the Admin for the present bootstrap addresses.
 func (h *handler) adminFor(ctx context.Context) (*kafkaclient.Admin, error) {
-	addrs, err := h.bootstrap(ctx)
+	addrs, sec, err := h.bootstrap(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -119,13 +120,16 @@ func (h *handler) adminFor(ctx context.Context) (*kafkaclient.Admin, error) {
 		return nil, ErrNoBrokers
 	}
 	key := strings.Join(addrs, ",")
+	if sec.TLS != nil {
+		key = "tls " + key
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.admin == nil || h.key != key {
 		if h.admin != nil {
 			h.admin.Close()
 		}
-		h.admin, h.key = kafkaclient.NewAdmin(addrs...), key
+		h.admin, h.key = kafkaclient.NewSecureAdmin(sec, addrs...), key
 	}
 	return h.admin, nil
 }
@@ -174,6 +178,10 @@ var statusOf = map[string]int{
 	"CLUSTER_AUTHORIZATION_FAILED": http.StatusForbidden,
 	"RECORD_LIST_TOO_LARGE":        http.StatusBadRequest,
 	"MESSAGE_TOO_LARGE":            http.StatusBadRequest,
+	"RESOURCE_NOT_FOUND":           http.StatusNotFound,
+	"UNACCEPTABLE_CREDENTIAL":      http.StatusBadRequest,
+	"UNSUPPORTED_SASL_MECHANISM":   http.StatusBadRequest,
+	"DUPLICATE_RESOURCE":           http.StatusBadRequest,
 }
 
 // errorStatus is the status and body of err: a bad request is 400, a

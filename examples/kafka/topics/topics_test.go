@@ -15,6 +15,8 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/kennel-sdk/kennel/examples/kafka/kafkaclient"
 )
 
 // server serves the routes, mounted as the API mounts a service's routes,
@@ -22,7 +24,9 @@ import (
 func server(t testing.TB, addrs []string) *httptest.Server {
 	t.Helper()
 	r := chi.NewRouter()
-	boot := func(context.Context) ([]string, error) { return addrs, nil }
+	boot := func(context.Context) ([]string, kafkaclient.Security, error) {
+		return addrs, kafkaclient.Security{}, nil
+	}
 	for _, rt := range Routes(boot, time.Now) {
 		r.Method(rt.Method, "/v1/"+rt.Path, rt.Handler)
 	}
