@@ -176,23 +176,7 @@ func (f *features) save() error {
 	for _, name := range slices.Sorted(maps.Keys(f.levels)) {
 		fmt.Fprintf(&b, "%s=%d\n", name, f.levels[name])
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(f.path), FeaturesFile+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(b.String()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), f.path)
+	return writeAtomic(filepath.Dir(f.path), filepath.Base(f.path), []byte(b.String()))
 }
 
 // restore makes the running cluster's levels the kept ones: kfake starts

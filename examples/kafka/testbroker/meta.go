@@ -106,23 +106,7 @@ func writeMeta(dir string, m Meta, now time.Time) error {
 	if err := props.Write(&buf, p, "", now.UTC().Format("Mon Jan 02 15:04:05 MST 2006")); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, MetaFile+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), filepath.Join(dir, MetaFile))
+	return writeAtomic(dir, MetaFile, buf.Bytes())
 }
 
 // ReadMeta reads dir/meta.properties. A missing file is ErrUnformatted, in
@@ -176,4 +160,27 @@ func CheckStorage(cfg brokerconfig.Config, clusterID string) (string, error) {
 		}
 	}
 	return want, nil
+}
+
+// writeAtomic replaces dir/name with data: a temporary file in dir,
+// synced, then renamed over it, so a crash leaves the old file or the new
+// one, never a torn one.
+func writeAtomic(dir, name string, data []byte) error {
+	tmp, err := os.CreateTemp(dir, name+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), filepath.Join(dir, name))
 }
