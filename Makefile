@@ -2,6 +2,7 @@
 GO       ?= go
 BIN      := bin/kennel
 FUZZTIME ?= 30s
+FUZZMINIMIZETIME ?= 1s
 STATICCHECK := v0.8.2
 ZKSERVER := /usr/share/zookeeper/bin/zkServer.sh
 SUDO     := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
@@ -53,50 +54,69 @@ test: deps lint
 	$(GO) test -race -count=1 ./...
 
 # fuzz: run each fuzzer for FUZZTIME (go test allows one fuzz target per run).
+# FUZZMINIMIZETIME bounds the minimization of each new interesting input:
+# at go test's default (60s) a target with large seeds (the catalog's
+# packages, adminrouter's apps.json) spent a whole short run minimizing,
+# a few executions in 20 s.
 fuzz:
-	$(GO) test ./servicespec -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./servicespec -run '^$$' -fuzz '^FuzzParseEnvFile$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./servicespec/mustache -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./servicespec/placement -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./deploy/local -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./deploy/catalog -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./examples/kafka/topics -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./examples/kafka/topics -run '^$$' -fuzz '^FuzzParseTime$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./deploy/adminrouter -run '^$$' -fuzz '^FuzzParseApps$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./deploy/catalog -run '^$$' -fuzz '^FuzzDecodeLabels$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./deploy/sandbox -run '^$$' -fuzz '^FuzzLastLines$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./deploy/cosmos/httpapi -run '^$$' -fuzz '^FuzzParseMediaType$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./deploy/local/wire -run '^$$' -fuzz '^FuzzDecodeCall$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./executor -run '^$$' -fuzz '^FuzzConfigFromEnv$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./deploy/marathon/app -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./deploy/marathon/app -run '^$$' -fuzz '^FuzzRollbackVersion$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./examples/kafka/props -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./examples/kafka/brokerconfig -run '^$$' -fuzz '^FuzzFromProperties$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./executor/bootstrap -run '^$$' -fuzz '^FuzzFetchEnv$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./certs/taskenv -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./certs -run '^$$' -fuzz '^FuzzSign$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./examples/kafka/brokers -run '^$$' -fuzz '^FuzzParseClusterID$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./executor/bootstrap -run '^$$' -fuzz '^FuzzFromEnv$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./api -run '^$$' -fuzz '^FuzzEndpoints$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./executor -run '^$$' -fuzz '^FuzzEventStream$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./deploy/local/wire -run '^$$' -fuzz '^FuzzDecodeExecutorCall$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./deploy/marathon/client -run '^$$' -fuzz '^FuzzResponses$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./deploy/catalog -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./examples/kafka/kafkaclient -run '^$$' -fuzz '^FuzzDescribeQuorumResponse$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./examples/kafka/finalize -run '^$$' -fuzz '^FuzzParseLevel$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./examples/kafka/testbroker -run '^$$' -fuzz '^FuzzParseLevels$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./cmd/kennel -run '^$$' -fuzz '^FuzzParsePodInfo$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./servicespec -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./servicespec -run '^$$' -fuzz '^FuzzParseEnvFile$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./servicespec/mustache -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./servicespec/placement -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./deploy/local -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./deploy/catalog -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./examples/kafka/topics -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./examples/kafka/topics -run '^$$' -fuzz '^FuzzParseTime$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./deploy/adminrouter -run '^$$' -fuzz '^FuzzParseApps$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./deploy/catalog -run '^$$' -fuzz '^FuzzDecodeLabels$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./deploy/sandbox -run '^$$' -fuzz '^FuzzLastLines$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./deploy/cosmos/httpapi -run '^$$' -fuzz '^FuzzParseMediaType$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./deploy/local/wire -run '^$$' -fuzz '^FuzzDecodeCall$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./executor -run '^$$' -fuzz '^FuzzConfigFromEnv$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./deploy/marathon/app -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./deploy/marathon/app -run '^$$' -fuzz '^FuzzRollbackVersion$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./examples/kafka/props -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./examples/kafka/brokerconfig -run '^$$' -fuzz '^FuzzFromProperties$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./executor/bootstrap -run '^$$' -fuzz '^FuzzFetchEnv$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./certs/taskenv -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./certs -run '^$$' -fuzz '^FuzzSign$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./examples/kafka/brokers -run '^$$' -fuzz '^FuzzParseClusterID$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./executor/bootstrap -run '^$$' -fuzz '^FuzzFromEnv$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./api -run '^$$' -fuzz '^FuzzEndpoints$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./executor -run '^$$' -fuzz '^FuzzEventStream$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./deploy/local/wire -run '^$$' -fuzz '^FuzzDecodeExecutorCall$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./deploy/marathon/client -run '^$$' -fuzz '^FuzzResponses$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./deploy/catalog -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./examples/kafka/kafkaclient -run '^$$' -fuzz '^FuzzDescribeQuorumResponse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./examples/kafka/finalize -run '^$$' -fuzz '^FuzzParseLevel$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./examples/kafka/testbroker -run '^$$' -fuzz '^FuzzParseLevels$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
+	$(GO) test ./cmd/kennel -run '^$$' -fuzz '^FuzzParsePodInfo$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME)
 
-# chaos: the long fault campaign (package chaos): CHAOS_SEED (default: the
-# time), CHAOS_FAULTS faults, at most CHAOS_DURATION; the report goes to
-# CHAOS_REPORT.
+# chaos: the long fault campaign (package chaos), one process per service
+# (chaos: MOUNT volumes and a ONCE task on ZooKeeper; hello-world on the
+# file store; kafka with the test broker), all three at once. CHAOS_SEED
+# (default: the time) seeds them with SEED, SEED+1 and SEED+2;
+# CHAOS_FAULTS faults per service, at most CHAOS_DURATION each; test
+# output, reports and the clusters' and schedulers' logs go to
+# CHAOS_DIR/<service>.log, <service>.txt and TestCampaign-<service>-cluster.log.
 CHAOS_SEED     ?=
-CHAOS_FAULTS   ?= 500
-CHAOS_DURATION ?= 2h
-CHAOS_REPORT   ?= chaos-report.txt
+CHAOS_FAULTS   ?= 250
+CHAOS_DURATION ?= 45m
+CHAOS_DIR      ?= chaos-report
+CHAOS_SERVICES ?= chaos hello-world kafka
 chaos: deps
-	KENNEL_CHAOS=1 KENNEL_CHAOS_SEED=$(CHAOS_SEED) KENNEL_CHAOS_FAULTS=$(CHAOS_FAULTS) KENNEL_CHAOS_DURATION=$(CHAOS_DURATION) \
-		KENNEL_CHAOS_REPORT=$(abspath $(CHAOS_REPORT)) $(GO) test ./chaos -run '^TestCampaign$$' -count=1 -v -timeout 0
+	mkdir -p $(CHAOS_DIR)
+	@seed=$${CHAOS_SEED:-$$(date +%s)}; i=0; pids=; \
+	for s in $(CHAOS_SERVICES); do \
+		echo "chaos: $$s with seed $$((seed+i)), log in $(CHAOS_DIR)/$$s.log"; \
+		KENNEL_CHAOS=1 KENNEL_CHAOS_SERVICE=$$s KENNEL_CHAOS_SEED=$$((seed+i)) KENNEL_CHAOS_FAULTS=$(CHAOS_FAULTS) \
+			KENNEL_CHAOS_DURATION=$(CHAOS_DURATION) KENNEL_CHAOS_REPORT=$(abspath $(CHAOS_DIR))/$$s.txt \
+			KENNEL_CHAOS_LOGS=$(abspath $(CHAOS_DIR)) \
+			$(GO) test ./chaos -run '^TestCampaign$$' -count=1 -v -timeout 0 > $(CHAOS_DIR)/$$s.log 2>&1 & \
+		pids="$$pids $$!"; i=$$((i+1)); \
+	done; \
+	rc=0; for p in $$pids; do wait $$p || rc=1; done; \
+	cat $(CHAOS_DIR)/*.txt; exit $$rc
 
 # bench: the table of scripts/bench.sh (BIG=1 adds 10,000 simulated pods);
 # bench-go: the Go benchmarks alone.

@@ -1,6 +1,7 @@
 package chaos_test
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"os"
@@ -12,24 +13,32 @@ import (
 )
 
 // TestChaos is the CI-sized campaign: a fixed seed, ten faults of ten
-// kinds (the seed's first ten of the shuffled kinds), the invariants after
-// each. Any violation fails it, with the seed
-// and the schedule up to it.
+// kinds (the seed's first ten of the shuffled kinds) on the service with
+// MOUNT volumes and a ONCE task, the invariants after each. Any violation
+// fails it, with the seed and the schedule up to it.
 func TestChaos(t *testing.T) {
-	rep := run(t, 16, 10, 0)
+	rep := run(t, services["chaos"], 16, 10, 0)
 	t.Log("\n" + rep.String())
 	for _, v := range rep.violations {
 		t.Errorf("%s", v)
 	}
 }
 
-// TestCampaign is the long campaign `make chaos` runs: KENNEL_CHAOS=1, with
-// KENNEL_CHAOS_SEED (default: the time), KENNEL_CHAOS_FAULTS (default 100)
-// and KENNEL_CHAOS_DURATION (a Go duration bounding the faults' phase,
-// default none). KENNEL_CHAOS_REPORT names a file for the report.
+// TestCampaign is the long campaign `make chaos` runs, one service per
+// process: KENNEL_CHAOS=1, with KENNEL_CHAOS_SERVICE (chaos, hello-world
+// or kafka; default chaos), KENNEL_CHAOS_SEED (default: the time),
+// KENNEL_CHAOS_FAULTS (default 100) and KENNEL_CHAOS_DURATION (a Go
+// duration bounding the faults' phase, default none).
+// KENNEL_CHAOS_REPORT names a file for the report; KENNEL_CHAOS_LOGS a
+// directory that keeps the cluster's and schedulers' log.
 func TestCampaign(t *testing.T) {
 	if os.Getenv("KENNEL_CHAOS") != "1" {
 		t.Skip("the long campaign runs with KENNEL_CHAOS=1 (make chaos)")
+	}
+	name := cmp.Or(os.Getenv("KENNEL_CHAOS_SERVICE"), "chaos")
+	svc, ok := services[name]
+	if !ok {
+		t.Fatalf("KENNEL_CHAOS_SERVICE: no service %q (want one of %v)", name, slices.Sorted(maps.Keys(services)))
 	}
 	seed := uint64(time.Now().UnixNano() % 100000)
 	if s := os.Getenv("KENNEL_CHAOS_SEED"); s != "" { // the Makefile passes it empty when not given
@@ -55,7 +64,7 @@ func TestCampaign(t *testing.T) {
 		}
 		duration = v
 	}
-	rep := run(t, seed, faults, duration)
+	rep := run(t, svc, seed, faults, duration)
 	t.Log("\n" + rep.String())
 	if path := os.Getenv("KENNEL_CHAOS_REPORT"); path != "" {
 		if err := os.WriteFile(path, []byte(rep.String()), 0o644); err != nil {
@@ -68,28 +77,38 @@ func TestCampaign(t *testing.T) {
 }
 
 // recoverLimit bounds one recovery: generous, for a loaded CI machine.
-const recoverLimit = 4 * time.Minute
+// leakLimit bounds the wait for the scheduler's sweep to give back what a
+// fault left reserved.
+const (
+	recoverLimit = 4 * time.Minute
+	leakLimit    = 2 * time.Minute
+)
 
-// run is one campaign of n faults from seed, bounded by duration if not 0.
-// A fault the deploy does not recover from ends the campaign.
-func run(t *testing.T, seed uint64, n int, duration time.Duration) *report {
-	e := newEnv(t)
-	rep := &report{seed: seed, faults: map[string]int{}, recovery: map[string][]time.Duration{}}
-	r := &campaign{e: e, rep: rep, hello: 2, relaunch: map[string]string{}, c: &checker{e: e, checks: map[string]int{}, markers: map[int]string{}}}
+// run is one campaign of n faults from seed on svc, bounded by duration if
+// not 0. A fault the deploy does not recover from ends the campaign.
+func run(t *testing.T, svc *service, seed uint64, n int, duration time.Duration) *report {
+	e := newEnv(t, svc)
+	rep := &report{service: svc.name, seed: seed, faults: map[string]int{}, recovery: map[string][]time.Duration{}}
+	weights := maps.Clone(svc.weights)
+	if !e.tmpfs {
+		delete(weights, diskFull)
+	}
+	r := &campaign{e: e, rep: rep, hello: svc.count, relaunch: map[string]string{}, c: &checker{e: e, checks: map[string]int{}, markers: map[int]string{}, fresh: map[int]bool{}}}
 	e.startScheduler()
 	if _, ok := r.recover(recoverLimit); !ok {
 		t.Fatalf("the first deploy did not complete:%s", r.stuck())
 	}
-	r.note(fault{kind: "initial deploy"}, r.c.afterRecovery(r.hello))
+	r.note(fault{kind: "initial deploy"}, r.c.afterRecovery(r.hello, leakLimit))
 	start := time.Now()
-	for _, f := range schedule(seed, n) {
+	for _, f := range schedule(seed, n, weights) {
 		if duration > 0 && time.Since(start) > duration {
 			break
 		}
 		rep.log = append(rep.log, f.String())
 		t.Logf("fault %s", f)
 		rep.faults[f.kind]++
-		if f.kind == schedulerKill || f.kind == crashAfterWrite || f.kind == reconfigMidRoll {
+		switch f.kind {
+		case schedulerKill, crashAfterWrite, reconfigMidRoll:
 			rep.schedulerKills++
 		}
 		if err := r.apply(f); err != nil {
@@ -102,10 +121,7 @@ func run(t *testing.T, seed uint64, n int, duration time.Duration) *report {
 			break
 		}
 		rep.recovery[f.kind] = append(rep.recovery[f.kind], took)
-		r.note(f, r.c.afterRecovery(r.hello))
-	}
-	if len(rep.violations) == 0 {
-		r.note(fault{kind: "end"}, r.c.noLeak(3*time.Minute))
+		r.note(f, r.c.afterRecovery(r.hello, leakLimit))
 	}
 	rep.checks = r.c.checks
 	rep.elapsed = time.Since(start)
@@ -146,13 +162,15 @@ func (r *campaign) stuck() string {
 func (r *campaign) note(f fault, vs []violation) {
 	for _, v := range vs {
 		from := max(0, len(r.rep.log)-8)
-		r.rep.violations = append(r.rep.violations, fmt.Sprintf("seed %d, at %s: %s\n  replay: KENNEL_CHAOS=1 KENNEL_CHAOS_SEED=%d KENNEL_CHAOS_FAULTS=%d make chaos\n  schedule before it:\n    %s",
-			r.rep.seed, f, v, r.rep.seed, max(f.n, 1), strings.Join(r.rep.log[from:], "\n    ")))
+		r.e.t.Logf("VIOLATION at %s: %s", f, v)
+		r.rep.violations = append(r.rep.violations, fmt.Sprintf("%s seed %d, at %s: %s\n  replay: KENNEL_CHAOS=1 KENNEL_CHAOS_SERVICE=%s KENNEL_CHAOS_SEED=%d KENNEL_CHAOS_FAULTS=%d go test ./chaos -run '^TestCampaign$' -v\n  schedule before it:\n    %s",
+			r.rep.service, r.rep.seed, f, v, r.rep.service, r.rep.seed, max(f.n, 1), strings.Join(r.rep.log[from:], "\n    ")))
 	}
 }
 
 // report is a campaign's figures.
 type report struct {
+	service          string
 	seed             uint64
 	faults           map[string]int
 	checks           map[string]int
@@ -173,7 +191,7 @@ func (r *report) String() string {
 	for _, n := range r.faults {
 		total += n
 	}
-	fmt.Fprintf(&b, "chaos campaign: seed %d, %d faults in %s, %d violations\n", r.seed, total, r.elapsed.Round(time.Second), len(r.violations))
+	fmt.Fprintf(&b, "chaos campaign: service %s, seed %d, %d faults in %s, %d violations\n", r.service, r.seed, total, r.elapsed.Round(time.Second), len(r.violations))
 	fmt.Fprintf(&b, "scheduler kills %d (crash points fired %d), split-brain trials %d, supervisor restarts %d\n",
 		r.schedulerKills, r.crashPointsFired, r.splitBrainTrials, r.restarts)
 	if len(r.lockLossExit) > 0 {

@@ -1,8 +1,13 @@
 package chaos_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"os"
+	"slices"
 	"strconv"
 	"time"
 
@@ -23,18 +28,18 @@ const (
 	taskKill          = "task-kill"
 	executorKill      = "executor-kill"
 	masterRestart     = "master-restart"
+	eventStall        = "framework-event-stall"
 	zkRestart         = "zk-restart"
 	zkExpiry          = "zk-session-expiry"
+	diskFull          = "state-disk-full"
+	diskSlow          = "state-disk-slow"
 	operatorPause     = "operator-pause-resume"
 	operatorRestart   = "operator-pod-restart"
+	operatorReplace   = "operator-pod-replace"
 	operatorUpdate    = "operator-update"
 	operatorScale     = "operator-scale"
-	maxHello          = 3
 	splitBrainTimeout = 90 * time.Second
 )
-
-var kinds = []string{schedulerKill, crashAfterWrite, reconfigMidRoll, secondScheduler, agentStop, agentPartition,
-	agentDestroy, taskKill, executorKill, masterRestart, zkRestart, zkExpiry, operatorPause, operatorRestart, operatorUpdate, operatorScale}
 
 // fault is one scheduled fault. Everything about it is drawn from the seed
 // up front, so a seed replays the same schedule; only the moments at which
@@ -43,7 +48,7 @@ type fault struct {
 	n     int
 	kind  string
 	agent int           // agent-1.. for agent faults
-	pod   int           // hello instance for pod faults
+	pod   int           // pod instance for pod faults
 	task  int           // index into the service's task names for task-kill
 	dur   time.Duration // how long the fault lasts, or when it strikes
 	count int           // writes before the crash point
@@ -54,32 +59,42 @@ func (f fault) String() string {
 	switch f.kind {
 	case agentStop, agentPartition, agentDestroy:
 		s += fmt.Sprintf(" agent-%d for %s", f.agent, f.dur)
-	case schedulerKill, reconfigMidRoll, operatorPause:
+	case schedulerKill, reconfigMidRoll, operatorPause, eventStall:
 		s += fmt.Sprintf(" after %s", f.dur)
 	case crashAfterWrite:
 		s += fmt.Sprintf(" at write %d", f.count)
-	case operatorRestart:
-		s += fmt.Sprintf(" hello-%d", f.pod)
-	case taskKill, executorKill:
-		s += fmt.Sprintf(" task %d", f.task)
+	case operatorRestart, operatorReplace:
+		s += fmt.Sprintf(" instance %d", f.pod)
+	case taskKill, executorKill, diskFull, diskSlow:
+		s += fmt.Sprintf(" task %d for %s", f.task, f.dur)
 	}
 	return s
 }
 
-// schedule draws n faults from seed: first every kind once in a seeded
-// order (so that even a short campaign covers them all), then kinds at
-// random.
-func schedule(seed uint64, n int) []fault {
+// schedule draws n faults from seed among the kinds of weights: first
+// every kind once in a seeded order (so that even a short campaign covers
+// them all), then kinds at random by weight.
+func schedule(seed uint64, n int, weights map[string]int) []fault {
 	rng := rand.New(rand.NewPCG(seed, 0x16))
-	order := append([]string(nil), kinds...)
+	kinds := slices.Sorted(maps.Keys(weights))
+	order := slices.Clone(kinds)
 	rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	total := 0
+	for _, k := range kinds {
+		total += weights[k]
+	}
 	out := make([]fault, n)
 	for i := range out {
-		kind := kinds[rng.IntN(len(kinds))]
+		kind := ""
+		for x, k := rng.IntN(total), 0; kind == ""; k++ {
+			if x -= weights[kinds[k]]; x < 0 {
+				kind = kinds[k]
+			}
+		}
 		if i < len(order) {
 			kind = order[i]
 		}
-		out[i] = fault{n: i + 1, kind: kind, agent: 1 + rng.IntN(agentCount), pod: rng.IntN(2), task: rng.IntN(3),
+		out[i] = fault{n: i + 1, kind: kind, agent: 1 + rng.IntN(agentCount), pod: rng.IntN(3), task: rng.IntN(4),
 			dur: time.Duration(100+rng.IntN(4900)) * time.Millisecond, count: 1 + rng.IntN(3)}
 	}
 	return out
@@ -90,7 +105,7 @@ type campaign struct {
 	e       *env
 	c       *checker
 	rep     *report
-	hello   int // hello pods the service declares now
+	hello   int // instances of the service's pod it declares now
 	version int // configuration changes so far
 	// relaunch are tasks the fault ends, by name, with the id each had:
 	// recovery needs them running under new ids.
@@ -111,18 +126,24 @@ func (r *campaign) mustRelaunch(w world, keep func(master.TaskState) bool) {
 
 // taskNames are the tasks that run once the deploy is COMPLETE.
 func (r *campaign) taskNames() []string {
-	names := []string{"world-0-server"}
+	s := r.e.s
+	names := slices.Clone(s.others)
 	for i := range r.hello {
-		names = append(names, "hello-"+strconv.Itoa(i)+"-server")
+		names = append(names, s.pod+"-"+strconv.Itoa(i)+"-"+s.task)
 	}
 	return names
 }
 
-// reconfigure changes the service's configuration (the greeting, which
-// rolls every hello server) for the next scheduler start.
+// reconfigure changes the service's configuration (a setting that rolls
+// every instance of its pod) for the next scheduler start.
 func (r *campaign) reconfigure() {
 	r.version++
-	r.e.vars["GREETING"] = "hello-v" + strconv.Itoa(r.version)
+	r.e.vars[r.e.s.greetVar] = r.e.s.greeting(r.version)
+}
+
+// instance is the pod instance a pod fault targets.
+func (r *campaign) instance(f fault) string {
+	return r.e.s.pod + "-" + strconv.Itoa(f.pod%r.hello)
 }
 
 // restartScheduler stops the active scheduler gracefully and starts it
@@ -240,22 +261,11 @@ func (r *campaign) apply(f fault) error {
 		defer cancel2()
 		return e.client.Agent(c2, agent, undo)
 	case taskKill, executorKill:
-		names := r.taskNames()
-		name := names[f.task%len(names)]
-		w, err := e.read()
-		if err != nil {
-			return err
+		crash := e.client.CrashTask
+		if f.kind == executorKill {
+			crash = e.client.CrashExecutor
 		}
-		r.mustRelaunch(w, func(t master.TaskState) bool { return t.Name == name })
-		for _, t := range w.live()[name] {
-			crash := e.client.CrashTask
-			if f.kind == executorKill {
-				crash = e.client.CrashExecutor
-			}
-			if err := crash(c, t.ID); err != nil {
-				return err
-			}
-		}
+		return r.crashOne(f, crash)
 	case masterRestart:
 		return e.client.RestartMaster(c)
 	case zkRestart:
@@ -271,23 +281,72 @@ func (r *campaign) apply(f fault) error {
 		}
 		during(f.dur)
 		return e.post("/v1/plans/deploy/continue", "")
-	case operatorRestart:
+	case operatorRestart, operatorReplace:
 		e.supervise()
 		if !poll(3*time.Minute, func() bool { return e.apiURL() != "" }) {
 			return fmt.Errorf("the scheduler did not take the lock")
 		}
-		name := fmt.Sprintf("hello-%d-server", f.pod%r.hello)
+		pod := r.instance(f)
+		name := pod + "-" + e.s.task
 		if w, err := e.read(); err == nil {
 			r.mustRelaunch(w, func(t master.TaskState) bool { return t.Name == name })
 		}
-		return e.post(fmt.Sprintf("/v1/pod/hello-%d/restart", f.pod%r.hello), "")
+		verb := "restart"
+		if f.kind == operatorReplace {
+			// The instance's volume is given up: its data goes, and its
+			// ONCE task runs again on the new one.
+			verb = "replace"
+			r.c.replaced(f.pod % r.hello)
+		}
+		return e.post("/v1/pod/"+pod+"/"+verb, "")
+	case eventStall:
+		e.supervise()
+		if !poll(3*time.Minute, func() bool { return e.apiURL() != "" }) {
+			return fmt.Errorf("the scheduler did not take the lock")
+		}
+		// After a master failover the scheduler may not have subscribed
+		// again yet: the stall needs its stream.
+		var id string
+		var err error
+		if !poll(3*time.Minute, func() bool { id, err = r.frameworkID(); return err == nil }) {
+			return err
+		}
+		// A task crashes while the stream is stalled: its status update
+		// reaches the scheduler only through the agent's retries or the
+		// scheduler's reconciliation.
+		if err := r.crashOne(f, e.client.CrashTask); err != nil {
+			return err
+		}
+		if err := e.client.StallFramework(c, id, true); err != nil {
+			return err
+		}
+		during(f.dur)
+		c2, cancel2 := ctx()
+		defer cancel2()
+		return e.client.StallFramework(c2, id, false)
+	case diskFull, diskSlow:
+		if f.kind == diskFull {
+			if err := e.fillDisk(); err != nil {
+				return err
+			}
+		} else if err := os.WriteFile(e.slowFile(), []byte("700ms"), 0o644); err != nil {
+			return err
+		}
+		// A task crashes on the full or slow disk: the scheduler must
+		// record its relaunch there.
+		err := r.crashOne(f, e.client.CrashTask)
+		during(f.dur)
+		if f.kind == diskFull {
+			return errors.Join(err, e.freeDisk())
+		}
+		return errors.Join(err, os.Remove(e.slowFile()))
 	case operatorUpdate:
 		r.reconfigure()
 		r.restartScheduler()
 	case operatorScale:
-		if r.hello < maxHello {
+		if e.s.countVar != "" && r.hello < e.s.maxCount {
 			r.hello++
-			e.vars["HELLO_COUNT"] = strconv.Itoa(r.hello)
+			e.vars[e.s.countVar] = strconv.Itoa(r.hello)
 		} else {
 			r.reconfigure()
 		}
@@ -296,11 +355,50 @@ func (r *campaign) apply(f fault) error {
 	return nil
 }
 
+// crashOne crashes the live task f names (its process, or its executor)
+// and notes that it must be relaunched.
+func (r *campaign) crashOne(f fault, crash func(context.Context, string) error) error {
+	names := r.taskNames()
+	name := names[f.task%len(names)]
+	w, err := r.e.read()
+	if err != nil {
+		return err
+	}
+	r.mustRelaunch(w, func(t master.TaskState) bool { return t.Name == name })
+	c, cancel := ctx()
+	defer cancel()
+	for _, t := range w.live()[name] {
+		if err := crash(c, t.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// frameworkID is the service's connected framework, from the master.
+func (r *campaign) frameworkID() (string, error) {
+	w, err := r.e.read()
+	if err != nil {
+		return "", err
+	}
+	for _, f := range w.master.Frameworks {
+		if f.Name == r.e.s.name && f.Connected {
+			return f.ID, nil
+		}
+	}
+	return "", fmt.Errorf("the master has no connected framework %s", r.e.s.name)
+}
+
 // complete says whether the deploy plan is COMPLETE with every task
 // running once.
 func (r *campaign) complete() bool {
 	info, err := r.e.plan("deploy")
 	if err != nil || info.Status != "COMPLETE" {
+		return false
+	}
+	// A relaunch (a replaced pod, a crashed task) is done when the
+	// recovery plan is: its tasks are ready, not only running.
+	if info, err := r.e.plan("recovery"); err != nil || (info.Status != "" && info.Status != "COMPLETE") {
 		return false
 	}
 	w, err := r.e.read()

@@ -25,6 +25,7 @@ import (
 
 	"github.com/kennel-sdk/kennel/deploy/local"
 	"github.com/kennel-sdk/kennel/plans"
+	"github.com/kennel-sdk/kennel/scheduler/state"
 	"github.com/kennel-sdk/kennel/scheduler/state/zktest"
 )
 
@@ -52,8 +53,10 @@ func TestMain(m *testing.M) {
 
 // The campaign's ports come from its own block, 32000-33999: the agents'
 // task port ranges from its first 600 ports, single ports (master, agent
-// API, scheduler APIs) from the rest. The block overlaps the kernel's
-// ephemeral range (32768 up), so every port is bind-tested before use.
+// API, scheduler APIs) from the rest, each part split in three, one third
+// per service, so that the services' campaigns can run at once. The block
+// overlaps the kernel's ephemeral range (32768 up), so every port is
+// bind-tested before use.
 const (
 	blockFirst    = 32000
 	rangesEnd     = 32600
@@ -61,6 +64,17 @@ const (
 	portsPerAgent = 20
 	agentCount    = 3
 )
+
+// rangeBlock and singleBlock are service index's parts of the block.
+func rangeBlock(index int) (from, to int) {
+	w := (rangesEnd - blockFirst) / 3
+	return blockFirst + index*w, blockFirst + (index+1)*w
+}
+
+func singleBlock(index int) (from, to int) {
+	w := (blockEnd - rangesEnd) / 3
+	return rangesEnd + index*w, rangesEnd + (index+1)*w
+}
 
 var (
 	portsMu    sync.Mutex
@@ -97,8 +111,11 @@ func takePorts(t testing.TB, n, from, to int) int {
 	return 0
 }
 
-// port is one free port of the block.
-func port(t testing.TB) int { return takePorts(t, 1, rangesEnd, blockEnd) }
+// port is one free port of the service's part of the block.
+func (e *env) port() int {
+	from, to := singleBlock(e.s.index)
+	return takePorts(e.t, 1, from, to)
+}
 
 // proc is a kennel process the campaign started. ready receives the first
 // line it prints (a scheduler prints its API's URL once it holds the
@@ -140,13 +157,18 @@ func (p *proc) term() {
 // proxy that can cut the schedulers off, the service directory, and the
 // schedulers.
 type env struct {
-	t       testing.TB
-	dir     string
-	svc     string
-	logs    *os.File
-	cluster *exec.Cmd
-	client  *local.Client
-	zk      *zktest.Server
+	t   testing.TB
+	s   *service
+	dir string
+	svc string
+	// stateDir is the file store's directory (a service on the file
+	// store), on a tmpfs of stateFS bytes if one could be mounted.
+	stateDir string
+	tmpfs    bool
+	logs     *os.File
+	cluster  *exec.Cmd
+	client   *local.Client
+	zk       *zktest.Server
 	// proxies are two ways to ZooKeeper that can be cut: the active
 	// scheduler uses proxies[side], a standby the other, so that the
 	// active one can be cut off while the standby takes the lock.
@@ -161,13 +183,16 @@ type env struct {
 	api             string
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB, s *service) *env {
 	dir := t.TempDir()
 	logs, err := os.Create(filepath.Join(dir, "logs"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, dir: dir, logs: logs, svc: filepath.Join(dir, "svc"), vars: map[string]string{}}
+	e := &env{t: t, s: s, dir: dir, logs: logs, svc: filepath.Join(dir, "svc"), vars: maps.Clone(s.vars)}
+	if s.count > 0 && s.countVar != "" {
+		e.vars[s.countVar] = strconv.Itoa(s.count)
+	}
 	t.Cleanup(func() {
 		for _, p := range []*proc{e.active, e.standby} {
 			if p != nil {
@@ -177,7 +202,7 @@ func newEnv(t testing.TB) *env {
 		logs.Close()
 		if keep := os.Getenv("KENNEL_CHAOS_LOGS"); keep != "" {
 			b, _ := os.ReadFile(logs.Name())
-			_ = os.WriteFile(filepath.Join(keep, strings.ReplaceAll(t.Name(), "/", "_")+".log"), b, 0o644)
+			_ = os.WriteFile(filepath.Join(keep, strings.ReplaceAll(t.Name(), "/", "_")+"-"+s.name+"-cluster.log"), b, 0o644)
 		}
 		if t.Failed() {
 			b, _ := os.ReadFile(logs.Name())
@@ -185,14 +210,19 @@ func newEnv(t testing.TB) *env {
 			t.Logf("last log lines:\n%s", strings.Join(lines[max(0, len(lines)-80):], "\n"))
 		}
 	})
-	e.zk = zktest.Start(t)
-	e.proxies = [2]*zktest.Proxy{zktest.NewProxy(t, e.zk.Addr), zktest.NewProxy(t, e.zk.Addr)}
-	e.direct = "zk://" + e.zk.Addr + "/kennel"
+	if s.store == "zk" {
+		e.zk = zktest.Start(t)
+		e.proxies = [2]*zktest.Proxy{zktest.NewProxy(t, e.zk.Addr), zktest.NewProxy(t, e.zk.Addr)}
+		e.direct = "zk://" + e.zk.Addr + "/kennel"
+	}
 	if err := os.MkdirAll(e.svc, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"svc.yml", "svc.env", "world.conf.mustache"} {
-		b, err := os.ReadFile(filepath.Join("testdata", f))
+	if s.store == "file" {
+		e.mountState()
+	}
+	for _, f := range s.files {
+		b, err := os.ReadFile(filepath.Join(s.src, f))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,7 +245,10 @@ func releasePort(p int) {
 // store at stateURL; its API port goes back to the block when it exits.
 func (e *env) spawnScheduler(environ []string, stateURL string) *proc {
 	e.t.Helper()
-	apiPort := port(e.t)
+	apiPort := e.port()
+	if e.s.store == "file" {
+		environ = append(slices.Clone(environ), state.SlowDiskEnv+"="+e.slowFile())
+	}
 	p := e.spawn(environ, e.schedulerArgs(stateURL, apiPort)...)
 	go func() {
 		<-p.done
@@ -251,7 +284,8 @@ func (e *env) spawn(environ []string, args ...string) *proc {
 }
 
 func (e *env) startCluster() {
-	base := takePorts(e.t, portsPerAgent*agentCount, blockFirst, rangesEnd)
+	from, to := rangeBlock(e.s.index)
+	base := takePorts(e.t, portsPerAgent*agentCount, from, to)
 	var b strings.Builder
 	b.WriteString("agents:\n")
 	for i := range agentCount {
@@ -264,7 +298,7 @@ func (e *env) startCluster() {
 		e.t.Fatal(err)
 	}
 	cmd := exec.Command(kennel, "local", "up", "--config", config, "--data-dir", filepath.Join(e.dir, "cluster"),
-		"--port", strconv.Itoa(port(e.t)), "--agent-port", strconv.Itoa(port(e.t)), "--time-scale", "0.05",
+		"--port", strconv.Itoa(e.port()), "--agent-port", strconv.Itoa(e.port()), "--time-scale", "0.05",
 		"--destroy", "--no-marathon")
 	cmd.Stderr = e.logs
 	out, err := cmd.StdoutPipe()
@@ -309,9 +343,9 @@ func (e *env) startCluster() {
 
 // schedulerArgs are a scheduler's flags on the given state store.
 func (e *env) schedulerArgs(stateURL string, apiPort int) []string {
-	args := []string{"scheduler", "--spec", filepath.Join(e.svc, "svc.yml"), "--master", e.client.URL, "--state", stateURL,
+	args := append(slices.Clone(e.s.command), "--spec", filepath.Join(e.svc, "svc.yml"), "--master", e.client.URL, "--state", stateURL,
 		"--api-host", "127.0.0.1", "--api-port", strconv.Itoa(apiPort), "--backoff-initial", "100ms", "--backoff-max", "500ms",
-		"--sweep-window", "6s", "--lock-wait", "10m", "--zk-session-timeout", "2s", "-v", "--bootstrap-uri", "file://" + kennel}
+		"--sweep-window", "6s", "--lock-wait", "10m", "--zk-session-timeout", "2s", "-v", "--bootstrap-uri", "file://"+kennel)
 	for _, k := range slices.Sorted(maps.Keys(e.vars)) {
 		args = append(args, "-e", k+"="+e.vars[k])
 	}
@@ -326,8 +360,14 @@ func (e *env) startScheduler(environ ...string) {
 	e.api = ""
 }
 
-// zkURL is the state store's URL through proxies[side].
-func (e *env) zkURL(side int) string { return "zk://" + e.proxies[side].Addr + "/kennel" }
+// zkURL is the state store's URL through proxies[side] (or the file
+// store's, the same for both sides).
+func (e *env) zkURL(side int) string {
+	if e.s.store == "file" {
+		return "file://" + e.stateDir
+	}
+	return "zk://" + e.proxies[side].Addr + "/kennel"
+}
 
 // startStandby starts a second scheduler while the active one runs. It
 // reaches ZooKeeper through the other proxy, so that it can take the lock

@@ -27,8 +27,9 @@ var terminal = map[string]bool{"TASK_FINISHED": true, "TASK_FAILED": true, "TASK
 
 // world is one reading of the cluster.
 type world struct {
-	master master.State
-	agents []local.AgentInfo
+	service string
+	master  master.State
+	agents  []local.AgentInfo
 }
 
 func (e *env) read() (world, error) {
@@ -42,7 +43,7 @@ func (e *env) read() (world, error) {
 	if err != nil {
 		return world{}, fmt.Errorf("listing the agents: %w", err)
 	}
-	return world{master: s, agents: a}, nil
+	return world{service: e.s.name, master: s, agents: a}, nil
 }
 
 // live are the service's tasks that may still run, by task name: every
@@ -58,7 +59,7 @@ func (w world) live() map[string][]master.TaskState {
 	}
 	out := map[string][]master.TaskState{}
 	for _, f := range w.master.Frameworks {
-		if f.Name != "chaos" {
+		if f.Name != w.service {
 			continue
 		}
 		for _, t := range f.Tasks {
@@ -104,7 +105,16 @@ func (w world) reserved() (ids, volumes map[string]bool) {
 func (e *env) stored() (map[string]mesos.TaskInfo, error) {
 	c, cancel := ctx()
 	defer cancel()
-	s, err := state.Open(c, e.direct, "chaos", state.Options{SessionTimeout: 2 * time.Second})
+	url := e.direct
+	if e.s.store == "file" {
+		dir, err := e.copyState()
+		defer os.RemoveAll(dir)
+		if err != nil {
+			return nil, err
+		}
+		url = "file://" + dir
+	}
+	s, err := state.Open(c, url, e.s.name, state.Options{SessionTimeout: 2 * time.Second})
 	if err != nil {
 		return nil, err
 	}
@@ -147,8 +157,13 @@ func claims(tasks map[string]mesos.TaskInfo) (ids, volumes map[string]bool) {
 type checker struct {
 	e      *env
 	checks map[string]int
-	// markers is what the campaign wrote to each hello instance's volume.
+	// markers is what the campaign wrote to each instance's volume.
 	markers map[int]string
+	// cluster is the Kafka cluster id the brokers' disks name.
+	cluster string
+	// fresh are the instances replaced onto a new volume, where their
+	// ONCE task does not run again.
+	fresh map[int]bool
 }
 
 // violation is an invariant that did not hold.
@@ -194,7 +209,7 @@ func (c *checker) oneScheduler(w world) []violation {
 	var out []violation
 	var ids []string
 	for _, f := range w.master.Frameworks {
-		if f.Name == "chaos" && f.Connected {
+		if f.Name == w.service && f.Connected {
 			ids = append(ids, f.ID)
 		}
 	}
@@ -217,14 +232,19 @@ func (c *checker) oneScheduler(w world) []violation {
 }
 
 // afterRecovery is what must hold once the deploy is COMPLETE again: the
-// above, every stored volume still on its agent, the data written to the
-// hello volumes still there, and each ONCE task run once per instance.
-func (c *checker) afterRecovery(count int) []violation {
+// above, no reservation leaked, every stored volume still on its agent,
+// the data written to the volumes still there (and on one disk per
+// instance), and each ONCE task run once per instance. The leak check
+// comes first: it waits for the scheduler's sweep, which also destroys
+// the volume of a replaced instance.
+func (c *checker) afterRecovery(count int, leakLimit time.Duration) []violation {
+	out := c.noLeak(leakLimit)
 	w, err := c.e.read()
 	if err != nil {
-		return []violation{{"cluster-readable", err.Error()}}
+		return append(out, violation{"cluster-readable", err.Error()})
 	}
-	out := append(c.unique(w), c.oneScheduler(w)...)
+	out = append(out, c.unique(w)...)
+	out = append(out, c.oneScheduler(w)...)
 	out = append(out, c.volumesKept(w)...)
 	out = append(out, c.dataKept(count)...)
 	return out
@@ -248,47 +268,75 @@ func (c *checker) volumesKept(w world) []violation {
 	return out
 }
 
-// volumeDir is the MOUNT disk that holds hello-index's data: the one whose
-// init.log names the instance. More than one is an error.
-func (c *checker) volumeDir(index int) (string, error) {
+// volumeDir is the MOUNT disk that holds instance index's data, as the
+// service's owner function reads the disks; more than one is an error
+// (for Kafka: two disks with one broker identity). runs is how often its
+// ONCE task ran there (-1: the service has none).
+func (c *checker) volumeDir(index int) (dir string, runs int, err error) {
 	mounts, _ := filepath.Glob(filepath.Join(c.e.dir, "cluster", "agents", "*", "disks", "mount-*"))
 	var found []string
 	for _, m := range mounts {
-		b, _ := os.ReadFile(filepath.Join(m, "greetings", "init.log"))
-		if strings.Contains(string(b), fmt.Sprintf("hello-%d initialised", index)) {
+		if i, n := c.e.s.owner(m); i == index {
 			found = append(found, m)
+			runs = n
 		}
 	}
 	switch len(found) {
 	case 0:
-		return "", fmt.Errorf("no disk holds hello-%d's data", index)
+		return "", 0, fmt.Errorf("no disk holds %s-%d's data", c.e.s.pod, index)
 	case 1:
-		return found[0], nil
+		return found[0], runs, nil
 	}
-	return "", fmt.Errorf("hello-%d has data on %d disks: %v", index, len(found), found)
+	return "", 0, fmt.Errorf("%s-%d has data on %d disks: %v", c.e.s.pod, index, len(found), found)
 }
 
-// dataKept: the marker written to each hello volume is still there, and
-// the ONCE init task ran once per instance. An instance seen for the first
-// time gets its marker.
+// replaced forgets the marker of an instance an operator replaced: its
+// volume, and the data on it, are given up; its ONCE task is not run
+// again on the new one.
+func (c *checker) replaced(index int) {
+	delete(c.markers, index)
+	c.fresh[index] = true
+}
+
+// dataKept: the marker written to each instance's volume is still there,
+// the ONCE task ran once per instance, and (Kafka) every broker's disk
+// names the cluster the first one did. An instance seen for the first
+// time (or since it was replaced) gets its marker.
 func (c *checker) dataKept(count int) []violation {
 	c.count("data-kept")
-	c.count("once-per-instance")
 	var out []violation
 	for i := range count {
-		dir, err := c.volumeDir(i)
+		dir, runs, err := c.volumeDir(i)
 		if err != nil {
 			out = append(out, violation{"data-kept", err.Error()})
 			continue
 		}
-		initLog, _ := os.ReadFile(filepath.Join(dir, "greetings", "init.log"))
-		if n := strings.Count(string(initLog), "initialised"); n != 1 {
-			out = append(out, violation{"once-per-instance", fmt.Sprintf("hello-%d's init ran %d times: %q", i, n, initLog)})
+		if runs >= 0 {
+			c.count("once-per-instance")
+			want := 1
+			if c.fresh[i] {
+				want = 0
+			}
+			if runs != want {
+				out = append(out, violation{"once-per-instance", fmt.Sprintf("%s-%d's ONCE task ran %d times on %s, want %d", c.e.s.pod, i, runs, dir, want)})
+			}
+		}
+		if c.e.s.identity != nil {
+			c.count("broker-identity")
+			id, err := c.e.s.identity(dir)
+			switch {
+			case err != nil:
+				out = append(out, violation{"broker-identity", err.Error()})
+			case c.cluster == "":
+				c.cluster = id
+			case id != c.cluster:
+				out = append(out, violation{"broker-identity", fmt.Sprintf("%s-%d's disk %s names cluster %s, not %s", c.e.s.pod, i, dir, id, c.cluster)})
+			}
 		}
 		path := filepath.Join(dir, "chaos-marker")
 		want, ok := c.markers[i]
 		if !ok {
-			want = fmt.Sprintf("hello-%d written at %s\n", i, time.Now().UTC().Format(time.RFC3339Nano))
+			want = fmt.Sprintf("%s-%d written at %s\n", c.e.s.pod, i, time.Now().UTC().Format(time.RFC3339Nano))
 			if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
 				out = append(out, violation{"data-kept", err.Error()})
 				continue
@@ -296,7 +344,7 @@ func (c *checker) dataKept(count int) []violation {
 			c.markers[i] = want
 		}
 		if got, err := os.ReadFile(path); err != nil || string(got) != want {
-			out = append(out, violation{"data-kept", fmt.Sprintf("hello-%d's marker on %s: %q, %v; want %q", i, dir, got, err, want)})
+			out = append(out, violation{"data-kept", fmt.Sprintf("%s-%d's marker on %s: %q, %v; want %q", c.e.s.pod, i, dir, got, err, want)})
 		}
 	}
 	return out

@@ -237,7 +237,7 @@ func (c *Core) request(pod *servicespec.PodSpec, st *plans.Step, existing map[st
 	}
 	req := offer.Request{Identity: c.cfg.Identity, Endpoints: c.cfg.Endpoints, Spec: c.spec, ConfigID: c.configID,
 		Pod: pod, Index: st.Index, Tasks: st.Tasks, Env: env, NewID: c.newID,
-		Existing: map[string]*mesos.TaskInfo{}, Permanent: st.Recovery == plans.Permanent}
+		Existing: map[string]*mesos.TaskInfo{}}
 	req.FrameworkID = c.frameworkID
 	// Only reservations known to exist are reused: those of a launch Mesos
 	// never reported (the scheduler died before its ACCEPT, or Mesos
@@ -250,6 +250,11 @@ func (c *Core) request(pod *servicespec.PodSpec, st *plans.Step, existing map[st
 			req.Existing[name] = onlyKnown(&t.info, known)
 		}
 		req.Paused[name] = t.goal == goalPaused
+		// Only a task still marked permanently failed sends the instance to
+		// fresh resources: the replacement's launch clears the marks, so a
+		// task of the replacement that fails before its recovery step
+		// completes is relaunched in place, on the replacement's volumes
+		// (the step stays a permanent recovery until it completes).
 		if t.permanentlyFailed() {
 			req.Permanent = true
 		}

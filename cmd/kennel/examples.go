@@ -81,7 +81,7 @@ var examples = map[string]string{
 	"state framework-id":                "kennel state framework-id --name hello-world",
 	"state properties":                  "kennel state properties --name hello-world",
 	"state property":                    "kennel state property --name hello-world hello-0-server:task-status",
-	"task":                              "kennel task log --follow hello-0-server\nkennel task ls hello-0-server",
+	"task":                              "kennel task log --follow hello-0-server\nkennel task ls hello-0-server\nkennel task log --dcos kafka-0-broker   # through the attached DC/OS cluster",
 	"tls":                               "kennel tls ca --name kafka > ca.pem",
 	"tls ca":                            "kennel tls ca --name kafka > ca.pem\nkcat -X security.protocol=ssl -X ssl.ca.location=ca.pem -b 127.0.0.1:1025 -L",
 	"broker":                            "kennel broker list --name kafka\nkennel broker get --name kafka 1\nkennel broker move --name kafka 1",

@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"path"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -23,7 +27,10 @@ const followInterval = 500 * time.Millisecond
 // taskCommand is "kennel task": a task's sandbox through the Mesos
 // agent's files API, as "dcos task log" and "dcos task ls" read it.
 func taskCommand() *cobra.Command {
-	var cf clusterFlags
+	var (
+		cf   clusterFlags
+		dcos bool
+	)
 	cmd := &cobra.Command{
 		Use:   "task",
 		Short: "Read a task's logs and sandbox",
@@ -31,15 +38,18 @@ func taskCommand() *cobra.Command {
 do: the master's state finds the task (by name, e.g. hello-0-server, or by id
 or an id's beginning) and its agent; the agent's /state gives the sandbox and
 its /files/read and /files/browse read it. The same commands work on the local
-cluster and on a real Mesos cluster (--master).`,
+cluster, on a real Mesos cluster (--master), and on DC/OS through Admin Router
+(--dcos: the master at <dcos_url>/mesos, each agent at <dcos_url>/agent/<id>,
+with the URL, token and ssl_verify of the DC/OS CLI's attached cluster, or
+$DCOS_URL and $DCOS_ACS_TOKEN).`,
 	}
 	cf.register(cmd)
+	cmd.PersistentFlags().BoolVar(&dcos, "dcos", false, "go through the DC/OS CLI's cluster (core.dcos_url, or $DCOS_URL) instead of a Mesos master")
 	find := func(ctx context.Context, name string) (*sandbox.Client, sandbox.Sandbox, error) {
-		m, err := cf.masterURL()
+		c, err := taskClient(cf, dcos)
 		if err != nil {
 			return nil, sandbox.Sandbox{}, err
 		}
-		c := &sandbox.Client{Master: m}
 		t, err := c.FindTask(ctx, name)
 		if err != nil {
 			return nil, sandbox.Sandbox{}, err
@@ -49,6 +59,55 @@ cluster and on a real Mesos cluster (--master).`,
 	}
 	cmd.AddCommand(taskLogCommand(find), taskLsCommand(find))
 	return cmd
+}
+
+// taskClient is the client the flags designate: through the DC/OS CLI's
+// cluster with dcos, else to the master cf names.
+func taskClient(cf clusterFlags, dcos bool) (*sandbox.Client, error) {
+	if !dcos {
+		m, err := cf.masterURL()
+		if err != nil {
+			return nil, err
+		}
+		return &sandbox.Client{Master: m}, nil
+	}
+	if cf.master != "" || cf.dataDir != "" {
+		return nil, errors.New("give --dcos or --master/--data-dir, not both")
+	}
+	cfg, err := loadDCOSConfig("")
+	if err != nil {
+		return nil, err
+	}
+	hc, err := dcosHTTPClient(cfg.sslVerify)
+	if err != nil {
+		return nil, err
+	}
+	return sandbox.DCOS(cfg.url, cfg.token, hc)
+}
+
+// dcosHTTPClient is an HTTP client that checks TLS certificates as
+// core.ssl_verify says: "" or "true" against the system's roots, "false"
+// not at all, anything else against the PEM certificates in that file.
+func dcosHTTPClient(sslVerify string) (*http.Client, error) {
+	cfg := &tls.Config{}
+	switch strings.ToLower(sslVerify) {
+	case "", "true":
+		return &http.Client{}, nil
+	case "false":
+		cfg.InsecureSkipVerify = true // #nosec G402 -- the DC/OS CLI's configuration asks for it
+	default:
+		pem, err := os.ReadFile(sslVerify)
+		if err != nil {
+			return nil, fmt.Errorf("core.ssl_verify: %w", err)
+		}
+		cfg.RootCAs = x509.NewCertPool()
+		if !cfg.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("core.ssl_verify: %s has no PEM certificates", sslVerify)
+		}
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = cfg
+	return &http.Client{Transport: tr}, nil
 }
 
 type findSandbox func(ctx context.Context, task string) (*sandbox.Client, sandbox.Sandbox, error)
@@ -67,7 +126,8 @@ task appends until interrupted.`,
 		Example: `  kennel task log hello-0-server
   kennel task log --follow --lines 50 hello-0-server
   kennel task log --stderr hello-0-server
-  kennel task log hello-0-server data/greetings/server.log`,
+  kennel task log hello-0-server data/greetings/server.log
+  kennel task log --dcos --follow kafka-0-broker        # through the attached DC/OS cluster`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -109,7 +169,8 @@ func taskLsCommand(find findSandbox) *cobra.Command {
 		Use:   "ls TASK [PATH]",
 		Short: "List a task's sandbox, or PATH in it",
 		Example: `  kennel task ls hello-0-server
-  kennel task ls --long hello-0-server data`,
+  kennel task ls --long hello-0-server data
+  DCOS_URL=https://dcos.example kennel task ls --dcos kafka-0-broker`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rel := ""

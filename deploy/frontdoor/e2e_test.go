@@ -42,25 +42,7 @@ func TestDCOSCLIThroughTheFrontDoor(t *testing.T) {
 	}
 	env := cleanEnv(t, dir)
 
-	data := filepath.Join(dir, "local")
-	up := exec.Command(bin, "local", "up", "--service", "../../examples/hello-world",
-		"--port", "0", "--agent-port", strconv.Itoa(freeAgentPort(t)), "--data-dir", data, "--log-file", filepath.Join(dir, "local.log"))
-	up.Env = env
-	up.Stdout, up.Stderr = nil, nil
-	if err := up.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- up.Wait() }()
-	t.Cleanup(func() {
-		_ = up.Process.Signal(syscall.SIGINT)
-		select {
-		case <-exited:
-		case <-time.After(60 * time.Second):
-			_ = up.Process.Kill()
-			<-exited
-		}
-	})
+	data, exited := localUp(t, bin, env, "../../examples/hello-world", dir)
 
 	// the scheduler writes its API's URL once it serves
 	apiURLFile := filepath.Join(data, "services", "hello-world", "api-url")
@@ -125,6 +107,32 @@ func TestDCOSCLIThroughTheFrontDoor(t *testing.T) {
 	if err == nil || !strings.Contains(out+errOut, "404") && !strings.Contains(strings.ToLower(out+errOut), "not found") {
 		t.Fatalf("plan list --name nope: %v; want a not-found error\n%s%s", err, out, errOut)
 	}
+}
+
+// localUp runs `kennel local up --service svc` (bin) with env, its data
+// dir and log in dir, until the test ends; exited receives its exit.
+func localUp(t *testing.T, bin string, env []string, svc, dir string) (data string, exited <-chan error) {
+	t.Helper()
+	data = filepath.Join(dir, "local")
+	up := exec.Command(bin, "local", "up", "--service", svc,
+		"--port", "0", "--agent-port", strconv.Itoa(freeAgentPort(t)), "--data-dir", data, "--log-file", filepath.Join(dir, "local.log"))
+	up.Env = env
+	up.Stdout, up.Stderr = nil, nil
+	if err := up.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- up.Wait() }()
+	t.Cleanup(func() {
+		_ = up.Process.Signal(syscall.SIGINT)
+		select {
+		case <-done:
+		case <-time.After(60 * time.Second):
+			_ = up.Process.Kill()
+			<-done
+		}
+	})
+	return data, done
 }
 
 // cleanEnv is the test's environment without the DC/OS CLI's and Kennel's

@@ -11,9 +11,13 @@
 //	/cosmos/service/...   → Cosmos, /cosmos stripped
 //	/package/..., /capabilities → Cosmos, as is
 //	/mesos/...            → the Mesos master, /mesos stripped
+//	/agent/<id>/..., /slave/<id>/... → that Mesos agent, /agent/<id> or
+//	                        /slave/<id> stripped (the agent found in the
+//	                        master's /master/state)
 //
 // /marathon answers 307 to /marathon/, /mesos and /service/marathon 301
-// with "/" added, as Admin Router does. Any other path, and a path of a part not given, is 404
+// with "/" added, as Admin Router does. An agent the master does not list
+// is 404 "404 Not Found: agent `<id>` unknown.", as Admin Router says it. Any other path, and a path of a part not given, is 404
 // with a line saying what is not served.
 package frontdoor
 
@@ -37,7 +41,8 @@ type Parts struct {
 	// /cosmos/service/<op>), /package/<op> and /capabilities.
 	Cosmos http.Handler
 	// Mesos is the Mesos master's URL (e.g. http://127.0.0.1:5050); its
-	// paths are reached under /mesos/.
+	// paths are reached under /mesos/, and the paths of the agents its
+	// /master/state lists under /agent/<id>/ and /slave/<id>/.
 	Mesos *url.URL
 }
 
@@ -54,9 +59,10 @@ type route struct {
 
 // Handler returns the front door over parts.
 func Handler(parts Parts) http.Handler {
-	var mesos http.Handler
+	var mesos, agents http.Handler
 	if parts.Mesos != nil {
-		mesos = mesosProxy(parts.Mesos)
+		mesos = proxyTo(parts.Mesos)
+		agents = newAgentProxy(parts.Mesos)
 	}
 	routes := []route{
 		{"/service/marathon/", "/service/marathon", "Marathon", parts.Marathon},
@@ -67,6 +73,8 @@ func Handler(parts Parts) http.Handler {
 		{"/package/", "", "Cosmos", parts.Cosmos},
 		{"/capabilities", "", "Cosmos", parts.Cosmos},
 		{"/mesos/", "/mesos", "the Mesos master", mesos},
+		{"/agent/", "", "the Mesos agents", agents},
+		{"/slave/", "", "the Mesos agents", agents},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
@@ -128,14 +136,14 @@ func stripPrefix(r *http.Request, prefix string) *http.Request {
 	return r2
 }
 
-// mesosProxy proxies to the master at master, as Admin Router's /mesos/
-// location does (proxy-headers.conf: the client's Host, X-Forwarded-*,
-// X-Real-IP), flushing each write so the master's streams pass through.
-func mesosProxy(master *url.URL) http.Handler {
+// proxyTo proxies to target (the master, or an agent), as Admin Router's
+// /mesos/ and /agent/ locations do (proxy-headers.conf: the client's Host,
+// X-Forwarded-*, X-Real-IP), flushing each write so streams pass through.
+func proxyTo(target *url.URL) http.Handler {
 	return &httputil.ReverseProxy{
 		FlushInterval: -1,
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(master)
+			pr.SetURL(target)
 			pr.Out.Host = pr.In.Host
 			pr.Out.Header["X-Forwarded-For"] = pr.In.Header["X-Forwarded-For"]
 			pr.SetXForwarded()

@@ -93,6 +93,8 @@ func TestMissingParts(t *testing.T) {
 		"/package/list":             "Cosmos",
 		"/capabilities":             "Cosmos",
 		"/mesos/master/state":       "the Mesos master",
+		"/agent/S0/state":           "the Mesos agents",
+		"/slave/S0/files/read":      "the Mesos agents",
 	} {
 		code, body, _ := get(t, door.URL+path)
 		if want := "404 Not Found: " + what + " is not served here\n"; code != 404 || body != want {

@@ -3,7 +3,8 @@
 // finds a task by name or id and its agent, the agent's /state gives its
 // executor's directory, and the agent's /files/read and /files/browse
 // read and list it. It works on a real Mesos cluster and on the local
-// cluster alike; nothing is kept by the scheduler.
+// cluster alike, directly or through DC/OS's Admin Router (DCOS); nothing
+// is kept by the scheduler.
 package sandbox
 
 import (
@@ -24,16 +25,47 @@ import (
 
 // Client talks to a Mesos master and its agents.
 type Client struct {
-	// Master is the master's base URL (http://host:5050).
+	// Master is the master's base URL (http://host:5050, or
+	// <dcos_url>/mesos).
 	Master string
+	// AgentsVia, when not "", is the base URL under which agents are
+	// reached by id: agent <id> at AgentsVia/<id> (Admin Router's
+	// <dcos_url>/agent). "" reaches each agent at the address the master's
+	// state gives it.
+	AgentsVia string
+	// Header is sent with every request (DC/OS's Authorization:
+	// token=<token>).
+	Header http.Header
 	// HTTP is the client to use; nil is http.DefaultClient.
 	HTTP *http.Client
+}
+
+// DCOS returns a client for the Mesos cluster behind the DC/OS cluster at
+// dcosURL (core.dcos_url; a trailing "/" or "#/" is ignored), as the DC/OS
+// CLI reaches it through Admin Router: the master at <dcos_url>/mesos, each
+// agent at <dcos_url>/agent/<id>, every request with
+// "Authorization: token=<token>" unless token is "". hc may be nil.
+func DCOS(dcosURL, token string, hc *http.Client) (*Client, error) {
+	for trimmed := ""; trimmed != dcosURL; {
+		trimmed = dcosURL
+		dcosURL = strings.TrimSuffix(strings.TrimSuffix(dcosURL, "/"), "#")
+	}
+	u, err := url.Parse(dcosURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+		return nil, fmt.Errorf("DC/OS URL %q: want http(s)://host[:port][/path]", dcosURL)
+	}
+	c := &Client{Master: dcosURL + "/mesos", AgentsVia: dcosURL + "/agent", HTTP: hc}
+	if token != "" {
+		c.Header = http.Header{"Authorization": {"token=" + token}}
+	}
+	return c, nil
 }
 
 // Task is a task found on the cluster, with where its sandbox is.
 type Task struct {
 	ID, Name, FrameworkID, ExecutorID, AgentID, State string
-	// Agent is the agent's base URL (http://hostname:port).
+	// Agent is the agent's base URL (http://hostname:port, or
+	// AgentsVia/<id>).
 	Agent string
 }
 
@@ -113,6 +145,9 @@ func (c *Client) FindTask(ctx context.Context, query string) (Task, error) {
 	agents := map[string]string{}
 	for _, s := range st.Slaves {
 		agents[s.ID] = "http://" + net.JoinHostPort(s.Hostname, strconv.Itoa(s.Port))
+		if c.AgentsVia != "" {
+			agents[s.ID] = strings.TrimSuffix(c.AgentsVia, "/") + "/" + url.PathEscape(s.ID)
+		}
 	}
 	var all, exact, prefix []taskJSON
 	for _, f := range st.Frameworks {
@@ -304,6 +339,9 @@ func (c *Client) getJSON(ctx context.Context, u string, out any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err
+	}
+	for k, v := range c.Header {
+		req.Header[k] = v
 	}
 	hc := c.HTTP
 	if hc == nil {

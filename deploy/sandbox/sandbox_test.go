@@ -3,7 +3,9 @@ package sandbox
 import (
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -79,5 +81,73 @@ func TestFindTask(t *testing.T) {
 		case tc.err == "" && (err != nil || got.ID != tc.id || got.Agent != "http://10.0.0.1:5051"):
 			t.Errorf("%s: %+v, %v; want %s", tc.query, got, err, tc.id)
 		}
+	}
+}
+
+func TestDCOSURL(t *testing.T) {
+	for _, tc := range []struct{ url, master, agents, err string }{
+		{"https://dcos.example", "https://dcos.example/mesos", "https://dcos.example/agent", ""},
+		{"https://dcos.example/#/", "https://dcos.example/mesos", "https://dcos.example/agent", ""},
+		{"http://10.0.0.1:8080/", "http://10.0.0.1:8080/mesos", "http://10.0.0.1:8080/agent", ""},
+		{"dcos.example", "", "", `DC/OS URL "dcos.example": want http(s)://host[:port][/path]`},
+		{"https://dcos.example/?a=b", "", "", `DC/OS URL "https://dcos.example/?a=b": want http(s)://host[:port][/path]`},
+	} {
+		c, err := DCOS(tc.url, "", nil)
+		switch {
+		case tc.err != "" && (err == nil || err.Error() != tc.err):
+			t.Errorf("%s: error %v, want %q", tc.url, err, tc.err)
+		case tc.err == "" && (err != nil || c.Master != tc.master || c.AgentsVia != tc.agents || c.Header != nil):
+			t.Errorf("%s: %+v, %v; want master %s, agents %s", tc.url, c, err, tc.master, tc.agents)
+		}
+	}
+}
+
+// TestThroughDCOS: through Admin Router, the master is read under /mesos
+// and the agent under /agent/<id>, each request with the DC/OS token.
+func TestThroughDCOS(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.URL.Path+" "+r.Header.Get("Authorization"))
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/mesos/master/state":
+			w.Write([]byte(`{"frameworks":[{"id":"fw","tasks":[{"id":"t__1","name":"t","executor_id":"e","slave_id":"S-1","state":"TASK_RUNNING"}]}],
+			  "slaves":[{"id":"S-1","hostname":"10.0.0.9","port":5051}]}`))
+		case "/agent/S-1/state":
+			w.Write([]byte(`{"frameworks":[{"id":"fw","executors":[{"id":"e","directory":"/sb","tasks":[{"id":"t__1"}]}]}]}`))
+		case "/agent/S-1/files/browse":
+			if r.URL.Query().Get("path") != "/sb" {
+				http.NotFound(w, r)
+				return
+			}
+			w.Write([]byte(`[{"path":"/sb/stdout","size":3,"mode":"-rw-r--r--"}]`))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	c, err := DCOS(srv.URL+"/#/", "eyJ0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := c.FindTask(t.Context(), "t")
+	if err != nil || task.Agent != srv.URL+"/agent/S-1" {
+		t.Fatalf("FindTask: %+v, %v; want the agent at %s/agent/S-1", task, err, srv.URL)
+	}
+	sb, err := c.Sandbox(t.Context(), task)
+	if err != nil || sb.Dir != "/sb" {
+		t.Fatalf("Sandbox: %+v, %v", sb, err)
+	}
+	list, err := c.Browse(t.Context(), sb, "")
+	if err != nil || len(list) != 1 || list[0].Path != "/sb/stdout" {
+		t.Fatalf("Browse: %+v, %v", list, err)
+	}
+	want := []string{"/mesos/master/state token=eyJ0", "/agent/S-1/state token=eyJ0", "/agent/S-1/files/browse token=eyJ0", "/agent/S-1/files/browse token=eyJ0"}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(seen, want) {
+		t.Fatalf("requests %q; want %q", seen, want)
 	}
 }

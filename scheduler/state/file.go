@@ -333,6 +333,7 @@ func (f *fileBackend) commit(ctx context.Context, ops []op, _ func(string) bool,
 	if f.log == nil {
 		return ErrNotLoaded
 	}
+	diskDelay()
 	_, err := f.log.WriteAt(rec, f.logSize)
 	if err == nil {
 		err = f.log.Sync()
@@ -403,6 +404,7 @@ func (f *fileBackend) compact(entries map[string][]byte) error {
 // rename, directory fsync.
 func writeFileAtomic(path string, data []byte) error {
 	tmp := path + ".tmp"
+	diskDelay()
 	file, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err

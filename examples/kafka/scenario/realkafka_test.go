@@ -23,28 +23,10 @@ const realKafkaTimeout = 6 * time.Minute
 // replication factor 3 are read back through kcat from every broker. It is
 // skipped, saying what is missing, without the tarball, java or kcat.
 func TestRealKafka(t *testing.T) {
-	tgz := os.Getenv("KAFKA_TGZ")
-	if tgz == "" {
-		t.Skip("SKIPPED: KAFKA_TGZ is not set (the path of a Kafka 4.x tarball, kafka_<scala>-<version>.tgz); " +
-			"the real-Kafka suite needs it and java on PATH")
-	}
-	if _, err := os.Stat(tgz); err != nil {
-		t.Skipf("SKIPPED: KAFKA_TGZ=%s: %v", tgz, err)
-	}
-	if _, err := exec.LookPath("java"); err != nil {
-		t.Skipf("SKIPPED: no java on PATH (Kafka's brokers need a JRE 17+): %v", err)
-	}
+	abs, version := realKafkaTarball(t, "KAFKA_TGZ")
 	kcat, err := exec.LookPath("kcat")
 	if err != nil {
 		t.Skipf("SKIPPED: no kcat on PATH (`make deps` installs it): %v", err)
-	}
-	version, ok := kafkaVersion(tgz)
-	if !ok {
-		t.Skipf("SKIPPED: KAFKA_TGZ=%s is not named kafka_<scala>-<version>.tgz, so the directory it unpacks to is unknown", tgz)
-	}
-	abs, err := filepath.Abs(tgz)
-	if err != nil {
-		t.Fatal(err)
 	}
 	t.Parallel()
 	e := newEnv(t, 3, nil)
@@ -80,6 +62,34 @@ func TestRealKafka(t *testing.T) {
 	}
 }
 
+// realKafkaTarball is the absolute path and KAFKA_VERSION of the Kafka
+// tarball the environment variable name names, with java on PATH; else
+// the test is skipped, saying what is missing. Nothing of a real-Kafka
+// test may run before it.
+func realKafkaTarball(t *testing.T, name string) (abs, version string) {
+	t.Helper()
+	tgz := os.Getenv(name)
+	if tgz == "" {
+		t.Skipf("SKIPPED: %s is not set (the path of a Kafka 4.x tarball, kafka_<scala>-<version>.tgz); "+
+			"the real-Kafka suite needs it and java on PATH", name)
+	}
+	if _, err := os.Stat(tgz); err != nil {
+		t.Skipf("SKIPPED: %s=%s: %v", name, tgz, err)
+	}
+	if _, err := exec.LookPath("java"); err != nil {
+		t.Skipf("SKIPPED: no java on PATH (Kafka's brokers need a JRE 17+): %v", err)
+	}
+	version, ok := kafkaVersion(tgz)
+	if !ok {
+		t.Skipf("SKIPPED: %s=%s is not named kafka_<scala>-<version>.tgz, so the directory it unpacks to is unknown", name, tgz)
+	}
+	abs, err := filepath.Abs(tgz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs, version
+}
+
 // kafkaVersion is the <scala>-<version> of a tarball named
 // kafka_<scala>-<version>.tgz (or .tar.gz): the spec's KAFKA_VERSION,
 // which names the directory it unpacks to.
@@ -110,6 +120,41 @@ func TestKafkaVersion(t *testing.T) {
 	} {
 		if got, ok := kafkaVersion(tc.in); got != tc.want || ok != tc.ok {
 			t.Errorf("kafkaVersion(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestRealKafkaTarballGate: the real-Kafka tests go no further than
+// realKafkaTarball without a usable tarball: unset, missing or misnamed,
+// the test is skipped; a kafka_<scala>-<version>.tgz file passes (when
+// java is on PATH) with its version.
+func TestRealKafkaTarballGate(t *testing.T) {
+	dir := t.TempDir()
+	misnamed, named := filepath.Join(dir, "kafka.tgz"), filepath.Join(dir, "kafka_2.13-4.1.1.tgz")
+	for _, f := range []string{misnamed, named} {
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, javaErr := exec.LookPath("java")
+	for _, tc := range []struct {
+		name, value string
+		pass        bool
+	}{
+		{"unset", "", false},
+		{"missing", filepath.Join(dir, "kafka_2.13-4.0.0.tgz"), false},
+		{"misnamed", misnamed, false},
+		{"named", named, javaErr == nil},
+	} {
+		var sub *testing.T
+		var version string
+		t.Run(tc.name, func(t *testing.T) {
+			sub = t
+			t.Setenv("KENNEL_TEST_TGZ", tc.value)
+			_, version = realKafkaTarball(t, "KENNEL_TEST_TGZ")
+		})
+		if sub.Skipped() == tc.pass || (tc.pass && version != "2.13-4.1.1") {
+			t.Errorf("%s: skipped %v, version %q; want passed %v", tc.name, sub.Skipped(), version, tc.pass)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -23,15 +24,23 @@ import (
 
 const clusterID = "S2VubmVsS2Fma2FDbHVzdA"
 
-// freePort is a loopback port nothing listened on a moment ago.
+// freePort is a loopback port nothing listened on a moment ago, below
+// Linux's ephemeral range (32768–60999), so that no client's outgoing
+// connection takes it before the broker binds it, in a block (15000–15999)
+// no other test's harness uses.
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 200 {
+		port := 15000 + rand.IntN(1000)
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		return port
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port in 15000-15999")
+	return 0
 }
 
 // config is a rendered server.properties like the Kafka spec's, for node

@@ -9,6 +9,7 @@ package zktest
 import (
 	"bufio"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -21,6 +22,10 @@ import (
 
 // ServerScript is Debian's ZooKeeper launcher.
 const ServerScript = "/usr/share/zookeeper/bin/zkServer.sh"
+
+// startLimit bounds a server's start: a JVM starting on a loaded 2-core
+// machine has been seen to take over a minute.
+const startLimit = 3 * time.Minute
 
 // Server is a running ZooKeeper server on a loopback port.
 type Server struct {
@@ -54,7 +59,7 @@ func Start(t testing.TB) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Stop)
-	if err := s.waitReady(60 * time.Second); err != nil {
+	if err := s.waitReady(startLimit); err != nil {
 		out, _ := os.ReadFile(filepath.Join(dir, "server.log"))
 		t.Fatalf("ZooKeeper did not start: %v\n%s", err, out)
 	}
@@ -127,11 +132,25 @@ func (s *Server) Stop() {
 	_ = s.cmd.Wait()
 }
 
+// freePort is a loopback port below Linux's ephemeral range (32768–60999)
+// that nothing listens on: a port taken from the ephemeral range could be
+// handed to a client's outgoing connection before the server binds it,
+// which on a busy machine left ZooKeeper unable to start.
 func freePort(t testing.TB) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	t.Helper()
+	for range 200 {
+		port := portsFrom + rand.IntN(portsTo-portsFrom)
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatalf("no free port in %d-%d", portsFrom, portsTo-1)
+	return 0
 }
+
+// The test ZooKeeper servers' client ports: a block no other test's
+// harness uses.
+const portsFrom, portsTo = 11000, 15000
