@@ -40,6 +40,7 @@ var paramName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // it launches), restarts it if it had completed or failed (an action step
 // in ERROR runs again from scratch), and lets it proceed.
 func (s *Set) Start(plan string, params map[string]string, now time.Time) Result {
+	s.catchUp()
 	for _, k := range slices.Sorted(maps.Keys(params)) {
 		if !paramName.MatchString(k) {
 			return Result{BadRequest, fmt.Sprintf("Couldn't parse parameters: %s is not a valid environment variable name", k)}
@@ -73,6 +74,7 @@ func (s *Set) Start(plan string, params map[string]string, now time.Time) Result
 
 // Stop interrupts plan and puts every step back to PENDING.
 func (s *Set) Stop(plan string, now time.Time) Result {
+	s.catchUp()
 	p := s.Plan(plan)
 	if p == nil {
 		return notFound("Plan", plan)
@@ -87,6 +89,7 @@ func (s *Set) Stop(plan string, now time.Time) Result {
 // Interrupt stops plan (or its phase, by id or name) from starting new
 // steps; running steps finish.
 func (s *Set) Interrupt(plan, phase string) Result {
+	s.catchUp()
 	p := s.Plan(plan)
 	if p == nil {
 		return notFound("Plan", plan)
@@ -119,6 +122,7 @@ func (s *Set) Interrupt(plan, phase string) Result {
 // interrupted continues its waiting canary phases, so `plan continue
 // deploy` advances a canary without naming the phase.
 func (s *Set) Continue(plan, phase string) Result {
+	s.catchUp()
 	p := s.Plan(plan)
 	if p == nil {
 		return notFound("Plan", plan)
@@ -186,6 +190,7 @@ func (s *Set) proceedPhase(p *Plan, ph *Phase) {
 // ForceComplete marks plan, its phase, or a step of that phase COMPLETE,
 // with everything below it.
 func (s *Set) ForceComplete(plan, phase, step string, now time.Time) Result {
+	s.catchUp()
 	p, steps, res := s.target(plan, phase, step)
 	if res != nil {
 		return *res
@@ -207,6 +212,7 @@ func (s *Set) ForceComplete(plan, phase, step string, now time.Time) Result {
 // Restart lets plan, its phase or a step proceed, clears the backoff of
 // its tasks and puts its steps back to PENDING: they launch again.
 func (s *Set) Restart(plan, phase, step string, now time.Time) Result {
+	s.catchUp()
 	p, steps, res := s.target(plan, phase, step)
 	if res != nil {
 		return *res

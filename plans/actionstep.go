@@ -111,6 +111,7 @@ func stepAction(si *StepIntent) *ActionIntent {
 // ActionCandidates are the action steps to run now: candidates of plans
 // that owe no cleanup.
 func (s *Set) ActionCandidates() []*Step {
+	s.catchUp()
 	owing := map[string]bool{}
 	for _, c := range s.intent.Cleanups {
 		owing[c.Plan] = true
@@ -134,6 +135,7 @@ func (st *Step) doneAction(s *Set) bool {
 // ActionAsked records that the scheduler runs action step id now: it owes
 // a cleanup from now on. The intent must be stored before the run.
 func (s *Set) ActionAsked(id string, now time.Time) error {
+	s.catchUp()
 	p, st := s.find(id)
 	if st == nil || st.Kind != StepAction {
 		return fmt.Errorf("%w %s", ErrUnknownStep, id)
@@ -156,6 +158,7 @@ func (s *Set) ActionAsked(id string, now time.Time) error {
 // is false for a result that comes after the step stopped running, which
 // updates the progress its owed cleanup gets, and nothing else.
 func (s *Set) ActionResult(id string, o ActionOutcome, now time.Time) (applied bool, err error) {
+	s.catchUp()
 	p, st := s.find(id)
 	if st == nil || st.Kind != StepAction {
 		return false, fmt.Errorf("%w %s", ErrUnknownStep, id)
@@ -189,6 +192,7 @@ func (s *Set) ActionResult(id string, o ActionOutcome, now time.Time) (applied b
 // name (those with none left out): a later step reads what an earlier
 // one did.
 func (s *Set) PlanProgress(plan string) map[string]string {
+	s.catchUp()
 	out := map[string]string{}
 	p := s.Plan(plan)
 	if p == nil {
@@ -206,6 +210,7 @@ func (s *Set) PlanProgress(plan string) map[string]string {
 
 // ActionProgress is the stored progress of action step id ("" if none).
 func (s *Set) ActionProgress(id string) string {
+	s.catchUp()
 	p, st := s.find(id)
 	if st == nil {
 		return ""
@@ -259,6 +264,7 @@ func (s *Set) oweStopped() {
 // watches them now) and runs again, from its stored progress, once the
 // cleanup is done.
 func (s *Set) ResumeActions(now time.Time) {
+	s.catchUp()
 	s.world.Now = now
 	for _, p := range s.plans {
 		for _, ph := range p.Phases {
@@ -274,6 +280,7 @@ func (s *Set) ResumeActions(now time.Time) {
 
 // Cleanups are the cleanups owed, by step id.
 func (s *Set) Cleanups() map[string]Cleanup {
+	s.catchUp()
 	out := make(map[string]Cleanup, len(s.intent.Cleanups))
 	for id, c := range s.intent.Cleanups {
 		out[id] = *c
@@ -282,11 +289,15 @@ func (s *Set) Cleanups() map[string]Cleanup {
 }
 
 // CleanupIDs are the ids of the steps that owe a cleanup, sorted.
-func (s *Set) CleanupIDs() []string { return slices.Sorted(maps.Keys(s.intent.Cleanups)) }
+func (s *Set) CleanupIDs() []string {
+	s.catchUp()
+	return slices.Sorted(maps.Keys(s.intent.Cleanups))
+}
 
 // CleanupResult records a run of step id's cleanup: done forgets it,
 // otherwise reason says what it waits for.
 func (s *Set) CleanupResult(id string, done bool, reason string, now time.Time) {
+	s.catchUp()
 	s.world.Now = now
 	c := s.intent.Cleanups[id]
 	if c == nil {

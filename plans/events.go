@@ -15,6 +15,7 @@ var ErrUnknownStep = fmt.Errorf("plans: unknown step")
 // Advance moves the Set's clock: DELAYED steps whose backoff has expired
 // become PENDING.
 func (s *Set) Advance(now time.Time) {
+	s.catchUp()
 	s.world.Now = now
 	s.refresh()
 }
@@ -22,6 +23,7 @@ func (s *Set) Advance(now time.Time) {
 // Prepared records that the scheduler has started looking for offers for
 // step id. The step reads PREPARED until it launches.
 func (s *Set) Prepared(id string, now time.Time) error {
+	s.catchUp()
 	p, st := s.find(id)
 	if st == nil {
 		return fmt.Errorf("%w %s", ErrUnknownStep, id)
@@ -42,6 +44,7 @@ func (s *Set) Prepared(id string, now time.Time) error {
 // the task ids taskIDs (their TaskInfos and TASK_STAGING statuses are
 // stored with the same batch). A pending restart is satisfied by the launch.
 func (s *Set) Launched(id string, taskIDs []string, now time.Time) error {
+	s.catchUp()
 	p, st := s.find(id)
 	if st == nil {
 		return fmt.Errorf("%w %s", ErrUnknownStep, id)
@@ -60,7 +63,10 @@ func (s *Set) Launched(id string, taskIDs []string, now time.Time) error {
 // UpdateTask records the latest state of a task and applies the backoff
 // rules: a failure (TASK_FAILED, TASK_ERROR) delays the next launch, more
 // each time; reaching the goal or TASK_GONE_BY_OPERATOR clears the delay. A
-// failure already counted (the same task id) is not counted twice.
+// failure already counted (the same task id) is not counted twice. The
+// plans are computed again when the Set is next used (by any other
+// method): a *Plan or *Step obtained before shows the change once one has
+// been called.
 func (s *Set) UpdateTask(t Task, now time.Time) {
 	s.world.Now = now
 	s.world.Tasks[t.Name] = &t
@@ -74,7 +80,7 @@ func (s *Set) UpdateTask(t Task, now time.Time) {
 			delete(s.intent.Backoff, t.Name)
 		}
 	}
-	s.rebuildDynamic()
+	s.stale = true
 }
 
 func (s *Set) recordFailure(t *Task, now time.Time) {
@@ -98,6 +104,7 @@ func (s *Set) recordFailure(t *Task, now time.Time) {
 // RemoveTask forgets a task, as the scheduler does when it erases a
 // decommissioned task from its state.
 func (s *Set) RemoveTask(name string, now time.Time) {
+	s.catchUp()
 	s.world.Now = now
 	delete(s.world.Tasks, name)
 	delete(s.intent.Backoff, name)
@@ -110,6 +117,7 @@ func (s *Set) RemoveTask(name string, now time.Time) {
 // completed deploy plan deployed. Call it after every batch of events; it
 // is idempotent.
 func (s *Set) Settle(now time.Time) {
+	s.catchUp()
 	s.world.Now = now
 	s.oweStopped()
 	for _, p := range s.plans {
@@ -163,6 +171,7 @@ func (s *Set) rebuildDynamic() {
 		}
 	}
 	s.plans = append(out, custom...)
+	s.stale = false
 	s.refresh()
 }
 

@@ -44,6 +44,17 @@ type Set struct {
 	// computed once per refresh, for the decommission plan's unreserve
 	// steps.
 	reserved map[string]bool
+	// stale: a task changed (UpdateTask) since the plans were last
+	// computed. Every other method computes them again first, so a batch
+	// of task updates costs one computation, not one each.
+	stale bool
+}
+
+// catchUp computes the plans again if a task changed since they were.
+func (s *Set) catchUp() {
+	if s.stale {
+		s.rebuildDynamic()
+	}
 }
 
 // New computes every plan from w and in. The Set keeps its own copies of
@@ -62,14 +73,21 @@ func New(w World, in Intent) *Set {
 
 // Intent returns a copy of the Set's intent, to be stored after every
 // change and before acting on it.
-func (s *Set) Intent() Intent { return s.intent.Clone() }
+func (s *Set) Intent() Intent {
+	s.catchUp()
+	return s.intent.Clone()
+}
 
 // Plans returns the plans in API order: deploy, recovery, decommission (if
 // any), then custom plans in spec order.
-func (s *Set) Plans() []*Plan { return s.plans }
+func (s *Set) Plans() []*Plan {
+	s.catchUp()
+	return s.plans
+}
 
 // Plan returns the plan named name, or nil.
 func (s *Set) Plan(name string) *Plan {
+	s.catchUp()
 	for _, p := range s.plans {
 		if p.Name == name {
 			return p
@@ -80,6 +98,7 @@ func (s *Set) Plan(name string) *Plan {
 
 // Names returns the plan names in API order.
 func (s *Set) Names() []string {
+	s.catchUp()
 	names := make([]string, len(s.plans))
 	for i, p := range s.plans {
 		names[i] = p.Name
@@ -149,6 +168,7 @@ func (p *Plan) aggregate() {
 // time: a step whose instance another plan is preparing or launching, or
 // has already claimed in this call, is not a candidate.
 func (s *Set) Candidates() []*Step {
+	s.catchUp()
 	var out []*Step
 	claimed := busy{}
 	for _, p := range s.plans {
@@ -178,6 +198,7 @@ func (s *Set) Candidates() []*Step {
 
 // Step returns the step with id, in any plan, or nil.
 func (s *Set) Step(id string) *Step {
+	s.catchUp()
 	for _, p := range s.plans {
 		for _, ph := range p.Phases {
 			for _, st := range ph.Steps {

@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -118,6 +119,8 @@ type Agent struct {
 	refusals sync.WaitGroup
 	// rand decides a simulated agent's task failures (guarded by mu).
 	rand *rand.Rand
+	// journal is what changed since the last checkpoint (guarded by mu).
+	journal journal
 }
 
 // child is an executor process started by this process. code is its exit
@@ -136,7 +139,7 @@ func New(cfg Config, m Master) *Agent {
 		cfg.Timing = DefaultTiming
 	}
 	return &Agent{cfg: cfg, log: cfg.Logger.With("component", "agent", "agent", cfg.Name), master: m, children: map[int]*child{},
-		rand: newSimRand(cfg.Simulation)}
+		rand: newSimRand(cfg.Simulation), journal: newJournal()}
 }
 
 // Name is the agent's configured name.
@@ -307,6 +310,7 @@ func (a *Agent) shutdown() {
 	}
 	for _, e := range a.executors {
 		e.exited = true
+		a.markExecutor(e)
 	}
 	a.shutDown = true
 	_ = a.writeCheckpoint()
@@ -322,6 +326,9 @@ func (a *Agent) Destroy() {
 	defer a.mu.Unlock()
 	a.id, a.executors, a.frameworks = "", map[string]*executorState{}, map[string]*mesos.FrameworkInfo{}
 	a.children = map[int]*child{} // all reaped by Shutdown
+	a.journal = newJournal()
+	a.journal.removals = []string{filepath.Join(a.metaPath(), "frameworks")}
+	a.markAgent()
 	_ = a.writeCheckpoint()
 }
 
@@ -344,6 +351,7 @@ func (a *Agent) register() {
 				return
 			}
 			a.id = id
+			a.markAgent()
 			_ = a.checkpoint()
 			a.resendAll()
 			a.mu.Unlock()

@@ -96,6 +96,7 @@ func (a *Agent) subscribeExecutor(w http.ResponseWriter, r *http.Request, e *exe
 	}
 	pending := e.pending
 	e.pending = nil
+	a.markExecutor(e)
 	for _, p := range pending {
 		a.deliver(e, p)
 	}

@@ -62,7 +62,9 @@ func (a *Agent) LaunchGroup(fw *mesos.FrameworkInfo, ex *mesos.ExecutorInfo, gro
 	}
 	var taskResources []mesos.Resource
 	for _, t := range group.Tasks {
-		e.tasks[t.TaskID.Value] = &taskState{info: t, state: mesos.TASK_STAGING}
+		ts := &taskState{info: t, state: mesos.TASK_STAGING}
+		e.tasks[t.TaskID.Value] = ts
+		a.journal.tasks[ts] = e
 		taskResources = append(taskResources, t.Resources...)
 	}
 	if a.simulated() {
@@ -100,7 +102,9 @@ func (a *Agent) Launch(fw *mesos.FrameworkInfo, t *mesos.TaskInfo) error {
 			return err
 		}
 	}
-	e.tasks[t.TaskID.Value] = &taskState{info: *t, state: mesos.TASK_STAGING}
+	ts := &taskState{info: *t, state: mesos.TASK_STAGING}
+	e.tasks[t.TaskID.Value] = ts
+	a.journal.tasks[ts] = e
 	res := t.Resources
 	if a.simulated() {
 		res = nil
@@ -116,7 +120,8 @@ func (a *Agent) Launch(fw *mesos.FrameworkInfo, t *mesos.TaskInfo) error {
 func (a *Agent) failLaunch(fw *mesos.FrameworkInfo, ex *mesos.ExecutorInfo, tasks []mesos.TaskInfo, err error) {
 	e := &executorState{frameworkID: fw.GetID().GetValue(), info: *ex, tasks: map[string]*taskState{}, exited: true}
 	a.executors[e.key()] = e
-	a.frameworks[e.frameworkID] = fw
+	a.adoptFramework(fw)
+	a.markExecutor(e)
 	for _, t := range tasks {
 		ts := &taskState{info: t, state: mesos.TASK_STAGING}
 		e.tasks[t.TaskID.Value] = ts
@@ -173,6 +178,9 @@ func (a *Agent) dropPendingLaunch(e *executorState, taskID string) bool {
 		kept = append(kept, ev)
 	}
 	e.pending = kept
+	if found {
+		a.markExecutor(e)
+	}
 	return found
 }
 
@@ -211,5 +219,6 @@ func (a *Agent) CheckpointResources(total mesos.Resources) error {
 		return errStopped
 	}
 	a.total = total.Clone()
+	a.markAgent()
 	return a.checkpoint()
 }

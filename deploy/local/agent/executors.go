@@ -33,6 +33,7 @@ type executorState struct {
 	exited      bool
 	timer       *time.Timer // registration or reregistration deadline
 	killTimer   *time.Timer // SHUTDOWN grace
+	saved       bool        // it has its directory in the checkpoint
 }
 
 func (e *executorState) key() string { return e.frameworkID + "/" + e.info.ExecutorID.Value }
@@ -59,6 +60,7 @@ func (a *Agent) deliver(e *executorState, ev *execproto.Event) {
 		e.sub = nil
 	}
 	e.pending = append(e.pending, ev)
+	a.markExecutor(e)
 }
 
 // launchExecutor starts an executor process in a new sandbox. The process
@@ -129,7 +131,17 @@ func (a *Agent) adoptExecutor(e *executorState, fw *mesos.FrameworkInfo) {
 		}
 	}
 	a.executors[e.key()] = e
-	a.frameworks[e.frameworkID] = fw
+	a.adoptFramework(fw)
+	a.markExecutor(e)
+}
+
+// adoptFramework records the framework of a launch.
+func (a *Agent) adoptFramework(fw *mesos.FrameworkInfo) {
+	id := fw.GetID().GetValue()
+	if old := a.frameworks[id]; old == nil || !old.Equal(fw) {
+		a.markAgent()
+	}
+	a.frameworks[id] = fw
 }
 
 // executorEnv is the environment a Mesos agent gives an executor.
@@ -228,6 +240,7 @@ func (a *Agent) executorExited(e *executorState, code int32) {
 		return
 	}
 	e.exited = true
+	a.markExecutor(e)
 	delete(a.children, e.pid)
 	e.stopTimers()
 	if e.sub != nil {

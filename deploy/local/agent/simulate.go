@@ -201,6 +201,9 @@ func (a *Agent) simRecover(e *executorState) {
 	}
 	pending := e.pending
 	e.pending = nil
+	if len(pending) > 0 {
+		a.markExecutor(e)
+	}
 	for _, ev := range pending {
 		a.simulate(e, ev)
 	}

@@ -23,6 +23,10 @@ type taskState struct {
 	latest *mesos.TaskStatus
 	retry  *time.Timer
 	delay  time.Duration
+	// saved: the task has its directory in the checkpoint; unsaved are
+	// its task.updates records not yet written.
+	saved   bool
+	unsaved [][]byte
 }
 
 // task describes t for the master.
@@ -49,6 +53,7 @@ func (a *Agent) enqueue(e *executorState, t *taskState, st mesos.TaskStatus) {
 	st.AgentID = &mesos.AgentID{Value: a.id}
 	t.state, t.latest = st.GetState(), &st
 	t.queue = append(t.queue, st)
+	a.recordUpdate(e, t, &st)
 	_ = a.checkpoint()
 	if len(t.queue) == 1 {
 		t.delay = a.cfg.Timing.StatusUpdateRetryMin
@@ -105,6 +110,7 @@ func (a *Agent) Acknowledge(frameworkID, taskID string, uuid []byte) error {
 	}
 	acked := t.queue[0]
 	t.queue = t.queue[1:]
+	a.recordAck(e, t, uuid)
 	if t.retry != nil {
 		t.retry.Stop()
 	}
@@ -116,6 +122,7 @@ func (a *Agent) Acknowledge(frameworkID, taskID string, uuid []byte) error {
 		a.sendFront(e, t)
 	} else if taskstate.Terminal(t.state) {
 		delete(e.tasks, taskID)
+		a.forgetTask(e, taskID)
 		a.collect(e)
 	}
 	_ = a.checkpoint()
@@ -127,6 +134,7 @@ func (a *Agent) Acknowledge(frameworkID, taskID string, uuid []byte) error {
 func (a *Agent) collect(e *executorState) {
 	if e.exited && len(e.tasks) == 0 {
 		delete(a.executors, e.key())
+		a.forgetExecutor(e)
 	}
 }
 

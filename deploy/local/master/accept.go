@@ -155,6 +155,7 @@ func (st *accepted) transform(from, to mesos.Resources) {
 	st.pool = pool.Add(to...)
 	total := minus(st.a.total, unallocated(from)...)
 	st.a.total = total.Add(unallocated(to)...)
+	st.a.forgetFree()
 	st.checkpoint = true
 }
 

@@ -46,12 +46,15 @@ const (
 
 // agent is the master's view of an agent.
 type agent struct {
-	id           string
-	info         mesos.AgentInfo
-	conn         AgentConn
-	total        mesos.Resources // everything the agent has, reservations and volumes included
-	used         mesos.Resources // held by live tasks and executors
-	offered      mesos.Resources // held by outstanding offers
+	id      string
+	info    mesos.AgentInfo
+	conn    AgentConn
+	total   mesos.Resources // everything the agent has, reservations and volumes included
+	used    mesos.Resources // held by live tasks and executors
+	offered mesos.Resources // held by outstanding offers
+	// free caches total less used, which every allocation needs for every
+	// agent (nil: compute it again; forgetFree after changing either).
+	free         *mesos.Resources
 	state        agentState
 	missedPings  int
 	reregistered bool // since the last master restart
@@ -118,7 +121,9 @@ func (m *Master) Register(reg Registration) (string, error) {
 	port := reg.Port
 	a.info = mesos.AgentInfo{Hostname: reg.Hostname, Port: &port, Resources: reg.Resources, Attributes: reg.Attributes, Domain: reg.Domain, ID: &mesos.AgentID{Value: id}}
 	a.conn, a.total, a.state, a.missedPings, a.reregistered = reg.Conn, total, agentRegistered, 0, true
+	a.forgetFree()
 	a.used, a.offered = nil, nil
+	a.forgetFree()
 	m.adoptFrameworks(reg.Frameworks)
 	m.shutdownRemoved(a, reg.Frameworks)
 	m.adoptExecutors(a, reg.Executors)
@@ -202,6 +207,7 @@ func (m *Master) adoptExecutors(a *agent, infos []mesos.ExecutorInfo) {
 		res := unallocated(fromFrameworkFormat(f, info.Resources))
 		f.executors[key] = &executor{info: info, agentID: a.id, resources: res}
 		a.used = plus(a.used, res...)
+		a.forgetFree()
 	}
 }
 
@@ -235,6 +241,7 @@ func (m *Master) adoptTasks(a *agent, tasks []mesos.Task, returning bool) map[st
 		f.tasks[t.TaskID.Value] = tk
 		if !taskstate.Terminal(state) {
 			a.used = plus(a.used, res...)
+			a.forgetFree()
 		}
 		if returning && !taskstate.Terminal(state) {
 			m.forward(f, m.masterStatus(tk, state, mesos.REASON_AGENT_REREGISTERED, "Agent reregistered"))
@@ -336,4 +343,5 @@ func (m *Master) removeAgentWork(a *agent, state mesos.TaskState, reason mesos.T
 		m.send(f, &scheduler.Event{Type: scheduler.Event_FAILURE, Failure: &scheduler.Event_Failure{AgentID: &mesos.AgentID{Value: a.id}}})
 	}
 	a.used, a.offered = nil, nil
+	a.forgetFree()
 }

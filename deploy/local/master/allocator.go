@@ -66,7 +66,11 @@ func (m *Master) allocate() {
 // and those reserved to role, less what tasks, executors and other offers
 // hold.
 func (m *Master) available(a *agent, role string) mesos.Resources {
-	free := minus(a.total, a.used...)
+	if a.free == nil {
+		free := minus(a.total, a.used...)
+		a.free = &free
+	}
+	free := cloneResources(*a.free)
 	free.Subtract(a.offered...)
 	var out mesos.Resources
 	for _, r := range free {
@@ -134,6 +138,7 @@ func (m *Master) refuse(f *framework, agentID string, res mesos.Resources, d tim
 func (m *Master) release(agentID string, res mesos.Resources) {
 	if a := m.agents[agentID]; a != nil {
 		a.used = minus(a.used, res...)
+		a.forgetFree()
 	}
 }
 
@@ -161,3 +166,7 @@ func (m *Master) revive(f *framework) {
 	f.suppressed = false
 	m.allocateSoon()
 }
+
+// forgetFree drops a's cached total less used: call it whenever either
+// changes.
+func (a *agent) forgetFree() { a.free = nil }

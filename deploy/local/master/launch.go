@@ -191,10 +191,12 @@ func (m *Master) addExecutor(st *accepted, ex *mesos.ExecutorInfo) {
 	res := unallocated(st.normalize(ex.Resources))
 	st.f.executors[key] = &executor{info: *ex, agentID: st.a.id, resources: res}
 	st.a.used = plus(st.a.used, res...)
+	st.a.forgetFree()
 }
 
 func (m *Master) addTask(st *accepted, t mesos.TaskInfo, executorID string) {
 	res := unallocated(st.normalize(t.Resources))
 	st.f.tasks[t.TaskID.Value] = &task{info: t, agentID: st.a.id, executorID: executorID, state: mesos.TASK_STAGING, resources: res}
 	st.a.used = plus(st.a.used, res...)
+	st.a.forgetFree()
 }

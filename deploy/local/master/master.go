@@ -187,6 +187,7 @@ func (m *Master) Restart() {
 	var conns []AgentConn
 	for _, a := range m.agents {
 		a.reregistered, a.used, a.offered = false, nil, nil
+		a.forgetFree()
 		if a.state == agentRegistered {
 			conns = append(conns, a.conn)
 		}
