@@ -117,7 +117,7 @@ start_zk() {
 	mkdir -p "$data/zk"
 	printf 'tickTime=500\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nclientPort=%s\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=ruok\n' \
 		"$data/zk" "$zkport" >"$data/zoo.cfg"
-	SERVER_JVMFLAGS="-Xmx256m -XX:+UseSerialGC" /usr/share/zookeeper/bin/zkServer.sh start-foreground "$data/zoo.cfg" >"$data/zk.log" 2>&1 &
+	SERVER_JVMFLAGS="-Xmx1g -XX:+UseSerialGC" /usr/share/zookeeper/bin/zkServer.sh start-foreground "$data/zoo.cfg" >"$data/zk.log" 2>&1 &
 	zk=$!
 	pids="$pids $zk"
 	# Wait until ZooKeeper listens (ss, from iproute2; no netcat needed), at
