@@ -392,13 +392,21 @@ func (e *env) agentHost(agentID string) string {
 	return ""
 }
 
+// agentMetaDir is where an agent checkpoints (its task.info and
+// task.updates under directories named after task ids, as a Mesos agent's
+// meta directory): the sandbox walks skip it.
+const agentMetaDir = "meta"
+
 // sandboxFile reads a file of a task's sandbox: the directory named after
-// its task id under the cluster's data dir.
+// its task id under the cluster's data dir, outside the agents' meta dirs.
 func (e *env) sandboxFile(taskID, name string) (string, bool) {
 	var found string
 	_ = filepath.WalkDir(filepath.Join(e.dir, "cluster"), func(path string, d fs.DirEntry, err error) error {
 		if err != nil || found != "" {
 			return nil
+		}
+		if d.IsDir() && d.Name() == agentMetaDir {
+			return fs.SkipDir
 		}
 		if d.IsDir() && d.Name() == taskID {
 			found = path

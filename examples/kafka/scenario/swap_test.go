@@ -98,6 +98,9 @@ func (e *env) sandboxDir(taskID string) string {
 		if err != nil || found != "" {
 			return nil
 		}
+		if d.IsDir() && d.Name() == agentMetaDir {
+			return fs.SkipDir
+		}
 		if d.IsDir() && d.Name() == taskID {
 			found = path
 			return fs.SkipAll
@@ -114,6 +117,9 @@ func (e *env) sandboxesOf(name, file string) map[string]string {
 	_ = filepath.WalkDir(filepath.Join(e.dir, "cluster"), func(path string, d fs.DirEntry, err error) error {
 		if err != nil || !d.IsDir() {
 			return nil
+		}
+		if d.Name() == agentMetaDir {
+			return fs.SkipDir
 		}
 		if parts := strings.Split(d.Name(), "__"); len(parts) == 3 && parts[1] == name {
 			if b, err := os.ReadFile(filepath.Join(path, file)); err == nil {
