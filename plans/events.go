@@ -22,9 +22,11 @@ func (s *Set) Advance(now time.Time) {
 
 // Prepared records that the scheduler has started looking for offers for
 // step id. The step reads PREPARED until it launches.
+//
+// Like UpdateTask, it leaves the statuses to be computed again when the Set
+// is next read, so that a batch of launches costs one computation.
 func (s *Set) Prepared(id string, now time.Time) error {
-	s.catchUp()
-	p, st := s.find(id)
+	p, st := s.findLazy(id)
 	if st == nil {
 		return fmt.Errorf("%w %s", ErrUnknownStep, id)
 	}
@@ -36,16 +38,21 @@ func (s *Set) Prepared(id string, now time.Time) error {
 	if si.Started == nil {
 		si.Started = timePtr(now)
 	}
-	s.refresh()
+	s.stale = true
 	return nil
 }
 
 // Launched records that the scheduler has launched step id's tasks with
 // the task ids taskIDs (their TaskInfos and TASK_STAGING statuses are
 // stored with the same batch). A pending restart is satisfied by the launch.
+//
+// Like UpdateTask, it leaves the statuses to be computed again when the Set
+// is next read (by any other method): the launched step, and any *Plan or
+// *Step obtained before, show the launch once one has been called. A launch
+// changes only its own step's intent, so the statuses of the other steps a
+// caller obtained from Candidates stay what they were.
 func (s *Set) Launched(id string, taskIDs []string, now time.Time) error {
-	s.catchUp()
-	p, st := s.find(id)
+	p, st := s.findLazy(id)
 	if st == nil {
 		return fmt.Errorf("%w %s", ErrUnknownStep, id)
 	}
@@ -56,7 +63,7 @@ func (s *Set) Launched(id string, taskIDs []string, now time.Time) error {
 	if si.Started == nil {
 		si.Started = timePtr(now)
 	}
-	s.refresh()
+	s.stale = true
 	return nil
 }
 
@@ -173,6 +180,18 @@ func (s *Set) rebuildDynamic() {
 	s.plans = append(out, custom...)
 	s.stale = false
 	s.refresh()
+}
+
+// findLazy is find without computing the plans first when they are stale:
+// only when id is not in the plans as they are (a recovery or decommission
+// step the changed tasks add) are they computed again. A step's plan and
+// intent do not depend on the statuses.
+func (s *Set) findLazy(id string) (*Plan, *Step) {
+	if p, st := s.find(id); st != nil {
+		return p, st
+	}
+	s.catchUp()
+	return s.find(id)
 }
 
 // find returns the plan and step with id.

@@ -117,18 +117,19 @@ type Core struct {
 	set         *plans.Set
 	intent      map[string][]byte // the intent entries as stored
 
-	reconcile  reconciliation
-	waiting    map[string]string        // pod instance -> why no offer fits
-	held       map[string]string        // pod instance -> what it waits for instead (plans.World.Held)
-	outcomes   map[string][]StepOutcome // step id -> its latest offer outcomes, newest first
-	suppressed bool
-	lastRevive time.Time
-	sweepUntil time.Time            // offers are wanted until then (see Config.SweepWindow)
-	lastWork   map[string]bool      // the steps that needed offers at the last tick
-	killed     map[string]time.Time // TaskID -> when KILL was last sent
-	uninstall  *uninstallState
-	gates      gateBook
-	actions    map[string]*actionState // by actionKey
+	reconcile    reconciliation
+	waiting      map[string]string        // pod instance -> why no offer fits
+	held         map[string]string        // pod instance -> what it waits for instead (plans.World.Held)
+	outcomes     map[string][]StepOutcome // step id -> its latest offer outcomes, newest first
+	outcomeOrder recency                  // the step ids of outcomes, latest recorded first
+	suppressed   bool
+	lastRevive   time.Time
+	sweepUntil   time.Time            // offers are wanted until then (see Config.SweepWindow)
+	lastWork     map[string]bool      // the steps that needed offers at the last tick
+	killed       map[string]time.Time // TaskID -> when KILL was last sent
+	uninstall    *uninstallState
+	gates        gateBook
+	actions      map[string]*actionState // by actionKey
 }
 
 // Loaded is what the core starts from: the store's contents, read by the

@@ -37,18 +37,65 @@ func (c *Core) outcome(st *plans.Step, m offer.Match, refusals []offer.Refusal, 
 	}
 	// A new slice each time: slices handed out by Outcomes stay as they were.
 	c.outcomes[st.ID] = append([]StepOutcome{o}, prev[:min(len(prev), maxOutcomesPerStep-1)]...)
+	c.outcomeOrder.touch(st.ID)
 }
 
-// forgetStalestStep drops the history of the step evaluated longest ago.
+// forgetStalestStep drops the history of the step evaluated longest ago:
+// events come in time order, so that is the step recorded longest ago.
 func (c *Core) forgetStalestStep() {
-	var stalest string
-	var when time.Time
-	for id, os := range c.outcomes {
-		if stalest == "" || os[0].Time.Before(when) {
-			stalest, when = id, os[0].Time
+	if id, ok := c.outcomeOrder.oldest(); ok {
+		delete(c.outcomes, id)
+	}
+}
+
+// recency orders step ids by when they were last touched, so that the
+// one touched longest ago is found without scanning every step: a queue of
+// touches in order, where a touch of an id touched again since is skipped.
+// The zero value is empty and ready to use.
+type recency struct {
+	last  map[string]uint64 // id -> its latest touch
+	queue []touch           // touches in order; queue[head:] are pending
+	head  int
+	seq   uint64
+}
+
+type touch struct {
+	id  string
+	seq uint64
+}
+
+// touch makes id the latest.
+func (r *recency) touch(id string) {
+	if r.last == nil {
+		r.last = map[string]uint64{}
+	}
+	r.seq++
+	r.last[id] = r.seq
+	r.queue = append(r.queue, touch{id, r.seq})
+	// Superseded touches are dropped once they outnumber the ids, so the
+	// queue stays within a few times the ids it orders.
+	if len(r.queue)-r.head > 2*len(r.last)+16 {
+		live := r.queue[:0]
+		for _, t := range r.queue[r.head:] {
+			if r.last[t.id] == t.seq {
+				live = append(live, t)
+			}
+		}
+		r.queue, r.head = live, 0
+	}
+}
+
+// oldest forgets and returns the id touched longest ago.
+func (r *recency) oldest() (string, bool) {
+	for r.head < len(r.queue) {
+		t := r.queue[r.head]
+		r.head++
+		if r.last[t.id] == t.seq {
+			delete(r.last, t.id)
+			return t.id, true
 		}
 	}
-	delete(c.outcomes, stalest)
+	return "", false
 }
 
 // Outcomes are the latest offer evaluations of every step (at most

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -43,5 +44,30 @@ func TestOutcomeHistory(t *testing.T) {
 	}
 	if len(c.outcomes) != maxOutcomeSteps {
 		t.Errorf("%d steps kept, want %d", len(c.outcomes), maxOutcomeSteps)
+	}
+}
+
+// TestRecency: the id touched longest ago comes out first, each id once,
+// and touching the same ids again and again does not grow the queue.
+func TestRecency(t *testing.T) {
+	var r recency
+	ids := []string{"a", "b", "c"}
+	for i := range 1000 {
+		r.touch(ids[i%len(ids)])
+	}
+	r.touch("a") // b was touched longest ago, then c, then a
+	if n := len(r.queue) - r.head; n > 2*len(ids)+16 {
+		t.Errorf("%d touches queued for %d ids", n, len(ids))
+	}
+	var got []string
+	for {
+		id, ok := r.oldest()
+		if !ok {
+			break
+		}
+		got = append(got, id)
+	}
+	if want := []string{"b", "c", "a"}; !slices.Equal(got, want) {
+		t.Errorf("oldest first: got %v, want %v", got, want)
 	}
 }
