@@ -38,6 +38,8 @@ fail() {
 
 echo
 echo "== a local cluster of 3 agents, with Marathon"
+# up.out exists before local up starts: the wait below counts its lines
+: >"$data/up.out"
 "$BIN" local up --data-dir "$data/cluster" --port "$PORT" --agent-port "$AGENT_PORT" --marathon-port "$MARATHON_PORT" \
 	--time-scale 0.2 --destroy >"$data/up.out" 2>"$data/kennel.log" &
 up=$!
