@@ -189,18 +189,18 @@ func (f *features) save() error {
 // start, saying so, rather than serve other levels than it accepted.
 func (f *features) restore(ctx context.Context, cfg brokerconfig.Config, tlsConfig *tls.Config, sasl bool) error {
 	formatted := f.release.formatted()
-	var todo []string
+	var differing []string
 	for name, l := range f.levels {
 		if formatted[name] != l {
-			todo = append(todo, name)
+			differing = append(differing, name)
 		}
 	}
-	if len(todo) == 0 {
+	if len(differing) == 0 {
 		return nil
 	}
-	slices.Sort(todo)
+	slices.Sort(differing)
 	if sasl {
-		return fmt.Errorf("restoring finalized features %v over SASL is not implemented: the test broker's own client speaks no SASL", todo)
+		return fmt.Errorf("cannot restore finalized features %v over SASL: the test broker's own client speaks no SASL", differing)
 	}
 	host := cfg.Listener.Host
 	if cfg.Listener.Wildcard() {
@@ -226,7 +226,7 @@ func (f *features) restore(ctx context.Context, cfg brokerconfig.Config, tlsConf
 		return fmt.Errorf("restoring finalized features: %w", err)
 	}
 	defer c.Close()
-	for _, name := range todo {
+	for _, name := range differing {
 		typ := kafkaclient.Upgrade
 		if f.levels[name] < formatted[name] {
 			typ = kafkaclient.SafeDowngrade
