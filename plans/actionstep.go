@@ -228,6 +228,7 @@ func (s *Set) owe(p *Plan, st *Step, si *StepIntent, why string) {
 		return
 	}
 	a.Live = false
+	s.changed = true
 	if s.intent.Cleanups == nil {
 		s.intent.Cleanups = map[string]*Cleanup{}
 	}

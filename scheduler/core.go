@@ -227,7 +227,7 @@ func (c *Core) settle(d *Decisions, now time.Time) {
 	c.holdForGates()
 	c.set.Settle(now)
 	c.askActions(d, now)
-	after := c.set.Intent().Entries()
+	after := c.set.IntentEntries()
 	put, del := plans.EntryChanges(c.intent, after)
 	for _, k := range slices.Sorted(maps.Keys(put)) {
 		d.Batch.PutIntent(k, put[k])
@@ -243,10 +243,17 @@ func (c *Core) settle(d *Decisions, now time.Time) {
 // unreachable: its steps wait for that agent, and say how to stop waiting.
 func (c *Core) holdForAgents() {
 	clear(c.held)
-	for _, name := range slices.Sorted(maps.Keys(c.tasks)) {
+	var unreachable []string
+	for name, t := range c.tasks {
+		if t.state() == mesos.TASK_UNREACHABLE && !t.permanentlyFailed() {
+			unreachable = append(unreachable, name)
+		}
+	}
+	slices.Sort(unreachable) // the first task of an instance by name explains it
+	for _, name := range unreachable {
 		t := c.tasks[name]
 		inst := t.instance()
-		if t.state() != mesos.TASK_UNREACHABLE || t.permanentlyFailed() || c.held[inst] != "" {
+		if c.held[inst] != "" {
 			continue
 		}
 		since := unreachableSince(t)
