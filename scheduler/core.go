@@ -129,7 +129,8 @@ type Core struct {
 	killed       map[string]time.Time // TaskID -> when KILL was last sent
 	uninstall    *uninstallState
 	gates        gateBook
-	actions      map[string]*actionState // by actionKey
+	actions      map[string]*actionState      // by actionKey
+	routed       map[string]map[string]string // pod type -> routedEnv
 }
 
 // Loaded is what the core starts from: the store's contents, read by the
@@ -153,7 +154,8 @@ func New(cfg Config, l Loaded, newID func() string, now time.Time) (*Core, error
 		frameworkID: l.FrameworkID, tasks: map[string]*task{}, instances: instanceIndex{}, byID: map[string]string{}, ready: map[string]string{},
 		checkNotes: map[string]string{},
 		intent:     l.Intent, waiting: map[string]string{}, held: map[string]string{}, killed: map[string]time.Time{},
-		outcomes: map[string][]StepOutcome{}, gates: newGateBook(), actions: map[string]*actionState{}}
+		outcomes: map[string][]StepOutcome{}, gates: newGateBook(), actions: map[string]*actionState{},
+		routed: map[string]map[string]string{}}
 	for name, rec := range l.Tasks {
 		t, err := decodeTask(name, rec)
 		if err != nil {
