@@ -14,10 +14,22 @@ var ErrUnknownStep = fmt.Errorf("plans: unknown step")
 
 // Advance moves the Set's clock: DELAYED steps whose backoff has expired
 // become PENDING.
+//
+// Statuses and reasons read the time only against backoff deadlines: when
+// no deadline lies between the Set's time and now, and no task changed,
+// nothing is computed. (Reasons also read World.Waiting and World.Held;
+// Settle computes them again.)
 func (s *Set) Advance(now time.Time) {
-	s.catchUp()
-	s.world.Now = now
-	s.refresh()
+	switch {
+	case s.stale:
+		s.world.Now = now
+		s.rebuildDynamic()
+	case s.backoffCrossed(s.world.Now, now):
+		s.world.Now = now
+		s.refresh()
+	default:
+		s.world.Now = now
+	}
 }
 
 // Prepared records that the scheduler has started looking for offers for

@@ -1,6 +1,7 @@
 package plans
 
 import (
+	"slices"
 	"time"
 
 	"github.com/kennel-sdk/kennel/servicespec"
@@ -54,7 +55,14 @@ type Set struct {
 	// steps indexes the plans' steps by id, built on first use after the
 	// plans were generated (nil until then).
 	steps map[string]stepRef
+	// cands caches Candidates between computations of the statuses; nil
+	// when it must be computed again (see forgetCandidates).
+	cands []*Step
 }
+
+// forgetCandidates drops the cached candidates: statuses or interrupts
+// changed.
+func (s *Set) forgetCandidates() { s.cands = nil }
 
 // stepRef is a step and its plan.
 type stepRef struct {
@@ -148,6 +156,7 @@ func (s *Set) refresh() {
 // refreshStatuses is refresh without the reasons (explain): what Settle
 // needs to decide, before it computes the reasons once at the end.
 func (s *Set) refreshStatuses() {
+	s.forgetCandidates()
 	s.reserved = nil
 	for _, p := range s.plans {
 		for _, ph := range p.Phases {
@@ -195,7 +204,18 @@ func (p *Plan) aggregate() {
 // has already claimed in this call, is not a candidate.
 func (s *Set) Candidates() []*Step {
 	s.catchUp()
-	var out []*Step
+	if s.cands == nil {
+		s.cands = s.candidates()
+	}
+	if len(s.cands) == 0 {
+		return nil
+	}
+	return slices.Clone(s.cands)
+}
+
+// candidates computes Candidates; never nil.
+func (s *Set) candidates() []*Step {
+	out := []*Step{}
 	claimed := busy{}
 	for _, p := range s.plans {
 		held := busy{}

@@ -28,19 +28,39 @@ func TestSettleMatchesFullComputation(t *testing.T) {
 				f.now = f.now.Add(d)
 				history = append(history, fmt.Sprintf("settle %s later", d))
 			}
-			f.settle()
-			got := f.set.rendering()
-			w := f.set.world
-			w.Tasks = map[string]*Task{}
-			for name, task := range f.set.world.Tasks {
-				c := *task
-				w.Tasks[name] = &c
+			if rapid.Bool().Draw(t, "advance?") {
+				// The clock alone moves (Advance computes nothing when no
+				// backoff ends in between).
+				d := time.Duration(rapid.IntRange(0, 90).Draw(t, "advance")) * time.Second
+				f.now = f.now.Add(d)
+				f.set.Advance(f.now)
+				history = append(history, fmt.Sprintf("advance %s", d))
+				if msg := differsFromScratch(f.set); msg != "" {
+					t.Fatalf("advanced Set %s\nafter:\n  %s", msg, strings.Join(history, "\n  "))
+				}
 			}
-			if want := New(w, f.set.Intent()).rendering(); got != want {
-				t.Fatalf("settled Set differs from one computed from scratch:\n%s\nvs\n%s\nafter:\n  %s", got, want, strings.Join(history, "\n  "))
+			f.settle()
+			if msg := differsFromScratch(f.set); msg != "" {
+				t.Fatalf("settled Set %s\nafter:\n  %s", msg, strings.Join(history, "\n  "))
 			}
 		}
 	})
+}
+
+// differsFromScratch compares s with a Set computed from s's tasks, intent
+// and time; "" if they read the same.
+func differsFromScratch(s *Set) string {
+	got := s.rendering()
+	w := s.world
+	w.Tasks = map[string]*Task{}
+	for name, task := range s.world.Tasks {
+		c := *task
+		w.Tasks[name] = &c
+	}
+	if want := New(w, s.Intent()).rendering(); got != want {
+		return fmt.Sprintf("differs from one computed from scratch:\n%s\nvs\n%s", got, want)
+	}
+	return ""
 }
 
 // rendering is statuses with every step's timestamps and the candidates.
