@@ -200,6 +200,3 @@ func (c *Core) Rescinded(offerID string) {
 	}
 	c.holding = kept
 }
-
-// HeldOffers is the number of offers the core holds.
-func (c *Core) HeldOffers() int { return len(c.holding) }
