@@ -163,6 +163,7 @@ func New(cfg Config, l Loaded, newID func() string, now time.Time) (*Core, error
 		if err != nil {
 			return nil, fmt.Errorf("scheduler: task %s: %w", name, err)
 		}
+		t.ids = offer.ResourceIDs(&t.info)
 		c.tasks[name] = t
 		c.instances.add(t)
 		c.byID[t.info.TaskID.Value] = name
