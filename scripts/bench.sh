@@ -19,7 +19,11 @@
 # only the BIG rows.
 #
 # BEFORE=path/to/an/older/kennel adds its deploy times (100 real, SIM
-# simulated) beside them, for a fix's before/after from the same run.
+# simulated) and its plan API row beside them, for a fix's before/after
+# from the same run.
+#
+# API_ONLY=1 runs only the plan API rows: SIM pods deployed without load,
+# then under the apiload (and the same with BEFORE).
 #
 # Clusters run at --time-scale 0.2 (real) or with the default simulation
 # delays; every deploy gets a fresh cluster. Raw outputs go to stderr.
@@ -131,6 +135,7 @@ start_zk() {
 }
 
 if [ -z "${BIG_ONLY:-}" ]; then
+if [ -z "${API_ONLY:-}" ]; then
 # 1. 100 real pods, parallel, file store; the raw launch rate beside it.
 realc real-raw
 r=$(raw raw-100 100)
@@ -186,12 +191,31 @@ for n in $SIM; do
 	fi
 done
 
-# 5. The plan API while SIM pods deploy.
+else
+	# API_ONLY: the deploy without load, the baseline of the rows below.
+	for who in kennel ${BEFORE:+before}; do
+		simc "noload-$who" "$((SIM / 10))"
+		if [ "$who" = before ]; then sb=$BEFORE; else sb=${SCHED_BIN:-$BIN}; fi
+		SCHED_BIN=$sb deploy "noload-$who" "$SIM" parallel "file://$data/state-noload-$who"
+		stop "$cluster"
+		row "deploy $SIM simulated pods, no API load ($who)" "$(fmt "$secs") s" "RSS / heap $rss_mb / $heap_mb MiB"
+	done
+fi # API_ONLY
+
+# 5. The plan API while SIM pods deploy (and with BEFORE's scheduler).
+p99() { sed -n 's/.*p99[ =:]*\([0-9.]*[mµn]*s\).*/\1/p' "$1" | head -n 1; }
 simc api "$((SIM / 10))"
 LOAD=${LOAD_FOR:-20s} deploy api "$SIM" parallel "file://$data/state-api"
 stop "$cluster"
 cat "$data/api.load" >&2
-row "GET /v1/plans/deploy p99 ($SIM pods deploying, $RATE/s)" "$(sed -n 's/.*p99[ =:]*\([0-9.]*[mµn]*s\).*/\1/p' "$data/api.load" | head -n 1)" "deploy $(fmt "$secs") s under load"
+row "GET /v1/plans/deploy p99 ($SIM pods deploying, $RATE/s)" "$(p99 "$data/api.load")" "deploy $(fmt "$secs") s under load"
+if [ -n "${BEFORE:-}" ]; then
+	simc api-before "$((SIM / 10))"
+	LOAD=${LOAD_FOR:-20s} SCHED_BIN=$BEFORE deploy api-before "$SIM" parallel "file://$data/state-api-before"
+	stop "$cluster"
+	cat "$data/api-before.load" >&2
+	row "  the same, BEFORE" "$(p99 "$data/api-before.load")" "deploy $(fmt "$secs") s under load; $(basename "$BEFORE")"
+fi
 
 fi # BIG_ONLY
 
@@ -237,6 +261,7 @@ if [ -n "${BIG:-}" ] && [ -n "${zk:-}" ]; then
 fi
 
 # 7. Offer evaluation rate.
+[ -n "${API_ONLY:-}" ] && { echo; printf '%-44s %-22s %s\n' "measure" "kennel" "baseline (same run)"; printf '%s' "$rows"; exit 0; }
 ev=$(go test ./scheduler/offer -run '^$' -bench 'Evaluate/100pods_x_200offers' -benchtime 2s | tee -a /dev/stderr | awk '/ns\/op/ {print $3}')
 row "offer evaluation (100 pods x 200 offers)" "$(calc "100 * 200 / $ev * 1000000000" | cut -d. -f1) pod-offers/s" "one core"
 

@@ -2,7 +2,9 @@ package wire
 
 import (
 	"encoding/json"
+	"io"
 	"sync"
+	"time"
 
 	"github.com/kennel-sdk/kennel/plans"
 )
@@ -18,21 +20,349 @@ type Snapshot struct {
 	Plans     map[string]*PlanView
 }
 
-// PlanView is a plan's PlanInfo and, encoded once on first use, its JSON.
+// PlanView is a published plan: its status and errors at hand, and its
+// PlanInfo and GET /v1/plans/{plan} body, each made once on first use from
+// its steps' JSON. The JSON of a step is encoded when the step changes,
+// not when the plan is published or served: a Publisher shares the steps
+// that did not change with the view it made before. A PlanView is
+// immutable and safe for concurrent use.
 type PlanView struct {
-	Info plans.PlanInfo
-	once sync.Once
-	body []byte
+	// Status and Errors are the plan's, as in its PlanInfo.
+	Status plans.Status
+	Errors []string
+
+	strategy string
+	phases   []phaseView
+	// from is the PlanInfo a view made by NewPlanView was made of; its
+	// phases are built on first use.
+	from *plans.PlanInfo
+
+	bodyOnce sync.Once
+	parts    [][]byte // the body in pieces: skeleton text and step chunks
+	size     int
+
+	infoOnce sync.Once
+	info     plans.PlanInfo
+
+	countsOnce sync.Once
+	counts     map[string]int
 }
 
-// NewPlanView wraps info, which the view then owns.
-func NewPlanView(info plans.PlanInfo) *PlanView { return &PlanView{Info: info} }
+// phaseView is a phase of a PlanView; its steps are in chunks of
+// chunkSteps.
+type phaseView struct {
+	id, name, strategy string
+	status             plans.Status
+	nilSteps           bool // the PlanInfo's Steps was nil (JSON null)
+	chunks             []*stepChunk
+}
 
-// JSON is the pretty-printed body of GET /v1/plans/{plan}.
-func (p *PlanView) JSON() []byte {
-	p.once.Do(func() {
-		p.body, _ = json.MarshalIndent(p.Info, "", "  ")
-		p.body = append(p.body, '\n')
+// chunkSteps is how many consecutive steps of a phase a chunk holds: a
+// changed step costs the copy of its chunk's JSON, a publication one
+// pointer per chunk.
+const chunkSteps = 64
+
+// stepChunk is consecutive steps of a phase and their JSON as it sits in
+// the plan's body. It is immutable once built and shared by the views of
+// successive publications until one of its steps changes.
+type stepChunk struct {
+	keys  []stepKey // what each step's StepInfo was made of; nil if made from a PlanInfo
+	infos []plans.StepInfo
+	// body is the steps' JSON, each indented as in the plan's body and
+	// separated by ",\n", preceded by ",\n" unless the chunk is its
+	// phase's first. Step i's JSON is body[starts[i]:ends[i]].
+	body         []byte
+	starts, ends []int
+}
+
+// stepKey is all that a step's StepInfo is made of (plans.Step.Info):
+// equal keys make equal StepInfos. Times are Unix seconds, the precision
+// StepInfo renders them at, or noTime when unset.
+type stepKey struct {
+	id, name, display, reason string
+	started, completed, until int64
+}
+
+const noTime = -1 << 63
+
+func keyOf(st *plans.Step) stepKey {
+	return stepKey{id: st.ID, name: st.Name, display: st.Display, reason: st.Reason,
+		started: unixOf(st.Started), completed: unixOf(st.Completed), until: unixOf(st.Until)}
+}
+
+func unixOf(t *time.Time) int64 {
+	if t == nil {
+		return noTime
+	}
+	return t.Unix()
+}
+
+// The indentation of the body's elements: json.MarshalIndent of a
+// PlanInfo with prefix "" and indent "  ".
+const (
+	stepIndent = "        "
+	stepSep    = ",\n"
+)
+
+// NewPlanView wraps info, which the view then owns; its JSON is encoded on
+// first use.
+func NewPlanView(info plans.PlanInfo) *PlanView {
+	return &PlanView{Status: info.Status, Errors: info.Errors, strategy: info.Strategy, from: &info}
+}
+
+// Info is the plan's PlanInfo, made on first use; callers must not change
+// it.
+func (v *PlanView) Info() plans.PlanInfo {
+	if v.from != nil {
+		return *v.from
+	}
+	v.infoOnce.Do(func() {
+		v.info = plans.PlanInfo{Phases: make([]plans.PhaseInfo, 0, len(v.phases)), Errors: v.Errors, Status: v.Status, Strategy: v.strategy}
+		for _, ph := range v.phases {
+			pi := plans.PhaseInfo{ID: ph.id, Name: ph.name, Status: ph.status, Strategy: ph.strategy}
+			if !ph.nilSteps {
+				n := 0
+				for _, c := range ph.chunks {
+					n += len(c.infos)
+				}
+				pi.Steps = make([]plans.StepInfo, 0, n)
+				for _, c := range ph.chunks {
+					pi.Steps = append(pi.Steps, c.infos...)
+				}
+			}
+			v.info.Phases = append(v.info.Phases, pi)
+		}
 	})
-	return p.body
+	return v.info
+}
+
+// StepStatuses counts the plan's steps by their display status, counted
+// on first use; callers must not change the map.
+func (v *PlanView) StepStatuses() map[string]int {
+	v.countsOnce.Do(func() {
+		v.counts = map[string]int{}
+		for _, ph := range v.Info().Phases {
+			for _, st := range ph.Steps {
+				v.counts[st.Status]++
+			}
+		}
+	})
+	return v.counts
+}
+
+// Len is the length of JSON's body.
+func (v *PlanView) Len() int {
+	v.assemble()
+	return v.size
+}
+
+// WriteTo writes the body of GET /v1/plans/{plan}, as JSON returns it,
+// without copying it into one piece.
+func (v *PlanView) WriteTo(w io.Writer) (int64, error) {
+	v.assemble()
+	var n int64
+	for _, p := range v.parts {
+		m, err := w.Write(p)
+		n += int64(m)
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// JSON is the body of GET /v1/plans/{plan}: the PlanInfo as
+// json.MarshalIndent(info, "", "  ") writes it, and a newline. It is a new
+// slice at each call.
+func (v *PlanView) JSON() []byte {
+	v.assemble()
+	out := make([]byte, 0, v.size)
+	for _, p := range v.parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// assemble lays out the body once: the skeleton of the plan and its
+// phases around the chunks of encoded steps.
+func (v *PlanView) assemble() {
+	v.bodyOnce.Do(func() {
+		if v.from != nil {
+			v.phases = phasesOf(v.from.Phases)
+		}
+		var text []byte
+		flush := func() {
+			if len(text) > 0 {
+				v.parts = append(v.parts, text)
+				v.size += len(text)
+				text = nil
+			}
+		}
+		text = append(text, "{\n  \"phases\": "...)
+		if v.from != nil && v.from.Phases == nil {
+			text = append(text, "null"...)
+		} else if len(v.phases) == 0 {
+			text = append(text, "[]"...)
+		} else {
+			text = append(text, "[\n"...)
+			for i, ph := range v.phases {
+				if i > 0 {
+					text = append(text, ",\n"...)
+				}
+				text = append(text, "    {\n      \"id\": "...)
+				text = appendString(text, ph.id)
+				text = append(text, ",\n      \"name\": "...)
+				text = appendString(text, ph.name)
+				text = append(text, ",\n      \"steps\": "...)
+				switch {
+				case ph.nilSteps:
+					text = append(text, "null"...)
+				case len(ph.chunks) == 0:
+					text = append(text, "[]"...)
+				default:
+					text = append(text, "[\n"...)
+					flush()
+					for _, c := range ph.chunks {
+						v.parts = append(v.parts, c.body)
+						v.size += len(c.body)
+					}
+					text = append(text, "\n      ]"...)
+				}
+				text = append(text, ",\n      \"status\": "...)
+				text = appendString(text, string(ph.status))
+				text = append(text, ",\n      \"strategy\": "...)
+				text = appendString(text, ph.strategy)
+				text = append(text, "\n    }"...)
+			}
+			text = append(text, "\n  ]"...)
+		}
+		text = append(text, ",\n  \"errors\": "...)
+		errs, _ := json.MarshalIndent(v.Errors, "  ", "  ")
+		text = append(text, errs...)
+		text = append(text, ",\n  \"status\": "...)
+		text = appendString(text, string(v.Status))
+		text = append(text, ",\n  \"strategy\": "...)
+		text = appendString(text, v.strategy)
+		text = append(text, "\n}\n"...)
+		flush()
+	})
+}
+
+// appendString appends s as encoding/json writes a string.
+func appendString(dst []byte, s string) []byte {
+	b, _ := json.Marshal(s)
+	return append(dst, b...)
+}
+
+// phasesOf makes the phases of a view from a PlanInfo's.
+func phasesOf(infos []plans.PhaseInfo) []phaseView {
+	phases := make([]phaseView, len(infos))
+	for i, ph := range infos {
+		phases[i] = phaseView{id: ph.ID, name: ph.Name, strategy: ph.Strategy, status: ph.Status, nilSteps: ph.Steps == nil}
+		for start := 0; start < len(ph.Steps); start += chunkSteps {
+			steps := ph.Steps[start:min(start+chunkSteps, len(ph.Steps))]
+			c := &stepChunk{infos: steps}
+			for j := range steps {
+				c.add(start+j > 0, steps[j], nil, 0)
+			}
+			phases[i].chunks = append(phases[i].chunks, c)
+		}
+	}
+	return phases
+}
+
+// add appends a step's JSON to the chunk: old's step j if old is not nil,
+// else info encoded. sep says a step precedes it in its phase.
+func (c *stepChunk) add(sep bool, info plans.StepInfo, old *stepChunk, j int) {
+	if sep {
+		c.body = append(c.body, stepSep...)
+	}
+	c.starts = append(c.starts, len(c.body))
+	if old != nil {
+		c.body = append(c.body, old.body[old.starts[j]:old.ends[j]]...)
+	} else {
+		b, _ := json.MarshalIndent(info, stepIndent, "  ")
+		c.body = append(c.body, stepIndent...)
+		c.body = append(c.body, b...)
+	}
+	c.ends = append(c.ends, len(c.body))
+}
+
+// Publisher makes the Snapshots of a scheduler's plans. Each view it
+// makes of a plan shares, with the view it made of the same plan before,
+// the chunks of steps in which no step changed, and copies the JSON of
+// the unchanged steps of the others: a publication costs a comparison per
+// step and an encoding per changed step. The zero value is ready to use;
+// a Publisher is not safe for concurrent use (the scheduler's loop owns
+// it), the Snapshots it makes are.
+type Publisher struct {
+	prev map[string]*PlanView
+}
+
+// Snapshot makes the Snapshot of ps, in the order the API lists them.
+// The plans are read now, not later: they may change once it returns.
+func (p *Publisher) Snapshot(frameworkID string, ps []*plans.Plan) *Snapshot {
+	s := &Snapshot{FrameworkID: frameworkID, PlanNames: make([]string, 0, len(ps)), Plans: make(map[string]*PlanView, len(ps))}
+	for _, pl := range ps {
+		s.PlanNames = append(s.PlanNames, pl.Name)
+		s.Plans[pl.Name] = viewOf(pl, p.prev[pl.Name])
+	}
+	p.prev = s.Plans
+	return s
+}
+
+// viewOf makes the view of pl, sharing what it can with old (nil for
+// none).
+func viewOf(pl *plans.Plan, old *PlanView) *PlanView {
+	v := &PlanView{Status: pl.Status, Errors: append([]string{}, pl.Errors...), strategy: pl.Strategy,
+		phases: make([]phaseView, len(pl.Phases))}
+	for i, ph := range pl.Phases {
+		pv := phaseView{id: ph.ID, name: ph.Name, strategy: ph.Strategy, status: ph.Status,
+			chunks: make([]*stepChunk, 0, (len(ph.Steps)+chunkSteps-1)/chunkSteps)}
+		var oldChunks []*stepChunk
+		if old != nil && i < len(old.phases) && old.phases[i].id == ph.ID {
+			oldChunks = old.phases[i].chunks
+		}
+		for c, start := 0, 0; start < len(ph.Steps); c, start = c+1, start+chunkSteps {
+			steps := ph.Steps[start:min(start+chunkSteps, len(ph.Steps))]
+			var oc *stepChunk
+			if c < len(oldChunks) {
+				oc = oldChunks[c]
+			}
+			pv.chunks = append(pv.chunks, chunkOf(start > 0, steps, oc))
+		}
+		v.phases[i] = pv
+	}
+	return v
+}
+
+// chunkOf returns old if steps are what it was made of, else a new chunk
+// of steps that copies the JSON of old's unchanged ones. sep says steps
+// come after others in their phase.
+func chunkOf(sep bool, steps []*plans.Step, old *stepChunk) *stepChunk {
+	if old != nil && len(old.keys) == len(steps) {
+		same := true
+		for i, st := range steps {
+			if keyOf(st) != old.keys[i] {
+				same = false
+				break
+			}
+		}
+		if same {
+			return old
+		}
+	}
+	c := &stepChunk{keys: make([]stepKey, len(steps)), infos: make([]plans.StepInfo, len(steps)),
+		starts: make([]int, 0, len(steps)), ends: make([]int, 0, len(steps))}
+	for i, st := range steps {
+		c.keys[i] = keyOf(st)
+		if old != nil && i < len(old.keys) && old.keys[i] == c.keys[i] {
+			c.infos[i] = old.infos[i]
+			c.add(sep || i > 0, c.infos[i], old, i)
+			continue
+		}
+		c.infos[i] = st.Info()
+		c.add(sep || i > 0, c.infos[i], nil, 0)
+	}
+	return c
 }

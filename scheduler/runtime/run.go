@@ -219,10 +219,12 @@ type runner struct {
 	conn     *connector
 	requests chan request
 	snapshot atomic.Pointer[wire.Snapshot]
-	metrics  *metrics
-	apiURL   string
-	ca       *certs.CA // nil: no transport encryption
-	done     bool      // an uninstall finished
+	// publisher makes the snapshots; only the loop's goroutine uses it.
+	publisher wire.Publisher
+	metrics   *metrics
+	apiURL    string
+	ca        *certs.CA // nil: no transport encryption
+	done      bool      // an uninstall finished
 	// cancelSession ends the current Mesos session (core goroutine only).
 	cancelSession context.CancelFunc
 	// gateAnswers brings gates' verdicts to the core goroutine;
