@@ -22,8 +22,9 @@
 # simulated) and its plan API row beside them, for a fix's before/after
 # from the same run.
 #
-# API_ONLY=1 runs only the plan API rows: SIM pods deployed without load,
-# then under the apiload (and the same with BEFORE).
+# API_ONLY=1 runs only the plan API rows: SIM pods deployed without load
+# (NOLOAD=0 leaves these out), then under the apiload (and the same with
+# BEFORE).
 #
 # Clusters run at --time-scale 0.2 (real) or with the default simulation
 # delays; every deploy gets a fresh cluster. Raw outputs go to stderr.
@@ -193,7 +194,7 @@ done
 
 else
 	# API_ONLY: the deploy without load, the baseline of the rows below.
-	for who in kennel ${BEFORE:+before}; do
+	[ "${NOLOAD:-1}" = 0 ] || for who in kennel ${BEFORE:+before}; do
 		simc "noload-$who" "$((SIM / 10))"
 		if [ "$who" = before ]; then sb=$BEFORE; else sb=${SCHED_BIN:-$BIN}; fi
 		SCHED_BIN=$sb deploy "noload-$who" "$SIM" parallel "file://$data/state-noload-$who"

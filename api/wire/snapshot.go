@@ -157,19 +157,47 @@ func (v *PlanView) Len() int {
 }
 
 // WriteTo writes the body of GET /v1/plans/{plan}, as JSON returns it,
-// without copying it into one piece.
+// without making it one slice: its pieces are gathered in a pooled buffer
+// of writeSize, so that a socket gets a few large writes (many small ones
+// cost twice the time of one over loopback TCP, measured).
 func (v *PlanView) WriteTo(w io.Writer) (int64, error) {
 	v.assemble()
+	bp := writeBuffers.Get().(*[]byte)
+	defer writeBuffers.Put(bp)
+	buf := (*bp)[:0]
 	var n int64
-	for _, p := range v.parts {
-		m, err := w.Write(p)
+	write := func(b []byte) error {
+		m, err := w.Write(b)
 		n += int64(m)
-		if err != nil {
+		return err
+	}
+	for _, p := range v.parts {
+		if len(buf)+len(p) > cap(buf) && len(buf) > 0 {
+			if err := write(buf); err != nil {
+				return n, err
+			}
+			buf = buf[:0]
+		}
+		if len(p) >= cap(buf) {
+			if err := write(p); err != nil {
+				return n, err
+			}
+			continue
+		}
+		buf = append(buf, p...)
+	}
+	if len(buf) > 0 {
+		if err := write(buf); err != nil {
 			return n, err
 		}
 	}
 	return n, nil
 }
+
+// writeSize is the size of WriteTo's writes.
+const writeSize = 256 << 10
+
+var writeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, writeSize); return &b }}
 
 // JSON is the body of GET /v1/plans/{plan}: the PlanInfo as
 // json.MarshalIndent(info, "", "  ") writes it, and a newline. It is a new

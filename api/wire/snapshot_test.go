@@ -79,6 +79,7 @@ func TestNewPlanViewJSON(t *testing.T) {
 		{"one step", plans.PlanInfo{Phases: []plans.PhaseInfo{{ID: "p", Name: "hello", Steps: steps(1), Status: plans.Pending}}}},
 		{"a full chunk", plans.PlanInfo{Phases: []plans.PhaseInfo{{ID: "p", Steps: steps(chunkSteps)}}}},
 		{"a chunk and one", plans.PlanInfo{Phases: []plans.PhaseInfo{{ID: "p", Steps: steps(chunkSteps + 1)}}}},
+		{"bigger than a write", plans.PlanInfo{Phases: []plans.PhaseInfo{{ID: "p", Steps: steps(3000)}}}},
 		{"phases", plans.PlanInfo{Phases: []plans.PhaseInfo{{ID: "p", Steps: steps(3 * chunkSteps)}, {ID: "q"}, {ID: "r", Steps: steps(2)}},
 			Errors: []string{}, Status: plans.InProgress, Strategy: "parallel"}},
 	}
