@@ -92,13 +92,16 @@ deploy() {
 	dbg=$(sed -n 's/.*msg="debug server" addr=\([^ ]*\).*/\1/p' "$data/$name.sched.log")
 	heap=$(curl -s "${dbg}heap?debug=1" | sed -n 's/^# HeapInuse = //p')
 	rss=$(awk '/VmRSS/ {print $2}' /proc/"$sched"/status)
+	# The scheduler's CPU time (user + system), which other work on the
+	# machine moves less than the deploy's time.
+	cpu_s=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' /proc/"$sched"/stat)
 	writes=$(grep -c 'msg="state written"' "$data/$name.sched.log" || true)
 	bytes=$(sed -n 's/.*msg="state written".* bytes=\([0-9]*\).*/\1/p' "$data/$name.sched.log" | paste -sd+ | bc)
 	writes_pt=$(fmt "$(calc "$writes / $pods")")
 	bytes_pt=$(calc "$bytes / $pods" | cut -d. -f1)
 	rss_mb=$((rss / 1024))
 	heap_mb=$((heap / 1048576))
-	log "kennel $name: $pods pods $strategy in $secs s; $writes writes, $bytes bytes; RSS $rss_mb MiB, heap $heap_mb MiB"
+	log "kennel $name: $pods pods $strategy in $secs s; $writes writes, $bytes bytes; RSS $rss_mb MiB, heap $heap_mb MiB; CPU $cpu_s s"
 	[ "${5:-}" = keep ] || stop "$sched"
 }
 
@@ -199,7 +202,7 @@ else
 		if [ "$who" = before ]; then sb=$BEFORE; else sb=${SCHED_BIN:-$BIN}; fi
 		SCHED_BIN=$sb deploy "noload-$who" "$SIM" parallel "file://$data/state-noload-$who"
 		stop "$cluster"
-		row "deploy $SIM simulated pods, no API load ($who)" "$(fmt "$secs") s" "RSS / heap $rss_mb / $heap_mb MiB"
+		row "deploy $SIM simulated pods, no API load ($who)" "$(fmt "$secs") s" "RSS / heap $rss_mb / $heap_mb MiB, CPU $cpu_s s"
 	done
 fi # API_ONLY
 
@@ -209,13 +212,13 @@ simc api "$((SIM / 10))"
 LOAD=${LOAD_FOR:-20s} deploy api "$SIM" parallel "file://$data/state-api"
 stop "$cluster"
 cat "$data/api.load" >&2
-row "GET /v1/plans/deploy p99 ($SIM pods deploying, $RATE/s)" "$(p99 "$data/api.load")" "deploy $(fmt "$secs") s under load"
+row "GET /v1/plans/deploy p99 ($SIM pods deploying, $RATE/s)" "$(p99 "$data/api.load")" "deploy $(fmt "$secs") s under load, CPU $cpu_s s"
 if [ -n "${BEFORE:-}" ]; then
 	simc api-before "$((SIM / 10))"
 	LOAD=${LOAD_FOR:-20s} SCHED_BIN=$BEFORE deploy api-before "$SIM" parallel "file://$data/state-api-before"
 	stop "$cluster"
 	cat "$data/api-before.load" >&2
-	row "  the same, BEFORE" "$(p99 "$data/api-before.load")" "deploy $(fmt "$secs") s under load; $(basename "$BEFORE")"
+	row "  the same, BEFORE" "$(p99 "$data/api-before.load")" "deploy $(fmt "$secs") s under load, CPU $cpu_s s; $(basename "$BEFORE")"
 fi
 
 fi # BIG_ONLY

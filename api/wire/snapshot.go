@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kennel-sdk/kennel/plans"
@@ -62,15 +63,23 @@ type phaseView struct {
 // pointer per chunk.
 const chunkSteps = 64
 
-// stepChunk is consecutive steps of a phase and their JSON as it sits in
-// the plan's body. It is immutable once built and shared by the views of
-// successive publications until one of its steps changes.
+// stepChunk is consecutive steps of a phase and, made on first read,
+// their StepInfos and JSON as it sits in the plan's body. It is immutable
+// once made and shared by the views of successive publications until one
+// of its steps changes. A publication only compares and copies keys: the
+// JSON of a chunk no request reads is never encoded.
 type stepChunk struct {
-	keys  []stepKey // what each step's StepInfo was made of; nil if made from a PlanInfo
-	infos []plans.StepInfo
-	// body is the steps' JSON, each indented as in the plan's body and
-	// separated by ",\n", preceded by ",\n" unless the chunk is its
-	// phase's first. Step i's JSON is body[starts[i]:ends[i]].
+	sep  bool      // a step precedes the chunk in its phase
+	keys []stepKey // what each step's StepInfo is made of; nil if made from a PlanInfo
+	// base, until the chunk is encoded, is an encoded chunk of the same
+	// place in the plan whose unchanged steps' JSON it copies.
+	base atomic.Pointer[stepChunk]
+	once sync.Once
+	done atomic.Bool // infos, body, starts and ends are made
+	// infos are the steps' StepInfos. body is their JSON, each indented
+	// as in the plan's body and separated by ",\n", preceded by ",\n"
+	// when sep. Step i's JSON is body[starts[i]:ends[i]].
+	infos        []plans.StepInfo
 	body         []byte
 	starts, ends []int
 }
@@ -88,6 +97,19 @@ const noTime = -1 << 63
 func keyOf(st *plans.Step) stepKey {
 	return stepKey{id: st.ID, name: st.Name, display: st.Display, reason: st.Reason,
 		started: unixOf(st.Started), completed: unixOf(st.Completed), until: unixOf(st.Until)}
+}
+
+// info is the StepInfo k was made of, as plans.Step.Info makes it.
+func (k stepKey) info() plans.StepInfo {
+	return plans.StepInfo{ID: k.id, Status: k.display, Name: k.name, Message: k.reason,
+		Started: rfc3339(k.started), Completed: rfc3339(k.completed), Delayed: rfc3339(k.until)}
+}
+
+func rfc3339(unix int64) string {
+	if unix == noTime {
+		return ""
+	}
+	return time.Unix(unix, 0).UTC().Format(time.RFC3339)
 }
 
 func unixOf(t *time.Time) int64 {
@@ -123,7 +145,7 @@ func (v *PlanView) Info() plans.PlanInfo {
 			if !ph.nilSteps {
 				n := 0
 				for _, c := range ph.chunks {
-					n += len(c.infos)
+					n += len(c.made().infos)
 				}
 				pi.Steps = make([]plans.StepInfo, 0, n)
 				for _, c := range ph.chunks {
@@ -141,9 +163,19 @@ func (v *PlanView) Info() plans.PlanInfo {
 func (v *PlanView) StepStatuses() map[string]int {
 	v.countsOnce.Do(func() {
 		v.counts = map[string]int{}
-		for _, ph := range v.Info().Phases {
-			for _, st := range ph.Steps {
-				v.counts[st.Status]++
+		if v.from != nil {
+			for _, ph := range v.from.Phases {
+				for _, st := range ph.Steps {
+					v.counts[st.Status]++
+				}
+			}
+			return
+		}
+		for _, ph := range v.phases {
+			for _, c := range ph.chunks {
+				for _, k := range c.keys {
+					v.counts[k.display]++
+				}
 			}
 		}
 	})
@@ -251,7 +283,7 @@ func (v *PlanView) assemble() {
 					text = append(text, "[\n"...)
 					flush()
 					for _, c := range ph.chunks {
-						v.parts = append(v.parts, c.body)
+						v.parts = append(v.parts, c.made().body)
 						v.size += len(c.body)
 					}
 					text = append(text, "\n      ]"...)
@@ -288,32 +320,45 @@ func phasesOf(infos []plans.PhaseInfo) []phaseView {
 	for i, ph := range infos {
 		phases[i] = phaseView{id: ph.ID, name: ph.Name, strategy: ph.Strategy, status: ph.Status, nilSteps: ph.Steps == nil}
 		for start := 0; start < len(ph.Steps); start += chunkSteps {
-			steps := ph.Steps[start:min(start+chunkSteps, len(ph.Steps))]
-			c := &stepChunk{infos: steps}
-			for j := range steps {
-				c.add(start+j > 0, steps[j], nil, 0)
-			}
+			c := &stepChunk{sep: start > 0, infos: ph.Steps[start:min(start+chunkSteps, len(ph.Steps))]}
 			phases[i].chunks = append(phases[i].chunks, c)
 		}
 	}
 	return phases
 }
 
-// add appends a step's JSON to the chunk: old's step j if old is not nil,
-// else info encoded. sep says a step precedes it in its phase.
-func (c *stepChunk) add(sep bool, info plans.StepInfo, old *stepChunk, j int) {
-	if sep {
-		c.body = append(c.body, stepSep...)
-	}
-	c.starts = append(c.starts, len(c.body))
-	if old != nil {
-		c.body = append(c.body, old.body[old.starts[j]:old.ends[j]]...)
-	} else {
-		b, _ := json.MarshalIndent(info, stepIndent, "  ")
-		c.body = append(c.body, stepIndent...)
-		c.body = append(c.body, b...)
-	}
-	c.ends = append(c.ends, len(c.body))
+// made makes the chunk's StepInfos and JSON, once, and returns c: the
+// StepInfos of its keys (when it has them), the JSON of the steps whose
+// key is its base's copied, the others' encoded.
+func (c *stepChunk) made() *stepChunk {
+	c.once.Do(func() {
+		base := c.base.Load()
+		if c.keys != nil {
+			c.infos = make([]plans.StepInfo, len(c.keys))
+		}
+		c.starts, c.ends = make([]int, len(c.infos)), make([]int, len(c.infos))
+		for i := range c.infos {
+			if c.sep || i > 0 {
+				c.body = append(c.body, stepSep...)
+			}
+			c.starts[i] = len(c.body)
+			if base != nil && c.keys != nil && i < len(base.keys) && base.keys[i] == c.keys[i] {
+				c.infos[i] = base.infos[i]
+				c.body = append(c.body, base.body[base.starts[i]:base.ends[i]]...)
+			} else {
+				if c.keys != nil {
+					c.infos[i] = c.keys[i].info()
+				}
+				b, _ := json.MarshalIndent(c.infos[i], stepIndent, "  ")
+				c.body = append(c.body, stepIndent...)
+				c.body = append(c.body, b...)
+			}
+			c.ends[i] = len(c.body)
+		}
+		c.base.Store(nil) // the base may go
+		c.done.Store(true)
+	})
+	return c
 }
 
 // Publisher makes the Snapshots of a scheduler's plans. Each view it
@@ -365,8 +410,9 @@ func viewOf(pl *plans.Plan, old *PlanView) *PlanView {
 }
 
 // chunkOf returns old if steps are what it was made of, else a new chunk
-// of steps that copies the JSON of old's unchanged ones. sep says steps
-// come after others in their phase.
+// of steps to be made on first read, copying what it can of old's JSON (or
+// of the chunk old would have copied, if old was never read). sep says
+// steps come after others in their phase.
 func chunkOf(sep bool, steps []*plans.Step, old *stepChunk) *stepChunk {
 	if old != nil && len(old.keys) == len(steps) {
 		same := true
@@ -380,17 +426,16 @@ func chunkOf(sep bool, steps []*plans.Step, old *stepChunk) *stepChunk {
 			return old
 		}
 	}
-	c := &stepChunk{keys: make([]stepKey, len(steps)), infos: make([]plans.StepInfo, len(steps)),
-		starts: make([]int, 0, len(steps)), ends: make([]int, 0, len(steps))}
+	c := &stepChunk{sep: sep, keys: make([]stepKey, len(steps))}
 	for i, st := range steps {
 		c.keys[i] = keyOf(st)
-		if old != nil && i < len(old.keys) && old.keys[i] == c.keys[i] {
-			c.infos[i] = old.infos[i]
-			c.add(sep || i > 0, c.infos[i], old, i)
-			continue
+	}
+	if old != nil {
+		if old.done.Load() {
+			c.base.Store(old)
+		} else if b := old.base.Load(); b != nil {
+			c.base.Store(b)
 		}
-		c.infos[i] = st.Info()
-		c.add(sep || i > 0, c.infos[i], nil, 0)
 	}
 	return c
 }

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"reflect"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -102,10 +105,19 @@ func TestStepKeyCoversStepInfo(t *testing.T) {
 		func() { st.Until = at(4) }, func() { st.Started = nil },
 	} {
 		before, info := keyOf(st), st.Info()
+		if keyOf(st).info() != info {
+			t.Fatalf("the key's info %+v, the step's %+v", keyOf(st).info(), info)
+		}
 		change()
 		if keyOf(st) == before || st.Info() == info {
 			t.Fatalf("a change of the step left its key (%v) or its info (%v) as it was", keyOf(st) == before, st.Info() == info)
 		}
+	}
+	// A time in another zone, with nanoseconds, reads as the step's.
+	zoned := time.Date(2026, 12, 6, 23, 59, 59, 999999999, time.FixedZone("x", -7*3600))
+	st.Completed = &zoned
+	if keyOf(st).info() != st.Info() {
+		t.Fatalf("the key's info %+v, the step's %+v", keyOf(st).info(), st.Info())
 	}
 	// What StepInfo does not show (sub-second times) may differ.
 	st.Started = at(5)
@@ -193,13 +205,58 @@ func TestPublisherNeverStale(t *testing.T) {
 			s := pub.Snapshot("fw", []*plans.Plan{p})
 			v := s.Plans["deploy"]
 			info := p.Info()
-			checkView(t, v, info)
+			if r.IntN(2) == 0 { // unread views are made later, from what they were published with
+				checkView(t, v, info)
+			}
 			all = append(all, published{v, info})
 			mutate(r, p, now)
 		}
 		for _, old := range all {
 			checkView(t, old.view, old.info)
 		}
+	}
+}
+
+// TestPublisherConcurrentReads reads the latest snapshot from other
+// goroutines while plans change and are published, as requests do (run
+// with -race).
+func TestPublisherConcurrentReads(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	p := randomPlan(r)
+	var pub Publisher
+	var latest atomic.Pointer[Snapshot]
+	latest.Store(pub.Snapshot("fw", []*plans.Plan{p}))
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				v := latest.Load().Plans["deploy"]
+				if _, err := v.WriteTo(io.Discard); err != nil {
+					t.Error(err)
+				}
+				v.Info()
+				v.StepStatuses()
+			}
+		})
+	}
+	var views []*PlanView
+	var infos []plans.PlanInfo
+	for i := range 200 {
+		mutate(r, p, t0.Add(time.Duration(i)*time.Second))
+		s := pub.Snapshot("fw", []*plans.Plan{p})
+		latest.Store(s)
+		views, infos = append(views, s.Plans["deploy"]), append(infos, p.Info())
+	}
+	close(stop)
+	wg.Wait()
+	for i, v := range views {
+		checkView(t, v, infos[i])
 	}
 }
 
