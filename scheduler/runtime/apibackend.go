@@ -15,7 +15,8 @@ import (
 // it after each event's decisions were applied, and after each command
 // before its caller gets the reply, so the API never shows state that is
 // not written and a command's effect shows in the next GET. The publisher
-// encodes only the steps that changed since the last publication.
+// compares each step with the last publication's and shares the JSON of
+// those that did not change; changed ones are encoded when first read.
 func (r *runner) publish() {
 	if r.core.Uninstalling() {
 		r.snapshot.Store(&wire.Snapshot{FrameworkID: r.core.FrameworkID(), PlanNames: []string{plans.DeployPlan},
