@@ -92,6 +92,10 @@ type Decisions struct {
 	// ActionAsks are action steps and cleanups the runtime runs, each
 	// answered with Core.ActionResult.
 	ActionAsks []ActionAsk
+	// More is set when the write cap left launches for later while the
+	// offers they can use are kept: once this decision is written and
+	// sent, the runtime calls Core.Continue before its next event.
+	More bool
 }
 
 func (d *Decisions) call(c *sched.Call) { d.Calls = append(d.Calls, c) }
@@ -127,6 +131,7 @@ type Core struct {
 	sweepUntil   time.Time            // offers are wanted until then (see Config.SweepWindow)
 	holding      []heldOffer          // offers kept for launch work behind steps in progress (hold.go)
 	heldTried    map[string]bool      // the launch steps the held offers were last matched against
+	capped       []mesos.Offer        // offers kept for the launches the write cap left (Continue)
 	lastWork     map[string]bool      // the steps that needed offers at the last tick
 	killed       map[string]time.Time // TaskID -> when KILL was last sent
 	uninstall    *uninstallState

@@ -35,7 +35,7 @@ func (c *Core) Subscribed(frameworkID string, now time.Time) Decisions {
 	c.cfg.FrameworkID = frameworkID
 	c.suppressed = false
 	// Mesos discarded the offers of the earlier subscription.
-	c.holding = nil
+	c.holding, c.capped = nil, nil
 	c.sweep(now)
 	c.reconcile = reconciliation{pending: map[string]string{}, delay: reconcileFirst}
 	for _, t := range c.tasks {

@@ -199,4 +199,11 @@ func (c *Core) Rescinded(offerID string) {
 		}
 	}
 	c.holding = kept
+	capped := c.capped[:0]
+	for _, o := range c.capped {
+		if o.ID.Value != offerID {
+			capped = append(capped, o)
+		}
+	}
+	c.capped = capped
 }

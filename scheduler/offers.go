@@ -23,8 +23,32 @@ import (
 // no task claims are released, and the rest is declined, for long when the
 // service has nothing to do.
 func (c *Core) Offers(offers []mesos.Offer, now time.Time) Decisions {
-	d := newDecisions()
 	c.suppressed = false
+	return c.offers(append(c.takeCapped(), offers...), now)
+}
+
+// Continue works on the offers kept when the write cap left launches for
+// later (Decisions.More). The runtime calls it once that decision is
+// written and sent, before reading its next event, so that a large deploy
+// writes and launches batch after batch on the offers it holds instead of
+// waiting for Mesos's next allocation (which offers what a DECLINE returns
+// only at its next interval).
+func (c *Core) Continue(now time.Time) Decisions {
+	if len(c.capped) == 0 {
+		return newDecisions()
+	}
+	return c.offers(c.takeCapped(), now)
+}
+
+// takeCapped returns the offers kept for capped launches and forgets them.
+func (c *Core) takeCapped() []mesos.Offer {
+	out := c.capped
+	c.capped = nil
+	return out
+}
+
+func (c *Core) offers(offers []mesos.Offer, now time.Time) Decisions {
+	d := newDecisions()
 	c.set.Advance(now)
 	switch {
 	case !c.reconcile.done:
@@ -106,12 +130,17 @@ func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 		}
 		accept(d, w.offer, w.ops, more)
 	}
+	if capped {
+		// Launches wait only for this write: the offers they could use
+		// are kept for Continue, which the runtime calls once the write
+		// is done (declined, they would come back only at Mesos's next
+		// allocation).
+		c.capped = append(c.capped, unused...)
+		d.More = true
+		return
+	}
 	refuse := declineLong
 	switch {
-	case capped:
-		// Launches wait only for this write: the offers they could use
-		// are to come back at Mesos's next allocation, not in 5 s.
-		refuse = 0
 	case work || now.Before(c.sweepUntil):
 		refuse = declineShort
 	}

@@ -48,6 +48,8 @@ import (
 //	rescind OFFER…           RESCIND of outstanding offers
 //	                         (after each event, "holding O…" lists the offers the core
 //	                         holds when they changed)
+//	continue                 Core.Continue: the offers kept for launches the write cap
+//	                         left (a decision printing MORE asks for it)
 //	status TASK=STATE…       status updates of the tasks' current launches, one event each;
 //	                         options: ready (readiness passed), reason=R, message=M
 //	status-id ID=STATE agent=A   a status of a task id, known or not
@@ -141,6 +143,8 @@ func (s *story) run(td *datadriven.TestData) (string, error) {
 		return s.decide(s.core.Subscribed(fw, s.now)), nil
 	case "offer":
 		return s.offer(args)
+	case "continue":
+		return s.decide(s.core.Continue(s.now)), nil
 	case "rescind":
 		for _, a := range args {
 			if _, ok := s.offered[a.Key]; !ok {

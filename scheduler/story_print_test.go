@@ -98,6 +98,9 @@ func (s *story) printDecisions(d Decisions) string {
 	if d.Done {
 		lines = append(lines, "DONE: the framework is torn down")
 	}
+	if d.More {
+		lines = append(lines, "MORE: launches left by the write cap (continue)")
+	}
 	return strings.Join(lines, "\n")
 }
 
