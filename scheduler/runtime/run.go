@@ -166,14 +166,18 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	log.Info("the service's lock is taken")
 	srv.wait("loading the service's state")
+	loading := time.Now()
 	if err := store.Load(ctx); err != nil {
 		return err
 	}
+	log.Info("the service's state is loaded", "tasks", len(store.TaskNames()), "took", time.Since(loading).Round(time.Millisecond))
 	r.store, r.lease = store, lease
 	r.metrics = newMetrics(service, r.snapshot.Load, r.taskCounts)
+	starting := time.Now()
 	if err := r.start(ctx, spec, srv); err != nil {
 		return err
 	}
+	log.Info("the scheduler is rebuilt from its state", "took", time.Since(starting).Round(time.Millisecond))
 	return r.loop(ctx)
 }
 
