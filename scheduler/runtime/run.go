@@ -48,7 +48,8 @@ type Options struct {
 	State     string
 	StateAuth string
 	// ZKSessionTimeout is the ZooKeeper session timeout (default 10s): a
-	// scheduler that dies holds the lock this long.
+	// scheduler that dies holds the lock this long, unless the next one
+	// starts on the same machine and proves it dead (package state).
 	ZKSessionTimeout time.Duration
 	// Listen is the API's address (host:port; port 0 picks one);
 	// AdvertiseHost is the host tasks reach it at (default: Listen's host,
