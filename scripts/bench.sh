@@ -22,7 +22,8 @@
 # ZKREAD_BEFORE=path/to/an/older/zkread reads the tree with it too.
 #
 # BEFORE=path/to/an/older/kennel adds its deploy times (100 real, SIM
-# simulated) beside them, for a fix's before/after from the same run.
+# simulated) beside them, for a fix's before/after from the same run, and
+# with BIG its cold restart after ours, on the same tree.
 #
 # Clusters run at --time-scale 0.2 (real) or with the default simulation
 # delays; every deploy gets a fresh cluster. Raw outputs go to stderr.
@@ -219,18 +220,17 @@ if [ -n "${BIG:-}" ] && [ -n "${zk:-}" ]; then
 	# (Marathon) restarts it: it proves the dead scheduler's lock node
 	# dead and takes the lock at once. Elsewhere it would wait for the dead
 	# session to expire (--zk-session-timeout, 10 s).
-	: >"$data/restarts"
-	i=0
-	while [ "$i" -lt "${RESTARTS:-1}" ]; do
-		i=$((i + 1))
+	# restart BIN N: SIGKILL the scheduler, start BIN's on the same store
+	# and cluster; sets serving, reconciled and lockwait (seconds).
+	restart() {
 		kill -KILL "$sched"; wait "$sched" 2>/dev/null || true
 		start=$(now)
-		"$BIN" scheduler --spec scripts/bench/svc.yml -e PODS="$big" -e STRATEGY=parallel --master "$master" --state "zk://127.0.0.1:$zkport/big" \
+		"$1" scheduler --spec scripts/bench/svc.yml -e PODS="$big" -e STRATEGY=parallel --master "$master" --state "zk://127.0.0.1:$zkport/big" \
 			--api-host 127.0.0.1 --api-port 0 --debug-addr 127.0.0.1:0 -v >"$data/restart.sched.out" 2>"$data/restart.sched.log" &
 		sched=$!
 		pids="$pids $sched"
 		prof=""
-		if [ -n "${RESTART_PROFILE:-}" ] && [ "$i" = 1 ]; then # a CPU profile of the first restart's first seconds
+		if [ -n "${RESTART_PROFILE:-}" ] && [ "$2" = 1 ]; then # a CPU profile of the first restart's first seconds
 			until dbg=$(sed -n 's/.*msg="debug server" addr=\([^ ]*\).*/\1/p' "$data/restart.sched.log" | head -n 1) && [ -n "$dbg" ]; do sleep 0.01; done
 			curl -sf -o "$RESTART_PROFILE" "${dbg}profile?seconds=${RESTART_PROFILE_SECS:-4}" &
 			prof=$!
@@ -242,11 +242,21 @@ if [ -n "${BIG:-}" ] && [ -n "${zk:-}" ]; then
 		reconciled=$(calc "$(now) - $start")
 		locked=$(sed -n "s/^time=\([^ ]*\) .*msg=\"the service's lock is taken\".*/\1/p" "$data/restart.sched.log" | head -n 1)
 		lockwait=$(calc "$(date -d "$locked" +%s.%N) - $start")
-		log "kennel cold restart $i, $big tasks: serving in $serving s, reconciled in $reconciled s, lock taken after $lockwait s"
+		log "$1: cold restart $2, $big tasks: serving in $serving s, reconciled in $reconciled s, lock taken after $lockwait s"
 		grep -E "lock's holder is dead|msg=\"(the service's state is loaded|the scheduler is rebuilt from its state)\"" "$data/restart.sched.log" >&2 || true
 		[ -n "$prof" ] && { wait "$prof" || true; }
+	}
+	: >"$data/restarts"
+	i=0
+	while [ "$i" -lt "${RESTARTS:-1}" ]; do
+		i=$((i + 1))
+		restart "$BIN" "$i"
 		echo "$serving $reconciled $(calc "$serving - $lockwait") $(calc "$reconciled - $lockwait")" >>"$data/restarts"
 	done
+	if [ -n "${BEFORE:-}" ]; then # the older scheduler, restarted after ours on the same tree
+		restart "$BEFORE" before
+		before_restart="$(fmt "$serving") s / $(fmt "$reconciled") s (lock after $(fmt "$lockwait") s)"
+	fi
 	stop "$sched"
 	stop "$cluster"
 	: >"$data/zkreads"
@@ -263,6 +273,7 @@ if [ -n "${BIG:-}" ] && [ -n "${zk:-}" ]; then
 	row "cold restart, $big tasks (ZooKeeper): serving" "$(fmt "$(median 1 "$data/restarts")") s" "raw read: $(fmt "$(median 1 "$data/zkreads")") s ($(echo "$z" | sed -n 's/raw read: \([0-9]*\) nodes.*/\1/p') nodes)"
 	row "  reconciliation done" "$(fmt "$(median 2 "$data/restarts")") s" ""
 	row "  after the lock" "$(fmt "$(median 3 "$data/restarts")") s serving" "$(fmt "$(median 4 "$data/restarts")") s reconciled"
+	[ -n "${before_restart:-}" ] && row "  the same, previous scheduler: serving / reconciled" "$before_restart" ""
 fi
 
 # 7. Offer evaluation rate.
