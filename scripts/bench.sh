@@ -244,7 +244,7 @@ if [ -n "${BIG:-}" ] && [ -n "${zk:-}" ]; then
 		lockwait=$(calc "$(date -d "$locked" +%s.%N) - $start")
 		log "$1: cold restart $2, $big tasks: serving in $serving s, reconciled in $reconciled s, lock taken after $lockwait s"
 		grep -E "lock's holder is dead|msg=\"(the service's state is loaded|the scheduler is rebuilt from its state)\"" "$data/restart.sched.log" >&2 || true
-		[ -n "$prof" ] && { wait "$prof" || true; }
+		if [ -n "$prof" ]; then wait "$prof" || true; fi
 	}
 	: >"$data/restarts"
 	i=0
@@ -266,14 +266,14 @@ if [ -n "${BIG:-}" ] && [ -n "${zk:-}" ]; then
 		z=$("$data/zkread" -hosts "127.0.0.1:$zkport" -root /big)
 		log "zkread: $z"
 		echo "$z" | sed -n 's/.* in \([0-9.]*\) s.*/\1/p' >>"$data/zkreads"
-		[ -n "${ZKREAD_BEFORE:-}" ] && log "zkread before ($ZKREAD_BEFORE): $("$ZKREAD_BEFORE" -hosts "127.0.0.1:$zkport" -root /big)"
+		if [ -n "${ZKREAD_BEFORE:-}" ]; then log "zkread before ($ZKREAD_BEFORE): $("$ZKREAD_BEFORE" -hosts "127.0.0.1:$zkport" -root /big)"; fi
 	done
 	# median COLUMN FILE
 	median() { awk -v c="$1" '{print $c}' "$2" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 	row "cold restart, $big tasks (ZooKeeper): serving" "$(fmt "$(median 1 "$data/restarts")") s" "raw read: $(fmt "$(median 1 "$data/zkreads")") s ($(echo "$z" | sed -n 's/raw read: \([0-9]*\) nodes.*/\1/p') nodes)"
 	row "  reconciliation done" "$(fmt "$(median 2 "$data/restarts")") s" ""
 	row "  after the lock" "$(fmt "$(median 3 "$data/restarts")") s serving" "$(fmt "$(median 4 "$data/restarts")") s reconciled"
-	[ -n "${before_restart:-}" ] && row "  the same, previous scheduler: serving / reconciled" "$before_restart" ""
+	if [ -n "${before_restart:-}" ]; then row "  the same, previous scheduler: serving / reconciled" "$before_restart" ""; fi
 fi
 
 # 7. Offer evaluation rate.
