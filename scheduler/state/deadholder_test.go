@@ -283,3 +283,46 @@ func TestDeletedLockNodeStopsTheHolder(t *testing.T) {
 		t.Errorf("lease node %q", lease.node)
 	}
 }
+
+// TestUndeletableDeadHolderIsWaitedFor: a dead holder's node that this
+// scheduler may not delete (the lock directory's ACL) is waited for, as
+// without a proof, and not tried again and again.
+func TestUndeletableDeadHolderIsWaitedFor(t *testing.T) {
+	self := thisProcess()
+	if self == nil {
+		t.Skip("no /proc: this process's identity cannot be read")
+	}
+	srv := zktest.Start(t)
+	raw := rawClient(t, srv.Addr)
+	s, err := Open(ctx, "zk://"+srv.Addr+"/acl-lock", "svc", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	noDelete := zk.WorldACL(zk.PermRead | zk.PermWrite | zk.PermCreate | zk.PermAdmin)
+	if _, err := raw.SetACL("/acl-lock/svc/lock", noDelete, -1); err != nil {
+		t.Fatal(err)
+	}
+	dead := *self
+	dead.PID, dead.Start = deadPID(t), 1
+	node, err := raw.Create("/acl-lock/svc/lock/lock-", encodeHolder("someone", &dead), zk.FlagEphemeral|zk.FlagSequence, zk.WorldACL(zk.PermAll))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting, locked := lockAsync(t, s)
+	select {
+	case <-waiting:
+	case err := <-locked:
+		t.Fatalf("took the lock with the dead holder's node in front: %v", err)
+	}
+	mustExist(t, raw, node, "the holder's node")
+	if _, err := raw.SetACL("/acl-lock/svc/lock", zk.WorldACL(zk.PermAll), -1); err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.Delete(node, -1); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-locked; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -301,6 +301,7 @@ func (z *zkBackend) lock(ctx context.Context, opts LockOptions) (lease *Lease, e
 	self := thisProcess()
 	ticker := time.NewTicker(deadHolderPoll)
 	defer ticker.Stop()
+	undeletable := map[string]bool{}
 	node := ""
 	defer func() {
 		if err != nil && node != "" {
@@ -329,7 +330,7 @@ func (z *zkBackend) lock(ctx context.Context, opts LockOptions) (lease *Lease, e
 		if pos == 0 {
 			return z.publish(node)
 		}
-		ahead, removed, err := z.removeDeadHolders(dir, children[:pos], self)
+		ahead, removed, err := z.removeDeadHolders(dir, children[:pos], self, undeletable)
 		if err != nil {
 			return nil, err
 		}
@@ -382,8 +383,9 @@ type lockNode struct {
 // removeDeadHolders reads the nodes in front of ours (names, in order) and
 // deletes those whose scheduler is provably dead. It returns the nodes
 // still there, and whether it deleted any. A node that went meanwhile is
-// skipped.
-func (z *zkBackend) removeDeadHolders(dir string, names []string, self *process) (ahead []lockNode, removed bool, err error) {
+// skipped. A node that could not be deleted is added to undeletable and
+// waited for like one without a proof.
+func (z *zkBackend) removeDeadHolders(dir string, names []string, self *process, undeletable map[string]bool) (ahead []lockNode, removed bool, err error) {
 	for _, name := range names {
 		data, stat, err := z.conn.Get(dir + "/" + name)
 		if errors.Is(err, zk.ErrNoNode) {
@@ -394,6 +396,9 @@ func (z *zkBackend) removeDeadHolders(dir string, names []string, self *process)
 			return nil, false, fmt.Errorf("state: reading lock node %s: %w", name, err)
 		}
 		description, p := decodeHolder(data)
+		if undeletable[name] {
+			p = nil
+		}
 		n := lockNode{description: description, process: p}
 		if !provablyDead(p, self) {
 			ahead = append(ahead, n)
@@ -405,7 +410,13 @@ func (z *zkBackend) removeDeadHolders(dir string, names []string, self *process)
 		z.log.Warn("state: the lock's holder is dead on this machine; removing its lock node without waiting for its session to expire",
 			"node", name, "holder", describeHolder([]byte(description)), "pid", p.PID)
 		if err := z.conn.Delete(dir+"/"+name, stat.Version); err != nil && !errors.Is(err, zk.ErrNoNode) {
-			return nil, false, fmt.Errorf("state: removing the dead holder's lock node %s: %w", name, err)
+			// Not allowed (another credential's lock directory), or the
+			// connection broke: wait for the session as without the proof.
+			z.log.Warn("state: cannot remove the dead holder's lock node; waiting for its session to expire", "node", name, "err", err)
+			undeletable[name] = true
+			n.process = nil
+			ahead = append(ahead, n)
+			continue
 		}
 		removed = true
 	}
