@@ -84,8 +84,9 @@ var (
 )
 
 // thisProcess is this process's identity, or nil where it cannot be read
-// completely (not Linux, /proc not mounted): its lock nodes are then
-// waited for until the session expires.
+// completely (not Linux, /proc not mounted or mounted from another PID
+// namespace): its lock nodes are then waited for until the session
+// expires, and it proves no other holder dead.
 func thisProcess() *process {
 	host, err := os.Hostname()
 	if err != nil {
@@ -100,6 +101,11 @@ func thisProcess() *process {
 		return nil
 	}
 	pid := os.Getpid()
+	// /proc must be this PID namespace's: one mounted from another
+	// namespace names other processes by these PIDs.
+	if link, err := os.Readlink(procRoot + "/self"); err != nil || link != strconv.Itoa(pid) {
+		return nil
+	}
 	stat, err := readStat(pid)
 	if err != nil {
 		return nil

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -139,5 +140,38 @@ func TestProvablyDead(t *testing.T) {
 	}
 	if provablyDead(with(func(p *process) { p.PID, p.Start = dead, 1 }), nil) {
 		t.Error("a scheduler that does not know its own identity proved another dead")
+	}
+}
+
+// TestThisProcessNeedsItsOwnProc: a /proc of another PID namespace (its
+// "self" is another PID) gives no identity, so it proves nothing.
+func TestThisProcessNeedsItsOwnProc(t *testing.T) {
+	if thisProcess() == nil {
+		t.Skip("no /proc: this process's identity cannot be read")
+	}
+	other := t.TempDir()
+	if err := os.MkdirAll(other+"/1/ns", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("pid:[4026531836]", other+"/1/ns/pid"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("1", other+"/self"); err != nil {
+		t.Fatal(err)
+	}
+	// Another process that has this process's PID in that namespace.
+	mine := fmt.Sprintf("%s/%d", other, os.Getpid())
+	if err := os.MkdirAll(mine, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stat := "1 (init) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 99 20 21"
+	if err := os.WriteFile(mine+"/stat", []byte(stat), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	saved := procRoot
+	procRoot = other
+	defer func() { procRoot = saved }()
+	if p := thisProcess(); p != nil {
+		t.Errorf("an identity from another namespace's /proc: %+v", p)
 	}
 }
