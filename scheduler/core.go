@@ -92,6 +92,10 @@ type Decisions struct {
 	// ActionAsks are action steps and cleanups the runtime runs, each
 	// answered with Core.ActionResult.
 	ActionAsks []ActionAsk
+	// More is set when the write cap left launches for later while the
+	// offers they can use are kept: once this decision is written and
+	// sent, the runtime calls Core.Continue before its next event.
+	More bool
 }
 
 func (d *Decisions) call(c *sched.Call) { d.Calls = append(d.Calls, c) }
@@ -125,6 +129,9 @@ type Core struct {
 	suppressed   bool
 	lastRevive   time.Time
 	sweepUntil   time.Time            // offers are wanted until then (see Config.SweepWindow)
+	holding      []heldOffer          // offers kept for launch work behind steps in progress (hold.go)
+	heldTried    map[string]bool      // the launch steps the held offers were last matched against
+	capped       []mesos.Offer        // offers kept for the launches the write cap left (Continue)
 	lastWork     map[string]bool      // the steps that needed offers at the last tick
 	killed       map[string]time.Time // TaskID -> when KILL was last sent
 	uninstall    *uninstallState
@@ -221,8 +228,17 @@ func (c *Core) Plans() *plans.Set { return c.set }
 func (c *Core) FrameworkID() string { return c.frameworkID }
 
 // settle ends every event: the plans record what changed, and the intent
-// entries that changed are written.
+// entries that changed are written. Launch steps that became candidates
+// are matched against the offers held for them (reviewHeld), and the
+// plans settle again if they launched.
 func (c *Core) settle(d *Decisions, now time.Time) {
+	c.settlePlans(d, now)
+	if c.reviewHeld(d, now) {
+		c.settlePlans(d, now)
+	}
+}
+
+func (c *Core) settlePlans(d *Decisions, now time.Time) {
 	c.holdForAgents()
 	c.holdForGates()
 	c.set.Settle(now)

@@ -41,6 +41,9 @@
 //     task) is acknowledged only, so a finished ONCE task never runs again;
 //   - offer discipline: declines with long filters when idle, SUPPRESS when
 //     nothing needs offers, REVIVE (at most every 5 s) when something does;
+//     offers held (bounded) while launch work waits behind steps in
+//     progress, and matched in the event that makes it a candidate
+//     (hold.go); an ACCEPT's filter 0 s while launch work remains;
 //   - configuration: ResolveTarget decides the target when the scheduler
 //     starts; tasks of instances an update does not change keep running;
 //   - a service's Go extension (EnvSource): values added to the

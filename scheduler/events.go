@@ -34,6 +34,8 @@ func (c *Core) Subscribed(frameworkID string, now time.Time) Decisions {
 	}
 	c.cfg.FrameworkID = frameworkID
 	c.suppressed = false
+	// Mesos discarded the offers of the earlier subscription.
+	c.holding, c.capped = nil, nil
 	c.sweep(now)
 	c.reconcile = reconciliation{pending: map[string]string{}, delay: reconcileFirst}
 	for _, t := range c.tasks {
@@ -264,9 +266,6 @@ func (c *Core) markPermanent(d *Decisions, t *task, now time.Time) {
 	c.set.UpdateTask(*c.planTask(&next), now)
 	c.sweep(now)
 }
-
-// Rescinded forgets nothing: offers are not kept between events.
-func (c *Core) Rescinded(string) {}
 
 // Failure handles FAILURE (an agent or executor is gone): statuses for the
 // tasks follow separately, so nothing changes here.

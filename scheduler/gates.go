@@ -130,6 +130,9 @@ func (c *Core) GateVerdict(v GateVerdict, now time.Time) Decisions {
 	st := c.gates.states[key]
 	if st != nil {
 		st.answered, st.pass, st.at, st.reason = true, v.Pass, now, v.Reason
+		if v.Pass {
+			c.heldTried = nil // the steps it let go on try the held offers again
+		}
 		waiting := false
 		for inst, h := range c.gates.held {
 			if h.by == key {

@@ -23,8 +23,32 @@ import (
 // no task claims are released, and the rest is declined, for long when the
 // service has nothing to do.
 func (c *Core) Offers(offers []mesos.Offer, now time.Time) Decisions {
-	d := newDecisions()
 	c.suppressed = false
+	return c.offers(append(c.takeCapped(), offers...), now)
+}
+
+// Continue works on the offers kept when the write cap left launches for
+// later (Decisions.More). The runtime calls it once that decision is
+// written and sent, before reading its next event, so that a large deploy
+// writes and launches batch after batch on the offers it holds instead of
+// waiting for Mesos's next allocation (which offers what a DECLINE returns
+// only at its next interval).
+func (c *Core) Continue(now time.Time) Decisions {
+	if len(c.capped) == 0 {
+		return newDecisions()
+	}
+	return c.offers(c.takeCapped(), now)
+}
+
+// takeCapped returns the offers kept for capped launches and forgets them.
+func (c *Core) takeCapped() []mesos.Offer {
+	out := c.capped
+	c.capped = nil
+	return out
+}
+
+func (c *Core) offers(offers []mesos.Offer, now time.Time) Decisions {
+	d := newDecisions()
 	c.set.Advance(now)
 	switch {
 	case !c.reconcile.done:
@@ -40,6 +64,9 @@ func (c *Core) Offers(offers []mesos.Offer, now time.Time) Decisions {
 
 func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 	c.followReregistered(d, offers, now)
+	// Held offers are worked on first, with the new ones.
+	since := c.heldSince()
+	offers = append(c.takeHeld(), offers...)
 	release := map[string]bool{}
 	work := false
 	for _, st := range c.set.Candidates() {
@@ -55,6 +82,7 @@ func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 	pending := c.releaseUnclaimed(d, offers, release, now)
 	known := misfits{}
 	capped := false // launches left for the next offers by the write cap
+	c.heldTried = map[string]bool{}
 	for _, st := range c.set.Candidates() {
 		switch st.Kind {
 		case plans.StepLaunch:
@@ -64,6 +92,7 @@ func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 				// event's in one transaction: past the cap the rest wait
 				// for the next offers (ZooKeeper's jute.maxbuffer is 1 MB).
 				if d.Batch.Size() < maxLaunchBatch {
+					c.heldTried[st.ID] = true
 					c.launchStep(d, st, pending, &known, now)
 				} else {
 					capped = true
@@ -84,22 +113,41 @@ func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 			}
 		}
 	}
+	// Launch work left (steps no offer fitted, or waiting behind the
+	// steps in progress) wants what an ACCEPT leaves back at Mesos's next
+	// allocation, not a second later.
+	blocked, more := false, true
+	if !capped {
+		after := c.set.Candidates()
+		blocked = c.launchesBlocked(after)
+		more = blocked || launchWork(after)
+	}
 	var unused []mesos.Offer
 	for _, w := range pending {
 		if len(w.ops) == 0 {
 			unused = append(unused, w.offer)
 			continue
 		}
-		accept(d, w.offer, w.ops)
+		accept(d, w.offer, w.ops, more)
+	}
+	if capped {
+		// Launches wait only for this write: the offers they could use
+		// are kept for Continue, which the runtime calls once the write
+		// is done (declined, they would come back only at Mesos's next
+		// allocation).
+		c.capped = append(c.capped, unused...)
+		d.More = true
+		return
 	}
 	refuse := declineLong
 	switch {
-	case capped:
-		// Launches wait only for this write: the offers they could use
-		// are to come back at Mesos's next allocation, not in 5 s.
-		refuse = 0
 	case work || now.Before(c.sweepUntil):
 		refuse = declineShort
+	}
+	if blocked {
+		// The next steps launch in the event that makes them candidates,
+		// from these offers (see hold.go).
+		unused = c.hold(unused, since, now)
 	}
 	c.decline(d, unused, refuse)
 }
@@ -126,10 +174,15 @@ func (c *Core) decline(d *Decisions, offers []mesos.Offer, refuse time.Duration)
 	d.call(calls.Decline(ids...).With(calls.RefuseSeconds(refuse)))
 }
 
-// accept sends the operations on one offer; the offer's leftovers come
-// back in a second.
-func accept(d *Decisions, o mesos.Offer, ops []mesos.Offer_Operation) {
-	d.call(calls.Accept(calls.OfferOperations(ops).WithOffers(o.ID)).With(calls.RefuseSeconds(time.Second)))
+// accept sends the operations on one offer. The offer's leftovers come
+// back at Mesos's next allocation when more launch work waits (a filter
+// of 0 s installs none), else in a second.
+func accept(d *Decisions, o mesos.Offer, ops []mesos.Offer_Operation, more bool) {
+	refuse := time.Second
+	if more {
+		refuse = 0
+	}
+	d.call(calls.Accept(calls.OfferOperations(ops).WithOffers(o.ID)).With(calls.RefuseSeconds(refuse)))
 }
 
 // launchStep looks for an offer for a launch step. Tasks of the instance
@@ -410,6 +463,7 @@ func (c *Core) offerDiscipline(d *Decisions, now time.Time) {
 		d.call(&sched.Call{Type: sched.Call_REVIVE})
 	case !needs && !c.suppressed:
 		c.suppressed = true
+		c.declineHeld(d, now)
 		d.call(&sched.Call{Type: sched.Call_SUPPRESS})
 	}
 	if !fresh {

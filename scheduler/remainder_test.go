@@ -84,7 +84,8 @@ const parallelPlan = `plans:
 `
 
 // However many pods fit the offers, one event's launches write at most
-// about maxLaunchBatch: the rest launch on later offers.
+// about maxLaunchBatch: the rest launch from the offers the core keeps,
+// decision after decision of Continue, with no new offer.
 func TestLaunchBatchIsCapped(t *testing.T) {
 	s, err := servicespec.Load("svc.yml", []byte(strings.Replace(spec, "count: 1", "count: 400", 1)+parallelPlan), servicespec.LoadOptions{})
 	if err != nil {
@@ -106,16 +107,58 @@ func TestLaunchBatchIsCapped(t *testing.T) {
 		o.Resources[0].Scalar.Value = 100
 		offers = append(offers, o)
 	}
-	d := c.Offers(offers, t0.Add(time.Second))
-	launched := 0
-	for _, call := range d.Calls {
-		for _, op := range call.GetAccept().GetOperations() {
-			if op.Type == mesos.Offer_Operation_LAUNCH_GROUP {
-				launched++
+	answered := map[string]string{} // offer id -> ACCEPT or DECLINE
+	count := func(d Decisions) (launched int) {
+		for _, call := range d.Calls {
+			var ids []mesos.OfferID
+			switch {
+			case call.GetAccept() != nil:
+				ids = call.GetAccept().OfferIDs
+				for _, op := range call.GetAccept().GetOperations() {
+					if op.Type == mesos.Offer_Operation_LAUNCH_GROUP {
+						launched++
+					}
+				}
+			case call.GetDecline() != nil:
+				ids = call.GetDecline().OfferIDs
+			}
+			for _, id := range ids {
+				if answered[id.Value] != "" {
+					t.Errorf("offer %s answered twice", id.Value)
+				}
+				answered[id.Value] = call.Type.String()
 			}
 		}
+		return launched
 	}
+	now := t0.Add(time.Second)
+	d := c.Offers(offers, now)
+	launched := count(d)
 	if launched == 0 || launched == 400 || d.Batch.Size() > 2*maxLaunchBatch {
 		t.Fatalf("%d launches writing %d bytes in one event", launched, d.Batch.Size())
+	}
+	if !d.More {
+		t.Fatal("launches were capped but the decision asks for no Continue")
+	}
+	rounds := 1
+	for d.More {
+		if rounds++; rounds > 100 {
+			t.Fatal("Continue never stops asking for more")
+		}
+		now = now.Add(10 * time.Millisecond)
+		d = c.Continue(now)
+		if d.Batch.Size() > 2*maxLaunchBatch {
+			t.Errorf("a Continue decision writes %d bytes", d.Batch.Size())
+		}
+		launched += count(d)
+	}
+	if launched != 400 {
+		t.Errorf("%d pods launched in %d decisions from the first offers, want all 400", launched, rounds)
+	}
+	if len(answered) != len(offers) {
+		t.Errorf("%d of %d offers answered at the end", len(answered), len(offers))
+	}
+	if d := c.Continue(now); d.More || len(d.Calls) > 0 {
+		t.Errorf("Continue with nothing kept decided %d calls, More=%v", len(d.Calls), d.More)
 	}
 }

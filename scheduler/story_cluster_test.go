@@ -126,13 +126,14 @@ func (a *storyAgent) used() mesos.Resources {
 	return out
 }
 
-// offer is what the agent offers now: everything its tasks do not use.
-func (c *storyCluster) offer(id, offerID string) (mesos.Offer, error) {
+// offer is what the agent offers now: everything its tasks do not use and
+// no outstanding offer holds.
+func (c *storyCluster) offer(id, offerID string, outstanding mesos.Resources) (mesos.Offer, error) {
 	a := c.agents[id]
 	if a == nil {
 		return mesos.Offer{}, fmt.Errorf("no agent %s", id)
 	}
-	free := a.total.Clone().Minus(a.used()...)
+	free := a.total.Clone().Minus(a.used()...).Minus(outstanding...)
 	o := mesos.Offer{ID: mesos.OfferID{Value: offerID}, AgentID: mesos.AgentID{Value: id}, Hostname: a.host,
 		FrameworkID:    mesos.FrameworkID{Value: "fw"},
 		AllocationInfo: &mesos.Resource_AllocationInfo{Role: proto.String(c.role)},

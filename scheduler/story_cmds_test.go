@@ -41,8 +41,15 @@ import (
 //	agent ID k=v…            declare agents (cpus, mem, disk, mounts=512,512, zone, host);
 //	                         more lines of "ID k=v…" in the input
 //	subscribe [fw=ID]        SUBSCRIBED
-//	offer ID… [lost]         one OFFERS event, an offer of everything each agent has free;
-//	                         lost: the batch is written, the calls never reach Mesos
+//	offer ID… [lost]         one OFFERS event, an offer of everything each agent has free
+//	                         and not in an outstanding offer (an agent with nothing left
+//	                         offers nothing); lost: the batch is written, the calls never
+//	                         reach Mesos
+//	rescind OFFER…           RESCIND of outstanding offers
+//	                         (after each event, "holding O…" lists the offers the core
+//	                         holds when they changed)
+//	continue                 Core.Continue: the offers kept for launches the write cap
+//	                         left (a decision printing MORE asks for it)
 //	status TASK=STATE…       status updates of the tasks' current launches, one event each;
 //	                         options: ready (readiness passed), reason=R, message=M
 //	status-id ID=STATE agent=A   a status of a task id, known or not
@@ -127,6 +134,8 @@ func (s *story) run(td *datadriven.TestData) (string, error) {
 	}
 	switch td.Cmd {
 	case "subscribe":
+		// Mesos discards the framework's outstanding offers.
+		s.offered = map[string]offerOf{}
 		fw := "fw-1"
 		if v := argValue(args, "fw"); v != "" {
 			fw = v
@@ -134,6 +143,17 @@ func (s *story) run(td *datadriven.TestData) (string, error) {
 		return s.decide(s.core.Subscribed(fw, s.now)), nil
 	case "offer":
 		return s.offer(args)
+	case "continue":
+		return s.decide(s.core.Continue(s.now)), nil
+	case "rescind":
+		for _, a := range args {
+			if _, ok := s.offered[a.Key]; !ok {
+				return "", fmt.Errorf("rescind: %s is not outstanding", a.Key)
+			}
+			delete(s.offered, a.Key)
+			s.core.Rescinded(a.Key)
+		}
+		return s.heldChange(), nil
 	case "status":
 		return s.statuses(args)
 	case "status-id":
@@ -299,7 +319,6 @@ func argValue(args []datadriven.CmdArg, key string) string {
 // offer sends one OFFERS event with an offer of each agent named.
 func (s *story) offer(args []datadriven.CmdArg) (string, error) {
 	var offers []mesos.Offer
-	s.offered = map[string]offerOf{}
 	lost := false
 	for _, a := range args {
 		if a.Key == "lost" {
@@ -313,12 +332,23 @@ func (s *story) offer(args []datadriven.CmdArg) (string, error) {
 		if ag.down {
 			return "", fmt.Errorf("agent %s is down and offers nothing", a.Key)
 		}
-		s.offers++
-		id := fmt.Sprintf("o%d", s.offers)
-		o, err := s.cluster.offer(a.Key, id)
+		// What the scheduler still holds of the agent is not offered
+		// again (Mesos offers only unallocated resources).
+		var outstanding mesos.Resources
+		for _, id := range slices.Sorted(maps.Keys(s.offered)) {
+			if o := s.offered[id]; o.agent == a.Key {
+				outstanding = outstanding.Plus(o.res.Clone().Unallocate()...)
+			}
+		}
+		o, err := s.cluster.offer(a.Key, fmt.Sprintf("o%d", s.offers+1), outstanding)
 		if err != nil {
 			return "", err
 		}
+		if len(o.Resources) == 0 {
+			continue // all of it is in an outstanding offer
+		}
+		s.offers++
+		id := o.ID.Value
 		s.offerAgent[id] = a.Key
 		s.offered[id] = offerOf{agent: a.Key, res: o.Resources}
 		offers = append(offers, o)
@@ -327,7 +357,14 @@ func (s *story) offer(args []datadriven.CmdArg) (string, error) {
 	if lost {
 		// The scheduler died after writing the batch, before its calls
 		// reached Mesos.
+		// Its offers are gone with it (or were no longer valid): none
+		// is outstanding any more, nor held.
 		s.apply(d.Batch)
+		for _, o := range offers {
+			delete(s.offered, o.ID.Value)
+			s.core.Rescinded(o.ID.Value)
+		}
+		s.holding = ""
 		return s.printDecisions(d) + "\n(calls lost: the scheduler died before sending them)", nil
 	}
 	return s.decide(d), nil
@@ -454,6 +491,17 @@ func (s *story) agentLost(id string) (string, error) {
 	}
 	a.down, a.downSince = true, s.now
 	var outs []string
+	// Mesos rescinds the agent's outstanding offers.
+	for _, oid := range slices.Sorted(maps.Keys(s.offered)) {
+		if s.offered[oid].agent == id {
+			delete(s.offered, oid)
+			s.core.Rescinded(oid)
+			outs = append(outs, "> RESCIND "+oid)
+		}
+	}
+	if h := s.heldChange(); h != "" {
+		outs = append(outs, h)
+	}
 	for _, taskID := range slices.Sorted(maps.Keys(a.tasks)) {
 		outs = append(outs, s.deliver(s.status(taskID, id, mesos.TASK_UNREACHABLE, "REASON_AGENT_REMOVED", "", false)))
 	}

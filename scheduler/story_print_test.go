@@ -98,6 +98,9 @@ func (s *story) printDecisions(d Decisions) string {
 	if d.Done {
 		lines = append(lines, "DONE: the framework is torn down")
 	}
+	if d.More {
+		lines = append(lines, "MORE: launches left by the write cap (continue)")
+	}
 	return strings.Join(lines, "\n")
 }
 
@@ -170,7 +173,11 @@ func (s *story) describeCall(c *sched.Call) string {
 		for _, op := range acc.Operations {
 			ops = append(ops, describeOperation(op))
 		}
-		return "ACCEPT " + strings.Join(ids, ",") + ":\n  " + strings.Join(ops, "\n  ")
+		refuse := ""
+		if r := c.GetAccept().GetFilters().GetRefuseSeconds(); r != 1 {
+			refuse = fmt.Sprintf(" refuse=%gs", r)
+		}
+		return "ACCEPT " + strings.Join(ids, ",") + refuse + ":\n  " + strings.Join(ops, "\n  ")
 	case sched.Call_DECLINE:
 		var ids []string
 		for _, id := range c.GetDecline().OfferIDs {

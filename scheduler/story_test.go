@@ -84,6 +84,9 @@ type story struct {
 	pendingKills map[string]string
 	// inPlace are the env keys a start's ResolveTarget applies in place.
 	inPlace []string
+	// holding are the ids of the offers the core held after the last
+	// event, as printed.
+	holding string
 }
 
 type offerOf struct {
@@ -192,6 +195,7 @@ func (s *story) start(candidate *servicespec.ServiceSpec) (string, error) {
 	}
 	s.core = c
 	s.pendingKills = map[string]string{}
+	s.holding = ""
 	return out, nil
 }
 
@@ -207,7 +211,28 @@ func (s *story) decide(d Decisions) string {
 	if len(problems) > 0 {
 		out += "\n" + strings.Join(problems, "\n")
 	}
+	if h := s.heldChange(); h != "" {
+		out = strings.TrimLeft(out+"\n"+h, "\n")
+	}
 	return out
+}
+
+// heldChange prints the offers the core holds, if they changed since
+// last printed.
+func (s *story) heldChange() string {
+	var ids []string
+	for _, h := range s.core.holding {
+		ids = append(ids, h.offer.ID.Value)
+	}
+	now := strings.Join(ids, ",")
+	if now == s.holding {
+		return ""
+	}
+	s.holding = now
+	if now == "" {
+		return "holding nothing"
+	}
+	return "holding " + now
 }
 
 // parseDuration reads a story duration: Go syntax (90s, 5m, 1h30m).

@@ -72,7 +72,7 @@ func (c *Core) uninstallOffers(d *Decisions, offers []mesos.Offer, now time.Time
 			u.released[id] = o.Hostname
 		}
 		c.forgetResources(d, ids, now)
-		accept(d, o, ops)
+		accept(d, o, ops, false)
 	}
 	c.decline(d, rest, declineShort)
 	c.finishUninstall(d, now)

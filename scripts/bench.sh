@@ -16,16 +16,19 @@
 #   reconciliation is done  vs  zkread reading the same ZooKeeper tree
 #
 # BIG_PODS sets the BIG deploy's size (default 10000); BIG_ONLY=1 runs
-# only the BIG rows; RESTARTS=n restarts n times (medians in the table);
-# RESTART_PROFILE=file.pprof keeps a CPU profile of the first cold
-# restart's first RESTART_PROFILE_SECS (default 4) seconds;
-# ZKREAD_BEFORE=path/to/an/older/zkread reads the tree with it too.
+# only the BIG rows; SERIAL_ONLY=1 only the serial rows; RESTARTS=n
+# restarts n times (medians in the table); RESTART_PROFILE=file.pprof
+# keeps a CPU profile of the first cold restart's first
+# RESTART_PROFILE_SECS (default 4) seconds; ZKREAD_BEFORE=path/to/an/older/zkread
+# reads the tree with it too.
 #
-# BEFORE=path/to/an/older/kennel adds its deploy times (100 real, SIM
-# simulated) beside them, for a fix's before/after from the same run, and
-# with BIG its cold restart after ours, on the same tree.
+# BEFORE=path/to/an/older/kennel adds its deploy times (100 real, SERIAL
+# serial, SIM simulated) beside them, for a fix's before/after from the
+# same run, and with BIG its cold restart after ours, on the same tree.
 #
-# Clusters run at --time-scale 0.2 (real) or with the default simulation
+# Clusters run at --time-scale 0.2 (real), --time-scale 1 (the serial
+# rows: the goal's time per step is at the cluster's own speed, Mesos's
+# 1 s allocation interval included) or with the default simulation
 # delays; every deploy gets a fresh cluster. Raw outputs go to stderr.
 set -eu
 BIN=${BIN:-bin/kennel}
@@ -62,7 +65,7 @@ cluster() {
 }
 stop() { kill "$1" 2>/dev/null && wait "$1" 2>/dev/null || true; }
 
-realc() { cluster "$1" --config scripts/bench/cluster.yaml --time-scale 0.2; }
+realc() { cluster "$1" --config scripts/bench/cluster.yaml --time-scale "${2:-0.2}"; }
 simc() { # NAME AGENTS
 	printf 'agents: []\nsimulated-agents: %s\n' "$2" >"$data/$1.yaml"
 	cluster "$1" --config "$data/$1.yaml"
@@ -135,6 +138,7 @@ start_zk() {
 }
 
 if [ -z "${BIG_ONLY:-}" ]; then
+if [ -z "${SERIAL_ONLY:-}" ]; then
 # 1. 100 real pods, parallel, file store; the raw launch rate beside it.
 realc real-raw
 r=$(raw raw-100 100)
@@ -152,14 +156,23 @@ if [ -n "${BEFORE:-}" ]; then
 	row "  the same, BEFORE" "$(fmt "$secs") s" "$(basename "$BEFORE")"
 fi
 
-# 2. Serial steps.
-realc serial-raw
+fi # SERIAL_ONLY
+
+# 2. Serial steps, at --time-scale 1.
+realc serial-raw 1
 r=$(raw raw-serial "$SERIAL" -serial)
 stop "$cluster"
-realc serial-kennel
+realc serial-kennel 1
 deploy serial "$SERIAL" serial "file://$data/state-serial"
 stop "$cluster"
 row "serial deploy, time per step ($SERIAL real)" "$(fmt "$(calc "$secs * 1000 / $SERIAL")") ms" "raw step: $(echo "$r" | sed -n 's/.*step \([0-9.]*\) ms.*/\1/p') ms (ACCEPT to RUNNING $(echo "$r" | sed -n 's/.*RUNNING \([0-9.]*\) ms.*/\1/p') ms)"
+if [ -n "${BEFORE:-}" ]; then
+	realc serial-before 1
+	SCHED_BIN=$BEFORE deploy serial-before "$SERIAL" serial "file://$data/state-serial-before"
+	stop "$cluster"
+	row "  the same, BEFORE" "$(fmt "$(calc "$secs * 1000 / $SERIAL")") ms" "$(basename "$BEFORE")"
+fi
+[ -n "${SERIAL_ONLY:-}" ] && { echo; printf '%-44s %-22s %s\n' "measure" "kennel" "baseline (same run)"; printf '%s' "$rows"; exit 0; }
 
 # 3. ZooKeeper writes (100 real pods).
 start_zk

@@ -43,6 +43,11 @@ func (r *runner) loop(ctx context.Context) error {
 		got := false
 		if held != nil {
 			e, got, held = *held, true, nil
+		} else if r.more && caller != nil {
+			// The write cap left launches for the offers the core keeps:
+			// they go before the next event.
+			r.more = false
+			d = r.core.Continue(time.Now())
 		} else {
 			select {
 			case <-ctx.Done():
@@ -224,6 +229,7 @@ func (r *runner) apply(ctx context.Context, d scheduler.Decisions, caller calls.
 		}
 	}
 	send(ctx, r.log, caller, d.Calls, r.metrics.call)
+	r.more = r.more || d.More
 	if len(d.GateAsks) > 0 {
 		r.askGates(ctx, d.GateAsks)
 	}

@@ -228,6 +228,9 @@ type runner struct {
 	apiURL   string
 	ca       *certs.CA // nil: no transport encryption
 	done     bool      // an uninstall finished
+	// more is set when an applied decision's launches were capped and
+	// the core keeps offers for them: Core.Continue runs next.
+	more bool
 	// cancelSession ends the current Mesos session (core goroutine only).
 	cancelSession context.CancelFunc
 	// gateAnswers brings gates' verdicts to the core goroutine;

@@ -42,8 +42,9 @@ func (m *Master) accept(f *framework, acc *scheduler.Call_Accept) error {
 		conn := st.a.conn
 		st.a.out.post(func() { _ = conn.CheckpointResources(total) })
 	}
+	// What remains goes back to the agent; as in Mesos, it is offered at
+	// the next allocation, not at once (see allocate).
 	m.refuse(f, st.a.id, st.pool, m.refuseDuration(acc.Filters))
-	m.allocateSoon()
 	return nil
 }
 

@@ -28,6 +28,16 @@ const (
 // allocate makes an offer to every subscribed, unsuppressed framework for
 // every registered agent with resources available to its role and not
 // covered by a decline filter.
+//
+// It runs every allocation interval, and at once only when a framework
+// subscribes or revives and when an agent registers, as Mesos 1.11's
+// hierarchical allocator does (generateOffers after addFramework,
+// activateFramework, reviveOffers, addSlave). Resources that come back
+// (what an ACCEPT leaves, a DECLINE, a task or executor that ended) wait
+// for the next interval: Mesos does not allocate on recovering resources
+// (its recoverResources installs the filter and returns; MESOS-3078), and
+// the local cluster is no more generous, so that a framework that keeps
+// up here keeps up on Mesos.
 func (m *Master) allocate() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -126,11 +136,15 @@ func rescind(offerID string) *scheduler.Event {
 	return &scheduler.Event{Type: scheduler.Event_RESCIND, Rescind: &scheduler.Event_Rescind{OfferID: mesos.OfferID{Value: offerID}}}
 }
 
-// refuse installs a decline filter for the resources left of an offer.
+// refuse installs a decline filter for the resources left of an offer. A
+// filter of 0 s installs none; a shorter one than the allocation interval
+// lasts the interval, as in Mesos (MESOS-4302: a filter outlives the next
+// allocation).
 func (m *Master) refuse(f *framework, agentID string, res mesos.Resources, d time.Duration) {
 	if len(res) == 0 || d <= 0 {
 		return
 	}
+	d = max(d, m.cfg.Timing.AllocationInterval)
 	f.filters[agentID] = &refusal{resources: cloneResources(res).Unallocate(), until: time.Now().Add(d)}
 }
 

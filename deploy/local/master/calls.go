@@ -120,7 +120,6 @@ func (m *Master) decline(f *framework, ids []mesos.OfferID, filters *mesos.Filte
 		m.dropOffer(id.Value, o)
 		m.refuse(f, o.agentID, o.resources, refuse)
 	}
-	m.allocateSoon()
 }
 
 // refuseDuration is filters.refuse_seconds, else the default (5 s),

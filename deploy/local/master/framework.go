@@ -314,7 +314,6 @@ func (m *Master) removeFramework(f *framework) {
 	f.closeStream()
 	delete(m.frameworks, f.id)
 	m.removedIDs = append(m.removedIDs, f.id)
-	m.allocateSoon()
 }
 
 func (m *Master) removed(id string) bool {

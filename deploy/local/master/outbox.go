@@ -79,7 +79,6 @@ func (m *Master) launchDone(frameworkID, agentID, executorID string, taskIDs []s
 		m.forward(f, m.masterStatus(t, state, mesos.REASON_AGENT_DISCONNECTED, "The agent did not receive the launch: "+err.Error()))
 	}
 	m.dropIdleExecutor(f, agentID, executorID)
-	m.allocateSoon()
 }
 
 // dropIdleExecutor forgets an executor none of whose tasks is live.

@@ -31,7 +31,6 @@ func (m *Master) StatusUpdate(agentID, frameworkID string, status mesos.TaskStat
 		t.state, t.status = latest, &status
 		if taskstate.Terminal(latest) {
 			m.release(agentID, t.resources)
-			m.allocateSoon()
 		}
 	} else if t != nil && t.status == nil {
 		t.status = &status
@@ -65,7 +64,6 @@ func (m *Master) ExecutorExited(agentID, frameworkID, executorID string, status 
 	if e := f.executors[key]; e != nil {
 		m.release(agentID, e.resources)
 		delete(f.executors, key)
-		m.allocateSoon()
 	}
 	m.send(f, &scheduler.Event{Type: scheduler.Event_FAILURE, Failure: &scheduler.Event_Failure{
 		AgentID: &mesos.AgentID{Value: agentID}, ExecutorID: &mesos.ExecutorID{Value: executorID}, Status: &status,
