@@ -1,11 +1,17 @@
 package api_test
 
 import (
+	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/kennel-sdk/kennel/api"
 	"github.com/kennel-sdk/kennel/api/wire"
+	"github.com/kennel-sdk/kennel/plans"
 )
 
 // fixedSnapshot publishes one snapshot, as the scheduler does between
@@ -33,4 +39,62 @@ func BenchmarkGetPlan(b *testing.B) {
 			}
 		}
 	})
+}
+
+// bigSnapshot is a published deploy plan of one phase of n steps, half of
+// them complete.
+func bigSnapshot(n int) *wire.Snapshot {
+	ph := &plans.Phase{Name: "web", ID: "0f3c2a1e-5b7d-8e9f-a0b1-c2d3e4f5a6b7", Strategy: "parallel", Status: plans.InProgress}
+	started, completed := t0, t0.Add(3*time.Second)
+	for i := range n {
+		st := &plans.Step{ID: fmt.Sprintf("%08x-5b7d-8e9f-a0b1-c2d3e4f5a6b7", i), Name: fmt.Sprintf("web-%d:[server]", i),
+			Display: "PENDING", Reason: "waits for an offer: no offer has 4 MB of ROOT disk left"}
+		if i%2 == 0 {
+			st.Display, st.Reason, st.Started, st.Completed = "COMPLETE", "", &started, &completed
+		}
+		ph.Steps = append(ph.Steps, st)
+	}
+	var pub wire.Publisher
+	return pub.Snapshot("fw-1", []*plans.Plan{{Name: "deploy", Strategy: "serial", Status: plans.InProgress, Phases: []*plans.Phase{ph}}})
+}
+
+// BenchmarkGetPlan10kLoopback is GET /v1/plans/deploy of a 10,000-step
+// plan over loopback TCP, the body read whole by the client: "before"
+// writes the body as one slice encoded once (PlanView.JSON until the
+// Publisher), "after" is the handler writing the view's chunks.
+func BenchmarkGetPlan10kLoopback(b *testing.B) {
+	snap := bigSnapshot(10000)
+	body := snap.Plans["deploy"].JSON()
+	fake := newFake(b)
+	for _, tt := range []struct {
+		name string
+		h    http.Handler
+	}{
+		{"before", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.WriteHeader(http.StatusAccepted)
+			_, _ = w.Write(body)
+		})},
+		{"after", api.Handler(fixedSnapshot{fake, snap}, api.Options{Service: "hello-world", Store: newStore("fw-1")})},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			srv := httptest.NewServer(tt.h)
+			defer srv.Close()
+			client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				resp, err := client.Get(srv.URL + "/v1/plans/deploy")
+				if err != nil {
+					b.Fatal(err)
+				}
+				n, _ := io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusAccepted || n != int64(len(body)) {
+					b.Fatalf("status %d, %d bytes", resp.StatusCode, n)
+				}
+			}
+		})
+	}
 }

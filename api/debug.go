@@ -74,7 +74,7 @@ func stepIDs(s *wire.Snapshot, plan, phase, step string) (map[string]bool, strin
 	}
 	ids := map[string]bool{}
 	foundPhase, foundStep := phase == "", step == ""
-	for _, ph := range v.Info.Phases {
+	for _, ph := range v.Info().Phases {
 		if phase != "" && ph.Name != phase && ph.ID != phase {
 			continue
 		}

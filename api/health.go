@@ -36,7 +36,7 @@ var (
 // Commons' precedence (reference §4.6).
 func healthOf(s *wire.Snapshot) (int, string) {
 	for _, name := range s.PlanNames {
-		if v := s.Plans[name]; v != nil && len(v.Info.Errors) > 0 {
+		if v := s.Plans[name]; v != nil && len(v.Errors) > 0 {
 			return healthErrors, "plan " + name + " has errors"
 		}
 	}
@@ -47,34 +47,34 @@ func healthOf(s *wire.Snapshot) (int, string) {
 	if deploy == nil {
 		return healthUnhealthy, "there is no deploy plan"
 	}
-	steps := stepStatuses(deploy.Info)
+	steps := deploy.StepStatuses()
 	switch {
-	case steps["DELAYED"]:
+	case steps["DELAYED"] > 0:
 		return healthDeployDelayed, "a deploy step is delayed after failures"
-	case steps["PENDING"] || steps["PREPARED"]:
+	case steps["PENDING"] > 0 || steps["PREPARED"] > 0:
 		return healthDeployPending, "deploy steps are pending"
-	case steps["STARTING"] || steps["STARTED"]:
+	case steps["STARTING"] > 0 || steps["STARTED"] > 0:
 		return healthDeployStarting, "deploy steps are starting"
-	case deploy.Info.Status == plans.Waiting || steps["WAITING"]:
+	case deploy.Status == plans.Waiting || steps["WAITING"] > 0:
 		return healthWaitingForUser, "the deploy plan waits for an operator"
 	}
-	if rec := s.Plans[plans.RecoveryPlan]; rec != nil && rec.Info.Status != plans.Complete {
-		rs := stepStatuses(rec.Info)
+	if rec := s.Plans[plans.RecoveryPlan]; rec != nil && rec.Status != plans.Complete {
+		rs := rec.StepStatuses()
 		switch {
-		case rs["DELAYED"]:
+		case rs["DELAYED"] > 0:
 			return healthRecoverDelayed, "a recovery step is delayed after failures"
-		case rs["PENDING"] || rs["PREPARED"]:
+		case rs["PENDING"] > 0 || rs["PREPARED"] > 0:
 			return healthRecoverPending, "recovery steps are pending"
-		case rs["STARTING"] || rs["STARTED"]:
+		case rs["STARTING"] > 0 || rs["STARTED"] > 0:
 			return healthRecoverStarts, "recovery steps are starting"
 		}
 	}
-	if deploy.Info.Status != plans.Complete {
-		return healthUnhealthy, "the deploy plan is " + string(deploy.Info.Status)
+	if deploy.Status != plans.Complete {
+		return healthUnhealthy, "the deploy plan is " + string(deploy.Status)
 	}
 	for _, name := range s.PlanNames {
 		v := s.Plans[name]
-		if v == nil || !v.Info.Status.Running() {
+		if v == nil || !v.Status.Running() {
 			continue
 		}
 		if restorePlan.MatchString(name) {
@@ -85,16 +85,6 @@ func healthOf(s *wire.Snapshot) (int, string) {
 		}
 	}
 	return healthHealthy, "the deploy plan is COMPLETE"
-}
-
-func stepStatuses(info plans.PlanInfo) map[string]bool {
-	out := map[string]bool{}
-	for _, ph := range info.Phases {
-		for _, st := range ph.Steps {
-			out[st.Status] = true
-		}
-	}
-	return out
 }
 
 // health is GET /v1/health: {"value": code}, with "reasons" when

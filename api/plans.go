@@ -45,12 +45,12 @@ func (h *handler) servePlan(w http.ResponseWriter, name string) {
 	switch {
 	case view == nil:
 		text(w, http.StatusNotFound, "Plan "+name+" not found")
-	case len(view.Info.Errors) > 0:
-		writeRawJSON(w, http.StatusExpectationFailed, view.JSON())
-	case view.Info.Status == plans.Complete:
-		writeRawJSON(w, http.StatusOK, view.JSON())
+	case len(view.Errors) > 0:
+		writePlan(w, http.StatusExpectationFailed, view)
+	case view.Status == plans.Complete:
+		writePlan(w, http.StatusOK, view)
 	default:
-		writeRawJSON(w, http.StatusAccepted, view.JSON())
+		writePlan(w, http.StatusAccepted, view)
 	}
 }
 

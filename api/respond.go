@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+
+	"github.com/kennel-sdk/kennel/api/wire"
 )
 
 // writeJSON writes v pretty-printed, as DC/OS Commons does.
@@ -24,6 +26,15 @@ func writeRawJSON(w http.ResponseWriter, code int, body []byte) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(code)
 	_, _ = w.Write(body)
+}
+
+// writePlan writes a published plan's body as writeRawJSON does, from the
+// pieces the view keeps rather than a copy of it in one piece.
+func writePlan(w http.ResponseWriter, code int, view *wire.PlanView) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(view.Len()))
+	w.WriteHeader(code)
+	_, _ = view.WriteTo(w)
 }
 
 // text is DC/OS Commons' error response: a plain-text message.

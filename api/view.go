@@ -40,8 +40,9 @@ func (h *handler) view(ctx context.Context) (*wire.View, error) {
 		if p == nil {
 			continue
 		}
-		v.Plans = append(v.Plans, wire.ViewPlan{Name: name, PlanInfo: p.Info})
-		for _, ph := range p.Info.Phases {
+		info := p.Info()
+		v.Plans = append(v.Plans, wire.ViewPlan{Name: name, PlanInfo: info})
+		for _, ph := range info.Phases {
 			for _, st := range ph.Steps {
 				if st.Status != string(plans.Complete) {
 					unfinished[st.ID] = name

@@ -42,14 +42,20 @@ func (p *Plan) Info() PlanInfo {
 	for _, ph := range p.Phases {
 		pi := PhaseInfo{ID: ph.ID, Name: ph.Name, Steps: []StepInfo{}, Status: ph.Status, Strategy: ph.Strategy}
 		for _, st := range ph.Steps {
-			pi.Steps = append(pi.Steps, StepInfo{
-				ID: st.ID, Status: st.Display, Name: st.Name, Message: st.Reason,
-				Started: fmtTime(st.Started), Completed: fmtTime(st.Completed), Delayed: fmtTime(st.Until),
-			})
+			pi.Steps = append(pi.Steps, st.Info())
 		}
 		info.Phases = append(info.Phases, pi)
 	}
 	return info
+}
+
+// Info returns the StepInfo of st: its id, name, display status, reason
+// and times, which are all it reads.
+func (st *Step) Info() StepInfo {
+	return StepInfo{
+		ID: st.ID, Status: st.Display, Name: st.Name, Message: st.Reason,
+		Started: fmtTime(st.Started), Completed: fmtTime(st.Completed), Delayed: fmtTime(st.Until),
+	}
 }
 
 // MarshalJSON writes the PlanInfo of p.

@@ -123,9 +123,8 @@ func (t *Target) store(spec *servicespec.ServiceSpec) {
 func (t *Target) cleanup(s Stored) {
 	used := map[string]bool{t.ConfigID: true}
 	for _, rec := range t.Tasks {
-		var info mesos.TaskInfo
-		if proto.Unmarshal(rec.Info, &info) == nil {
-			used[label(&info, offer.LabelTargetConfig)] = true
+		if id, err := storedLabel(rec.Info, offer.LabelTargetConfig); err == nil {
+			used[id] = true
 		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(s.Configs)) {

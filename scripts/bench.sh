@@ -16,11 +16,20 @@
 #   reconciliation is done  vs  zkread reading the same ZooKeeper tree
 #
 # BIG_PODS sets the BIG deploy's size (default 10000); BIG_ONLY=1 runs
-# only the BIG rows; SERIAL_ONLY=1 only the serial rows.
+# only the BIG rows; SERIAL_ONLY=1 only the serial rows; RESTARTS=n
+# restarts n times (medians in the table); RESTART_PROFILE=file.pprof
+# keeps a CPU profile of the first cold restart's first
+# RESTART_PROFILE_SECS (default 4) seconds; ZKREAD_BEFORE=path/to/an/older/zkread
+# reads the tree with it too.
 #
 # BEFORE=path/to/an/older/kennel adds its deploy times (100 real, SERIAL
-# serial, SIM simulated) beside them, for a fix's before/after from the
-# same run.
+# serial, SIM simulated) and its plan API row beside them, for a fix's
+# before/after from the same run, and with BIG its cold restart after
+# ours, on the same tree.
+#
+# API_ONLY=1 runs only the plan API rows: SIM pods deployed without load
+# (NOLOAD=0 leaves these out), then under the apiload (and the same with
+# BEFORE).
 #
 # Clusters run at --time-scale 0.2 (real), --time-scale 1 (the serial
 # rows: the goal's time per step is at the cluster's own speed, Mesos's
@@ -90,13 +99,16 @@ deploy() {
 	dbg=$(sed -n 's/.*msg="debug server" addr=\([^ ]*\).*/\1/p' "$data/$name.sched.log")
 	heap=$(curl -s "${dbg}heap?debug=1" | sed -n 's/^# HeapInuse = //p')
 	rss=$(awk '/VmRSS/ {print $2}' /proc/"$sched"/status)
+	# The scheduler's CPU time (user + system), which other work on the
+	# machine moves less than the deploy's time.
+	cpu_s=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' /proc/"$sched"/stat)
 	writes=$(grep -c 'msg="state written"' "$data/$name.sched.log" || true)
 	bytes=$(sed -n 's/.*msg="state written".* bytes=\([0-9]*\).*/\1/p' "$data/$name.sched.log" | paste -sd+ | bc)
 	writes_pt=$(fmt "$(calc "$writes / $pods")")
 	bytes_pt=$(calc "$bytes / $pods" | cut -d. -f1)
 	rss_mb=$((rss / 1024))
 	heap_mb=$((heap / 1048576))
-	log "kennel $name: $pods pods $strategy in $secs s; $writes writes, $bytes bytes; RSS $rss_mb MiB, heap $heap_mb MiB"
+	log "kennel $name: $pods pods $strategy in $secs s; $writes writes, $bytes bytes; RSS $rss_mb MiB, heap $heap_mb MiB; CPU $cpu_s s"
 	[ "${5:-}" = keep ] || stop "$sched"
 }
 
@@ -134,6 +146,7 @@ start_zk() {
 }
 
 if [ -z "${BIG_ONLY:-}" ]; then
+if [ -z "${API_ONLY:-}" ]; then
 if [ -z "${SERIAL_ONLY:-}" ]; then
 # 1. 100 real pods, parallel, file store; the raw launch rate beside it.
 realc real-raw
@@ -199,12 +212,31 @@ for n in $SIM; do
 	fi
 done
 
-# 5. The plan API while SIM pods deploy.
+else
+	# API_ONLY: the deploy without load, the baseline of the rows below.
+	[ "${NOLOAD:-1}" = 0 ] || for who in kennel ${BEFORE:+before}; do
+		simc "noload-$who" "$((SIM / 10))"
+		if [ "$who" = before ]; then sb=$BEFORE; else sb=${SCHED_BIN:-$BIN}; fi
+		SCHED_BIN=$sb deploy "noload-$who" "$SIM" parallel "file://$data/state-noload-$who"
+		stop "$cluster"
+		row "deploy $SIM simulated pods, no API load ($who)" "$(fmt "$secs") s" "RSS / heap $rss_mb / $heap_mb MiB, CPU $cpu_s s"
+	done
+fi # API_ONLY
+
+# 5. The plan API while SIM pods deploy (and with BEFORE's scheduler).
+p99() { sed -n 's/.*p99[ =:]*\([0-9.]*[mµn]*s\).*/\1/p' "$1" | head -n 1; }
 simc api "$((SIM / 10))"
 LOAD=${LOAD_FOR:-20s} deploy api "$SIM" parallel "file://$data/state-api"
 stop "$cluster"
 cat "$data/api.load" >&2
-row "GET /v1/plans/deploy p99 ($SIM pods deploying, $RATE/s)" "$(sed -n 's/.*p99[ =:]*\([0-9.]*[mµn]*s\).*/\1/p' "$data/api.load" | head -n 1)" "deploy $(fmt "$secs") s under load"
+row "GET /v1/plans/deploy p99 ($SIM pods deploying, $RATE/s)" "$(p99 "$data/api.load")" "deploy $(fmt "$secs") s under load, CPU $cpu_s s"
+if [ -n "${BEFORE:-}" ]; then
+	simc api-before "$((SIM / 10))"
+	LOAD=${LOAD_FOR:-20s} SCHED_BIN=$BEFORE deploy api-before "$SIM" parallel "file://$data/state-api-before"
+	stop "$cluster"
+	cat "$data/api-before.load" >&2
+	row "  the same, BEFORE" "$(p99 "$data/api-before.load")" "deploy $(fmt "$secs") s under load, CPU $cpu_s s; $(basename "$BEFORE")"
+fi
 
 fi # BIG_ONLY
 
@@ -223,33 +255,70 @@ if [ -n "${BIG:-}" ] && [ -n "${zk:-}" ]; then
 	row "  scheduler RSS / heap after" "$rss_mb / $heap_mb MiB" ""
 	row "  state writes per launched task (ZooKeeper)" "$writes_pt" "bytes: $bytes_pt"
 	row "  GET /v1/plans/deploy p99 while deploying ($RATE/s)" "$(sed -n 's/.*p99[ =:]*\([0-9.]*[mµn]*s\).*/\1/p' "$data/big.load" | head -n 1)" ""
-	# Cold restart: SIGKILL, start again on the same store and cluster.
-	kill -KILL "$sched"; wait "$sched" 2>/dev/null || true
-	start=$(now)
-	"$BIN" scheduler --spec scripts/bench/svc.yml -e PODS="$big" -e STRATEGY=parallel --master "$master" --state "zk://127.0.0.1:$zkport/big" \
-		--api-host 127.0.0.1 --api-port 0 -v >"$data/restart.sched.out" 2>"$data/restart.sched.log" &
-	sched=$!
-	pids="$pids $sched"
-	until api=$(head -n 1 "$data/restart.sched.out") && [ -n "$api" ] && curl -sf "$api/v1/plans/deploy" >/dev/null; do sleep 0.02; done
-	serving=$(calc "$(now) - $start")
-	# Explicit reconciliation ends with an implicit RECONCILE (no tasks).
-	until grep -q 'msg=call type=RECONCILE detail=""' "$data/restart.sched.log"; do sleep 0.02; done
-	reconciled=$(calc "$(now) - $start")
-	# The dead scheduler's lock stays held until its ZooKeeper session
-	# expires (--zk-session-timeout, 10 s): the rest is the restart's own.
-	locked=$(sed -n "s/^time=\([^ ]*\) .*msg=\"the service's lock is taken\".*/\1/p" "$data/restart.sched.log" | head -n 1)
-	lockwait=$(calc "$(date -d "$locked" +%s.%N) - $start")
-	log "kennel cold restart, $big tasks: serving in $serving s, reconciled in $reconciled s, lock taken after $lockwait s"
+	# Cold restart: SIGKILL, start again on the same store and cluster,
+	# RESTARTS times (default 1); the rows give the medians.
+	# The scheduler is restarted on the same machine, as a supervisor
+	# (Marathon) restarts it: it proves the dead scheduler's lock node
+	# dead and takes the lock at once. Elsewhere it would wait for the dead
+	# session to expire (--zk-session-timeout, 10 s).
+	# restart BIN N: SIGKILL the scheduler, start BIN's on the same store
+	# and cluster; sets serving, reconciled and lockwait (seconds).
+	restart() {
+		kill -KILL "$sched"; wait "$sched" 2>/dev/null || true
+		start=$(now)
+		"$1" scheduler --spec scripts/bench/svc.yml -e PODS="$big" -e STRATEGY=parallel --master "$master" --state "zk://127.0.0.1:$zkport/big" \
+			--api-host 127.0.0.1 --api-port 0 --debug-addr 127.0.0.1:0 -v >"$data/restart.sched.out" 2>"$data/restart.sched.log" &
+		sched=$!
+		pids="$pids $sched"
+		prof=""
+		if [ -n "${RESTART_PROFILE:-}" ] && [ "$2" = 1 ]; then # a CPU profile of the first restart's first seconds
+			until dbg=$(sed -n 's/.*msg="debug server" addr=\([^ ]*\).*/\1/p' "$data/restart.sched.log" | head -n 1) && [ -n "$dbg" ]; do sleep 0.01; done
+			curl -sf -o "$RESTART_PROFILE" "${dbg}profile?seconds=${RESTART_PROFILE_SECS:-4}" &
+			prof=$!
+		fi
+		until api=$(head -n 1 "$data/restart.sched.out") && [ -n "$api" ] && curl -sf "$api/v1/plans/deploy" >/dev/null; do sleep 0.02; done
+		serving=$(calc "$(now) - $start")
+		# Explicit reconciliation ends with an implicit RECONCILE (no tasks).
+		until grep -q 'msg=call type=RECONCILE detail=""' "$data/restart.sched.log"; do sleep 0.02; done
+		reconciled=$(calc "$(now) - $start")
+		locked=$(sed -n "s/^time=\([^ ]*\) .*msg=\"the service's lock is taken\".*/\1/p" "$data/restart.sched.log" | head -n 1)
+		lockwait=$(calc "$(date -d "$locked" +%s.%N) - $start")
+		log "$1: cold restart $2, $big tasks: serving in $serving s, reconciled in $reconciled s, lock taken after $lockwait s"
+		grep -E "lock's holder is dead|msg=\"(the service's state is loaded|the scheduler is rebuilt from its state)\"" "$data/restart.sched.log" >&2 || true
+		if [ -n "$prof" ]; then wait "$prof" || true; fi
+	}
+	: >"$data/restarts"
+	i=0
+	while [ "$i" -lt "${RESTARTS:-1}" ]; do
+		i=$((i + 1))
+		restart "$BIN" "$i"
+		echo "$serving $reconciled $(calc "$serving - $lockwait") $(calc "$reconciled - $lockwait")" >>"$data/restarts"
+	done
+	if [ -n "${BEFORE:-}" ]; then # the older scheduler, restarted after ours on the same tree
+		restart "$BEFORE" before
+		before_restart="$(fmt "$serving") s / $(fmt "$reconciled") s (lock after $(fmt "$lockwait") s)"
+	fi
 	stop "$sched"
 	stop "$cluster"
-	z=$("$data/zkread" -hosts "127.0.0.1:$zkport" -root /big)
-	log "zkread: $z"
-	row "cold restart, $big tasks (ZooKeeper): serving" "$(fmt "$serving") s" "raw read: $(echo "$z" | sed -n 's/.* in \([0-9.]*\) s.*/\1/p') s ($(echo "$z" | sed -n 's/raw read: \([0-9]*\) nodes.*/\1/p') nodes)"
-	row "  reconciliation done" "$(fmt "$reconciled") s" ""
-	row "  after the lock (dead session expired)" "$(fmt "$(calc "$serving - $lockwait")") s serving" "$(fmt "$(calc "$reconciled - $lockwait")") s reconciled"
+	: >"$data/zkreads"
+	i=0
+	while [ "$i" -lt "${RESTARTS:-1}" ]; do
+		i=$((i + 1))
+		z=$("$data/zkread" -hosts "127.0.0.1:$zkport" -root /big)
+		log "zkread: $z"
+		echo "$z" | sed -n 's/.* in \([0-9.]*\) s.*/\1/p' >>"$data/zkreads"
+		if [ -n "${ZKREAD_BEFORE:-}" ]; then log "zkread before ($ZKREAD_BEFORE): $("$ZKREAD_BEFORE" -hosts "127.0.0.1:$zkport" -root /big)"; fi
+	done
+	# median COLUMN FILE
+	median() { awk -v c="$1" '{print $c}' "$2" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+	row "cold restart, $big tasks (ZooKeeper): serving" "$(fmt "$(median 1 "$data/restarts")") s" "raw read: $(fmt "$(median 1 "$data/zkreads")") s ($(echo "$z" | sed -n 's/raw read: \([0-9]*\) nodes.*/\1/p') nodes)"
+	row "  reconciliation done" "$(fmt "$(median 2 "$data/restarts")") s" ""
+	row "  after the lock" "$(fmt "$(median 3 "$data/restarts")") s serving" "$(fmt "$(median 4 "$data/restarts")") s reconciled"
+	if [ -n "${before_restart:-}" ]; then row "  the same, previous scheduler: serving / reconciled" "$before_restart" ""; fi
 fi
 
 # 7. Offer evaluation rate.
+[ -n "${API_ONLY:-}" ] && { echo; printf '%-44s %-22s %s\n' "measure" "kennel" "baseline (same run)"; printf '%s' "$rows"; exit 0; }
 ev=$(go test ./scheduler/offer -run '^$' -bench 'Evaluate/100pods_x_200offers' -benchtime 2s | tee -a /dev/stderr | awk '/ns\/op/ {print $3}')
 row "offer evaluation (100 pods x 200 offers)" "$(calc "100 * 200 / $ev * 1000000000" | cut -d. -f1) pod-offers/s" "one core"
 

@@ -157,7 +157,7 @@ until stopped, as DC/OS Commons' scheduler does until Cosmos deletes its app.` +
 	f.StringVar(&opts.User, "user", os.Getenv("SERVICE_USER"), "user tasks run as ($SERVICE_USER; default: the spec's)")
 	f.StringVar(&masters, "master", envOr("MESOS_MASTER", "http://127.0.0.1:5050"), "Mesos master URLs, comma-separated, tried in turn ($MESOS_MASTER)")
 	f.StringVar(&opts.State, "state", envOr("KENNEL_STATE", "zk://master.mesos:2181/kennel"), "state store: zk://host:port[,host:port]/path or file:///path ($KENNEL_STATE)")
-	f.DurationVar(&opts.ZKSessionTimeout, "zk-session-timeout", 10*time.Second, "ZooKeeper session timeout: how long the lock of a scheduler that died stays held")
+	f.DurationVar(&opts.ZKSessionTimeout, "zk-session-timeout", 10*time.Second, "ZooKeeper session timeout: how long the lock of a scheduler that died stays held (a scheduler started on the same machine takes over a dead one's lock at once)")
 	f.StringVar(&opts.StateAuth, "state-auth", os.Getenv("KENNEL_STATE_AUTH"), "ZooKeeper digest credentials user:password ($KENNEL_STATE_AUTH)")
 	f.IntVar(&port, "api-port", envInt("PORT_API", envInt("PORT0", 0)), "API port ($PORT_API, else $PORT0; 0 picks one)")
 	f.StringVar(&host, "api-host", envOr("KENNEL_API_HOST", "0.0.0.0"), "address the API listens on")

@@ -12,20 +12,18 @@ import (
 )
 
 // publish makes what the core now shows the API's snapshot. The loop calls
-// it after each event's decisions were applied, so the API never shows
-// state that is not written.
+// it after each event's decisions were applied, and after each command
+// before its caller gets the reply, so the API never shows state that is
+// not written and a command's effect shows in the next GET. The publisher
+// compares each step with the last publication's and shares the JSON of
+// those that did not change; changed ones are encoded when first read.
 func (r *runner) publish() {
-	s := &wire.Snapshot{FrameworkID: r.core.FrameworkID(), Plans: map[string]*wire.PlanView{}}
 	if r.core.Uninstalling() {
-		s.PlanNames = []string{plans.DeployPlan}
-		s.Plans[plans.DeployPlan] = wire.NewPlanView(r.core.UninstallPlan(time.Now()))
-	} else {
-		s.PlanNames = r.core.Plans().Names()
-		for _, p := range r.core.Plans().Plans() {
-			s.Plans[p.Name] = wire.NewPlanView(p.Info())
-		}
+		r.snapshot.Store(&wire.Snapshot{FrameworkID: r.core.FrameworkID(), PlanNames: []string{plans.DeployPlan},
+			Plans: map[string]*wire.PlanView{plans.DeployPlan: wire.NewPlanView(r.core.UninstallPlan(time.Now()))}})
+		return
 	}
-	r.snapshot.Store(s)
+	r.snapshot.Store(r.publisher.Snapshot(r.core.FrameworkID(), r.core.Plans().Plans()))
 }
 
 // Backend is what the runtime offers the HTTP API: the scheduler's

@@ -132,13 +132,7 @@ func (c *stepsCollector) Collect(ch chan<- prometheus.Metric) {
 		if v == nil {
 			continue
 		}
-		counts := map[string]int{}
-		for _, ph := range v.Info.Phases {
-			for _, st := range ph.Steps {
-				counts[st.Status]++
-			}
-		}
-		for status, n := range counts {
+		for status, n := range v.StepStatuses() {
 			ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), name, status)
 		}
 	}
@@ -160,7 +154,7 @@ func (c *plansCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, name := range s.PlanNames {
 		if v := s.Plans[name]; v != nil {
-			ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, 1, name, string(v.Info.Status))
+			ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, 1, name, string(v.Status))
 		}
 	}
 }

@@ -48,7 +48,8 @@ type Options struct {
 	State     string
 	StateAuth string
 	// ZKSessionTimeout is the ZooKeeper session timeout (default 10s): a
-	// scheduler that dies holds the lock this long.
+	// scheduler that dies holds the lock this long, unless the next one
+	// starts on the same machine and proves it dead (package state).
 	ZKSessionTimeout time.Duration
 	// Listen is the API's address (host:port; port 0 picks one);
 	// AdvertiseHost is the host tasks reach it at (default: Listen's host,
@@ -166,14 +167,18 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	log.Info("the service's lock is taken")
 	srv.wait("loading the service's state")
+	loading := time.Now()
 	if err := store.Load(ctx); err != nil {
 		return err
 	}
+	log.Info("the service's state is loaded", "tasks", len(store.TaskNames()), "took", time.Since(loading).Round(time.Millisecond))
 	r.store, r.lease = store, lease
 	r.metrics = newMetrics(service, r.snapshot.Load, r.taskCounts)
+	starting := time.Now()
 	if err := r.start(ctx, spec, srv); err != nil {
 		return err
 	}
+	log.Info("the scheduler is rebuilt from its state", "took", time.Since(starting).Round(time.Millisecond))
 	return r.loop(ctx)
 }
 
@@ -219,10 +224,12 @@ type runner struct {
 	conn     *connector
 	requests chan request
 	snapshot atomic.Pointer[wire.Snapshot]
-	metrics  *metrics
-	apiURL   string
-	ca       *certs.CA // nil: no transport encryption
-	done     bool      // an uninstall finished
+	// publisher makes the snapshots; only the loop's goroutine uses it.
+	publisher wire.Publisher
+	metrics   *metrics
+	apiURL    string
+	ca        *certs.CA // nil: no transport encryption
+	done      bool      // an uninstall finished
 	// more is set when an applied decision's launches were capped and
 	// the core keeps offers for them: Core.Continue runs next.
 	more bool

@@ -31,6 +31,9 @@ func TestMain(m *testing.M) {
 		size, _ := strconv.Atoi(os.Getenv(writerSizeEnv))
 		os.Exit(crashWriter(url, size))
 	}
+	if url := os.Getenv(holderURLEnv); url != "" {
+		os.Exit(lockHolder(url, os.Getenv(holderMarkerEnv)))
+	}
 	os.Exit(m.Run())
 }
 

@@ -51,5 +51,24 @@
 // the others wait on their predecessor), in a file store an flock. While a
 // ZooKeeper lease is held, every write is fenced by it: the transaction
 // checks that the lock node still exists, so once the session expires no
-// write can succeed, and Lost tells the holder to stop acting.
+// write can succeed, and Lost tells the holder to stop acting. The holder
+// also watches its node: should it be deleted, Lost is closed at once.
+//
+// A lock node records its holder: a description for people (what a
+// waiting scheduler reports) and the identity of the holder's process
+// (host name, boot id, PID namespace, PID and the process's start time).
+// A dead holder's node normally stays until ZooKeeper expires its session,
+// --zk-session-timeout after the death. A scheduler that finds in front of
+// it a node whose process ran on the same host, in the same boot and PID
+// namespace, and is gone (its PID unused, or used by a process started at
+// another time) deletes that node and goes on at once: this is a restart
+// where the scheduler ran, as a supervisor does it. Anything it cannot
+// prove (another host, boot or PID namespace, a node without identity, a
+// PID it cannot look at) is waited for, as before. The proof is local and
+// cannot be wrong for a live process of that namespace; were a live
+// holder's node deleted anyway, the fence refuses its writes and its watch
+// stops it, so two schedulers never both write.
+//
+// The file store's flock is released by the kernel when its holder dies;
+// a waiting scheduler polls it every 100 ms.
 package state

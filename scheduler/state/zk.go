@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-zookeeper/zk"
 )
@@ -272,6 +273,15 @@ func (z *zkBackend) commit(ctx context.Context, ops []op, exists func(string) bo
 // behind (a lost lease's, a failed attempt's) are removed so that they do
 // not stand in front of the new one. On every error path the new node is
 // removed too.
+//
+// A node in front of ours normally goes only with its session: when its
+// scheduler releases the lock, or when ZooKeeper expires the session of a
+// scheduler that died (--zk-session-timeout later). A node whose data
+// proves its scheduler dead on this very machine (provablyDead) is removed
+// at once instead, so that a scheduler restarted where it ran, as a
+// supervisor restarts it, does not wait for the session of its dead
+// predecessor. While waiting, the nodes in front that ran on this machine
+// are looked at again every deadHolderPoll.
 func (z *zkBackend) lock(ctx context.Context, opts LockOptions) (lease *Lease, err error) {
 	if opts.Wait > 0 {
 		var cancel context.CancelFunc
@@ -288,6 +298,10 @@ func (z *zkBackend) lock(ctx context.Context, opts LockOptions) (lease *Lease, e
 	if err := z.removeOwnNodes(dir); err != nil {
 		return nil, err
 	}
+	self := thisProcess()
+	ticker := time.NewTicker(deadHolderPoll)
+	defer ticker.Stop()
+	undeletable := map[string]bool{}
 	node := ""
 	defer func() {
 		if err != nil && node != "" {
@@ -296,7 +310,7 @@ func (z *zkBackend) lock(ctx context.Context, opts LockOptions) (lease *Lease, e
 	}()
 	for {
 		if node == "" {
-			created, err := z.conn.CreateProtectedEphemeralSequential(dir+"/lock-", []byte(opts.Holder), z.acl)
+			created, err := z.conn.CreateProtectedEphemeralSequential(dir+"/lock-", encodeHolder(opts.Holder, self), z.acl)
 			if err != nil {
 				return nil, fmt.Errorf("state: creating the lock node: %w", err)
 			}
@@ -316,11 +330,19 @@ func (z *zkBackend) lock(ctx context.Context, opts LockOptions) (lease *Lease, e
 		if pos == 0 {
 			return z.publish(node)
 		}
-		pred := dir + "/" + children[pos-1]
-		holder, _, err := z.conn.Get(dir + "/" + children[0])
-		if err == nil && opts.OnWait != nil {
-			opts.OnWait(string(holder))
+		ahead, removed, err := z.removeDeadHolders(dir, children[:pos], self, undeletable)
+		if err != nil {
+			return nil, err
 		}
+		if removed {
+			continue
+		}
+		// Nothing was removed: ahead holds every node in front, the
+		// holder first.
+		if opts.OnWait != nil {
+			opts.OnWait(ahead[0].description)
+		}
+		pred := dir + "/" + children[pos-1]
 		found, _, watch, err := z.conn.ExistsW(pred)
 		if err != nil {
 			return nil, fmt.Errorf("state: watching %s: %w", pred, err)
@@ -328,17 +350,105 @@ func (z *zkBackend) lock(ctx context.Context, opts LockOptions) (lease *Lease, e
 		if !found {
 			continue
 		}
-		select {
-		case <-watch:
-		case <-ctx.Done():
-			return nil, fmt.Errorf("%w: %s", ErrLockTimeout, describeHolder(holder))
+		var poll <-chan time.Time
+		if localHolders(ahead, self) {
+			poll = ticker.C
+		}
+	wait:
+		for {
+			select {
+			case <-watch:
+				break wait
+			case <-poll:
+				if anyDead(ahead, self) {
+					break wait
+				}
+			case <-ctx.Done():
+				return nil, fmt.Errorf("%w: %s", ErrLockTimeout, describeHolder([]byte(ahead[0].description)))
+			}
 		}
 	}
 }
 
+// deadHolderPoll is how often a waiting scheduler looks whether the
+// schedulers in front of it on this machine are still alive.
+const deadHolderPoll = 100 * time.Millisecond
+
+// lockNode is a lock node in front of ours, as its data describes it.
+type lockNode struct {
+	description string
+	process     *process // nil: unknown
+}
+
+// removeDeadHolders reads the nodes in front of ours (names, in order) and
+// deletes those whose scheduler is provably dead. It returns the nodes
+// still there, and whether it deleted any. A node that went meanwhile is
+// skipped. A node that could not be deleted is added to undeletable and
+// waited for like one without a proof.
+func (z *zkBackend) removeDeadHolders(dir string, names []string, self *process, undeletable map[string]bool) (ahead []lockNode, removed bool, err error) {
+	for _, name := range names {
+		data, stat, err := z.conn.Get(dir + "/" + name)
+		if errors.Is(err, zk.ErrNoNode) {
+			removed = true // gone by itself: the list is stale
+			continue
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("state: reading lock node %s: %w", name, err)
+		}
+		description, p := decodeHolder(data)
+		if undeletable[name] {
+			p = nil
+		}
+		n := lockNode{description: description, process: p}
+		if !provablyDead(p, self) {
+			ahead = append(ahead, n)
+			continue
+		}
+		// Deleting the node ends nothing but the lock: if the process
+		// were somehow alive, its next write would fail on the fence and
+		// its watch on the node would make it stop.
+		z.log.Warn("state: the lock's holder is dead on this machine; removing its lock node without waiting for its session to expire",
+			"node", name, "holder", describeHolder([]byte(description)), "pid", p.PID)
+		if err := z.conn.Delete(dir+"/"+name, stat.Version); err != nil && !errors.Is(err, zk.ErrNoNode) {
+			// Not allowed (another credential's lock directory), or the
+			// connection broke: wait for the session as without the proof.
+			z.log.Warn("state: cannot remove the dead holder's lock node; waiting for its session to expire", "node", name, "err", err)
+			undeletable[name] = true
+			n.process = nil
+			ahead = append(ahead, n)
+			continue
+		}
+		removed = true
+	}
+	return ahead, removed, nil
+}
+
+// localHolders reports whether a node in front ran on this machine, in this
+// PID namespace: then its death can be seen here.
+func localHolders(ahead []lockNode, self *process) bool {
+	for _, n := range ahead {
+		if p := n.process; p != nil && self != nil && p.Host == self.Host && p.BootID == self.BootID && p.PIDNS == self.PIDNS {
+			return true
+		}
+	}
+	return false
+}
+
+func anyDead(ahead []lockNode, self *process) bool {
+	for _, n := range ahead {
+		if provablyDead(n.process, self) {
+			return true
+		}
+	}
+	return false
+}
+
 // publish makes the lease of node the current one, then checks that the
 // session it was won in still stands: a disconnection reported before the
-// lease was published would otherwise never reach it.
+// lease was published would otherwise never reach it. It watches the node:
+// if the node goes while the lease is held (someone deleted it, believing
+// this scheduler dead), the lease is lost at once, before any write finds
+// out through the fence.
 func (z *zkBackend) publish(node string) (*Lease, error) {
 	lease := newLease(node, func() error {
 		err := z.conn.Delete(node, -1)
@@ -355,6 +465,23 @@ func (z *zkBackend) publish(node string) (*Lease, error) {
 		lease.markLost()
 		return nil, fmt.Errorf("%w: the ZooKeeper session changed while taking the lock", ErrLeaseLost)
 	}
+	found, _, watch, err := z.conn.ExistsW(node)
+	if err != nil || !found {
+		lease.markLost()
+		return nil, fmt.Errorf("%w: the lock node %s is gone (%v)", ErrLeaseLost, node, err)
+	}
+	go func() {
+		select {
+		case ev := <-watch:
+			// The node's data never changes: any event means it was
+			// deleted, or that watching ended with the session.
+			if lease.Held() {
+				z.log.Warn("state: lost the lock", "reason", "lock node "+ev.Type.String(), "node", node)
+				lease.markLost()
+			}
+		case <-lease.Lost():
+		}
+	}()
 	return lease, nil
 }
 

@@ -1,7 +1,9 @@
 // Command zkread is the baseline of the cold-restart row of
-// scripts/bench.sh: a raw read of a ZooKeeper tree, every node's children
-// listed and every node's data read, with as many requests in flight as
-// the scheduler's state store uses, and nothing decoded.
+// scripts/bench.sh: a raw read of a ZooKeeper tree, every node's data read
+// and the children listed of every node that has any (the stat of the read
+// says how many), with as many requests in flight as the scheduler's state
+// store uses, and nothing decoded. That is one request per leaf, the
+// fewest this client can do: it has no multi-read.
 //
 //	zkread -hosts 127.0.0.1:2181 -root /bench
 //
@@ -58,9 +60,9 @@ func run(hosts, root string) error {
 	visit = func(path string) {
 		defer wg.Done()
 		sem <- struct{}{}
-		data, _, err := conn.Get(path)
+		data, stat, err := conn.Get(path)
 		var children []string
-		if err == nil {
+		if err == nil && stat.NumChildren > 0 {
 			children, _, err = conn.Children(path)
 		}
 		<-sem
