@@ -16,6 +16,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"slices"
 	"time"
@@ -55,12 +56,21 @@ func main() {
 type fw struct {
 	caller calls.Caller
 	events chan *scheduler.Event
+	acks   chan mesos.TaskStatus
 	id     string
 }
 
+// ackers is how many acknowledgements are sent side by side.
+const ackers = 4
+
 func subscribe(ctx context.Context, master string) (*fw, error) {
+	// Calls reuse their connections: with the client's default of two idle
+	// connections, acknowledgements sent side by side would each open and
+	// close one, and 10,000 pods' worth exhaust the ephemeral ports
+	// (TIME_WAIT) before the deploy ends.
 	cli := httpcli.New(httpcli.Endpoint(master+"/api/v1/scheduler"), httpcli.Codec(codecs.ByMediaType[codecs.MediaTypeProtobuf]),
-		httpcli.Do(httpcli.With(httpcli.Timeout(30*time.Second))))
+		httpcli.Do(httpcli.With(httpcli.Timeout(30*time.Second),
+			httpcli.Transport(func(t *http.Transport) { t.MaxIdleConnsPerHost = ackers + 2 }))))
 	raw := httpsched.NewCaller(cli)
 	fo := 60.0
 	info := mesos.FrameworkInfo{User: "root", Name: "rawlaunch", Roles: []string{role}, FailoverTimeout: &fo,
@@ -70,7 +80,14 @@ func subscribe(ctx context.Context, master string) (*fw, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SUBSCRIBE: %w", err)
 	}
-	f := &fw{events: make(chan *scheduler.Event, 1<<16)}
+	f := &fw{events: make(chan *scheduler.Event, 1<<16), acks: make(chan mesos.TaskStatus, 1<<16)}
+	for range ackers {
+		go func() {
+			for st := range f.acks {
+				_ = f.call(context.Background(), calls.Acknowledge(st.GetAgentID().GetValue(), st.TaskID.Value, st.UUID))
+			}
+		}()
+	}
 	go func() {
 		defer resp.Close()
 		defer close(f.events)
@@ -99,14 +116,13 @@ func (f *fw) call(ctx context.Context, c *scheduler.Call) error {
 	return calls.CallNoData(ctx, f.caller, c)
 }
 
-// ack acknowledges a reliable update, in the background.
+// ack acknowledges a reliable update, in the background (by one of the
+// ackers, in the order the updates came).
 func (f *fw) ack(st mesos.TaskStatus) {
 	if len(st.UUID) == 0 {
 		return
 	}
-	go func() {
-		_ = f.call(context.Background(), calls.Acknowledge(st.GetAgentID().GetValue(), st.TaskID.Value, st.UUID))
-	}()
+	f.acks <- st
 }
 
 func scalar(name string, v float64) mesos.Resource {
