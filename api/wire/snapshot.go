@@ -39,7 +39,13 @@ type PlanView struct {
 
 	bodyOnce sync.Once
 	parts    [][]byte // the body in pieces: skeleton text and step chunks
-	size     int
+	// partChunks[i] is the chunk whose JSON parts[i] is, nil for text.
+	partChunks []*stepChunk
+	size       int
+
+	gzipOnce  sync.Once
+	gzipParts [][]byte // the gzip body in pieces (gzipAssemble)
+	gzipSize  int
 
 	infoOnce sync.Once
 	info     plans.PlanInfo
@@ -81,6 +87,9 @@ type stepChunk struct {
 	infos        []plans.StepInfo
 	body         []byte
 	starts, ends []int
+
+	deflateOnce sync.Once
+	gz          deflated // body deflated alone, made on first gzip read
 }
 
 // The indentation of the body's elements: json.MarshalIndent of a
@@ -158,6 +167,12 @@ func (v *PlanView) Len() int {
 // cost twice the time of one over loopback TCP, measured).
 func (v *PlanView) WriteTo(w io.Writer) (int64, error) {
 	v.assemble()
+	return writeParts(w, v.parts)
+}
+
+// writeParts writes parts to w in writes of writeSize, gathering small
+// parts in a pooled buffer and writing large ones as they are.
+func writeParts(w io.Writer, parts [][]byte) (int64, error) {
 	bp := writeBuffers.Get().(*[]byte)
 	defer writeBuffers.Put(bp)
 	buf := (*bp)[:0]
@@ -167,7 +182,7 @@ func (v *PlanView) WriteTo(w io.Writer) (int64, error) {
 		n += int64(m)
 		return err
 	}
-	for _, p := range v.parts {
+	for _, p := range parts {
 		if len(buf)+len(p) > cap(buf) && len(buf) > 0 {
 			if err := write(buf); err != nil {
 				return n, err
@@ -218,6 +233,7 @@ func (v *PlanView) assemble() {
 		flush := func() {
 			if len(text) > 0 {
 				v.parts = append(v.parts, text)
+				v.partChunks = append(v.partChunks, nil)
 				v.size += len(text)
 				text = nil
 			}
@@ -248,6 +264,7 @@ func (v *PlanView) assemble() {
 					flush()
 					for _, c := range ph.chunks {
 						v.parts = append(v.parts, c.made().body)
+						v.partChunks = append(v.partChunks, c)
 						v.size += len(c.body)
 					}
 					text = append(text, "\n      ]"...)

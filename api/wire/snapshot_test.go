@@ -44,6 +44,7 @@ func checkView(t testing.TB, v *PlanView, info plans.PlanInfo) {
 	if n, err := v.WriteTo(&buf); err != nil || n != int64(len(w)) || !bytes.Equal(buf.Bytes(), w) {
 		t.Fatalf("WriteTo wrote %d bytes (%v), not the body", n, err)
 	}
+	checkGzip(t, v, w)
 	if got := v.Info(); !bytes.Equal(want(t, got), w) {
 		t.Fatalf("Info differs:\n got %+v\nwant %+v", got, info)
 	}
@@ -238,6 +239,9 @@ func TestPublisherConcurrentReads(t *testing.T) {
 				}
 				v := latest.Load().Plans["deploy"]
 				if _, err := v.WriteTo(io.Discard); err != nil {
+					t.Error(err)
+				}
+				if _, err := v.WriteGzipTo(io.Discard); err != nil {
 					t.Error(err)
 				}
 				v.Info()
