@@ -21,8 +21,9 @@ type Snapshot struct {
 }
 
 // PlanView is a published plan: its status and errors at hand, and its
-// PlanInfo and GET /v1/plans/{plan} body, each made once on first use from
-// its steps' JSON. A step's JSON is encoded on the first read after the
+// PlanInfo and GET /v1/plans/{plan} body, the latter as JSON and gzip-
+// compressed, each made once on first use from its steps' JSON. A step's
+// JSON is encoded, and its chunk's compressed, on the first read after the
 // step changed, not at each publication or request: a Publisher shares
 // what did not change with the view it made before. A PlanView is
 // immutable and safe for concurrent use.

@@ -29,8 +29,8 @@ func want(t testing.TB, info plans.PlanInfo) []byte {
 	return append(b, '\n')
 }
 
-// checkView fails unless every way v gives its body and its PlanInfo
-// agrees with info.
+// checkView fails unless every way v gives its body (gzip-compressed
+// too) and its PlanInfo agrees with info.
 func checkView(t testing.TB, v *PlanView, info plans.PlanInfo) {
 	t.Helper()
 	w := want(t, info)
@@ -376,8 +376,8 @@ plans:
 	}
 }
 
-// FuzzPlanViewJSON checks the body against encoding/json for any text in
-// the plan's fields.
+// FuzzPlanViewJSON checks the body against encoding/json, and the gzip
+// body against the body (checkView), for any text in the plan's fields.
 func FuzzPlanViewJSON(f *testing.F) {
 	f.Add("hello-0:[server]", "waits <for> an offer & \"more\"", "pods.x: bad", uint8(3))
 	f.Add("", "\u2028\x00\xff é", "", uint8(70))
