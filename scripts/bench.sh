@@ -31,7 +31,8 @@
 # (NOLOAD=0 leaves these out), then under the apiload (and the same with
 # BEFORE). The apiload asks for gzip and decompresses, as Go's default
 # client does (a scheduler without gzip answers with the JSON itself);
-# APILOAD_GZIP=0 makes it ask for nothing.
+# APILOAD_GZIP=0 makes it ask for nothing, APILOAD_DECOMPRESS=0 read the
+# gzip bodies without decompressing them.
 #
 # Clusters run at --time-scale 0.2 (real), --time-scale 1 (the serial
 # rows: the goal's time per step is at the cluster's own speed, Mesos's
@@ -90,7 +91,8 @@ deploy() {
 	pids="$pids $sched"
 	until api=$(head -n 1 "$data/$name.sched.out") && [ -n "$api" ]; do sleep 0.05; done
 	if [ -n "${LOAD:-}" ]; then
-		"$data/apiload" -url "$api/v1/plans/deploy" -c 4 -d "$LOAD" -rate "$RATE" -gzip="$([ "${APILOAD_GZIP:-1}" = 0 ] && echo false || echo true)" >"$data/$name.load" 2>&1 &
+		"$data/apiload" -url "$api/v1/plans/deploy" -c 4 -d "$LOAD" -rate "$RATE" -gzip="$([ "${APILOAD_GZIP:-1}" = 0 ] && echo false || echo true)" \
+			-decompress="$([ "${APILOAD_DECOMPRESS:-1}" = 0 ] && echo false || echo true)" >"$data/$name.load" 2>&1 &
 		load=$!
 	fi
 	until [ "$(curl -s "$api/v1/plans/deploy" | sed -n 's/^  "status": "\([A-Z_]*\)".*/\1/p' | head -n 1)" = COMPLETE ]; do sleep 0.05; done
@@ -122,7 +124,7 @@ raw() { # NAME PODS [-serial]
 
 rows=""
 # enc: whether the apiload asked for gzip and how many answers were.
-enc() { sed -n 's/.*gzip asked: \([a-z]*\), \([0-9]*\) responses.*/gzip asked: \1, \2 gzipped/p' "$1" | head -n 1; }
+enc() { sed -n 's/.*gzip asked: \([a-z]*\), \([0-9]*\) responses gzip-compressed, decompressed: \([a-z]*\).*/gzip asked: \1, \2 gzipped, decompressed: \3/p' "$1" | head -n 1; }
 row() { rows="$rows$(printf '%-44s %-22s %s' "$1" "$2" "$3")
 "; }
 

@@ -8,9 +8,12 @@
 // gzip-compressed, as Go's default http.Transport does (the DC/OS CLI and
 // Kennel's are Go programs): latency covers reading the whole body,
 // decompression included. -gzip=false asks for nothing and gets the
-// JSON itself. "wire" is the bytes received, "body" the decompressed.
+// JSON itself; -decompress=false reads the gzip body without
+// decompressing it, to see the server's part alone (on one machine the
+// client's decompression takes a core from the server). "wire" is the
+// bytes received, "body" what they decompress to (with -decompress).
 //
-//	go run ./scripts/apiload -url http://127.0.0.1:8080/v1/plans/deploy -c 50 -d 10s [-rate 10000] [-gzip=false]
+//	go run ./scripts/apiload -url http://127.0.0.1:8080/v1/plans/deploy -c 50 -d 10s [-rate 10000] [-gzip=false] [-decompress=false]
 package main
 
 import (
@@ -33,6 +36,7 @@ func main() {
 	dur := flag.Duration("d", 10*time.Second, "how long to load")
 	rate := flag.Float64("rate", 0, "requests/s in all (0: as fast as the server answers)")
 	gz := flag.Bool("gzip", true, "ask for gzip (Accept-Encoding: gzip) and decompress, as Go's default client does")
+	decompress := flag.Bool("decompress", true, "with -gzip, decompress gzip bodies (false: read them compressed)")
 	flag.Parse()
 	if *url == "" {
 		fmt.Fprintln(os.Stderr, "apiload: -url is required")
@@ -92,7 +96,7 @@ func main() {
 					}
 					continue
 				}
-				n, wire, err := read(resp)
+				n, wire, err := read(resp, *decompress)
 				resp.Body.Close()
 				if err != nil {
 					if ctx.Err() == nil {
@@ -137,15 +141,16 @@ func main() {
 		float64(wire)/elapsed.Seconds()/1e6, float64(bytes)/elapsed.Seconds()/1e6)
 	fmt.Printf("latency:    p50 %s  p90 %s  p99 %s  max %s\n", pct(0.50).Round(time.Microsecond),
 		pct(0.90).Round(time.Microsecond), pct(0.99).Round(time.Microsecond), all[len(all)-1].Round(time.Microsecond))
-	fmt.Printf("codes:      %v; gzip asked: %v, %d responses gzip-compressed\n", codes, *gz, gzipped)
+	fmt.Printf("codes:      %v; gzip asked: %v, %d responses gzip-compressed, decompressed: %v\n", codes, *gz, gzipped, *decompress)
 }
 
-// read reads resp's body whole, decompressing it if it is gzip-compressed,
-// and returns the body's length and the bytes received.
-func read(resp *http.Response) (body, wire int64, err error) {
+// read reads resp's body whole, decompressing it if it is gzip-compressed
+// and decompress is set, and returns the body's length and the bytes
+// received.
+func read(resp *http.Response, decompress bool) (body, wire int64, err error) {
 	counted := &countingReader{r: resp.Body}
 	var r io.Reader = counted
-	if resp.Header.Get("Content-Encoding") == "gzip" {
+	if decompress && resp.Header.Get("Content-Encoding") == "gzip" {
 		zr, err := gzip.NewReader(counted)
 		if err != nil {
 			return 0, counted.n, fmt.Errorf("gzip body: %w", err)
