@@ -288,3 +288,36 @@ func BenchmarkPublishAndServeGzip10k(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkChurnServe10k is a publication after an event that changed a
+// step in each of 40 chunks of a 10,000-step plan (a deploy's offer cycle
+// changes the reasons of many pending steps at once), and the first read
+// of its body, in each encoding.
+func BenchmarkChurnServe10k(b *testing.B) {
+	for _, tt := range []struct {
+		name  string
+		write func(*PlanView) (int64, error)
+	}{
+		{"identity", func(v *PlanView) (int64, error) { return v.WriteTo(io.Discard) }},
+		{"gzip", func(v *PlanView) (int64, error) { return v.WriteGzipTo(io.Discard) }},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			p := bigPlan(10000)
+			var pub Publisher
+			if _, err := tt.write(pub.Snapshot("fw", []*plans.Plan{p}).Plans["deploy"]); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				for c := range 40 {
+					i++
+					touch(p, c*4*chunkSteps+i%chunkSteps, t0.Add(time.Duration(i)*time.Second))
+				}
+				if _, err := tt.write(pub.Snapshot("fw", []*plans.Plan{p}).Plans["deploy"]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
