@@ -9,15 +9,23 @@ import (
 	"sync"
 )
 
-// The gzip body of a plan (RFC 1952) is assembled from pieces deflated
-// once each: every piece of the JSON body (a chunk of steps, shared by
-// the views of successive publications while unchanged, or the text
-// around them, the view's own) is deflated alone by a fresh compressor
-// and ends in a sync flush. Such pieces hold no final block and no
-// reference to another's bytes, and end byte-aligned, so that they
-// concatenate into one valid deflate stream; a final empty block ends it.
-// The gzip trailer's CRC-32 of the whole body is combined from the
-// pieces' CRCs and lengths.
+// The gzip body of a plan (RFC 1952) is assembled from pieces: every
+// piece of the JSON body (a chunk of steps, shared by the views of
+// successive publications while unchanged, or the text around them, the
+// view's own) is either deflated alone by a fresh compressor, ending in a
+// sync flush, or wrapped as it is in stored blocks. Such pieces hold no
+// final block and no reference to another's bytes, and end byte-aligned,
+// so that they concatenate into one valid deflate stream; a final empty
+// block ends it. The gzip trailer's CRC-32 of the whole body is combined
+// from the pieces' CRCs and lengths.
+//
+// A piece is deflated at its second read, not its first: compressing a
+// 64-step chunk costs 4 to 10 times the CPU of writing its JSON over
+// loopback TCP (BenchmarkDeflateLevels, BenchmarkGetPlan10kGzip), so it
+// pays only once the chunk is read again; while a deploy changes steps
+// faster than the API is read, most chunks are read once, as they were
+// made, and go stored. A view read while some of its pieces were stored
+// is assembled again at its next read.
 
 // gzipLevel is the compression level of the pieces. BestSpeed measured
 // (BenchmarkDeflateLevels, the chunks of a 10,000-step plan): ratio 22.9
@@ -25,6 +33,9 @@ import (
 // and BestCompression's 25.6 at 162 µs; the 10 % of bytes saved beyond
 // BestSpeed's do not pay for twice the CPU.
 const gzipLevel = flate.BestSpeed
+
+// deflateAtRead is the read of a piece at which it is deflated.
+const deflateAtRead = 2
 
 // gzipHeader is a gzip member's header: no name, no time, the extra flags
 // of gzipLevel (4: the fastest algorithm), the OS unknown (255).
@@ -42,6 +53,11 @@ type deflated struct {
 	data []byte
 	crc  uint32
 	xpow uint32
+}
+
+// checksum is the CRC-32 and x^(8n) of b, as deflated holds them.
+func checksum(b []byte) deflated {
+	return deflated{crc: crc32.ChecksumIEEE(b), xpow: xPow8n(int64(len(b)))}
 }
 
 // deflater is a pooled compressor and the buffer it writes to: a
@@ -66,57 +82,129 @@ func deflate(b []byte) deflated {
 	// Writes to a bytes.Buffer do not fail.
 	_, _ = d.w.Write(b)
 	_ = d.w.Flush()
-	return deflated{data: bytes.Clone(d.buf.Bytes()), crc: crc32.ChecksumIEEE(b), xpow: xPow8n(int64(len(b)))}
+	sum := checksum(b)
+	sum.data = bytes.Clone(d.buf.Bytes())
+	return sum
 }
 
-// deflated is the chunk's JSON deflated alone, made once after the JSON.
-func (c *stepChunk) deflated() deflated {
-	c.deflateOnce.Do(func() { c.gz = deflate(c.made().body) })
-	return c.gz
+// maxStored is the most bytes a stored block holds.
+const maxStored = 1<<16 - 1
+
+// appendStored appends b to parts as stored deflate blocks (BFINAL 0,
+// BTYPE 00, byte-aligned, LEN and its complement), the block headers new
+// and b's bytes themselves, and returns the parts and their length.
+func appendStored(parts [][]byte, b []byte) ([][]byte, int) {
+	size := 0
+	for len(b) > 0 {
+		n := min(len(b), maxStored)
+		parts = append(parts, []byte{0, byte(n), byte(n >> 8), ^byte(n), ^byte(n >> 8)}, b[:n])
+		size += 5 + n
+		b = b[n:]
+	}
+	return parts, size
 }
 
-// GzipLen is the length of the gzip body that WriteGzipTo writes.
-func (v *PlanView) GzipLen() int {
-	v.gzipAssemble()
-	return v.gzipSize
+// chunkGzip is what the gzip body of a view holds of a chunk: the chunk
+// deflated if this is its deflateAtRead-th read or later, else its
+// checksum alone (ok false), for its JSON to go stored.
+func (c *stepChunk) chunkGzip() (d deflated, ok bool) {
+	if c.gzDone.Load() {
+		return c.gz, true
+	}
+	if c.gzReads.Add(1) < deflateAtRead {
+		c.sumOnce.Do(func() { c.sum = checksum(c.made().body) })
+		return c.sum, false
+	}
+	c.deflateOnce.Do(func() {
+		c.gz = deflate(c.made().body)
+		c.gzDone.Store(true)
+	})
+	return c.gz, true
 }
+
+// gzipBody is a view's gzip body in pieces; complete when every piece is
+// deflated, none stored.
+type gzipBody struct {
+	parts    [][]byte
+	size     int
+	complete bool
+}
+
+// GzipLen is the length of the gzip body that the next WriteGzipTo writes
+// if no other read comes between; use WriteGzip for both at once.
+func (v *PlanView) GzipLen() int { return v.gzip().size }
 
 // WriteGzipTo writes the body of GET /v1/plans/{plan} gzip-compressed
 // (Content-Encoding: gzip): one gzip member that decompresses to what
-// WriteTo writes, written in pieces as WriteTo does. The compression of
-// each piece is made on first use and shared as its JSON is.
+// WriteTo writes, written in pieces as WriteTo does.
 func (v *PlanView) WriteGzipTo(w io.Writer) (int64, error) {
-	v.gzipAssemble()
-	return writeParts(w, v.gzipParts)
+	return v.WriteGzip(func(int) io.Writer { return w })
 }
 
-// gzipAssemble lays out the gzip body once: the header, each part of the
-// JSON body deflated (a chunk's shared, the text's made here), the final
-// block and the trailer.
-func (v *PlanView) gzipAssemble() {
-	v.gzipOnce.Do(func() {
-		v.assemble()
-		parts := make([][]byte, 0, len(v.parts)+2)
-		parts = append(parts, gzipHeader)
-		size := len(gzipHeader)
-		var crc uint32
-		for i, p := range v.parts {
-			var d deflated
-			if c := v.partChunks[i]; c != nil {
-				d = c.deflated()
-			} else {
-				d = deflate(p)
-			}
-			parts = append(parts, d.data)
-			size += len(d.data)
-			crc = multModP(d.xpow, crc) ^ d.crc // crc32Combine(crc, d.crc, len(p))
+// WriteGzip writes the gzip body of GET /v1/plans/{plan} to the writer
+// that to returns for its length (a response sets its Content-Length
+// there). Which pieces are compressed depends on the reads before (see
+// above), so the length holds for this body only.
+func (v *PlanView) WriteGzip(to func(size int) io.Writer) (int64, error) {
+	b := v.gzip()
+	return writeParts(to(b.size), b.parts)
+}
+
+// gzip returns the view's gzip body: the one assembled before if it is
+// complete, else one assembled now, each chunk deflated at its
+// deflateAtRead-th read (its JSON stored before), the view's text at the
+// view's second read.
+func (v *PlanView) gzip() *gzipBody {
+	if b := v.gz.Load(); b != nil && b.complete {
+		return b
+	}
+	v.assemble()
+	deflateText := v.gzReads.Add(1) >= deflateAtRead
+	b := &gzipBody{parts: make([][]byte, 0, len(v.parts)+2), complete: true}
+	b.parts = append(b.parts, gzipHeader)
+	b.size = len(gzipHeader)
+	var crc uint32
+	for i, p := range v.parts {
+		var d deflated
+		ok := true
+		if c := v.partChunks[i]; c != nil {
+			d, ok = c.chunkGzip()
+		} else if deflateText {
+			d = v.textGzip(i)
+		} else {
+			d, ok = checksum(p), false
 		}
-		trailer := append([]byte{}, finalBlock...)
-		trailer = binary.LittleEndian.AppendUint32(trailer, crc)
-		trailer = binary.LittleEndian.AppendUint32(trailer, uint32(v.size)) // ISIZE: the length modulo 2^32
-		v.gzipParts = append(parts, trailer)
-		v.gzipSize = size + len(trailer)
+		if ok {
+			b.parts = append(b.parts, d.data)
+			b.size += len(d.data)
+		} else {
+			var n int
+			b.parts, n = appendStored(b.parts, p)
+			b.size += n
+			b.complete = false
+		}
+		crc = multModP(d.xpow, crc) ^ d.crc // crc32Combine(crc, d.crc, len(p))
+	}
+	trailer := append([]byte{}, finalBlock...)
+	trailer = binary.LittleEndian.AppendUint32(trailer, crc)
+	trailer = binary.LittleEndian.AppendUint32(trailer, uint32(v.size)) // ISIZE: the length modulo 2^32
+	b.parts = append(b.parts, trailer)
+	b.size += len(trailer)
+	v.gz.Store(b)
+	return b
+}
+
+// textGzip is the view's text part i deflated, made once.
+func (v *PlanView) textGzip(i int) deflated {
+	v.textOnce.Do(func() {
+		v.textGz = make([]deflated, len(v.parts))
+		for j, p := range v.parts {
+			if v.partChunks[j] == nil {
+				v.textGz[j] = deflate(p)
+			}
+		}
 	})
+	return v.textGz[i]
 }
 
 // crc32Combine is the CRC-32 (IEEE) of a sequence whose first part has

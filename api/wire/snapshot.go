@@ -44,9 +44,12 @@ type PlanView struct {
 	partChunks []*stepChunk
 	size       int
 
-	gzipOnce  sync.Once
-	gzipParts [][]byte // the gzip body in pieces (gzipAssemble)
-	gzipSize  int
+	// gz is the gzip body assembled last (PlanView.gzip); gzReads counts
+	// its assemblies. textGz are the text parts deflated, made once.
+	gz       atomic.Pointer[gzipBody]
+	gzReads  atomic.Int32
+	textOnce sync.Once
+	textGz   []deflated
 
 	infoOnce sync.Once
 	info     plans.PlanInfo
@@ -89,8 +92,15 @@ type stepChunk struct {
 	body         []byte
 	starts, ends []int
 
+	// gzReads counts the chunk's gzip reads; at the deflateAtRead-th,
+	// gz is made: body deflated alone, and gzDone set. sum is body's
+	// checksum, for the reads before, when body goes stored.
+	gzReads     atomic.Int32
 	deflateOnce sync.Once
-	gz          deflated // body deflated alone, made on first gzip read
+	gz          deflated
+	gzDone      atomic.Bool
+	sumOnce     sync.Once
+	sum         deflated
 }
 
 // The indentation of the body's elements: json.MarshalIndent of a
