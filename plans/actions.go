@@ -104,6 +104,7 @@ func (s *Set) Interrupt(plan, phase string) Result {
 		}
 		s.planIntent(p).phase(ph.ID).Interrupted = true
 		ph.interrupted = true
+		s.forgetCandidates()
 	} else {
 		if p.interrupted || p.Status == Complete {
 			return alreadyReported
@@ -154,6 +155,7 @@ func (s *Set) Continue(plan, phase string) Result {
 		for _, ph := range paused {
 			s.planIntent(p).phase(ph.ID).Interrupted = false
 			ph.interrupted = false
+			s.forgetCandidates()
 		}
 	default:
 		proceeded := 0
@@ -181,10 +183,12 @@ func (s *Set) proceedPhase(p *Plan, ph *Phase) {
 			}
 		}
 		phi.Proceeds++
+		s.forgetCandidates()
 		return
 	}
 	phi.Interrupted = false
 	ph.interrupted = false
+	s.forgetCandidates()
 }
 
 // ForceComplete marks plan, its phase, or a step of that phase COMPLETE,
@@ -288,6 +292,7 @@ func (s *Set) targetStatus(p *Plan, phase, step string) Status {
 func (s *Set) setPlanInterrupted(p *Plan, v bool) {
 	s.planIntent(p).Interrupted = &v
 	p.interrupted = v
+	s.forgetCandidates()
 }
 
 func allSteps(p *Plan) []*Step {

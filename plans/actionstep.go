@@ -228,6 +228,7 @@ func (s *Set) owe(p *Plan, st *Step, si *StepIntent, why string) {
 		return
 	}
 	a.Live = false
+	s.changed = true
 	if s.intent.Cleanups == nil {
 		s.intent.Cleanups = map[string]*Cleanup{}
 	}
@@ -250,8 +251,11 @@ func (s *Set) oweStopped() {
 	for _, p := range s.plans {
 		for _, ph := range p.Phases {
 			for _, st := range ph.Steps {
+				if st.Kind != StepAction {
+					continue
+				}
 				si := s.peekPlanIntent(p).Steps[st.ID]
-				if st.Kind == StepAction && !cands[st] && stepAction(si) != nil && si.Action.Live {
+				if !cands[st] && stepAction(si) != nil && si.Action.Live {
 					s.owe(p, st, s.planIntent(p).step(st.ID), "interrupted")
 				}
 			}

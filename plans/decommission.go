@@ -143,6 +143,7 @@ func (s *Set) addDecommissionStep(ph *Phase, d *decommissioning, kind StepKind, 
 func (s *Set) settleDecommissions() {
 	for inst, rec := range s.intent.Decommissions {
 		if s.withinCount(inst) {
+			s.changed = true
 			s.forgetDecommissionIntent(inst, rec)
 			delete(s.intent.Decommissions, inst)
 		}
@@ -159,6 +160,7 @@ func (s *Set) settleDecommissions() {
 			}
 			rec = &Decommission{Started: s.world.Now}
 			s.intent.Decommissions[ph.Name] = rec
+			s.changed = true
 			for _, st := range ph.Steps {
 				switch st.Kind {
 				case StepErase:
@@ -170,6 +172,7 @@ func (s *Set) settleDecommissions() {
 		}
 		if ph.Status == Complete && rec.Completed == nil {
 			rec.Completed = timePtr(s.world.Now)
+			s.changed = true
 		}
 	}
 	pruneFinished(s.intent.Decommissions, func(r *Decommission) *time.Time { return r.Completed }, s.forgetDecommissionIntent)
@@ -178,6 +181,7 @@ func (s *Set) settleDecommissions() {
 // forgetDecommissionIntent drops the operator intent of a pruned
 // decommission's phase and steps.
 func (s *Set) forgetDecommissionIntent(inst string, rec *Decommission) {
+	s.changed = true
 	pi := s.intent.Plans[DecommissionPlan]
 	if pi == nil {
 		return

@@ -14,10 +14,22 @@ var ErrUnknownStep = fmt.Errorf("plans: unknown step")
 
 // Advance moves the Set's clock: DELAYED steps whose backoff has expired
 // become PENDING.
+//
+// Statuses and reasons read the time only against backoff deadlines: when
+// no deadline lies between the Set's time and now, and no task changed,
+// nothing is computed. (Reasons also read World.Waiting and World.Held;
+// Settle computes them again.)
 func (s *Set) Advance(now time.Time) {
-	s.catchUp()
-	s.world.Now = now
-	s.refresh()
+	switch {
+	case s.stale:
+		s.world.Now = now
+		s.rebuildDynamic()
+	case s.backoffCrossed(s.world.Now, now):
+		s.world.Now = now
+		s.refresh()
+	default:
+		s.world.Now = now
+	}
 }
 
 // Prepared records that the scheduler has started looking for offers for
@@ -124,8 +136,13 @@ func (s *Set) RemoveTask(name string, now time.Time) {
 // completed deploy plan deployed. Call it after every batch of events; it
 // is idempotent.
 func (s *Set) Settle(now time.Time) {
-	s.catchUp()
+	if s.stale {
+		s.rebuildDynamicStatuses() // the reasons are computed once, below
+	}
+	timeMoved := s.backoffCrossed(s.world.Now, now)
 	s.world.Now = now
+	s.changed = false
+	deployed := s.intent.DeployedConfig
 	s.oweStopped()
 	for _, p := range s.plans {
 		s.settlePlan(p)
@@ -135,7 +152,34 @@ func (s *Set) Settle(now time.Time) {
 	if d := s.Plan(DeployPlan); d.Status == Complete && len(d.Errors) == 0 {
 		s.intent.DeployedConfig = s.world.Config
 	}
-	s.build()
+	// What to compute again follows from what changed: a newly deployed
+	// configuration can turn the deploy plan into the spec's update plan;
+	// other intent changes (completion marks, recoveries, decommissions,
+	// canary trials, cleanups) change statuses and the plans that follow
+	// the intent's records; the time alone changes statuses only across a
+	// backoff's end. The reasons are always computed again: they also
+	// read World.Waiting and World.Held, which the caller fills in place.
+	switch {
+	case s.intent.DeployedConfig != deployed:
+		s.build()
+	case s.changed:
+		s.rebuildDynamic()
+	case timeMoved:
+		s.refresh()
+	default:
+		s.explain()
+	}
+}
+
+// backoffCrossed reports whether moving the clock from a to b changes any
+// status or reason: they read the time only against backoff deadlines.
+func (s *Set) backoffCrossed(a, b time.Time) bool {
+	for _, bo := range s.intent.Backoff {
+		if a.Before(bo.Until) != b.Before(bo.Until) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Set) settlePlan(p *Plan) {
@@ -143,6 +187,7 @@ func (s *Set) settlePlan(p *Plan) {
 		if ph.canary != nil {
 			phi := s.planIntent(p).phase(ph.ID)
 			if !phi.CanaryChosen {
+				s.changed = true
 				phi.CanaryChosen = true
 				phi.Canary = nil
 				for _, st := range ph.canary.steps {
@@ -154,6 +199,7 @@ func (s *Set) settlePlan(p *Plan) {
 			if st.base != Complete || st.Completed != nil || p.kind == kindDecommission {
 				continue
 			}
+			s.changed = true
 			si := s.planIntent(p).step(st.ID)
 			si.Completed = timePtr(s.world.Now)
 			si.Prepared, si.Launched = nil, nil
@@ -164,6 +210,12 @@ func (s *Set) settlePlan(p *Plan) {
 // rebuildDynamic regenerates the plans whose shape follows the tasks
 // (recovery, decommission) and recomputes every status.
 func (s *Set) rebuildDynamic() {
+	s.rebuildDynamicStatuses()
+	s.explain()
+}
+
+// rebuildDynamicStatuses is rebuildDynamic without the reasons.
+func (s *Set) rebuildDynamicStatuses() {
 	out := make([]*Plan, 0, len(s.plans)+2)
 	var custom []*Plan
 	for _, p := range s.plans {
@@ -178,8 +230,9 @@ func (s *Set) rebuildDynamic() {
 		}
 	}
 	s.plans = append(out, custom...)
+	s.steps = nil
 	s.stale = false
-	s.refresh()
+	s.refreshStatuses()
 }
 
 // findLazy is find without computing the plans first when they are stale:
@@ -194,16 +247,21 @@ func (s *Set) findLazy(id string) (*Plan, *Step) {
 	return s.find(id)
 }
 
-// find returns the plan and step with id.
+// find returns the plan and step with id, the first in plan order if
+// two had it.
 func (s *Set) find(id string) (*Plan, *Step) {
-	for _, p := range s.plans {
-		for _, ph := range p.Phases {
-			for _, st := range ph.Steps {
-				if st.ID == id {
-					return p, st
+	if s.steps == nil {
+		s.steps = map[string]stepRef{}
+		for _, p := range s.plans {
+			for _, ph := range p.Phases {
+				for _, st := range ph.Steps {
+					if _, dup := s.steps[st.ID]; !dup {
+						s.steps[st.ID] = stepRef{p, st}
+					}
 				}
 			}
 		}
 	}
-	return nil, nil
+	r := s.steps[id]
+	return r.plan, r.step
 }

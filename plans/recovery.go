@@ -1,6 +1,7 @@
 package plans
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -115,6 +116,11 @@ func (s *Set) recoveryPlan() *Plan {
 	for _, e := range entries {
 		name := stepName(e.pod.Name, e.index, e.tasks)
 		ph := &Phase{Name: name, ID: elementID(RecoveryPlan, e.inst, itoa(e.generation)), Strategy: Parallel, parallel: true, plan: p}
+		// An operator's interrupt of the phase is kept in the intent
+		// (forgetRecoveryIntent drops it with the recovery).
+		if phi := s.peekPlanIntent(p).Phases[ph.ID]; phi != nil {
+			ph.interrupted = phi.Interrupted
+		}
 		p.Phases = append(p.Phases, ph)
 		st := s.addLaunchStep(ph, e.pod, e.index, e.tasks)
 		st.ID = elementID(ph.ID, name)
@@ -159,11 +165,16 @@ func (s *Set) settleRecoveries() {
 			}
 			rec = next
 			s.intent.Recoveries[inst] = rec
+			s.changed = true
+		}
+		if !slices.Equal(rec.Tasks, st.Tasks) || !rec.Permanent && st.Recovery == Permanent {
+			s.changed = true
 		}
 		rec.Tasks = st.Tasks
 		rec.Permanent = rec.Permanent || st.Recovery == Permanent
 		if st.Status == Complete && rec.Completed == nil {
 			rec.Completed = timePtr(s.world.Now)
+			s.changed = true
 		}
 	}
 	pruneFinished(s.intent.Recoveries, func(r *Recovery) *time.Time { return r.Completed }, s.forgetRecoveryIntent)
@@ -173,6 +184,7 @@ func (s *Set) settleRecoveries() {
 // completions, restarts) of a recovery that is over and replaced or pruned,
 // so that intent does not grow with every failure.
 func (s *Set) forgetRecoveryIntent(inst string, rec *Recovery) {
+	s.changed = true
 	pi := s.intent.Plans[RecoveryPlan]
 	if pi == nil {
 		return

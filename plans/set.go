@@ -1,6 +1,7 @@
 package plans
 
 import (
+	"slices"
 	"time"
 
 	"github.com/kennel-sdk/kennel/servicespec"
@@ -48,6 +49,25 @@ type Set struct {
 	// computed. Every other method computes them again first, so a batch
 	// of task updates costs one computation, not one each.
 	stale bool
+	// changed: Settle changed the intent (see Settle), so the statuses
+	// are computed again.
+	changed bool
+	// steps indexes the plans' steps by id, built on first use after the
+	// plans were generated (nil until then).
+	steps map[string]stepRef
+	// cands caches Candidates between computations of the statuses; nil
+	// when it must be computed again (see forgetCandidates).
+	cands []*Step
+}
+
+// forgetCandidates drops the cached candidates: statuses or interrupts
+// changed.
+func (s *Set) forgetCandidates() { s.cands = nil }
+
+// stepRef is a step and its plan.
+type stepRef struct {
+	plan *Plan
+	step *Step
 }
 
 // catchUp computes the plans again if a task changed since they were.
@@ -76,6 +96,13 @@ func New(w World, in Intent) *Set {
 func (s *Set) Intent() Intent {
 	s.catchUp()
 	return s.intent.Clone()
+}
+
+// IntentEntries is Intent().Entries() without the copy: the entries are
+// encoded afresh, so nothing the caller holds shares the Set's intent.
+func (s *Set) IntentEntries() map[string][]byte {
+	s.catchUp()
+	return s.intent.Entries()
 }
 
 // Plans returns the plans in API order: deploy, recovery, decommission (if
@@ -109,6 +136,7 @@ func (s *Set) Names() []string {
 // build regenerates the plans from the world and intent and computes their
 // statuses.
 func (s *Set) build() {
+	s.steps = nil
 	s.plans = s.plans[:0]
 	s.plans = append(s.plans, s.deployPlan(), s.recoveryPlan())
 	if p := s.decommissionPlan(); p != nil {
@@ -121,6 +149,14 @@ func (s *Set) build() {
 // refresh recomputes every status and reason from the current world and
 // intent, without regenerating the plans' shape.
 func (s *Set) refresh() {
+	s.refreshStatuses()
+	s.explain()
+}
+
+// refreshStatuses is refresh without the reasons (explain): what Settle
+// needs to decide, before it computes the reasons once at the end.
+func (s *Set) refreshStatuses() {
+	s.forgetCandidates()
 	s.reserved = nil
 	for _, p := range s.plans {
 		for _, ph := range p.Phases {
@@ -134,7 +170,6 @@ func (s *Set) refresh() {
 		}
 		p.aggregate()
 	}
-	s.explain()
 }
 
 // aggregate computes phase and plan statuses. A phase's status is computed
@@ -169,7 +204,18 @@ func (p *Plan) aggregate() {
 // has already claimed in this call, is not a candidate.
 func (s *Set) Candidates() []*Step {
 	s.catchUp()
-	var out []*Step
+	if s.cands == nil {
+		s.cands = s.candidates()
+	}
+	if len(s.cands) == 0 {
+		return nil
+	}
+	return slices.Clone(s.cands)
+}
+
+// candidates computes Candidates; never nil.
+func (s *Set) candidates() []*Step {
+	out := []*Step{}
 	claimed := busy{}
 	for _, p := range s.plans {
 		held := busy{}
@@ -199,16 +245,8 @@ func (s *Set) Candidates() []*Step {
 // Step returns the step with id, in any plan, or nil.
 func (s *Set) Step(id string) *Step {
 	s.catchUp()
-	for _, p := range s.plans {
-		for _, ph := range p.Phases {
-			for _, st := range ph.Steps {
-				if st.ID == id {
-					return st
-				}
-			}
-		}
-	}
-	return nil
+	_, st := s.find(id)
+	return st
 }
 
 // planIntent returns the intent of p, scoped to the target configuration

@@ -136,7 +136,8 @@ type Core struct {
 	killed       map[string]time.Time // TaskID -> when KILL was last sent
 	uninstall    *uninstallState
 	gates        gateBook
-	actions      map[string]*actionState // by actionKey
+	actions      map[string]*actionState      // by actionKey
+	routed       map[string]map[string]string // pod type -> routedEnv
 }
 
 // Loaded is what the core starts from: the store's contents, read by the
@@ -160,12 +161,14 @@ func New(cfg Config, l Loaded, newID func() string, now time.Time) (*Core, error
 		frameworkID: l.FrameworkID, tasks: map[string]*task{}, instances: instanceIndex{}, byID: map[string]string{}, ready: map[string]string{},
 		checkNotes: map[string]string{},
 		intent:     l.Intent, waiting: map[string]string{}, held: map[string]string{}, killed: map[string]time.Time{},
-		outcomes: map[string][]StepOutcome{}, gates: newGateBook(), actions: map[string]*actionState{}}
+		outcomes: map[string][]StepOutcome{}, gates: newGateBook(), actions: map[string]*actionState{},
+		routed: map[string]map[string]string{}}
 	for name, rec := range l.Tasks {
 		t, err := decodeTask(name, rec)
 		if err != nil {
 			return nil, fmt.Errorf("scheduler: task %s: %w", name, err)
 		}
+		t.ids = offer.ResourceIDs(&t.info)
 		c.tasks[name] = t
 		c.instances.add(t)
 		c.byID[t.info.TaskID.Value] = name
@@ -243,7 +246,7 @@ func (c *Core) settlePlans(d *Decisions, now time.Time) {
 	c.holdForGates()
 	c.set.Settle(now)
 	c.askActions(d, now)
-	after := c.set.Intent().Entries()
+	after := c.set.IntentEntries()
 	put, del := plans.EntryChanges(c.intent, after)
 	for _, k := range slices.Sorted(maps.Keys(put)) {
 		d.Batch.PutIntent(k, put[k])
@@ -259,10 +262,17 @@ func (c *Core) settlePlans(d *Decisions, now time.Time) {
 // unreachable: its steps wait for that agent, and say how to stop waiting.
 func (c *Core) holdForAgents() {
 	clear(c.held)
-	for _, name := range slices.Sorted(maps.Keys(c.tasks)) {
+	var unreachable []string
+	for name, t := range c.tasks {
+		if t.state() == mesos.TASK_UNREACHABLE && !t.permanentlyFailed() {
+			unreachable = append(unreachable, name)
+		}
+	}
+	slices.Sort(unreachable) // the first task of an instance by name explains it
+	for _, name := range unreachable {
 		t := c.tasks[name]
 		inst := t.instance()
-		if t.state() != mesos.TASK_UNREACHABLE || t.permanentlyFailed() || c.held[inst] != "" {
+		if c.held[inst] != "" {
 			continue
 		}
 		since := unreachableSince(t)

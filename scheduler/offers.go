@@ -282,9 +282,21 @@ func homeAgent(req offer.Request, existing map[string]*task) string {
 	return ""
 }
 
+// routedEnv is offer.RouteEnv of the scheduler's environment for pod,
+// computed once per pod type (the environment is fixed at start). The map
+// is shared: callers copy it before changing it.
+func (c *Core) routedEnv(pod string) map[string]string {
+	env, ok := c.routed[pod]
+	if !ok {
+		env = offer.RouteEnv(c.cfg.SchedulerEnv, pod)
+		c.routed[pod] = env
+	}
+	return env
+}
+
 // request is what a launch step asks of the offers.
 func (c *Core) request(pod *servicespec.PodSpec, st *plans.Step, existing map[string]*task) offer.Request {
-	env := offer.RouteEnv(c.cfg.SchedulerEnv, pod.Name)
+	env := maps.Clone(c.routedEnv(pod.Name))
 	for k, v := range st.Parameters {
 		env[k] = v
 	}

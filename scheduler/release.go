@@ -46,10 +46,10 @@ func (c *Core) releaseUnclaimed(d *Decisions, offers []mesos.Offer, release map[
 	replacing := c.replacedInstances()
 	claimed := map[string]bool{}
 	for _, t := range c.tasks {
-		if replacing[t.instance()] {
+		if len(replacing) > 0 && replacing[t.instance()] {
 			continue
 		}
-		for _, id := range offer.ResourceIDs(&t.info) {
+		for _, id := range t.resourceIDs() {
 			claimed[id] = !release[id]
 		}
 	}
@@ -74,17 +74,20 @@ func (c *Core) releaseUnclaimed(d *Decisions, offers []mesos.Offer, release map[
 // footprint may be released.
 func (c *Core) replacedInstances() map[string]bool {
 	out := map[string]bool{}
-	live := map[string]bool{}
 	for _, t := range c.tasks {
 		if t.permanentlyFailed() {
 			out[t.instance()] = true
 		}
-		if t.live() {
-			live[t.instance()] = true
-		}
 	}
-	for inst := range live {
-		delete(out, inst)
+	// Only the instances being replaced are looked into (their tasks by
+	// the instance index), not every task.
+	for inst := range out {
+		for _, t := range c.instanceTasks(inst) {
+			if t.live() {
+				delete(out, inst)
+				break
+			}
+		}
 	}
 	return out
 }

@@ -22,16 +22,20 @@ import (
 // that do not subtract): then nothing more may be launched on the offer,
 // as before one pod per offer.
 func remainder(o mesos.Offer, ops []mesos.Offer_Operation) (mesos.Offer, bool) {
+	// One copy of the offer's resources, changed in place: Minus and Plus
+	// would copy all of them for every resource an operation takes. What
+	// is added is copied, as the operations' resources go to Mesos.
 	res := mesos.Resources(o.Resources).Clone()
 	take := func(rs []mesos.Resource) bool {
 		for _, r := range rs {
 			if !holds(res, r) {
 				return false
 			}
-			res = res.Minus(r)
+			res.Subtract1(r)
 		}
 		return true
 	}
+	add := func(r mesos.Resource) { res.Add1(*proto.Clone(&r).(*mesos.Resource)) }
 	for _, op := range ops {
 		switch op.Type {
 		case mesos.Offer_Operation_RESERVE:
@@ -39,7 +43,7 @@ func remainder(o mesos.Offer, ops []mesos.Offer_Operation) (mesos.Offer, bool) {
 				if !take([]mesos.Resource{unreservedForm(r)}) {
 					return o, false
 				}
-				res = res.Plus(r)
+				add(r)
 			}
 		case mesos.Offer_Operation_CREATE:
 			for _, r := range op.GetCreate().GetVolumes() {
@@ -51,7 +55,7 @@ func remainder(o mesos.Offer, ops []mesos.Offer_Operation) (mesos.Offer, bool) {
 				if !take([]mesos.Resource{plain}) {
 					return o, false
 				}
-				res = res.Plus(r)
+				add(r)
 			}
 		case mesos.Offer_Operation_LAUNCH_GROUP:
 			lg := op.GetLaunchGroup()

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gogo/protobuf/proto"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 
 	"github.com/kennel-sdk/kennel/scheduler/offer"
@@ -160,5 +161,56 @@ func TestLaunchBatchIsCapped(t *testing.T) {
 	}
 	if d := c.Continue(now); d.More || len(d.Calls) > 0 {
 		t.Errorf("Continue with nothing kept decided %d calls, More=%v", len(d.Calls), d.More)
+	}
+}
+
+// remainder works on its own copy of the offer's resources: the offer and
+// the operations, which go to Mesos, are left as they were, and what it
+// leaves is the offer less every resource the pods took.
+func TestRemainderLeavesOfferAndOperations(t *testing.T) {
+	s, err := servicespec.Load("svc.yml", []byte(strings.Replace(spec, "count: 1", "count: 3", 1)+parallelPlan), servicespec.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	c, err := New(Config{Identity: offer.Identity{Service: "svc", Role: "svc-role", Principal: "p", User: "root"}},
+		Loaded{Spec: s, ConfigID: s.ID()}, func() string { n++; return fmt.Sprintf("id-%d", n) }, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Subscribed("fw-1", t0)
+	o := agentOffer()
+	o.Resources[0].Scalar.Value = 4
+	d := c.Offers([]mesos.Offer{o}, t0.Add(time.Second))
+	if got := callTypes(d); got != "ACCEPT" {
+		t.Fatalf("calls: %s", got)
+	}
+	ops := d.Calls[0].GetAccept().Operations
+	opsBefore := make([]mesos.Offer_Operation, len(ops))
+	for i := range ops {
+		opsBefore[i] = *proto.Clone(&ops[i]).(*mesos.Offer_Operation)
+	}
+	offerBefore := *proto.Clone(&o).(*mesos.Offer)
+	rest, ok := remainder(o, ops)
+	if !ok {
+		t.Fatal("remainder does not follow the operations")
+	}
+	for i := range ops {
+		if !proto.Equal(&ops[i], &opsBefore[i]) {
+			t.Fatalf("operation %d changed:\n%v\nwas\n%v", i, ops[i], opsBefore[i])
+		}
+	}
+	if !proto.Equal(&o, &offerBefore) {
+		t.Fatalf("offer changed:\n%v\nwas\n%v", o, offerBefore)
+	}
+	var cpus float64
+	for _, r := range rest.Resources {
+		if r.Name == "cpus" && len(r.Reservations) == 0 {
+			cpus += r.GetScalar().GetValue()
+		}
+	}
+	// Each pod takes 0.5 cpus and its executor 0.1.
+	if want := 4 - 3*0.6; cpus < want-1e-9 || cpus > want+1e-9 {
+		t.Fatalf("unreserved cpus left: %g, want %g", cpus, want)
 	}
 }

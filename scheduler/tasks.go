@@ -48,6 +48,19 @@ type task struct {
 	info   mesos.TaskInfo
 	status *mesos.TaskStatus
 	goal   string
+	// ids caches offer.ResourceIDs(&info) for a task in Core.tasks: put
+	// and New set it (a task value copied to change its info is put
+	// again), so releases need not read every TaskInfo per offer.
+	ids []string
+}
+
+// resourceIDs is offer.ResourceIDs(&t.info), cached for the tasks of
+// Core.tasks.
+func (t *task) resourceIDs() []string {
+	if t.ids != nil {
+		return t.ids
+	}
+	return offer.ResourceIDs(&t.info)
 }
 
 func decodeTask(name string, rec record.Task) (*task, error) {
@@ -79,6 +92,7 @@ func (c *Core) put(d *Decisions, t *task) {
 	if old := c.tasks[t.name]; old != nil {
 		c.instances.remove(old)
 	}
+	t.ids = offer.ResourceIDs(&t.info)
 	c.tasks[t.name] = t
 	c.instances.add(t)
 	c.byID[t.info.TaskID.Value] = t.name
