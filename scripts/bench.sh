@@ -29,10 +29,12 @@
 #
 # API_ONLY=1 runs only the plan API rows: SIM pods deployed without load
 # (NOLOAD=0 leaves these out), then under the apiload (and the same with
-# BEFORE). The apiload asks for gzip and decompresses, as Go's default
-# client does (a scheduler without gzip answers with the JSON itself);
-# APILOAD_GZIP=0 makes it ask for nothing, APILOAD_DECOMPRESS=0 read the
-# gzip bodies without decompressing them.
+# BEFORE). The apiload asks for no encoding and gets the JSON itself, as
+# in the rows measured before gzip; APILOAD_GZIP=1 makes it ask for gzip
+# and decompress, as Go's default client does (a scheduler without gzip
+# answers with the JSON itself; the decompression takes CPU from the
+# scheduler on this machine), and APILOAD_DECOMPRESS=0 then read the gzip
+# bodies without decompressing them. The rows say which.
 #
 # Clusters run at --time-scale 0.2 (real), --time-scale 1 (the serial
 # rows: the goal's time per step is at the cluster's own speed, Mesos's
@@ -91,7 +93,7 @@ deploy() {
 	pids="$pids $sched"
 	until api=$(head -n 1 "$data/$name.sched.out") && [ -n "$api" ]; do sleep 0.05; done
 	if [ -n "${LOAD:-}" ]; then
-		"$data/apiload" -url "$api/v1/plans/deploy" -c 4 -d "$LOAD" -rate "$RATE" -gzip="$([ "${APILOAD_GZIP:-1}" = 0 ] && echo false || echo true)" \
+		"$data/apiload" -url "$api/v1/plans/deploy" -c 4 -d "$LOAD" -rate "$RATE" -gzip="$([ "${APILOAD_GZIP:-0}" = 1 ] && echo true || echo false)" \
 			-decompress="$([ "${APILOAD_DECOMPRESS:-1}" = 0 ] && echo false || echo true)" >"$data/$name.load" 2>&1 &
 		load=$!
 	fi
