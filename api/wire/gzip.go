@@ -20,7 +20,7 @@ import (
 // from the pieces' CRCs and lengths.
 //
 // A piece is deflated at its second read, not its first: compressing a
-// 64-step chunk costs 4 to 10 times the CPU of writing its JSON over
+// 64-step chunk costs 3 to 10 times the CPU of writing its JSON over
 // loopback TCP (BenchmarkDeflateLevels, BenchmarkGetPlan10kGzip), so it
 // pays only once the chunk is read again; while a deploy changes steps
 // faster than the API is read, most chunks are read once, as they were
