@@ -20,7 +20,7 @@ func (h *handler) plansRoutes(r chi.Router) {
 		r.Post("/v1/plans/{plan}/"+verb, h.planCommand(verb, ""))
 	}
 	// DC/OS Commons' deprecated /v1/plan aliases act on the deploy plan.
-	r.Get("/v1/plan", func(w http.ResponseWriter, r *http.Request) { h.servePlan(w, plans.DeployPlan) })
+	r.Get("/v1/plan", func(w http.ResponseWriter, r *http.Request) { h.servePlan(w, r, plans.DeployPlan) })
 	for _, verb := range []string{"interrupt", "continue", "forceComplete", "restart"} {
 		r.Post("/v1/plan/"+verb, h.planCommand(verb, plans.DeployPlan))
 	}
@@ -35,22 +35,23 @@ func (h *handler) planNames(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (h *handler) plan(w http.ResponseWriter, r *http.Request) {
-	h.servePlan(w, chi.URLParam(r, "plan"))
+	h.servePlan(w, r, chi.URLParam(r, "plan"))
 }
 
 // servePlan is GET /v1/plans/{plan}: 200 when COMPLETE, 202 while not, 417
-// with errors, 404 for an unknown plan.
-func (h *handler) servePlan(w http.ResponseWriter, name string) {
+// with errors, 404 for an unknown plan. The plan's body is gzip-compressed
+// for a request that accepts it (writePlan); the 404's text is not.
+func (h *handler) servePlan(w http.ResponseWriter, r *http.Request, name string) {
 	view := h.s.Snapshot().Plans[name]
 	switch {
 	case view == nil:
 		text(w, http.StatusNotFound, "Plan "+name+" not found")
 	case len(view.Errors) > 0:
-		writePlan(w, http.StatusExpectationFailed, view)
+		writePlan(w, r, http.StatusExpectationFailed, view)
 	case view.Status == plans.Complete:
-		writePlan(w, http.StatusOK, view)
+		writePlan(w, r, http.StatusOK, view)
 	default:
-		writePlan(w, http.StatusAccepted, view)
+		writePlan(w, r, http.StatusAccepted, view)
 	}
 }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -29,10 +30,27 @@ func writeRawJSON(w http.ResponseWriter, code int, body []byte) {
 }
 
 // writePlan writes a published plan's body as writeRawJSON does, from the
-// pieces the view keeps rather than a copy of it in one piece.
-func writePlan(w http.ResponseWriter, code int, view *wire.PlanView) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(view.Len()))
+// pieces the view keeps rather than a copy of it in one piece: gzip-
+// compressed (Content-Encoding: gzip) when the request accepts gzip, the
+// JSON itself otherwise. Both are made from pieces shared between views,
+// a chunk of steps deflated at its second read (wire.PlanView.WriteGzip),
+// so that a large plan that is read more often than it changes costs a
+// client that asks for gzip (Go's http.Transport does, and decompresses
+// transparently) a twentieth of the bytes for no CPU per request.
+func writePlan(w http.ResponseWriter, r *http.Request, code int, view *wire.PlanView) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Vary", "Accept-Encoding")
+	if acceptsGzip(r.Header.Values("Accept-Encoding")) {
+		h.Set("Content-Encoding", "gzip")
+		_, _ = view.WriteGzip(func(size int) io.Writer {
+			h.Set("Content-Length", strconv.Itoa(size))
+			w.WriteHeader(code)
+			return w
+		})
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(view.Len()))
 	w.WriteHeader(code)
 	_, _ = view.WriteTo(w)
 }

@@ -29,7 +29,12 @@
 #
 # API_ONLY=1 runs only the plan API rows: SIM pods deployed without load
 # (NOLOAD=0 leaves these out), then under the apiload (and the same with
-# BEFORE).
+# BEFORE). The apiload asks for no encoding and gets the JSON itself, as
+# in the rows measured before gzip; APILOAD_GZIP=1 makes it ask for gzip
+# and decompress, as Go's default client does (a scheduler without gzip
+# answers with the JSON itself; the decompression takes CPU from the
+# scheduler on this machine), and APILOAD_DECOMPRESS=0 then read the gzip
+# bodies without decompressing them. The rows say which.
 #
 # Clusters run at --time-scale 0.2 (real), --time-scale 1 (the serial
 # rows: the goal's time per step is at the cluster's own speed, Mesos's
@@ -88,7 +93,8 @@ deploy() {
 	pids="$pids $sched"
 	until api=$(head -n 1 "$data/$name.sched.out") && [ -n "$api" ]; do sleep 0.05; done
 	if [ -n "${LOAD:-}" ]; then
-		"$data/apiload" -url "$api/v1/plans/deploy" -c 4 -d "$LOAD" -rate "$RATE" >"$data/$name.load" 2>&1 &
+		"$data/apiload" -url "$api/v1/plans/deploy" -c 4 -d "$LOAD" -rate "$RATE" -gzip="$([ "${APILOAD_GZIP:-0}" = 1 ] && echo true || echo false)" \
+			-decompress="$([ "${APILOAD_DECOMPRESS:-1}" = 0 ] && echo false || echo true)" >"$data/$name.load" 2>&1 &
 		load=$!
 	fi
 	until [ "$(curl -s "$api/v1/plans/deploy" | sed -n 's/^  "status": "\([A-Z_]*\)".*/\1/p' | head -n 1)" = COMPLETE ]; do sleep 0.05; done
@@ -119,6 +125,8 @@ raw() { # NAME PODS [-serial]
 }
 
 rows=""
+# enc: whether the apiload asked for gzip and how many answers were.
+enc() { sed -n 's/.*gzip asked: \([a-z]*\), \([0-9]*\) responses gzip-compressed, decompressed: \([a-z]*\).*/gzip asked: \1, \2 gzipped, decompressed: \3/p' "$1" | head -n 1; }
 row() { rows="$rows$(printf '%-44s %-22s %s' "$1" "$2" "$3")
 "; }
 
@@ -229,13 +237,13 @@ simc api "$((SIM / 10))"
 LOAD=${LOAD_FOR:-20s} deploy api "$SIM" parallel "file://$data/state-api"
 stop "$cluster"
 cat "$data/api.load" >&2
-row "GET /v1/plans/deploy p99 ($SIM pods deploying, $RATE/s)" "$(p99 "$data/api.load")" "deploy $(fmt "$secs") s under load, CPU $cpu_s s"
+row "GET /v1/plans/deploy p99 ($SIM pods deploying, $RATE/s)" "$(p99 "$data/api.load")" "deploy $(fmt "$secs") s under load, CPU $cpu_s s; $(enc "$data/api.load")"
 if [ -n "${BEFORE:-}" ]; then
 	simc api-before "$((SIM / 10))"
 	LOAD=${LOAD_FOR:-20s} SCHED_BIN=$BEFORE deploy api-before "$SIM" parallel "file://$data/state-api-before"
 	stop "$cluster"
 	cat "$data/api-before.load" >&2
-	row "  the same, BEFORE" "$(p99 "$data/api-before.load")" "deploy $(fmt "$secs") s under load, CPU $cpu_s s; $(basename "$BEFORE")"
+	row "  the same, BEFORE" "$(p99 "$data/api-before.load")" "deploy $(fmt "$secs") s under load, CPU $cpu_s s; $(enc "$data/api-before.load"); $(basename "$BEFORE")"
 fi
 
 fi # BIG_ONLY
@@ -254,7 +262,7 @@ if [ -n "${BIG:-}" ] && [ -n "${zk:-}" ]; then
 	row "deploy $big simulated pods, parallel (ZooKeeper)" "$(fmt "$secs") s" "raw: $(echo "$r" | sed -n 's/.* in \([0-9.]*\) s.*/\1/p') s"
 	row "  scheduler RSS / heap after" "$rss_mb / $heap_mb MiB" ""
 	row "  state writes per launched task (ZooKeeper)" "$writes_pt" "bytes: $bytes_pt"
-	row "  GET /v1/plans/deploy p99 while deploying ($RATE/s)" "$(sed -n 's/.*p99[ =:]*\([0-9.]*[mµn]*s\).*/\1/p' "$data/big.load" | head -n 1)" ""
+	row "  GET /v1/plans/deploy p99 while deploying ($RATE/s)" "$(sed -n 's/.*p99[ =:]*\([0-9.]*[mµn]*s\).*/\1/p' "$data/big.load" | head -n 1)" "$(enc "$data/big.load")"
 	# Cold restart: SIGKILL, start again on the same store and cluster,
 	# RESTARTS times (default 1); the rows give the medians.
 	# The scheduler is restarted on the same machine, as a supervisor

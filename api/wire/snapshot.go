@@ -21,8 +21,9 @@ type Snapshot struct {
 }
 
 // PlanView is a published plan: its status and errors at hand, and its
-// PlanInfo and GET /v1/plans/{plan} body, each made once on first use from
-// its steps' JSON. A step's JSON is encoded on the first read after the
+// PlanInfo and GET /v1/plans/{plan} body, the latter as JSON and gzip-
+// compressed, each made once on first use from its steps' JSON. A step's
+// JSON is encoded, and its chunk's compressed, on the first read after the
 // step changed, not at each publication or request: a Publisher shares
 // what did not change with the view it made before. A PlanView is
 // immutable and safe for concurrent use.
@@ -39,7 +40,16 @@ type PlanView struct {
 
 	bodyOnce sync.Once
 	parts    [][]byte // the body in pieces: skeleton text and step chunks
-	size     int
+	// partChunks[i] is the chunk whose JSON parts[i] is, nil for text.
+	partChunks []*stepChunk
+	size       int
+
+	// gz is the gzip body assembled last (PlanView.gzip); gzReads counts
+	// its assemblies. textGz are the text parts deflated, made once.
+	gz       atomic.Pointer[gzipBody]
+	gzReads  atomic.Int32
+	textOnce sync.Once
+	textGz   []deflated
 
 	infoOnce sync.Once
 	info     plans.PlanInfo
@@ -81,6 +91,16 @@ type stepChunk struct {
 	infos        []plans.StepInfo
 	body         []byte
 	starts, ends []int
+
+	// gzReads counts the chunk's gzip reads; at the deflateAtRead-th,
+	// gz is made: body deflated alone, and gzDone set. sum is body's
+	// checksum, for the reads before, when body goes stored.
+	gzReads     atomic.Int32
+	deflateOnce sync.Once
+	gz          deflated
+	gzDone      atomic.Bool
+	sumOnce     sync.Once
+	sum         deflated
 }
 
 // The indentation of the body's elements: json.MarshalIndent of a
@@ -158,6 +178,12 @@ func (v *PlanView) Len() int {
 // cost twice the time of one over loopback TCP, measured).
 func (v *PlanView) WriteTo(w io.Writer) (int64, error) {
 	v.assemble()
+	return writeParts(w, v.parts)
+}
+
+// writeParts writes parts to w in writes of writeSize, gathering small
+// parts in a pooled buffer and writing large ones as they are.
+func writeParts(w io.Writer, parts [][]byte) (int64, error) {
 	bp := writeBuffers.Get().(*[]byte)
 	defer writeBuffers.Put(bp)
 	buf := (*bp)[:0]
@@ -167,7 +193,7 @@ func (v *PlanView) WriteTo(w io.Writer) (int64, error) {
 		n += int64(m)
 		return err
 	}
-	for _, p := range v.parts {
+	for _, p := range parts {
 		if len(buf)+len(p) > cap(buf) && len(buf) > 0 {
 			if err := write(buf); err != nil {
 				return n, err
@@ -218,6 +244,7 @@ func (v *PlanView) assemble() {
 		flush := func() {
 			if len(text) > 0 {
 				v.parts = append(v.parts, text)
+				v.partChunks = append(v.partChunks, nil)
 				v.size += len(text)
 				text = nil
 			}
@@ -248,6 +275,7 @@ func (v *PlanView) assemble() {
 					flush()
 					for _, c := range ph.chunks {
 						v.parts = append(v.parts, c.made().body)
+						v.partChunks = append(v.partChunks, c)
 						v.size += len(c.body)
 					}
 					text = append(text, "\n      ]"...)

@@ -29,8 +29,8 @@ func want(t testing.TB, info plans.PlanInfo) []byte {
 	return append(b, '\n')
 }
 
-// checkView fails unless every way v gives its body and its PlanInfo
-// agrees with info.
+// checkView fails unless every way v gives its body (gzip-compressed
+// too) and its PlanInfo agrees with info.
 func checkView(t testing.TB, v *PlanView, info plans.PlanInfo) {
 	t.Helper()
 	w := want(t, info)
@@ -44,6 +44,7 @@ func checkView(t testing.TB, v *PlanView, info plans.PlanInfo) {
 	if n, err := v.WriteTo(&buf); err != nil || n != int64(len(w)) || !bytes.Equal(buf.Bytes(), w) {
 		t.Fatalf("WriteTo wrote %d bytes (%v), not the body", n, err)
 	}
+	checkGzip(t, v, w)
 	if got := v.Info(); !bytes.Equal(want(t, got), w) {
 		t.Fatalf("Info differs:\n got %+v\nwant %+v", got, info)
 	}
@@ -240,6 +241,9 @@ func TestPublisherConcurrentReads(t *testing.T) {
 				if _, err := v.WriteTo(io.Discard); err != nil {
 					t.Error(err)
 				}
+				if _, err := v.WriteGzipTo(io.Discard); err != nil {
+					t.Error(err)
+				}
 				v.Info()
 				v.StepStatuses()
 			}
@@ -372,8 +376,8 @@ plans:
 	}
 }
 
-// FuzzPlanViewJSON checks the body against encoding/json for any text in
-// the plan's fields.
+// FuzzPlanViewJSON checks the body against encoding/json, and the gzip
+// body against the body (checkView), for any text in the plan's fields.
 func FuzzPlanViewJSON(f *testing.F) {
 	f.Add("hello-0:[server]", "waits <for> an offer & \"more\"", "pods.x: bad", uint8(3))
 	f.Add("", "\u2028\x00\xff é", "", uint8(70))
