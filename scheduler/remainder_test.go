@@ -88,17 +88,7 @@ const parallelPlan = `plans:
 // about maxLaunchBatch: the rest launch from the offers the core keeps,
 // decision after decision of Continue, with no new offer.
 func TestLaunchBatchIsCapped(t *testing.T) {
-	s, err := servicespec.Load("svc.yml", []byte(strings.Replace(spec, "count: 1", "count: 400", 1)+parallelPlan), servicespec.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	c, err := New(Config{Identity: offer.Identity{Service: "svc", Role: "svc-role", Principal: "p", User: "root"}},
-		Loaded{Spec: s, ConfigID: s.ID()}, func() string { n++; return fmt.Sprintf("id-%d", n) }, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Subscribed("fw-1", t0)
+	c := parallelCore(t, 400)
 	var offers []mesos.Offer
 	for i := range 100 {
 		o := agentOffer()
@@ -168,17 +158,7 @@ func TestLaunchBatchIsCapped(t *testing.T) {
 // the operations, which go to Mesos, are left as they were, and what it
 // leaves is the offer less every resource the pods took.
 func TestRemainderLeavesOfferAndOperations(t *testing.T) {
-	s, err := servicespec.Load("svc.yml", []byte(strings.Replace(spec, "count: 1", "count: 3", 1)+parallelPlan), servicespec.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	c, err := New(Config{Identity: offer.Identity{Service: "svc", Role: "svc-role", Principal: "p", User: "root"}},
-		Loaded{Spec: s, ConfigID: s.ID()}, func() string { n++; return fmt.Sprintf("id-%d", n) }, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Subscribed("fw-1", t0)
+	c := parallelCore(t, 3)
 	o := agentOffer()
 	o.Resources[0].Scalar.Value = 4
 	d := c.Offers([]mesos.Offer{o}, t0.Add(time.Second))

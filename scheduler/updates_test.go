@@ -13,11 +13,11 @@ import (
 	"github.com/kennel-sdk/kennel/servicespec"
 )
 
-// threePods is a core that launched three pods into one offer, and the
-// launched task ids.
-func threePods(t *testing.T) (*Core, []mesos.TaskID) {
+// parallelCore is a subscribed core of the test spec with count pods
+// deployed in parallel.
+func parallelCore(t *testing.T, count int) *Core {
 	t.Helper()
-	s, err := servicespec.Load("svc.yml", []byte(strings.Replace(spec, "count: 1", "count: 3", 1)+parallelPlan), servicespec.LoadOptions{})
+	s, err := servicespec.Load("svc.yml", []byte(strings.Replace(spec, "count: 1", "count: "+fmt.Sprint(count), 1)+parallelPlan), servicespec.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,6 +28,14 @@ func threePods(t *testing.T) (*Core, []mesos.TaskID) {
 		t.Fatal(err)
 	}
 	c.Subscribed("fw-1", t0)
+	return c
+}
+
+// threePods is a core that launched three pods into one offer, and the
+// launched task ids.
+func threePods(t *testing.T) (*Core, []mesos.TaskID) {
+	t.Helper()
+	c := parallelCore(t, 3)
 	d := c.Offers([]mesos.Offer{agentOffer()}, t0.Add(time.Second))
 	var ids []mesos.TaskID
 	for _, call := range d.Calls {
