@@ -285,18 +285,21 @@ func BenchmarkServe10k(b *testing.B) {
 	}
 }
 
+// bodyEncodings write a view's body in each encoding.
+var bodyEncodings = []struct {
+	name  string
+	write func(*PlanView) (int64, error)
+}{
+	{"identity", func(v *PlanView) (int64, error) { return v.WriteTo(io.Discard) }},
+	{"gzip", func(v *PlanView) (int64, error) { return v.WriteGzipTo(io.Discard) }},
+}
+
 // BenchmarkPublishAndServeGzip10k is BenchmarkPublishAndServe10k's
 // "after" in each encoding: a publication after one changed step and the
 // first read of its body, which encodes (and compresses) the changed
 // chunk.
 func BenchmarkPublishAndServeGzip10k(b *testing.B) {
-	for _, tt := range []struct {
-		name  string
-		write func(*PlanView) (int64, error)
-	}{
-		{"identity", func(v *PlanView) (int64, error) { return v.WriteTo(io.Discard) }},
-		{"gzip", func(v *PlanView) (int64, error) { return v.WriteGzipTo(io.Discard) }},
-	} {
+	for _, tt := range bodyEncodings {
 		b.Run(tt.name, func(b *testing.B) {
 			p := bigPlan(10000)
 			var pub Publisher
@@ -321,13 +324,7 @@ func BenchmarkPublishAndServeGzip10k(b *testing.B) {
 // changes the reasons of many pending steps at once), and the first read
 // of its body, in each encoding.
 func BenchmarkChurnServe10k(b *testing.B) {
-	for _, tt := range []struct {
-		name  string
-		write func(*PlanView) (int64, error)
-	}{
-		{"identity", func(v *PlanView) (int64, error) { return v.WriteTo(io.Discard) }},
-		{"gzip", func(v *PlanView) (int64, error) { return v.WriteGzipTo(io.Discard) }},
-	} {
+	for _, tt := range bodyEncodings {
 		b.Run(tt.name, func(b *testing.B) {
 			p := bigPlan(10000)
 			var pub Publisher
