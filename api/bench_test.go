@@ -1,16 +1,15 @@
 package api_test
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/kennel-sdk/kennel/api"
 	"github.com/kennel-sdk/kennel/api/wire"
+	"github.com/kennel-sdk/kennel/api/wire/wiretest"
 	"github.com/kennel-sdk/kennel/plans"
 )
 
@@ -44,18 +43,8 @@ func BenchmarkGetPlan(b *testing.B) {
 // bigSnapshot is a published deploy plan of one phase of n steps, half of
 // them complete.
 func bigSnapshot(n int) *wire.Snapshot {
-	ph := &plans.Phase{Name: "web", ID: "0f3c2a1e-5b7d-8e9f-a0b1-c2d3e4f5a6b7", Strategy: "parallel", Status: plans.InProgress}
-	started, completed := t0, t0.Add(3*time.Second)
-	for i := range n {
-		st := &plans.Step{ID: fmt.Sprintf("%08x-5b7d-8e9f-a0b1-c2d3e4f5a6b7", i), Name: fmt.Sprintf("web-%d:[server]", i),
-			Display: "PENDING", Reason: "waits for an offer: no offer has 4 MB of ROOT disk left"}
-		if i%2 == 0 {
-			st.Display, st.Reason, st.Started, st.Completed = "COMPLETE", "", &started, &completed
-		}
-		ph.Steps = append(ph.Steps, st)
-	}
 	var pub wire.Publisher
-	return pub.Snapshot("fw-1", []*plans.Plan{{Name: "deploy", Strategy: "serial", Status: plans.InProgress, Phases: []*plans.Phase{ph}}})
+	return pub.Snapshot("fw-1", []*plans.Plan{wiretest.BigPlan(n, t0)})
 }
 
 // BenchmarkGetPlan10kLoopback is GET /v1/plans/deploy of a 10,000-step

@@ -2,29 +2,16 @@ package wire
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"testing"
 	"time"
 
+	"github.com/kennel-sdk/kennel/api/wire/wiretest"
 	"github.com/kennel-sdk/kennel/plans"
 )
 
-// bigPlan is a deploy plan of one parallel phase of n steps, half of them
-// complete, as in the middle of the benchmark's deploy.
-func bigPlan(n int) *plans.Plan {
-	ph := &plans.Phase{Name: "web", ID: "0f3c2a1e-5b7d-8e9f-a0b1-c2d3e4f5a6b7", Strategy: "parallel", Status: plans.InProgress}
-	started, completed := t0, t0.Add(3*time.Second)
-	for i := range n {
-		st := &plans.Step{ID: fmt.Sprintf("%08x-5b7d-8e9f-a0b1-c2d3e4f5a6b7", i), Name: fmt.Sprintf("web-%d:[server]", i),
-			Display: "PENDING", Reason: "waits for an offer: no offer has 4 MB of ROOT disk left"}
-		if i%2 == 0 {
-			st.Display, st.Reason, st.Started, st.Completed = "COMPLETE", "", &started, &completed
-		}
-		ph.Steps = append(ph.Steps, st)
-	}
-	return &plans.Plan{Name: "deploy", Strategy: "serial", Status: plans.InProgress, Phases: []*plans.Phase{ph}}
-}
+// bigPlan is wiretest.BigPlan started at t0.
+func bigPlan(n int) *plans.Plan { return wiretest.BigPlan(n, t0) }
 
 // touch changes step i as an event does: a new *Step with another status.
 func touch(p *plans.Plan, i int, now time.Time) {
@@ -34,6 +21,18 @@ func touch(p *plans.Plan, i int, now time.Time) {
 	steps[i%len(steps)] = &st
 }
 
+// eachEvent reports allocations and runs b's loop: each iteration changes
+// one step of p as an event does, then runs work.
+func eachEvent(b *testing.B, p *plans.Plan, work func()) {
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		touch(p, i*7919, t0.Add(time.Duration(i)*time.Second))
+		work()
+	}
+}
+
 // BenchmarkPublish10k is the loop's cost of a publication after an event
 // that changed one step of a 10,000-step plan: "before" made the PlanInfo
 // of every step (plans.Plan.Info, as publish did until the Publisher),
@@ -41,25 +40,17 @@ func touch(p *plans.Plan, i int, now time.Time) {
 func BenchmarkPublish10k(b *testing.B) {
 	b.Run("before", func(b *testing.B) {
 		p := bigPlan(10000)
-		b.ReportAllocs()
-		i := 0
-		for b.Loop() {
-			i++
-			touch(p, i*7919, t0.Add(time.Duration(i)*time.Second))
+		eachEvent(b, p, func() {
 			NewPlanView(p.Info())
-		}
+		})
 	})
 	b.Run("after", func(b *testing.B) {
 		p := bigPlan(10000)
 		var pub Publisher
 		pub.Snapshot("fw", []*plans.Plan{p})
-		b.ReportAllocs()
-		i := 0
-		for b.Loop() {
-			i++
-			touch(p, i*7919, t0.Add(time.Duration(i)*time.Second))
+		eachEvent(b, p, func() {
 			pub.Snapshot("fw", []*plans.Plan{p})
-		}
+		})
 	})
 }
 
@@ -70,31 +61,23 @@ func BenchmarkPublish10k(b *testing.B) {
 func BenchmarkPublishAndServe10k(b *testing.B) {
 	b.Run("before", func(b *testing.B) {
 		p := bigPlan(10000)
-		b.ReportAllocs()
-		i := 0
-		for b.Loop() {
-			i++
-			touch(p, i*7919, t0.Add(time.Duration(i)*time.Second))
+		eachEvent(b, p, func() {
 			body, err := json.MarshalIndent(p.Info(), "", "  ")
 			if err != nil {
 				b.Fatal(err)
 			}
 			_, _ = io.Discard.Write(append(body, '\n'))
-		}
+		})
 	})
 	b.Run("after", func(b *testing.B) {
 		p := bigPlan(10000)
 		var pub Publisher
 		pub.Snapshot("fw", []*plans.Plan{p})
-		b.ReportAllocs()
-		i := 0
-		for b.Loop() {
-			i++
-			touch(p, i*7919, t0.Add(time.Duration(i)*time.Second))
+		eachEvent(b, p, func() {
 			v := pub.Snapshot("fw", []*plans.Plan{p}).Plans["deploy"]
 			if _, err := v.WriteTo(io.Discard); err != nil {
 				b.Fatal(err)
 			}
-		}
+		})
 	})
 }

@@ -303,18 +303,13 @@ func BenchmarkPublishAndServeGzip10k(b *testing.B) {
 		b.Run(tt.name, func(b *testing.B) {
 			p := bigPlan(10000)
 			var pub Publisher
-			if _, err := tt.write(pub.Snapshot("fw", []*plans.Plan{p}).Plans["deploy"]); err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				i++
-				touch(p, i*7919, t0.Add(time.Duration(i)*time.Second))
+			serve := func() {
 				if _, err := tt.write(pub.Snapshot("fw", []*plans.Plan{p}).Plans["deploy"]); err != nil {
 					b.Fatal(err)
 				}
 			}
+			serve()
+			eachEvent(b, p, serve)
 		})
 	}
 }
@@ -328,9 +323,12 @@ func BenchmarkChurnServe10k(b *testing.B) {
 		b.Run(tt.name, func(b *testing.B) {
 			p := bigPlan(10000)
 			var pub Publisher
-			if _, err := tt.write(pub.Snapshot("fw", []*plans.Plan{p}).Plans["deploy"]); err != nil {
-				b.Fatal(err)
+			serve := func() {
+				if _, err := tt.write(pub.Snapshot("fw", []*plans.Plan{p}).Plans["deploy"]); err != nil {
+					b.Fatal(err)
+				}
 			}
+			serve()
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
@@ -338,9 +336,7 @@ func BenchmarkChurnServe10k(b *testing.B) {
 					i++
 					touch(p, c*4*chunkSteps+i%chunkSteps, t0.Add(time.Duration(i)*time.Second))
 				}
-				if _, err := tt.write(pub.Snapshot("fw", []*plans.Plan{p}).Plans["deploy"]); err != nil {
-					b.Fatal(err)
-				}
+				serve()
 			}
 		})
 	}
