@@ -168,10 +168,9 @@ func New(cfg Config, l Loaded, newID func() string, now time.Time) (*Core, error
 		if err != nil {
 			return nil, fmt.Errorf("scheduler: task %s: %w", name, err)
 		}
-		t.ids = offer.ResourceIDs(&t.info)
 		c.tasks[name] = t
 		c.instances.add(t)
-		c.byID[t.info.TaskID.Value] = name
+		c.byID[t.head.id] = name
 		if t.status != nil {
 			c.noteCheck(t.status)
 		}
@@ -277,7 +276,7 @@ func (c *Core) holdForAgents() {
 		}
 		since := unreachableSince(t)
 		msg := fmt.Sprintf("waiting for agent %s (unreachable since %s), which holds this pod's reservations; `pod replace %s` moves it",
-			t.info.AgentID.Value, since.UTC().Format(time.RFC3339), inst)
+			t.head.agent, since.UTC().Format(time.RFC3339), inst)
 		if c.cfg.PermanentFailureTimeout > 0 {
 			msg += fmt.Sprintf(", or it is replaced at %s (--permanent-failure-timeout %s)",
 				since.Add(c.cfg.PermanentFailureTimeout).UTC().Format(time.RFC3339), c.cfg.PermanentFailureTimeout)

@@ -5,8 +5,6 @@ import (
 
 	"github.com/gogo/protobuf/proto"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
-
-	"github.com/kennel-sdk/kennel/scheduler/offer"
 )
 
 // TaskView is a stored task as the API shows it. It owns copies of the
@@ -39,12 +37,9 @@ func (c *Core) TaskViews() []TaskView {
 	out := make([]TaskView, 0, len(c.tasks))
 	for _, t := range c.tasks {
 		v := TaskView{Name: t.name, PodType: t.pod(), Instance: t.instance(), Goal: t.goal, Live: t.live(),
-			Info: proto.Clone(&t.info).(*mesos.TaskInfo)}
+			Info: t.decodeInfo(), PausedLaunch: t.head.pausedLaunch}
 		if t.status != nil {
 			v.Status = proto.Clone(t.status).(*mesos.TaskStatus)
-		}
-		if cmd := t.info.GetCommand(); cmd != nil && cmd.GetValue() == offer.PauseCommand {
-			v.PausedLaunch = true
 		}
 		out = append(out, v)
 	}
