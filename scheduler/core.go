@@ -164,15 +164,15 @@ func New(cfg Config, l Loaded, newID func() string, now time.Time) (*Core, error
 		outcomes: map[string][]StepOutcome{}, gates: newGateBook(), actions: map[string]*actionState{},
 		routed: map[string]map[string]string{}}
 	for name, rec := range l.Tasks {
-		t, err := decodeTask(name, rec)
+		t, st, err := decodeTask(name, rec)
 		if err != nil {
 			return nil, fmt.Errorf("scheduler: task %s: %w", name, err)
 		}
 		c.tasks[name] = t
 		c.instances.add(t)
 		c.byID[t.head.id] = name
-		if t.status != nil {
-			c.noteCheck(t.status)
+		if st != nil {
+			c.noteCheck(st)
 		}
 	}
 	for key, v := range l.Properties {

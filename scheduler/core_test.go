@@ -105,7 +105,7 @@ func TestUnknownTaskIsKilledAndKnownOnesReconciled(t *testing.T) {
 
 	// A restarted scheduler reconciles the stored task explicitly, and
 	// launches nothing until Mesos answered.
-	stored := map[string]record.Task{"hello-0-server": storedRecord(t, c.tasks["hello-0-server"])}
+	stored := map[string]record.Task{"hello-0-server": storedRecord(c.tasks["hello-0-server"])}
 	c2 := newCore(t, stored)
 	d = c2.Subscribed("fw-1", t0)
 	if got := d.Calls[0].GetReconcile().Tasks; len(got) != 1 || got[0].TaskID.Value != id {
@@ -165,14 +165,6 @@ func TestConfirmedLaunchRelaunchesInPlace(t *testing.T) {
 }
 
 // storedRecord is the record of the core's task tk, as put stores it.
-func storedRecord(t *testing.T, tk *task) record.Task {
-	t.Helper()
-	rec := record.Task{Info: tk.info, Goal: tk.goal}
-	if tk.status != nil {
-		var err error
-		if rec.Status, err = proto.Marshal(tk.status); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return rec
+func storedRecord(tk *task) record.Task {
+	return record.Task{Info: tk.info, Status: tk.status, Goal: tk.goal}
 }

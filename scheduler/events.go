@@ -146,7 +146,7 @@ func (c *Core) record(d *Decisions, t *task, st mesos.TaskStatus, now time.Time)
 			info.Labels = setLabel(setLabel(info.Labels, labelConfirmed, "true"), labelKnown, "")
 		})
 	}
-	next.status = &st
+	next.setStatus(&st)
 	if cmd := st.GetCheckStatus().GetCommand(); st.GetState() == mesos.TASK_RUNNING && cmd != nil && cmd.ExitCode != nil &&
 		*cmd.ExitCode == 0 && c.ready[t.name] != t.head.id {
 		c.ready[t.name] = t.head.id
@@ -249,10 +249,10 @@ func (c *Core) failUnreachable(d *Decisions, now time.Time) {
 // unreachableSince is when Mesos lost t: its status's unreachable_time,
 // else the status's time.
 func unreachableSince(t *task) time.Time {
-	if ut := t.status.GetUnreachableTime(); ut != nil {
-		return time.Unix(0, ut.Nanoseconds)
+	if t.stat.hasUnreachable {
+		return time.Unix(0, t.stat.unreachable)
 	}
-	return time.Unix(0, int64(t.status.GetTimestamp()*1e9))
+	return time.Unix(0, int64(t.stat.timestamp*1e9))
 }
 
 // markPermanent labels a task permanently failed.

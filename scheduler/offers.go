@@ -371,7 +371,8 @@ func (c *Core) launch(d *Decisions, st *plans.Step, req offer.Request, m offer.M
 		ts := float64(now.UnixNano()) / 1e9
 		staging := &mesos.TaskStatus{TaskID: info.TaskID, State: mesos.TASK_STAGING.Enum(), AgentID: &info.AgentID,
 			Source: mesos.SOURCE_MASTER.Enum(), Message: proto.String("launch sent"), Timestamp: &ts}
-		t := newTask(name, &info, staging, "")
+		t := newTask(name, &info, "")
+		t.setStatus(staging)
 		if old := existing[t.specName()]; old != nil {
 			t.goal = old.goal
 		}

@@ -54,10 +54,10 @@ func (c *Core) followReregistered(d *Decisions, offers []mesos.Offer, now time.T
 		next := t.withInfo(func(info *mesos.TaskInfo) { info.AgentID = mesos.AgentID{Value: moved} })
 		if t.live() {
 			ts := float64(now.UnixNano()) / 1e9
-			next.status = &mesos.TaskStatus{TaskID: mesos.TaskID{Value: t.head.id}, State: mesos.TASK_LOST.Enum(),
+			next.setStatus(&mesos.TaskStatus{TaskID: mesos.TaskID{Value: t.head.id}, State: mesos.TASK_LOST.Enum(),
 				AgentID: &mesos.AgentID{Value: old}, Source: mesos.SOURCE_MASTER.Enum(),
 				Reason: mesos.REASON_AGENT_REMOVED.Enum(), Timestamp: &ts,
-				Message: proto.String(fmt.Sprintf(reregisteredMessage, old, moved))}
+				Message: proto.String(fmt.Sprintf(reregisteredMessage, old, moved))})
 		}
 		c.put(d, next)
 	}

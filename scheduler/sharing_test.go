@@ -11,8 +11,8 @@ import (
 	"github.com/kennel-sdk/kennel/scheduler/state"
 )
 
-// TestCoreSharesTaskInfoWithStore: the TaskInfo bytes the core keeps of a
-// task are those of the record the state store caches, not a copy, after
+// TestCoreSharesTaskInfoWithStore: the TaskInfo and TaskStatus bytes the
+// core keeps of a task are those of the record the state store caches, not a copy, after
 // a launch, a status update (the record re-framed), a confirmation (the
 // TaskInfo re-encoded) and a restart (the core built from the store).
 // The core holding its own copy again would double the memory per task.
@@ -45,6 +45,9 @@ func TestCoreSharesTaskInfoWithStore(t *testing.T) {
 		}
 		if !sameMemory(tk.info, rec.Info) {
 			t.Errorf("%s: the core's TaskInfo (%d bytes) is not the store's (%d bytes) but a copy", when, len(tk.info), len(rec.Info))
+		}
+		if !sameMemory(tk.status, rec.Status) {
+			t.Errorf("%s: the core's TaskStatus (%d bytes) is not the store's (%d bytes) but a copy", when, len(tk.status), len(rec.Status))
 		}
 	}
 

@@ -55,7 +55,7 @@ func describeResources(rs []mesos.Resource) string {
 
 // describeTask prints a stored task record on one line.
 func describeTask(name string, rec record.Task) string {
-	t, err := decodeTask(name, rec)
+	t, _, err := decodeTask(name, rec)
 	if err != nil {
 		return fmt.Sprintf("%s: undecodable: %v", name, err)
 	}

@@ -159,7 +159,7 @@ func RefuseTarget(s Stored, reasons []string) (Target, error) {
 func StoredView(service string, tasks map[string]record.Task) (EnvView, error) {
 	v := EnvView{Service: service, Counts: map[string]int{}, Placed: map[string]PlacedTask{}}
 	for _, name := range slices.Sorted(maps.Keys(tasks)) {
-		t, err := decodeTask(name, tasks[name])
+		t, _, err := decodeTask(name, tasks[name])
 		if err != nil {
 			return v, fmt.Errorf("scheduler: task %s: %w", name, err)
 		}

@@ -51,12 +51,15 @@ const (
 // task of Core.tasks, info is a sub-slice of the very record the store
 // keeps (put, New): the core, the batch that wrote it and the store's
 // cache share that one allocation, so nobody may modify info. A task
-// whose TaskInfo changes is a new task (newTask, withInfo).
+// whose TaskInfo changes is a new task (newTask, withInfo). The latest
+// TaskStatus is kept the same way: encoded in status (nil if none), shared
+// with the record once put, with what the core reads of it in stat.
 type task struct {
 	name   string
 	info   []byte
 	head   taskHead
-	status *mesos.TaskStatus
+	status []byte
+	stat   statusHead
 	goal   string
 	// ids are offer.ResourceIDs of the TaskInfo, so releases need not
 	// decode every TaskInfo per offer.
@@ -100,10 +103,45 @@ func headOf(info *mesos.TaskInfo) taskHead {
 	return h
 }
 
-// newTask is a task of TaskInfo info, which the caller no longer modifies.
-func newTask(name string, info *mesos.TaskInfo, status *mesos.TaskStatus, goal string) *task {
+// statusHead is what the core reads of a task's latest TaskStatus.
+type statusHead struct {
+	state     mesos.TaskState
+	message   string
+	timestamp float64
+	// unreachable is the status's unreachable_time in nanoseconds, when
+	// hasUnreachable.
+	unreachable    int64
+	hasUnreachable bool
+}
+
+func statusHeadOf(st *mesos.TaskStatus) statusHead {
+	h := statusHead{state: st.GetState(), message: st.GetMessage(), timestamp: st.GetTimestamp()}
+	if ut := st.GetUnreachableTime(); ut != nil {
+		h.unreachable, h.hasUnreachable = ut.Nanoseconds, true
+	}
+	return h
+}
+
+// newTask is a task of TaskInfo info, without a status.
+func newTask(name string, info *mesos.TaskInfo, goal string) *task {
 	b, _ := proto.Marshal(info)
-	return &task{name: name, info: b, head: headOf(info), status: status, goal: goal, ids: offer.ResourceIDs(info)}
+	return &task{name: name, info: b, head: headOf(info), goal: goal, ids: offer.ResourceIDs(info)}
+}
+
+// setStatus makes st the task's latest status.
+func (t *task) setStatus(st *mesos.TaskStatus) {
+	t.status, _ = proto.Marshal(st)
+	t.stat = statusHeadOf(st)
+}
+
+// decodeStatus is the task's latest status, decoded afresh (nil if none).
+func (t *task) decodeStatus() *mesos.TaskStatus {
+	if t.status == nil {
+		return nil
+	}
+	st := &mesos.TaskStatus{}
+	_ = proto.Unmarshal(t.status, st) // written by setStatus or checked by decodeTask
+	return st
 }
 
 // decodeInfo is the task's whole TaskInfo, decoded afresh: the caller
@@ -119,37 +157,40 @@ func (t *task) decodeInfo() *mesos.TaskInfo {
 func (t *task) withInfo(edit func(info *mesos.TaskInfo)) *task {
 	info := t.decodeInfo()
 	edit(info)
-	return newTask(t.name, info, t.status, t.goal)
+	next := newTask(t.name, info, t.goal)
+	next.status, next.stat = t.status, t.stat
+	return next
 }
 
 // resourceIDs is offer.ResourceIDs of the task's TaskInfo.
 func (t *task) resourceIDs() []string { return t.ids }
 
-// decodeTask is the task of a stored record. Its info is rec.Info, which
-// it keeps: the store's memory when rec comes from the store.
-func decodeTask(name string, rec record.Task) (*task, error) {
+// decodeTask is the task of a stored record, and its status decoded (nil
+// if none). The task keeps rec.Info and rec.Status: the store's memory
+// when rec comes from the store.
+func decodeTask(name string, rec record.Task) (*task, *mesos.TaskStatus, error) {
 	var info mesos.TaskInfo
 	if err := proto.Unmarshal(rec.Info, &info); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	t := &task{name: name, info: rec.Info, head: headOf(&info), goal: rec.Goal, ids: offer.ResourceIDs(&info)}
+	var st *mesos.TaskStatus
 	if rec.Status != nil {
-		t.status = &mesos.TaskStatus{}
-		if err := proto.Unmarshal(rec.Status, t.status); err != nil {
-			return nil, err
+		st = &mesos.TaskStatus{}
+		if err := proto.Unmarshal(rec.Status, st); err != nil {
+			return nil, nil, err
 		}
+		t.status, t.stat = rec.Status, statusHeadOf(st)
 	}
-	return t, nil
+	return t, st, nil
 }
 
-// put stores t and mirrors it in memory. t's info becomes the record's
-// as the batch holds it (record.Batch.PutTask), which the store keeps.
+// put stores t and mirrors it in memory. t's info and status become the
+// record's as the batch holds it (record.Batch.PutTask), which the store
+// keeps.
 func (c *Core) put(d *Decisions, t *task) {
-	rec := record.Task{Info: t.info, Goal: t.goal}
-	if t.status != nil {
-		rec.Status, _ = proto.Marshal(t.status)
-	}
-	t.info = d.Batch.PutTask(t.name, rec).Info
+	stored := d.Batch.PutTask(t.name, record.Task{Info: t.info, Status: t.status, Goal: t.goal})
+	t.info, t.status = stored.Info, stored.Status
 	if old := c.tasks[t.name]; old != nil {
 		c.instances.remove(old)
 	}
@@ -194,7 +235,7 @@ func (t *task) state() mesos.TaskState {
 	if t.status == nil {
 		return mesos.TASK_STAGING
 	}
-	return t.status.GetState()
+	return t.stat.state
 }
 
 // live reports whether the task may be running: launched and not known to
@@ -260,8 +301,8 @@ func (c *Core) planTask(t *task) *plans.Task {
 		PausedLaunch: t.head.pausedLaunch,
 	}
 	if t.status != nil {
-		pt.Message = offer.ExplainBootstrapStatus(t.head.bootstraps, t.status.GetMessage())
-		if ts := t.status.GetTimestamp(); ts > 0 {
+		pt.Message = offer.ExplainBootstrapStatus(t.head.bootstraps, t.stat.message)
+		if ts := t.stat.timestamp; ts > 0 {
 			pt.UpdatedAt = time.Unix(0, int64(ts*1e9)).UTC()
 		}
 	}

@@ -48,11 +48,11 @@ func TestTaskHeadReadsTheTaskInfo(t *testing.T) {
 			if tc.info.Executor != nil {
 				want.executor, want.hasExecutor = tc.info.Executor.ExecutorID.Value, true
 			}
-			built := newTask(tc.info.Name, tc.info, nil, "")
+			built := newTask(tc.info.Name, tc.info, "")
 			if built.head != want {
 				t.Errorf("newTask's head %+v, want %+v", built.head, want)
 			}
-			loaded, err := decodeTask(tc.info.Name, record.Task{Info: built.info})
+			loaded, _, err := decodeTask(tc.info.Name, record.Task{Info: built.info})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -69,7 +69,7 @@ func TestTaskHeadReadsTheTaskInfo(t *testing.T) {
 // withInfo changes a copy: the task it starts from keeps its TaskInfo.
 func TestWithInfoLeavesTheTaskAlone(t *testing.T) {
 	info := &mesos.TaskInfo{Name: "hello-0-server", TaskID: mesos.TaskID{Value: "t1"}, AgentID: mesos.AgentID{Value: "a1"}}
-	old := newTask(info.Name, info, nil, goalPaused)
+	old := newTask(info.Name, info, goalPaused)
 	stored := string(old.info)
 	next := old.withInfo(func(info *mesos.TaskInfo) { info.AgentID.Value = "a2" })
 	if string(old.info) != stored || old.head.agent != "a1" {
@@ -77,5 +77,41 @@ func TestWithInfoLeavesTheTaskAlone(t *testing.T) {
 	}
 	if next.head.agent != "a2" || next.decodeInfo().AgentID.Value != "a2" || next.goal != goalPaused {
 		t.Errorf("withInfo's task: agent %s, stored %s, goal %s", next.head.agent, next.decodeInfo().AgentID.Value, next.goal)
+	}
+}
+
+// The status head of a task, set (setStatus) or stored (decodeTask),
+// reads what the whole TaskStatus says.
+func TestStatusHeadReadsTheTaskStatus(t *testing.T) {
+	ts := 1764000000.5
+	info := &mesos.TaskInfo{Name: "hello-0-server", TaskID: mesos.TaskID{Value: "t1"}, AgentID: mesos.AgentID{Value: "a1"}}
+	for _, tc := range []struct {
+		name string
+		st   *mesos.TaskStatus
+		want statusHead
+	}{
+		{"a state only", &mesos.TaskStatus{TaskID: info.TaskID, State: mesos.TASK_RUNNING.Enum()}, statusHead{state: mesos.TASK_RUNNING}},
+		{"a message and a time", &mesos.TaskStatus{TaskID: info.TaskID, State: mesos.TASK_FAILED.Enum(), Message: proto.String("exited"), Timestamp: &ts},
+			statusHead{state: mesos.TASK_FAILED, message: "exited", timestamp: ts}},
+		{"unreachable", &mesos.TaskStatus{TaskID: info.TaskID, State: mesos.TASK_UNREACHABLE.Enum(), UnreachableTime: &mesos.TimeInfo{Nanoseconds: 42}},
+			statusHead{state: mesos.TASK_UNREACHABLE, unreachable: 42, hasUnreachable: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			set := newTask(info.Name, info, "")
+			set.setStatus(tc.st)
+			if set.stat != tc.want || !proto.Equal(set.decodeStatus(), tc.st) {
+				t.Errorf("setStatus: head %+v, decodes as %v", set.stat, set.decodeStatus())
+			}
+			loaded, st, err := decodeTask(info.Name, record.Task{Info: set.info, Status: set.status})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if loaded.stat != tc.want || !proto.Equal(st, tc.st) {
+				t.Errorf("decodeTask: head %+v, status %v", loaded.stat, st)
+			}
+		})
+	}
+	if st := newTask(info.Name, info, "").decodeStatus(); st != nil {
+		t.Errorf("a task without a status decodes one: %v", st)
 	}
 }

@@ -196,9 +196,9 @@ func (c *Core) abandonTask(d *Decisions, t *task, now time.Time) {
 	next := *t
 	ts := float64(now.UnixNano()) / 1e9
 	agent := mesos.AgentID{Value: t.head.agent}
-	next.status = &mesos.TaskStatus{TaskID: mesos.TaskID{Value: t.head.id}, State: mesos.TASK_LOST.Enum(), AgentID: &agent,
+	next.setStatus(&mesos.TaskStatus{TaskID: mesos.TaskID{Value: t.head.id}, State: mesos.TASK_LOST.Enum(), AgentID: &agent,
 		Source: mesos.SOURCE_MASTER.Enum(), Timestamp: &ts,
-		Message: proto.String(fmt.Sprintf(abandonedMessage, agent.Value, c.cfg.UninstallAgentTimeout))}
+		Message: proto.String(fmt.Sprintf(abandonedMessage, agent.Value, c.cfg.UninstallAgentTimeout))})
 	c.put(d, &next)
 }
 

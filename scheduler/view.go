@@ -3,7 +3,6 @@ package scheduler
 import (
 	"sort"
 
-	"github.com/gogo/protobuf/proto"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 )
 
@@ -38,9 +37,7 @@ func (c *Core) TaskViews() []TaskView {
 	for _, t := range c.tasks {
 		v := TaskView{Name: t.name, PodType: t.pod(), Instance: t.instance(), Goal: t.goal, Live: t.live(),
 			Info: t.decodeInfo(), PausedLaunch: t.head.pausedLaunch}
-		if t.status != nil {
-			v.Status = proto.Clone(t.status).(*mesos.TaskStatus)
-		}
+		v.Status = t.decodeStatus()
 		out = append(out, v)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
