@@ -282,7 +282,7 @@ if [ -n "${BIG:-}" ] && [ -n "${zk:-}" ]; then
 		pids="$pids $sched"
 		prof=""
 		if [ -n "${RESTART_PROFILE:-}" ] && [ "$2" = 1 ]; then # a CPU profile of the first restart's first seconds
-			until dbg=$(sed -n 's/.*msg="debug server" addr=\([^ ]*\).*/\1/p' "$data/restart.sched.log" | head -n 1) && [ -n "$dbg" ]; do sleep 0.01; done
+			until dbg=$(sed -n 's/.*msg="debug server" addr=\([^ ]*\).*/\1/p' "$data/restart.sched.log" 2>/dev/null | head -n 1) && [ -n "$dbg" ]; do sleep 0.01; done
 			curl -sf -o "$RESTART_PROFILE" "${dbg}profile?seconds=${RESTART_PROFILE_SECS:-4}" &
 			prof=$!
 		fi
