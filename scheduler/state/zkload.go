@@ -72,8 +72,11 @@ type loader struct {
 	// session.
 	left []string
 	// sessions counts the load sessions that read, the store's own
-	// aside.
+	// aside; readers waits for them. Once fed is closed (and done set)
+	// no session starts reading.
 	sessions int
+	readers  sync.WaitGroup
+	done     bool
 }
 
 // getAll reads keys over the store's session and the load sessions open
@@ -89,12 +92,11 @@ func (z *zkBackend) getAll(ctx context.Context, keys []string, open sessionOpene
 		l.read(z.conn, perSession, true)
 	}()
 	if len(keys) > perSession { // a small store is read by one session
+		// Not waited for until they read: a session still connecting or
+		// syncing when every key was handed out (a slow or unreachable
+		// server) must not hold the load up; it closes on its own.
 		for range loadSessions - 1 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				l.readOwnSession(ctx, open, perSession)
-			}()
+			go l.readOwnSession(ctx, open, perSession)
 		}
 	}
 	var err error
@@ -108,8 +110,12 @@ feed:
 		}
 	}
 	close(l.work)
+	l.mu.Lock()
+	l.done = true
+	l.mu.Unlock()
 	close(l.fed)
 	wg.Wait()
+	l.readers.Wait()
 	if err != nil {
 		return nil, err
 	}
@@ -168,10 +174,17 @@ func (l *loader) readOwnSession(ctx context.Context, open sessionOpener, n int) 
 		l.z.log.Debug("state: a load session did not read", "err", err)
 		return
 	}
-	defer conn.Close()
 	l.mu.Lock()
+	if l.done {
+		l.mu.Unlock()
+		conn.Close()
+		return
+	}
 	l.sessions++
+	l.readers.Add(1)
 	l.mu.Unlock()
+	defer conn.Close() // after Done: a broken session's close may take a while
+	defer l.readers.Done()
 	l.read(conn, n, false)
 }
 

@@ -85,8 +85,8 @@ func TestLoadReadsOverSessions(t *testing.T) {
 }
 
 // TestFailingLoadSessionLeavesItsKeys: keys a load session fails to read
-// are read by the store's own session, and one that cannot open does not
-// hold the load up.
+// are read by the store's own session, and one that cannot open, or is
+// still opening when every key was handed out, does not hold the load up.
 func TestFailingLoadSessionLeavesItsKeys(t *testing.T) {
 	srv := zktest.Start(t)
 	url := "zk://" + srv.Addr + "/failing"
@@ -97,6 +97,8 @@ func TestFailingLoadSessionLeavesItsKeys(t *testing.T) {
 	for _, name := range s.TaskNames() {
 		keys = append(keys, dirTasks+"/"+name)
 	}
+	never := make(chan struct{})
+	defer close(never)
 	for name, opener := range map[string]sessionOpener{
 		"closed session": func(context.Context, <-chan struct{}) (*zk.Conn, error) {
 			c := rawClient(t, srv.Addr)
@@ -106,6 +108,10 @@ func TestFailingLoadSessionLeavesItsKeys(t *testing.T) {
 		"no session": func(_ context.Context, fed <-chan struct{}) (*zk.Conn, error) {
 			<-fed
 			return nil, errors.New("no server answers")
+		},
+		"a session that is never ready": func(context.Context, <-chan struct{}) (*zk.Conn, error) {
+			<-never // the load must not wait for it
+			return nil, errors.New("never")
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
