@@ -17,8 +17,11 @@ import (
 // 11 KB in a sixth of the time. Pipelining many requests over one session
 // does not make the server answer them faster, since it handles one
 // session's requests one after the other; several sessions are read in
-// parallel (by the worker threads of one server, or by the servers of an
-// ensemble, which the client picks at random). So the load reads over
+// parallel (by the commit processor's worker threads of a 3.5+ server, by
+// the servers of an ensemble, which the client picks at random, and at
+// least in the overlap of one server's stages). Measured on ZooKeeper 3.8:
+// 20,000 nodes in 1.0 s over one session, 0.5-0.6 s over four. So the
+// load reads over
 // loadSessions sessions: the store's own and loadSessions-1 more, opened
 // for the load and closed after it.
 //
