@@ -5,9 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,24 +14,6 @@ import (
 	"github.com/kennel-sdk/kennel/scheduler/record"
 	"github.com/kennel-sdk/kennel/scheduler/state/zktest"
 )
-
-// logBuffer collects a store's log lines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
 
 // fillZK writes n tasks to a fresh store at url and closes it.
 func fillZK(t *testing.T, url string, n int) {
@@ -47,23 +27,59 @@ func fillZK(t *testing.T, url string, n int) {
 	s.Close()
 }
 
-// TestLoadReadsOverSessions: a store larger than one session's share of
-// the reads in flight is read over the load sessions too, and a small one
-// by the store's session alone.
+// TestLoadReadsOverSessions: a small store is read by the store's session
+// alone; a larger one opens the load sessions too, and either way every
+// entry is read.
 func TestLoadReadsOverSessions(t *testing.T) {
 	srv := zktest.Start(t)
 	for _, tc := range []struct {
-		tasks    int
-		sessions string
+		tasks  int
+		opened int
 	}{
-		{tasks: 1, sessions: "sessions=1 "},
-		{tasks: 300, sessions: fmt.Sprintf("sessions=%d ", loadSessions)},
+		{tasks: 1, opened: 0},
+		{tasks: 300, opened: loadSessions - 1},
 	} {
 		t.Run(fmt.Sprint(tc.tasks), func(t *testing.T) {
 			url := fmt.Sprintf("zk://%s/sessions-%d", srv.Addr, tc.tasks)
 			fillZK(t, url, tc.tasks)
-			var logs logBuffer
-			s, err := Open(ctx, url, "svc", Options{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+			s := open(t, url)
+			z := s.b.(*zkBackend)
+			keys := []string{keySchema}
+			for _, name := range s.TaskNames() {
+				keys = append(keys, dirTasks+"/"+name)
+			}
+			var opened atomic.Int32
+			got, err := z.getAll(ctx, keys, func(ctx context.Context, fed <-chan struct{}) (*zk.Conn, error) {
+				opened.Add(1)
+				return z.loadSession(ctx, fed)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(keys) {
+				t.Errorf("read %d of %d keys", len(got), len(keys))
+			}
+			// The load sessions open on goroutines of their own, which
+			// may start after the load ended.
+			deadline := time.Now().Add(time.Minute)
+			for int(opened.Load()) < tc.opened && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			if n := int(opened.Load()); n != tc.opened {
+				t.Errorf("%d load sessions opened, want %d", n, tc.opened)
+			}
+		})
+	}
+}
+
+// TestLoadSession: a load session authenticates as the store and reads
+// after its sync.
+func TestLoadSession(t *testing.T) {
+	srv := zktest.Start(t)
+	for _, auth := range []string{"", "kennel:secret"} {
+		t.Run(fmt.Sprintf("auth %q", auth), func(t *testing.T) {
+			url := fmt.Sprintf("zk://%s/session-%d", srv.Addr, len(auth))
+			s, err := Open(ctx, url, "svc", Options{Auth: auth})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -74,11 +90,15 @@ func TestLoadReadsOverSessions(t *testing.T) {
 			if err := s.Load(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if n := len(s.TaskNames()); n != tc.tasks {
-				t.Errorf("%d tasks, want %d", n, tc.tasks)
+			mustApply(t, s, func(b *record.Batch) { b.PutProperty("p", []byte("v")) })
+			z := s.b.(*zkBackend)
+			conn, err := z.loadSession(ctx, make(chan struct{}))
+			if err != nil {
+				t.Fatal(err)
 			}
-			if !strings.Contains(logs.String(), tc.sessions) {
-				t.Errorf("the load's log does not say %q:\n%s", tc.sessions, logs.String())
+			defer conn.Close()
+			if v, _, err := conn.Get(z.nodePath(dirProperties + "/p")); err != nil || string(v) != "v" {
+				t.Errorf("read %q, %v", v, err)
 			}
 		})
 	}
