@@ -117,13 +117,13 @@ func TestFailingLoadSessionLeavesItsKeys(t *testing.T) {
 	for _, name := range s.TaskNames() {
 		keys = append(keys, dirTasks+"/"+name)
 	}
+	closed := rawClient(t, srv.Addr)
+	closed.Close() // every read on it fails
 	never := make(chan struct{})
 	defer close(never)
 	for name, opener := range map[string]sessionOpener{
 		"closed session": func(context.Context, <-chan struct{}) (*zk.Conn, error) {
-			c := rawClient(t, srv.Addr)
-			c.Close() // every read fails
-			return c, nil
+			return closed, nil
 		},
 		"no session": func(_ context.Context, fed <-chan struct{}) (*zk.Conn, error) {
 			<-fed
