@@ -56,3 +56,23 @@ func BenchmarkBuild10k(b *testing.B) {
 		New(s.world, s.intent)
 	}
 }
+
+// BenchmarkIntentEntries10k encodes the intent of a plan of 10,000 started
+// and completed steps, as the scheduler does after every event that
+// changes a task.
+func BenchmarkIntentEntries10k(b *testing.B) {
+	s := bigSet(b)
+	for i, ph := range s.Plan(DeployPlan).Phases {
+		for j, st := range ph.Steps {
+			started, completed := t0.Add(time.Duration(i*1000+j)*time.Millisecond), t0.Add(time.Minute+123456789)
+			in := s.intent.plan(DeployPlan).step(st.ID)
+			in.Started, in.Completed = &started, &completed
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if n := len(s.IntentEntries()); n < 10_000 {
+			b.Fatalf("%d entries", n)
+		}
+	}
+}

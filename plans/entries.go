@@ -33,7 +33,11 @@ func (in Intent) Entries() map[string][]byte {
 			put("plan/"+name+"/phase/"+id, ph)
 		}
 		for id, st := range p.Steps {
-			put("plan/"+name+"/step/"+id, st)
+			b, err := marshalStep(st)
+			if err != nil {
+				panic("plans: intent does not marshal: " + err.Error())
+			}
+			out["plan/"+name+"/step/"+id] = b
 		}
 	}
 	for task, b := range in.Backoff {

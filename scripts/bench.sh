@@ -13,7 +13,9 @@
 #   BIG=1: 10,000 simulated pods on the ZooKeeper store (time, RSS/heap,
 #   writes, plan API p99 throughout), then a cold restart: the scheduler
 #   SIGKILLed and started again, the time until its API serves and until
-#   reconciliation is done  vs  zkread reading the same ZooKeeper tree
+#   reconciliation is done (every task's state came back from the master
+#   and the implicit RECONCILE is sent)  vs  zkread reading the same
+#   ZooKeeper tree over as many sessions as the store's load
 #
 # BIG_PODS sets the BIG deploy's size (default 10000); BIG_ONLY=1 runs
 # only the BIG rows; SERIAL_ONLY=1 only the serial rows; RESTARTS=n
@@ -280,19 +282,32 @@ if [ -n "${BIG:-}" ] && [ -n "${zk:-}" ]; then
 		pids="$pids $sched"
 		prof=""
 		if [ -n "${RESTART_PROFILE:-}" ] && [ "$2" = 1 ]; then # a CPU profile of the first restart's first seconds
-			until dbg=$(sed -n 's/.*msg="debug server" addr=\([^ ]*\).*/\1/p' "$data/restart.sched.log" | head -n 1) && [ -n "$dbg" ]; do sleep 0.01; done
+			until dbg=$(sed -n 's/.*msg="debug server" addr=\([^ ]*\).*/\1/p' "$data/restart.sched.log" 2>/dev/null | head -n 1) && [ -n "$dbg" ]; do sleep 0.01; done
 			curl -sf -o "$RESTART_PROFILE" "${dbg}profile?seconds=${RESTART_PROFILE_SECS:-4}" &
 			prof=$!
 		fi
 		until api=$(head -n 1 "$data/restart.sched.out") && [ -n "$api" ] && curl -sf "$api/v1/plans/deploy" >/dev/null; do sleep 0.02; done
 		serving=$(calc "$(now) - $start")
-		# Explicit reconciliation ends with an implicit RECONCILE (no tasks).
-		until grep -q 'msg=call type=RECONCILE detail=""' "$data/restart.sched.log"; do sleep 0.02; done
-		reconciled=$(calc "$(now) - $start")
+		# Explicit reconciliation (RECONCILE of every task, detail "N
+		# tasks") ends when every task's state came back: the scheduler
+		# then sends an implicit RECONCILE (detail "implicit"). A scheduler
+		# older than these details logs detail="" for both: its
+		# reconciliation's end is not told (reconciled is then empty).
+		until grep -q 'msg=call type=RECONCILE detail=\("[0-9]* tasks"\|implicit\|""\)' "$data/restart.sched.log"; do sleep 0.02; done
+		explicit=$(calc "$(now) - $start")
+		reconciled=""
+		if ! grep -q 'msg=call type=RECONCILE detail=""' "$data/restart.sched.log"; then
+			until grep -q 'msg=call type=RECONCILE detail=implicit' "$data/restart.sched.log"; do sleep 0.05; done
+			reconciled=$(calc "$(now) - $start")
+		fi
 		locked=$(sed -n "s/^time=\([^ ]*\) .*msg=\"the service's lock is taken\".*/\1/p" "$data/restart.sched.log" | head -n 1)
 		lockwait=$(calc "$(date -d "$locked" +%s.%N) - $start")
-		log "$1: cold restart $2, $big tasks: serving in $serving s, reconciled in $reconciled s, lock taken after $lockwait s"
-		grep -E "lock's holder is dead|msg=\"(the service's state is loaded|the scheduler is rebuilt from its state)\"" "$data/restart.sched.log" >&2 || true
+		# took=1.2s or took=420ms, in seconds
+		took() { sed -n "s/.*msg=\"$1\".* took=\([0-9.]*\)\(m*\)s.*/\1 \2/p" "$data/restart.sched.log" | head -n 1 | awk '{print ($2 == "m") ? $1 / 1000 : $1}'; }
+		loaded=$(took "the service's state is loaded")
+		rebuilt=$(took "the scheduler is rebuilt from its state")
+		log "$1: cold restart $2, $big tasks: serving in $serving s, explicit reconciliation sent after $explicit s, reconciled in ${reconciled:-(not told)} s, lock taken after $lockwait s; state loaded in $loaded s, rebuilt in $rebuilt s"
+		grep -E "lock's holder is dead|msg=\"(the service's state is loaded|the scheduler is rebuilt from its state)\"|msg=call type=RECONCILE" "$data/restart.sched.log" >&2 || true
 		if [ -n "$prof" ]; then wait "$prof" || true; fi
 	}
 	: >"$data/restarts"
@@ -300,11 +315,11 @@ if [ -n "${BIG:-}" ] && [ -n "${zk:-}" ]; then
 	while [ "$i" -lt "${RESTARTS:-1}" ]; do
 		i=$((i + 1))
 		restart "$BIN" "$i"
-		echo "$serving $reconciled $(calc "$serving - $lockwait") $(calc "$reconciled - $lockwait")" >>"$data/restarts"
+		echo "$serving $reconciled $(calc "$serving - $lockwait") $(calc "$reconciled - $lockwait") $explicit $loaded $rebuilt" >>"$data/restarts"
 	done
 	if [ -n "${BEFORE:-}" ]; then # the older scheduler, restarted after ours on the same tree
 		restart "$BEFORE" before
-		before_restart="$(fmt "$serving") s / $(fmt "$reconciled") s (lock after $(fmt "$lockwait") s)"
+		before_restart="$(fmt "$serving") s / $([ -n "$reconciled" ] && echo "$(fmt "$reconciled") s" || echo "(not told)") (lock after $(fmt "$lockwait") s; loaded in $loaded s, rebuilt in $rebuilt s)"
 	fi
 	stop "$sched"
 	stop "$cluster"
@@ -320,8 +335,10 @@ if [ -n "${BIG:-}" ] && [ -n "${zk:-}" ]; then
 	# median COLUMN FILE
 	median() { awk -v c="$1" '{print $c}' "$2" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 	row "cold restart, $big tasks (ZooKeeper): serving" "$(fmt "$(median 1 "$data/restarts")") s" "raw read: $(fmt "$(median 1 "$data/zkreads")") s ($(echo "$z" | sed -n 's/raw read: \([0-9]*\) nodes.*/\1/p') nodes)"
-	row "  reconciliation done" "$(fmt "$(median 2 "$data/restarts")") s" ""
+	row "  explicit reconciliation sent" "$(fmt "$(median 5 "$data/restarts")") s" ""
+	row "  reconciliation done (every task's state)" "$(fmt "$(median 2 "$data/restarts")") s" ""
 	row "  after the lock" "$(fmt "$(median 3 "$data/restarts")") s serving" "$(fmt "$(median 4 "$data/restarts")") s reconciled"
+	row "  state loaded / scheduler rebuilt" "$(fmt "$(median 6 "$data/restarts")") s / $(fmt "$(median 7 "$data/restarts")") s" ""
 	if [ -n "${before_restart:-}" ]; then row "  the same, previous scheduler: serving / reconciled" "$before_restart" ""; fi
 fi
 

@@ -187,6 +187,13 @@ func describeCall(call *sched.Call) string {
 		return fmt.Sprintf("%d offers for %gs", len(call.GetDecline().OfferIDs), call.GetDecline().GetFilters().GetRefuseSeconds())
 	case sched.Call_KILL:
 		return call.GetKill().TaskID.Value
+	case sched.Call_RECONCILE:
+		// The implicit reconciliation (no tasks) follows the explicit
+		// one's last answer: the scheduler knows every task's state.
+		if n := len(call.GetReconcile().Tasks); n > 0 {
+			return fmt.Sprintf("%d tasks", n)
+		}
+		return "implicit"
 	}
 	return ""
 }

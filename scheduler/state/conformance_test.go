@@ -139,6 +139,31 @@ func conformance(t *testing.T, kind storeKind) {
 			t.Errorf("task without status: %+v %v %v", r, ok, err)
 		}
 	})
+	t.Run("a large store reloads whole", func(t *testing.T) {
+		// More entries than one ZooKeeper session reads in flight: the
+		// load reads over several sessions.
+		url := kind.newURL(t)
+		s := open(t, url)
+		for chunk := range 4 {
+			mustApply(t, s, func(b *record.Batch) {
+				for i := range 100 {
+					name := fmt.Sprintf("pod-%d-server", chunk*100+i)
+					b.PutTask(name, record.Task{Info: []byte("info " + name), Status: []byte("status")})
+					b.PutIntent("plan/deploy/step/"+name, []byte(`{"started":"2026-12-07T00:00:00Z"}`))
+				}
+			})
+		}
+		mustApply(t, s, func(b *record.Batch) { b.DeleteTask("pod-7-server"); b.DeleteIntent("plan/deploy/step/pod-7-server") })
+		want := snapshot(t, s)
+		s.Close()
+		again := open(t, url)
+		if got := snapshot(t, again); got != want {
+			t.Errorf("reopened store differs:\n%s\nwant:\n%s", got, want)
+		}
+		if n := len(again.TaskNames()); n != 399 {
+			t.Errorf("%d tasks, want 399", n)
+		}
+	})
 	t.Run("later writes win and deletes remove", func(t *testing.T) {
 		url := kind.newURL(t)
 		s := open(t, url)

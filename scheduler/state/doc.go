@@ -25,7 +25,11 @@
 //
 // On ZooKeeper each entry is one node of that name under the service root;
 // names are path-escaped (so "/" in an intent key is "%2F"). The root also
-// holds lock/, the lock nodes. Every value is at most MaxValueSize bytes
+// holds lock/, the lock nodes. A load reads every node, over the store's
+// session and a few more opened for the load only, each of them synced
+// with the leader before it reads (after the lock is taken), so that it
+// sees every write committed before: a server answers one session's
+// requests one at a time, and the load's cost is the number of nodes. Every value is at most MaxValueSize bytes
 // and every batch at most MaxBatchSize, below ZooKeeper's 1 MB limit
 // (jute.maxbuffer); larger ones are refused with ErrTooLarge before
 // anything is written.

@@ -21,16 +21,15 @@ type zkBackend struct {
 	root string
 	acl  []zk.ACL
 	log  *slog.Logger
+	// servers and opts open the load's extra sessions (zkload.go).
+	servers []string
+	opts    Options
 
 	mu      sync.Mutex
 	lease   *Lease
 	session int64
 	done    chan struct{}
 }
-
-// loadConcurrency is how many reads are in flight while loading: the
-// client pipelines them over its one connection.
-const loadConcurrency = 128
 
 func openZK(ctx context.Context, hosts, root string, opts Options) (*zkBackend, error) {
 	if hosts == "" {
@@ -47,7 +46,7 @@ func openZK(ctx context.Context, hosts, root string, opts Options) (*zkBackend, 
 	if err != nil {
 		return nil, fmt.Errorf("state: connecting to ZooKeeper %s: %w", hosts, err)
 	}
-	z := &zkBackend{conn: conn, root: root, log: opts.Logger, done: make(chan struct{})}
+	z := &zkBackend{conn: conn, root: root, log: opts.Logger, servers: servers, opts: opts, done: make(chan struct{})}
 	z.acl = zk.WorldACL(zk.PermAll)
 	if err := z.waitSession(ctx, events); err != nil {
 		conn.Close()
@@ -158,64 +157,6 @@ func (z *zkBackend) nodePath(key string) string {
 		return z.root + "/" + dir + "/" + url.PathEscape(name)
 	}
 	return z.root + "/" + key
-}
-
-func (z *zkBackend) load(ctx context.Context) (map[string][]byte, error) {
-	keys := []string{keySchema, keyFrameworkID, keyTarget}
-	for _, d := range dirs {
-		children, _, err := z.conn.Children(z.root + "/" + d)
-		if err != nil {
-			return nil, fmt.Errorf("listing %s: %w", d, err)
-		}
-		for _, c := range children {
-			name, err := url.PathUnescape(c)
-			if err != nil {
-				return nil, fmt.Errorf("node %s/%s has a malformed name: %w", d, c, err)
-			}
-			keys = append(keys, d+"/"+name)
-		}
-	}
-	return z.getAll(ctx, keys)
-}
-
-// getAll reads keys with loadConcurrency requests in flight. Missing nodes
-// (top-level entries never written, or removed meanwhile) are skipped.
-func (z *zkBackend) getAll(ctx context.Context, keys []string) (map[string][]byte, error) {
-	out := make(map[string][]byte, len(keys))
-	var mu sync.Mutex
-	var firstErr error
-	work := make(chan string)
-	var wg sync.WaitGroup
-	for i := 0; i < min(loadConcurrency, len(keys)); i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := range work {
-				data, _, err := z.conn.Get(z.nodePath(k))
-				mu.Lock()
-				switch {
-				case err == nil:
-					out[k] = data
-				case errors.Is(err, zk.ErrNoNode):
-				case firstErr == nil:
-					firstErr = fmt.Errorf("reading %s: %w", k, err)
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for _, k := range keys {
-		select {
-		case work <- k:
-		case <-ctx.Done():
-			close(work)
-			wg.Wait()
-			return nil, ctx.Err()
-		}
-	}
-	close(work)
-	wg.Wait()
-	return out, firstErr
 }
 
 // commit writes ops in one multi-op transaction, fenced by the lease.

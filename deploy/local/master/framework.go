@@ -99,31 +99,28 @@ func (f *framework) refinement() bool {
 // goroutine, so that a slow framework never blocks the master.
 type subscriber struct {
 	stream *wire.Stream
-	events chan *scheduler.Event
+	events *eventQueue
 }
-
-// eventQueue bounds the events waiting for a slow framework; past it the
-// framework is disconnected, as a broken connection would be.
-const eventQueue = 4096
 
 // newSubscriber starts the goroutine that writes f's queued events to its
 // stream; when the queue is closed it writes what is left, then ends the
 // stream.
 func (m *Master) newSubscriber(f *framework, stream *wire.Stream) *subscriber {
-	s := &subscriber{stream: stream, events: make(chan *scheduler.Event, eventQueue)}
+	s := &subscriber{stream: stream, events: newEventQueue()}
 	go func() {
 		defer stream.Close()
-		for ev := range s.events {
-			if err := stream.Send(ev); err != nil {
-				m.mu.Lock()
-				if f.sub == s {
-					m.log.Info("framework stream broke", "framework", f.id, "err", err)
-					m.disconnect(f)
+		for evs := s.events.take(); evs != nil; evs = s.events.take() {
+			for _, ev := range evs {
+				if err := stream.Send(ev); err != nil {
+					s.events.breakOff()
+					m.mu.Lock()
+					if f.sub == s {
+						m.log.Info("framework stream broke", "framework", f.id, "err", err)
+						m.disconnect(f)
+					}
+					m.mu.Unlock()
+					return
 				}
-				m.mu.Unlock()
-				for range s.events {
-				}
-				return
 			}
 		}
 	}()
@@ -135,10 +132,9 @@ func (m *Master) send(f *framework, ev *scheduler.Event) {
 	if f.sub == nil || f.stalled {
 		return
 	}
-	select {
-	case f.sub.events <- ev:
-	default:
-		m.log.Warn("framework too slow to read its events; disconnecting it", "framework", f.id)
+	if !f.sub.events.push(ev) {
+		m.log.Warn("framework too slow to read its events; disconnecting it", "framework", f.id, "queued", maxQueuedEvents)
+		f.sub.events.breakOff()
 		f.sub.stream.Close() // its queued events are dropped
 		m.disconnect(f)
 	}
@@ -148,7 +144,7 @@ func (m *Master) send(f *framework, ev *scheduler.Event) {
 // within wire.SendTimeout), then the response ends. It never blocks.
 func (f *framework) closeStream() {
 	if f.sub != nil {
-		close(f.sub.events)
+		f.sub.events.close()
 		f.sub = nil
 	}
 }
