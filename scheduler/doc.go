@@ -39,6 +39,10 @@
 //     state stays in it: a later status of it (an agent's retry overtaken by
 //     a reconciliation answer, an "unknown" answer once Mesos forgot the
 //     task) is acknowledged only, so a finished ONCE task never runs again;
+//     an answer that only repeats a task's record (same state and agent, a
+//     confirmed launch, no new health or check result) is not stored and
+//     leaves the plans alone, so reconciling thousands of running tasks
+//     writes nothing;
 //   - offer discipline: declines with long filters when idle, SUPPRESS when
 //     nothing needs offers, REVIVE (at most every 5 s) when something does;
 //     offers held (bounded) while launch work waits behind steps in

@@ -86,29 +86,41 @@ func (c *Core) Update(st mesos.TaskStatus, now time.Time) Decisions {
 func (c *Core) Updates(sts []mesos.TaskStatus, now time.Time) (Decisions, []mesos.TaskStatus) {
 	d := newDecisions()
 	seen := map[string]bool{} // pod instances updated since the plans settled
+	changed := false          // an update changed what the plans read
 	i := 0
 	for ; i < len(sts) && (i == 0 || d.Batch.Size() < maxLaunchBatch); i++ {
 		inst := sts[i].TaskID.Value // a task the core does not know stands alone
 		if t := c.tasks[c.byID[inst]]; t != nil {
 			inst = t.instance()
 		}
-		if seen[inst] {
+		if seen[inst] && changed {
 			c.settle(&d, now)
 			clear(seen)
+			changed = false
 		}
 		seen[inst] = true
-		c.update(&d, sts[i], now)
+		if c.update(&d, sts[i], now) {
+			changed = true
+		}
 	}
-	c.settle(&d, now)
+	// Updates that changed nothing (reconciliation answers repeating the
+	// records) leave the plans as the last settlement left them: what
+	// time alone changes, Tick settles.
+	if changed {
+		c.settle(&d, now)
+	}
 	return d, sts[i:]
 }
 
 // update records one status update (Update) without settling the plans.
-func (c *Core) update(d *Decisions, st mesos.TaskStatus, now time.Time) {
+// It reports whether the update changed what the plans read: a task's
+// record, or the end of explicit reconciliation.
+func (c *Core) update(d *Decisions, st mesos.TaskStatus, now time.Time) (changed bool) {
 	id := st.TaskID.Value
 	delete(c.reconcile.pending, id)
 	if !c.reconcile.done && len(c.reconcile.pending) == 0 {
 		c.reconcileCall(d, now)
+		changed = true
 	}
 	name, known := c.byID[id]
 	t := c.tasks[name]
@@ -127,12 +139,39 @@ func (c *Core) update(d *Decisions, st mesos.TaskStatus, now time.Time) {
 		// answer "unknown" to a reconciliation sent before the terminal
 		// update was acknowledged). Recording it would make a finished
 		// ONCE task look running or lost, and a lost one is launched again.
+	case repeats(t, &st):
+		// Nothing to store: the record says all the answer says, and its
+		// message and time are those of the update that said it first.
 	default:
 		c.record(d, t, st, now)
+		changed = true
 	}
 	if len(st.UUID) > 0 {
 		d.call(calls.Acknowledge(st.GetAgentID().GetValue(), id, st.UUID))
 	}
+	return changed
+}
+
+// repeats reports whether st is the master's reconciliation answer (no
+// acknowledgement, REASON_RECONCILIATION) for t's recorded launch that
+// only repeats its record: the same state, on the same agent, of a launch
+// already confirmed, and a health and check result that are either absent
+// or the recorded ones. A restarted scheduler's reconciliation of
+// thousands of running tasks then writes nothing and leaves the plans
+// alone.
+func repeats(t *task, st *mesos.TaskStatus) bool {
+	rec := t.status
+	switch {
+	case rec == nil || len(st.UUID) > 0 || st.GetReason() != mesos.REASON_RECONCILIATION:
+		return false
+	case st.GetState() != rec.GetState() || !t.confirmed():
+		return false
+	case st.AgentID != nil && st.AgentID.Value != t.info.AgentID.Value:
+		return false
+	case st.Healthy != nil && (rec.Healthy == nil || *st.Healthy != *rec.Healthy):
+		return false
+	}
+	return st.CheckStatus == nil || st.CheckStatus.Equal(rec.CheckStatus)
 }
 
 // record stores a status of a known task.

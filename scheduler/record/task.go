@@ -10,7 +10,8 @@ import (
 type Task struct {
 	// Info is the TaskInfo as launched (protobuf bytes).
 	Info []byte
-	// Status is the latest TaskStatus (protobuf bytes), or nil.
+	// Status is the latest TaskStatus (protobuf bytes), or nil. A
+	// reconciliation answer that only repeats it is not stored.
 	Status []byte
 	// Goal is the goal override: "", "PAUSED" or "DECOMMISSIONED".
 	Goal string
