@@ -160,18 +160,18 @@ func (c *Core) update(d *Decisions, st mesos.TaskStatus, now time.Time) (changed
 // thousands of running tasks then writes nothing and leaves the plans
 // alone.
 func repeats(t *task, st *mesos.TaskStatus) bool {
-	rec := t.status
+	rec := &t.stat
 	switch {
-	case rec == nil || len(st.UUID) > 0 || st.GetReason() != mesos.REASON_RECONCILIATION:
+	case t.status == nil || len(st.UUID) > 0 || st.GetReason() != mesos.REASON_RECONCILIATION:
 		return false
-	case st.GetState() != rec.GetState() || !t.confirmed():
+	case st.GetState() != rec.state || !t.confirmed():
 		return false
-	case st.AgentID != nil && st.AgentID.Value != t.info.AgentID.Value:
+	case st.AgentID != nil && st.AgentID.Value != t.head.agent:
 		return false
-	case st.Healthy != nil && (rec.Healthy == nil || *st.Healthy != *rec.Healthy):
+	case st.Healthy != nil && (!rec.hasHealthy || *st.Healthy != rec.healthy):
 		return false
 	}
-	return st.CheckStatus == nil || st.CheckStatus.Equal(rec.CheckStatus)
+	return st.CheckStatus == nil || st.CheckStatus.Equal(rec.check)
 }
 
 // record stores a status of a known task.

@@ -112,6 +112,10 @@ type statusHead struct {
 	// hasUnreachable.
 	unreachable    int64
 	hasUnreachable bool
+	// healthy is the status's healthy field, when hasHealthy.
+	healthy, hasHealthy bool
+	// check is the status's check result, nil if none.
+	check *mesos.CheckStatusInfo
 }
 
 func statusHeadOf(st *mesos.TaskStatus) statusHead {
@@ -119,6 +123,10 @@ func statusHeadOf(st *mesos.TaskStatus) statusHead {
 	if ut := st.GetUnreachableTime(); ut != nil {
 		h.unreachable, h.hasUnreachable = ut.Nanoseconds, true
 	}
+	if st.Healthy != nil {
+		h.healthy, h.hasHealthy = *st.Healthy, true
+	}
+	h.check = st.CheckStatus
 	return h
 }
 
