@@ -164,16 +164,15 @@ func New(cfg Config, l Loaded, newID func() string, now time.Time) (*Core, error
 		outcomes: map[string][]StepOutcome{}, gates: newGateBook(), actions: map[string]*actionState{},
 		routed: map[string]map[string]string{}}
 	for name, rec := range l.Tasks {
-		t, err := decodeTask(name, rec)
+		t, st, err := decodeTask(name, rec)
 		if err != nil {
 			return nil, fmt.Errorf("scheduler: task %s: %w", name, err)
 		}
-		t.ids = offer.ResourceIDs(&t.info)
 		c.tasks[name] = t
 		c.instances.add(t)
-		c.byID[t.info.TaskID.Value] = name
-		if t.status != nil {
-			c.noteCheck(t.status)
+		c.byID[t.head.id] = name
+		if st != nil {
+			c.noteCheck(st)
 		}
 	}
 	for key, v := range l.Properties {
@@ -277,7 +276,7 @@ func (c *Core) holdForAgents() {
 		}
 		since := unreachableSince(t)
 		msg := fmt.Sprintf("waiting for agent %s (unreachable since %s), which holds this pod's reservations; `pod replace %s` moves it",
-			t.info.AgentID.Value, since.UTC().Format(time.RFC3339), inst)
+			t.head.agent, since.UTC().Format(time.RFC3339), inst)
 		if c.cfg.PermanentFailureTimeout > 0 {
 			msg += fmt.Sprintf(", or it is replaced at %s (--permanent-failure-timeout %s)",
 				since.Add(c.cfg.PermanentFailureTimeout).UTC().Format(time.RFC3339), c.cfg.PermanentFailureTimeout)

@@ -85,8 +85,8 @@ func TestLaunchWaitsForReconciliationAndIsWrittenFirst(t *testing.T) {
 	}
 	ops := d.Calls[0].GetAccept().Operations
 	if len(ops) != 3 || ops[2].Type != mesos.Offer_Operation_LAUNCH_GROUP ||
-		ops[2].LaunchGroup.TaskGroup.Tasks[0].TaskID != rec.info.TaskID {
-		t.Fatalf("accept %v does not launch the recorded task %s", ops, rec.info.TaskID.Value)
+		ops[2].LaunchGroup.TaskGroup.Tasks[0].TaskID.Value != rec.head.id {
+		t.Fatalf("accept %v does not launch the recorded task %s", ops, rec.head.id)
 	}
 }
 
@@ -96,7 +96,7 @@ func TestUnknownTaskIsKilledAndKnownOnesReconciled(t *testing.T) {
 	c := newCore(t, nil)
 	c.Subscribed("fw-1", t0)
 	c.Offers([]mesos.Offer{agentOffer()}, t0)
-	id := c.tasks["hello-0-server"].info.TaskID.Value
+	id := c.tasks["hello-0-server"].head.id
 	d := c.Update(mesos.TaskStatus{TaskID: mesos.TaskID{Value: "stranger"}, State: mesos.TASK_RUNNING.Enum(),
 		AgentID: &mesos.AgentID{Value: "a1"}, UUID: []byte("0123456789abcdef")}, t0)
 	if got := callTypes(d); got != "KILL ACKNOWLEDGE" {
@@ -105,7 +105,7 @@ func TestUnknownTaskIsKilledAndKnownOnesReconciled(t *testing.T) {
 
 	// A restarted scheduler reconciles the stored task explicitly, and
 	// launches nothing until Mesos answered.
-	stored := map[string]record.Task{"hello-0-server": c.tasks["hello-0-server"].record()}
+	stored := map[string]record.Task{"hello-0-server": storedRecord(c.tasks["hello-0-server"])}
 	c2 := newCore(t, stored)
 	d = c2.Subscribed("fw-1", t0)
 	if got := d.Calls[0].GetReconcile().Tasks; len(got) != 1 || got[0].TaskID.Value != id {
@@ -135,7 +135,7 @@ func TestConfirmedLaunchRelaunchesInPlace(t *testing.T) {
 	c.Subscribed("fw-1", t0)
 	d := c.Offers([]mesos.Offer{agentOffer()}, t0)
 	accept := d.Calls[0].GetAccept()
-	id := c.tasks["hello-0-server"].info.TaskID
+	id := c.tasks["hello-0-server"].decodeInfo().TaskID
 	c.Update(mesos.TaskStatus{TaskID: id, State: mesos.TASK_RUNNING.Enum(), AgentID: &mesos.AgentID{Value: "a1"}}, t0)
 	if !c.tasks["hello-0-server"].confirmed() {
 		t.Fatal("a RUNNING status does not confirm the launch")
@@ -162,4 +162,9 @@ func TestConfirmedLaunchRelaunchesInPlace(t *testing.T) {
 	if !launched {
 		t.Fatalf("no relaunch: %s", callTypes(d))
 	}
+}
+
+// storedRecord is the record of the core's task tk, as put stores it.
+func storedRecord(tk *task) record.Task {
+	return record.Task{Info: tk.info, Status: tk.status, Goal: tk.goal}
 }

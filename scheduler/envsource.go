@@ -117,16 +117,16 @@ func (c *Core) envView(launched []mesos.TaskInfo) EnvView {
 	}
 	replaced := map[string]bool{}
 	for i := range launched {
-		t := &task{name: launched[i].Name, info: launched[i]}
+		t := &task{name: launched[i].Name, head: headOf(&launched[i])}
 		replaced[t.instance()] = true
 		v.Placed[t.name] = PlacedTaskOf(&launched[i])
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.tasks)) {
 		t := c.tasks[name]
-		if replaced[t.instance()] || t.info.TaskID.Value == "" || t.permanentlyFailed() || t.goal == goalDecommissioned {
+		if replaced[t.instance()] || t.head.id == "" || t.permanentlyFailed() || t.goal == goalDecommissioned {
 			continue
 		}
-		p := PlacedTaskOf(&t.info)
+		p := placedStored(t)
 		p.Ready = c.isReady(t)
 		v.Placed[name] = p
 	}
@@ -136,14 +136,25 @@ func (c *Core) envView(launched []mesos.TaskInfo) EnvView {
 // PlacedTaskOf is where a launched TaskInfo (one the core built) places
 // its task, as EnvView shows it.
 func PlacedTaskOf(info *mesos.TaskInfo) PlacedTask {
-	t := &task{name: info.Name, info: *info}
+	return placedTask(&task{name: info.Name, head: headOf(info)}, info.GetCommand())
+}
+
+// placedStored is PlacedTaskOf of a stored task's TaskInfo, of which it
+// decodes only the command.
+func placedStored(t *task) PlacedTask {
+	cmd, _ := storedCommand(t.info) // t.info decodes (task.decodeInfo)
+	return placedTask(t, cmd)
+}
+
+// placedTask is PlacedTaskOf of the TaskInfo of t, whose name is the
+// TaskInfo's, with command cmd.
+func placedTask(t *task, cmd *mesos.CommandInfo) PlacedTask {
 	env := map[string]string{}
-	for _, e := range info.GetCommand().GetEnvironment().GetVariables() {
+	for _, e := range cmd.GetEnvironment().GetVariables() {
 		env[e.Name] = e.GetValue()
 	}
 	return PlacedTask{Instance: Instance{Pod: t.pod(), Index: t.index()}, Task: t.specName(),
-		Hostname: label(info, offer.LabelHostname), Env: env, ConfigID: label(info, offer.LabelTargetConfig),
-		TaskID: info.TaskID.Value}
+		Hostname: t.head.hostname, Env: env, ConfigID: t.head.target, TaskID: t.head.id}
 }
 
 // addInstanceEnv adds the EnvSource's values to the tasks a match of inst

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/gogo/protobuf/proto"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	sched "github.com/mesos/mesos-go/api/v1/lib/scheduler"
 	"github.com/mesos/mesos-go/api/v1/lib/scheduler/calls"
@@ -39,8 +38,8 @@ func (c *Core) Subscribed(frameworkID string, now time.Time) Decisions {
 	c.sweep(now)
 	c.reconcile = reconciliation{pending: map[string]string{}, delay: reconcileFirst}
 	for _, t := range c.tasks {
-		if t.info.TaskID.Value != "" && t.live() {
-			c.reconcile.pending[t.info.TaskID.Value] = t.info.AgentID.Value
+		if t.head.id != "" && t.live() {
+			c.reconcile.pending[t.head.id] = t.head.agent
 		}
 	}
 	c.reconcileCall(&d, now)
@@ -126,7 +125,7 @@ func (c *Core) update(d *Decisions, st mesos.TaskStatus, now time.Time) (changed
 	name, known := c.byID[id]
 	t := c.tasks[name]
 	switch {
-	case !known || t == nil || t.info.TaskID.Value != id:
+	case !known || t == nil || t.head.id != id:
 		// A task the scheduler no longer launches (replaced while its agent
 		// was away, or forgotten) is killed each time it reports in.
 		if !taskstate.Ended(st.GetState()) {
@@ -161,40 +160,40 @@ func (c *Core) update(d *Decisions, st mesos.TaskStatus, now time.Time) (changed
 // thousands of running tasks then writes nothing and leaves the plans
 // alone.
 func repeats(t *task, st *mesos.TaskStatus) bool {
-	rec := t.status
+	rec := &t.stat
 	switch {
-	case rec == nil || len(st.UUID) > 0 || st.GetReason() != mesos.REASON_RECONCILIATION:
+	case t.status == nil || len(st.UUID) > 0 || st.GetReason() != mesos.REASON_RECONCILIATION:
 		return false
-	case st.GetState() != rec.GetState() || !t.confirmed():
+	case st.GetState() != rec.state || !t.confirmed():
 		return false
-	case st.AgentID != nil && st.AgentID.Value != t.info.AgentID.Value:
+	case st.AgentID != nil && st.AgentID.Value != t.head.agent:
 		return false
-	case st.Healthy != nil && (rec.Healthy == nil || *st.Healthy != *rec.Healthy):
+	case st.Healthy != nil && (!rec.hasHealthy || *st.Healthy != rec.healthy):
 		return false
 	}
-	return st.CheckStatus == nil || st.CheckStatus.Equal(rec.CheckStatus)
+	return st.CheckStatus == nil || st.CheckStatus.Equal(rec.check)
 }
 
 // record stores a status of a known task.
 func (c *Core) record(d *Decisions, t *task, st mesos.TaskStatus, now time.Time) {
 	next := *t
-	next.status = &st
 	// A status from another agent than the record's is of a launch whose
 	// footprint moved (rewriteFootprints): it proves nothing of the new one.
-	sameAgent := st.GetAgentID() == nil || st.GetAgentID().GetValue() == t.info.AgentID.Value
+	sameAgent := st.GetAgentID() == nil || st.GetAgentID().GetValue() == t.head.agent
 	if !t.confirmed() && launched(st.GetState()) && sameAgent {
-		info := *proto.Clone(&t.info).(*mesos.TaskInfo)
-		info.Labels = setLabel(setLabel(info.Labels, labelConfirmed, "true"), labelKnown, "")
-		next.info = info
+		next = *t.withInfo(func(info *mesos.TaskInfo) {
+			info.Labels = setLabel(setLabel(info.Labels, labelConfirmed, "true"), labelKnown, "")
+		})
 	}
+	next.setStatus(&st)
 	if cmd := st.GetCheckStatus().GetCommand(); st.GetState() == mesos.TASK_RUNNING && cmd != nil && cmd.ExitCode != nil &&
-		*cmd.ExitCode == 0 && c.ready[t.name] != t.info.TaskID.Value {
-		c.ready[t.name] = t.info.TaskID.Value
-		d.Batch.PutProperty(readyPrefix+t.name, []byte(t.info.TaskID.Value))
+		*cmd.ExitCode == 0 && c.ready[t.name] != t.head.id {
+		c.ready[t.name] = t.head.id
+		d.Batch.PutProperty(readyPrefix+t.name, []byte(t.head.id))
 	}
 	c.noteCheck(&st)
 	if taskstate.Ended(st.GetState()) {
-		delete(c.killed, t.info.TaskID.Value)
+		delete(c.killed, t.head.id)
 	}
 	c.put(d, &next)
 	c.set.UpdateTask(*c.planTask(&next), now)
@@ -259,8 +258,8 @@ func (c *Core) Tick(now time.Time) Decisions {
 	c.gatedRestarts(&d, now)
 	for _, id := range slices.Sorted(maps.Keys(c.killed)) {
 		if name, ok := c.byID[id]; ok && now.Sub(c.killed[id]) >= killResend {
-			if t := c.tasks[name]; t != nil && t.info.TaskID.Value == id && t.live() {
-				c.kill(&d, id, t.info.AgentID.Value, now)
+			if t := c.tasks[name]; t != nil && t.head.id == id && t.live() {
+				c.kill(&d, id, t.head.agent, now)
 			}
 		}
 	}
@@ -289,20 +288,19 @@ func (c *Core) failUnreachable(d *Decisions, now time.Time) {
 // unreachableSince is when Mesos lost t: its status's unreachable_time,
 // else the status's time.
 func unreachableSince(t *task) time.Time {
-	if ut := t.status.GetUnreachableTime(); ut != nil {
-		return time.Unix(0, ut.Nanoseconds)
+	if t.stat.hasUnreachable {
+		return time.Unix(0, t.stat.unreachable)
 	}
-	return time.Unix(0, int64(t.status.GetTimestamp()*1e9))
+	return time.Unix(0, int64(t.stat.timestamp*1e9))
 }
 
 // markPermanent labels a task permanently failed.
 func (c *Core) markPermanent(d *Decisions, t *task, now time.Time) {
-	next := *t
-	info := *proto.Clone(&t.info).(*mesos.TaskInfo)
-	info.Labels = setLabel(info.Labels, labelPermanentlyFailed, "true")
-	next.info = info
-	c.put(d, &next)
-	c.set.UpdateTask(*c.planTask(&next), now)
+	next := t.withInfo(func(info *mesos.TaskInfo) {
+		info.Labels = setLabel(info.Labels, labelPermanentlyFailed, "true")
+	})
+	c.put(d, next)
+	c.set.UpdateTask(*c.planTask(next), now)
 	c.sweep(now)
 }
 

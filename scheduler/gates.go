@@ -199,7 +199,7 @@ func (c *Core) gateOpen(d *Decisions, inst Instance, now time.Time) bool {
 	before := map[string]string{}
 	for _, t := range c.instanceTasks(name) {
 		if t.live() {
-			before[t.name] = t.info.TaskID.Value
+			before[t.name] = t.head.id
 		}
 	}
 	c.gates.settling[name] = settling{inst: inst, before: before}
@@ -251,7 +251,7 @@ func (c *Core) restartedReady(s settling) (ready, gone bool) {
 		switch {
 		case t.goal == goalDecommissioned:
 			return false, true
-		case s.before[t.name] == t.info.TaskID.Value:
+		case s.before[t.name] == t.head.id:
 			return false, false // not relaunched yet
 		case t.state() == mesos.TASK_FINISHED || t.goal == goalPaused:
 		case !c.isReady(t):
@@ -290,7 +290,7 @@ func (c *Core) gatedRestarts(d *Decisions, now time.Time) {
 		delete(c.gates.held, name)
 		for _, spec := range slices.Sorted(maps.Keys(ts)) {
 			if t := ts[spec]; t.live() {
-				c.kill(d, t.info.TaskID.Value, t.info.AgentID.Value, now)
+				c.kill(d, t.head.id, t.head.agent, now)
 			}
 		}
 	}

@@ -102,7 +102,7 @@ func (c *Core) workOffers(d *Decisions, offers []mesos.Offer, now time.Time) {
 			for _, name := range st.TaskNames() {
 				if t := c.tasks[name]; t != nil && t.live() {
 					work = true
-					c.kill(d, t.info.TaskID.Value, t.info.AgentID.Value, now)
+					c.kill(d, t.head.id, t.head.agent, now)
 				}
 			}
 		case plans.StepErase:
@@ -200,7 +200,7 @@ func (c *Core) launchStep(d *Decisions, st *plans.Step, pending []*offerWork, kn
 	killing := false
 	for _, name := range st.Tasks {
 		if t := existing[name]; t != nil && t.live() {
-			c.kill(d, t.info.TaskID.Value, t.info.AgentID.Value, now)
+			c.kill(d, t.head.id, t.head.agent, now)
 			// A task being replaced on an agent Mesos cannot reach is not
 			// waited for: it is killed if the agent comes back.
 			unreachable := t.state() == mesos.TASK_UNREACHABLE
@@ -269,14 +269,14 @@ func homeAgent(req offer.Request, existing map[string]*task) string {
 	}
 	for _, name := range slices.Sorted(maps.Keys(existing)) {
 		t := existing[name]
-		if req.LiveExecutor != nil && t.live() && t.info.Executor != nil && t.info.Executor.ExecutorID == req.LiveExecutor.ExecutorID {
-			return t.info.AgentID.Value
+		if req.LiveExecutor != nil && t.live() && t.head.hasExecutor && t.head.executor == req.LiveExecutor.ExecutorID.Value {
+			return t.head.agent
 		}
 	}
 	// req.Existing holds only the reservations known to exist (request).
 	for _, name := range slices.Sorted(maps.Keys(req.Existing)) {
 		if info := req.Existing[name]; len(offer.ResourceIDs(info)) > 0 && existing[name] != nil {
-			return existing[name].info.AgentID.Value
+			return existing[name].head.agent
 		}
 	}
 	return ""
@@ -310,10 +310,11 @@ func (c *Core) request(pod *servicespec.PodSpec, st *plans.Step, existing map[st
 	known := knownResources(existing)
 	req.Paused = map[string]bool{}
 	for name, t := range existing {
-		req.Existing[name] = &t.info
+		info := t.decodeInfo()
 		if !t.confirmed() {
-			req.Existing[name] = onlyKnown(&t.info, known)
+			keepKnown(info, known)
 		}
+		req.Existing[name] = info
 		req.Paused[name] = t.goal == goalPaused
 		// Only a task still marked permanently failed sends the instance to
 		// fresh resources: the replacement's launch clears the marks, so a
@@ -323,8 +324,8 @@ func (c *Core) request(pod *servicespec.PodSpec, st *plans.Step, existing map[st
 		if t.permanentlyFailed() {
 			req.Permanent = true
 		}
-		if t.live() && !contains(st.Tasks, name) && req.LiveExecutor == nil && t.info.Executor != nil {
-			req.LiveExecutor = t.info.Executor
+		if t.live() && !contains(st.Tasks, name) && req.LiveExecutor == nil && t.head.hasExecutor {
+			req.LiveExecutor = t.decodeInfo().Executor
 		}
 	}
 	if len(known) == 0 {
@@ -370,7 +371,8 @@ func (c *Core) launch(d *Decisions, st *plans.Step, req offer.Request, m offer.M
 		ts := float64(now.UnixNano()) / 1e9
 		staging := &mesos.TaskStatus{TaskID: info.TaskID, State: mesos.TASK_STAGING.Enum(), AgentID: &info.AgentID,
 			Source: mesos.SOURCE_MASTER.Enum(), Message: proto.String("launch sent"), Timestamp: &ts}
-		t := &task{name: name, info: info, status: staging}
+		t := newTask(name, &info, "")
+		t.setStatus(staging)
 		if old := existing[t.specName()]; old != nil {
 			t.goal = old.goal
 		}
@@ -400,17 +402,16 @@ func (c *Core) rewriteFootprints(d *Decisions, st *plans.Step, m offer.Match, ex
 		if contains(st.Tasks, name) {
 			continue
 		}
-		next := *t
-		info := *proto.Clone(&t.info).(*mesos.TaskInfo)
-		info.Executor = proto.Clone(ex).(*mesos.ExecutorInfo)
-		info.AgentID = m.Tasks[0].AgentID
-		for _, key := range []string{offer.LabelHostname, offer.LabelZone, offer.LabelRegion, offer.LabelAttributes} {
-			info.Labels = setLabel(info.Labels, key, label(&m.Tasks[0], key))
-		}
-		info.Resources = nil
-		info.Labels = setLabel(setLabel(setLabel(info.Labels, labelPermanentlyFailed, ""), labelConfirmed, ""), labelKnown, "")
-		next.info = info
-		c.put(d, &next)
+		next := t.withInfo(func(info *mesos.TaskInfo) {
+			info.Executor = proto.Clone(ex).(*mesos.ExecutorInfo)
+			info.AgentID = m.Tasks[0].AgentID
+			for _, key := range []string{offer.LabelHostname, offer.LabelZone, offer.LabelRegion, offer.LabelAttributes} {
+				info.Labels = setLabel(info.Labels, key, label(&m.Tasks[0], key))
+			}
+			info.Resources = nil
+			info.Labels = setLabel(setLabel(setLabel(info.Labels, labelPermanentlyFailed, ""), labelConfirmed, ""), labelKnown, "")
+		})
+		c.put(d, next)
 	}
 }
 
@@ -431,7 +432,7 @@ func (c *Core) erase(d *Decisions, name string, now time.Time) {
 		d.Batch.DeleteProperty(readyPrefix + name)
 		delete(c.ready, name)
 	}
-	delete(c.byID, t.info.TaskID.Value)
+	delete(c.byID, t.head.id)
 	delete(c.tasks, name)
 	c.instances.remove(t)
 	c.set.RemoveTask(name, now)
@@ -505,9 +506,9 @@ func (c *Core) workSet() map[string]bool {
 }
 
 func placedAgent(t *task) placement.Agent {
-	a := placement.Agent{Hostname: label(&t.info, offer.LabelHostname), Zone: label(&t.info, offer.LabelZone),
-		Region: label(&t.info, offer.LabelRegion), Attributes: map[string]string{}}
-	for _, kv := range strings.Split(label(&t.info, offer.LabelAttributes), ";") {
+	a := placement.Agent{Hostname: t.head.hostname, Zone: t.head.zone,
+		Region: t.head.region, Attributes: map[string]string{}}
+	for _, kv := range strings.Split(t.head.attrs, ";") {
 		if k, v, ok := strings.Cut(kv, ":"); ok {
 			a.Attributes[k] = v
 		}
@@ -527,7 +528,7 @@ func (c *Core) otherInstances(pod, self string) []placement.Agent {
 		tasks := c.instances[inst].tasks
 		for _, spec := range slices.Sorted(maps.Keys(tasks)) {
 			t := tasks[spec]
-			if t.info.TaskID.Value == "" || t.permanentlyFailed() {
+			if t.head.id == "" || t.permanentlyFailed() {
 				continue
 			}
 			out = append(out, placedAgent(t))

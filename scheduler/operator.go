@@ -51,7 +51,7 @@ func (c *Core) PodRestart(instance string, now time.Time) (Decisions, []string, 
 	}
 	for _, name := range names {
 		if t := c.tasks[name]; t.live() {
-			c.kill(&d, t.info.TaskID.Value, t.info.AgentID.Value, now)
+			c.kill(&d, t.head.id, t.head.agent, now)
 		}
 	}
 	c.settle(&d, now)
@@ -82,7 +82,7 @@ func (c *Core) replaceInstance(d *Decisions, instance string, now time.Time) {
 			c.markPermanent(d, t, now)
 		}
 		if t := c.tasks[name]; t.live() {
-			c.kill(d, t.info.TaskID.Value, t.info.AgentID.Value, now)
+			c.kill(d, t.head.id, t.head.agent, now)
 		}
 	}
 }
@@ -138,7 +138,7 @@ func (c *Core) setGoal(instance string, tasks []string, goal string, now time.Ti
 		c.put(&d, &next)
 		c.set.UpdateTask(*c.planTask(&next), now)
 		if next.live() {
-			c.kill(&d, next.info.TaskID.Value, next.info.AgentID.Value, now)
+			c.kill(&d, next.head.id, next.head.agent, now)
 		}
 		changed = append(changed, name)
 	}

@@ -135,36 +135,26 @@ func (c *Core) forgetResources(d *Decisions, ids []string, now time.Time) {
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.tasks)) {
 		t := c.tasks[name]
-		keep := func(rs []mesos.Resource) ([]mesos.Resource, bool) {
-			var out []mesos.Resource
-			changed := false
-			for _, r := range rs {
-				if gone[resourceIDOf(r)] {
-					changed = true
-					continue
-				}
-				out = append(out, r)
-			}
-			return out, changed
-		}
-		res, changed := keep(t.info.Resources)
-		var exRes []mesos.Resource
-		exChanged := false
-		if t.info.Executor != nil {
-			exRes, exChanged = keep(t.info.Executor.Resources)
-		}
-		if !changed && !exChanged {
+		if !slices.ContainsFunc(t.resourceIDs(), func(id string) bool { return gone[id] }) {
 			continue
 		}
-		next := *t
-		info := *proto.Clone(&t.info).(*mesos.TaskInfo)
-		info.Resources = res
-		if info.Executor != nil {
-			info.Executor.Resources = exRes
+		keep := func(rs []mesos.Resource) []mesos.Resource {
+			var out []mesos.Resource
+			for _, r := range rs {
+				if !gone[resourceIDOf(r)] {
+					out = append(out, r)
+				}
+			}
+			return out
 		}
-		next.info = info
-		c.put(d, &next)
-		c.set.UpdateTask(*c.planTask(&next), now)
+		next := t.withInfo(func(info *mesos.TaskInfo) {
+			info.Resources = keep(info.Resources)
+			if info.Executor != nil {
+				info.Executor.Resources = keep(info.Executor.Resources)
+			}
+		})
+		c.put(d, next)
+		c.set.UpdateTask(*c.planTask(next), now)
 	}
 }
 

@@ -8,8 +8,6 @@ import (
 
 	"github.com/gogo/protobuf/proto"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
-
-	"github.com/kennel-sdk/kennel/scheduler/offer"
 )
 
 // reregisteredMessage explains a task whose agent came back under a new id.
@@ -42,9 +40,9 @@ func (c *Core) followReregistered(d *Decisions, offers []mesos.Offer, now time.T
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.tasks)) {
 		t := c.tasks[name]
-		old := t.info.AgentID.Value
+		old := t.head.agent
 		moved := ""
-		for _, id := range offer.ResourceIDs(&t.info) {
+		for _, id := range t.resourceIDs() {
 			if agent, ok := offeredBy[id]; ok && agent != old {
 				moved = agent
 				break
@@ -53,14 +51,13 @@ func (c *Core) followReregistered(d *Decisions, offers []mesos.Offer, now time.T
 		if moved == "" {
 			continue
 		}
-		next := &task{name: t.name, goal: t.goal, status: t.status, info: *proto.Clone(&t.info).(*mesos.TaskInfo)}
-		next.info.AgentID = mesos.AgentID{Value: moved}
+		next := t.withInfo(func(info *mesos.TaskInfo) { info.AgentID = mesos.AgentID{Value: moved} })
 		if t.live() {
 			ts := float64(now.UnixNano()) / 1e9
-			next.status = &mesos.TaskStatus{TaskID: t.info.TaskID, State: mesos.TASK_LOST.Enum(),
+			next.setStatus(&mesos.TaskStatus{TaskID: mesos.TaskID{Value: t.head.id}, State: mesos.TASK_LOST.Enum(),
 				AgentID: &mesos.AgentID{Value: old}, Source: mesos.SOURCE_MASTER.Enum(),
 				Reason: mesos.REASON_AGENT_REMOVED.Enum(), Timestamp: &ts,
-				Message: proto.String(fmt.Sprintf(reregisteredMessage, old, moved))}
+				Message: proto.String(fmt.Sprintf(reregisteredMessage, old, moved))})
 		}
 		c.put(d, next)
 	}

@@ -7,39 +7,24 @@ import (
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 )
 
-// taskInfoLabels is the field number of TaskInfo.labels (mesos.proto).
-const taskInfoLabels = 10
+// Field numbers of TaskInfo (mesos.proto).
+const (
+	taskInfoCommand = 7
+	taskInfoLabels  = 10
+)
 
 // storedLabel is label of a stored TaskInfo, read from its bytes without
 // decoding the rest (resources, executor, command): a start reads a label
 // of every stored task, and decoding whole TaskInfos twice (here and in
 // New) was a third of the rebuild's CPU after a restart.
 func storedLabel(info []byte, key string) (string, error) {
+	v, err := storedField(info, taskInfoLabels)
+	if err != nil {
+		return "", err
+	}
 	var labels mesos.Labels
-	for len(info) > 0 {
-		tag, n := proto.DecodeVarint(info)
-		if n == 0 {
-			return "", errTruncated
-		}
-		info = info[n:]
-		num, typ := tag>>3, tag&7
-		if num == taskInfoLabels && typ == wireBytes {
-			v, rest, err := lengthDelimited(info)
-			if err != nil {
-				return "", err
-			}
-			// Occurrences of a message field merge: the labels append.
-			if err := labels.Unmarshal(v); err != nil {
-				return "", err
-			}
-			info = rest
-			continue
-		}
-		rest, err := skipValue(info, num, typ)
-		if err != nil {
-			return "", err
-		}
-		info = rest
+	if err := labels.Unmarshal(v); err != nil {
+		return "", err
 	}
 	for _, l := range labels.Labels {
 		if l.Key == key {
@@ -47,6 +32,61 @@ func storedLabel(info []byte, key string) (string, error) {
 		}
 	}
 	return "", nil
+}
+
+// storedCommand is the command of a stored TaskInfo (nil if it has none),
+// decoded without the rest: EnvView reads the environment of every
+// stored task.
+func storedCommand(info []byte) (*mesos.CommandInfo, error) {
+	v, err := storedField(info, taskInfoCommand)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	cmd := &mesos.CommandInfo{}
+	if err := cmd.Unmarshal(v); err != nil {
+		return nil, err
+	}
+	return cmd, nil
+}
+
+// storedField is the value of message field num of the encoded message
+// msg, nil if absent. Occurrences of a message field merge, and the
+// concatenation of encoded messages decodes as their merge: a field that
+// occurs more than once is their concatenation (a new slice); one that
+// occurs once is a sub-slice of msg.
+func storedField(msg []byte, num uint64) ([]byte, error) {
+	var out []byte
+	found := 0
+	for len(msg) > 0 {
+		tag, n := proto.DecodeVarint(msg)
+		if n == 0 {
+			return nil, errTruncated
+		}
+		msg = msg[n:]
+		fieldNum, typ := tag>>3, tag&7
+		if fieldNum == num && typ == wireBytes {
+			v, rest, err := lengthDelimited(msg)
+			if err != nil {
+				return nil, err
+			}
+			switch found++; found {
+			case 1:
+				out = v
+			case 2:
+				out = append(append([]byte{}, out...), v...)
+			default:
+				out = append(out, v...)
+			}
+			msg = rest
+			continue
+		}
+		rest, err := skipValue(msg, fieldNum, typ)
+		if err != nil {
+			return nil, err
+		}
+		msg = rest
+	}
+	return out, nil
 }
 
 // Protocol buffers' wire types.

@@ -82,3 +82,57 @@ func FuzzStoredLabel(f *testing.F) {
 		}
 	})
 }
+
+func TestStoredCommand(t *testing.T) {
+	withCmd := fullInfo()
+	withCmd.Command = &mesos.CommandInfo{Value: proto.String("run"), Environment: &mesos.Environment{
+		Variables: []mesos.Environment_Variable{{Name: "A", Value: proto.String("1")}}}}
+	info, err := proto.Marshal(withCmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noCmd, _ := proto.Marshal(fullInfo())
+	emptyCmd, _ := proto.Marshal(&mesos.TaskInfo{Name: "n", Command: &mesos.CommandInfo{}})
+	second, _ := proto.Marshal(&mesos.TaskInfo{Command: &mesos.CommandInfo{User: proto.String("nobody")}})
+	for _, tc := range []struct {
+		name string
+		info []byte
+		want *mesos.CommandInfo // nil: no command
+		ok   bool
+	}{
+		{"a command among other fields", info, withCmd.Command, true},
+		{"no command", noCmd, nil, true},
+		{"an empty command", emptyCmd, &mesos.CommandInfo{}, true},
+		{"two occurrences merge", append(append([]byte{}, info...), second...), &mesos.CommandInfo{Value: proto.String("run"),
+			Environment: withCmd.Command.Environment, User: proto.String("nobody")}, true},
+		{"truncated", info[:len(info)-3], nil, false},
+		{"not protobuf", []byte{0xff, 0xff, 0xff}, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := storedCommand(tc.info)
+			if (err == nil) != tc.ok || !proto.Equal(got, tc.want) || (got == nil) != (tc.want == nil) {
+				t.Errorf("storedCommand = %v, %v; want %v, ok %v", got, err, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+// FuzzStoredCommand: whatever a full decode reads, storedCommand reads
+// the same command.
+func FuzzStoredCommand(f *testing.F) {
+	info := fullInfo()
+	info.Command = &mesos.CommandInfo{Value: proto.String("run")}
+	b, _ := proto.Marshal(info)
+	f.Add(b)
+	f.Add([]byte{0x3a, 0x00})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := storedCommand(data)
+		var full mesos.TaskInfo
+		if proto.Unmarshal(data, &full) != nil {
+			return
+		}
+		if err != nil || !proto.Equal(got, full.Command) || (got == nil) != (full.Command == nil) {
+			t.Fatalf("storedCommand = %v, %v; a full decode says %v", got, err, full.Command)
+		}
+	})
+}

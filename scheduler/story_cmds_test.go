@@ -445,7 +445,7 @@ func (s *story) statuses(args []datadriven.CmdArg) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		status := s.status(t.info.TaskID.Value, t.info.AgentID.Value, st, reason, message, ready && st == mesos.TASK_RUNNING)
+		status := s.status(t.head.id, t.head.agent, st, reason, message, ready && st == mesos.TASK_RUNNING)
 		if check != "" {
 			// check=N: a COMMAND check result with exit code N.
 			code, err := strconv.Atoi(check)

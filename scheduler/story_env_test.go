@@ -69,15 +69,16 @@ func (s *story) taskEnv(args []datadriven.CmdArg) (string, error) {
 	if t == nil {
 		return "", fmt.Errorf("task-env: no task %s", args[0].Key)
 	}
+	info := t.decodeInfo()
 	env := map[string]string{}
-	for _, e := range t.info.GetCommand().GetEnvironment().GetVariables() {
+	for _, e := range info.GetCommand().GetEnvironment().GetVariables() {
 		if e.Name == "QUORUM" || e.Name == "SEED" || e.Name == EnvURLVariable {
 			env[e.Name] = e.GetValue()
 		}
 	}
 	ready := ""
 	var check []mesosVariable
-	if c := t.info.GetCheck().GetCommand(); c != nil {
+	if c := info.GetCheck().GetCommand(); c != nil {
 		check = c.Command.GetEnvironment().GetVariables()
 	}
 	for _, e := range check {

@@ -55,11 +55,11 @@ func describeResources(rs []mesos.Resource) string {
 
 // describeTask prints a stored task record on one line.
 func describeTask(name string, rec record.Task) string {
-	t, err := decodeTask(name, rec)
+	t, _, err := decodeTask(name, rec)
 	if err != nil {
 		return fmt.Sprintf("%s: undecodable: %v", name, err)
 	}
-	parts := []string{shortID(t.info.TaskID.Value), t.state().String(), "agent=" + t.info.AgentID.Value}
+	parts := []string{shortID(t.head.id), t.state().String(), "agent=" + t.head.agent}
 	if t.goal != "" {
 		parts = append(parts, "goal="+t.goal)
 	}
@@ -69,10 +69,11 @@ func describeTask(name string, rec record.Task) string {
 	if t.confirmed() {
 		parts = append(parts, "confirmed")
 	}
-	if known := label(&t.info, labelKnown); known != "" {
+	info := t.decodeInfo() // the stored bytes, not the core's head
+	if known := label(info, labelKnown); known != "" {
 		parts = append(parts, "known="+known)
 	}
-	if ids := offer.ResourceIDs(&t.info); len(ids) > 0 {
+	if ids := offer.ResourceIDs(info); len(ids) > 0 {
 		parts = append(parts, "res="+strings.Join(ids, ","))
 	}
 	return name + ": " + strings.Join(parts, " ")

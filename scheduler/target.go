@@ -107,8 +107,7 @@ func ResolveTarget(s Stored, candidate *servicespec.ServiceSpec, inPlace service
 		}
 		info.Labels = setLabel(info.Labels, offer.LabelTargetConfig, t.ConfigID)
 		rec.Info, _ = proto.Marshal(&info)
-		t.Tasks[name] = rec
-		t.Batch.PutTask(name, rec)
+		t.Tasks[name] = t.Batch.PutTask(name, rec)
 	}
 	t.cleanup(s)
 	return t, nil
@@ -160,14 +159,14 @@ func RefuseTarget(s Stored, reasons []string) (Target, error) {
 func StoredView(service string, tasks map[string]record.Task) (EnvView, error) {
 	v := EnvView{Service: service, Counts: map[string]int{}, Placed: map[string]PlacedTask{}}
 	for _, name := range slices.Sorted(maps.Keys(tasks)) {
-		t, err := decodeTask(name, tasks[name])
+		t, _, err := decodeTask(name, tasks[name])
 		if err != nil {
 			return v, fmt.Errorf("scheduler: task %s: %w", name, err)
 		}
-		if t.info.TaskID.Value == "" || t.permanentlyFailed() || t.goal == goalDecommissioned {
+		if t.head.id == "" || t.permanentlyFailed() || t.goal == goalDecommissioned {
 			continue
 		}
-		v.Placed[name] = PlacedTaskOf(&t.info)
+		v.Placed[name] = placedStored(t)
 	}
 	return v, nil
 }

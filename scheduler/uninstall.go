@@ -58,7 +58,7 @@ func (c *Core) uninstallOffers(d *Decisions, offers []mesos.Offer, now time.Time
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.tasks)) {
 		if t := c.tasks[name]; t.live() {
-			c.kill(d, t.info.TaskID.Value, t.info.AgentID.Value, now)
+			c.kill(d, t.head.id, t.head.agent, now)
 		}
 	}
 	var rest []mesos.Offer
@@ -82,7 +82,7 @@ func (c *Core) uninstallOffers(d *Decisions, offers []mesos.Offer, now time.Time
 // a reservation.
 func (c *Core) finishUninstall(d *Decisions, now time.Time) {
 	for _, t := range c.tasks {
-		if t.live() || len(offer.ResourceIDs(&t.info)) > 0 {
+		if t.live() || len(t.resourceIDs()) > 0 {
 			return
 		}
 	}

@@ -11,7 +11,6 @@ import (
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 
 	"github.com/kennel-sdk/kennel/plans"
-	"github.com/kennel-sdk/kennel/scheduler/offer"
 )
 
 // Uninstall plan element names (reference §1.12).
@@ -48,13 +47,13 @@ func (c *Core) uninstallPhases(now time.Time) []uninstallPhase {
 	listed := map[string]bool{} // tasks of a pod share its executor's reservations
 	for _, name := range slices.Sorted(maps.Keys(c.tasks)) {
 		t := c.tasks[name]
-		host := label(&t.info, offer.LabelHostname)
+		host := t.head.hostname
 		msg := "task " + t.state().String()
 		if t.live() {
-			msg = c.stuck(t.info.AgentID.Value, host, "task "+name+" cannot be killed", phaseKillTasks, stepKillTask+name, now, msg)
+			msg = c.stuck(t.head.agent, host, "task "+name+" cannot be killed", phaseKillTasks, stepKillTask+name, now, msg)
 		}
 		kills.steps = append(kills.steps, uninstallStep{StepInfo: uninstallStepInfo(stepKillTask+name, !t.live(), msg), task: name})
-		for _, id := range offer.ResourceIDs(&t.info) {
+		for _, id := range t.resourceIDs() {
 			if listed[id] {
 				continue
 			}
@@ -64,7 +63,7 @@ func (c *Core) uninstallPhases(now time.Time) []uninstallPhase {
 				ph = &uninstallPhase{name: phaseUnreserve + host, strategy: plans.Parallel}
 				byHost[host] = ph
 			}
-			msg := c.stuck(t.info.AgentID.Value, host, "reservation "+id+" cannot be released", ph.name, stepUnreserve+id, now,
+			msg := c.stuck(t.head.agent, host, "reservation "+id+" cannot be released", ph.name, stepUnreserve+id, now,
 				"waiting for an offer of "+host)
 			ph.steps = append(ph.steps, uninstallStep{StepInfo: uninstallStepInfo(stepUnreserve+id, false, msg), resource: id})
 		}
@@ -196,10 +195,10 @@ func (c *Core) UninstallAction(verb, phase, step string, now time.Time) (Decisio
 func (c *Core) abandonTask(d *Decisions, t *task, now time.Time) {
 	next := *t
 	ts := float64(now.UnixNano()) / 1e9
-	agent := t.info.AgentID
-	next.status = &mesos.TaskStatus{TaskID: t.info.TaskID, State: mesos.TASK_LOST.Enum(), AgentID: &agent,
+	agent := mesos.AgentID{Value: t.head.agent}
+	next.setStatus(&mesos.TaskStatus{TaskID: mesos.TaskID{Value: t.head.id}, State: mesos.TASK_LOST.Enum(), AgentID: &agent,
 		Source: mesos.SOURCE_MASTER.Enum(), Timestamp: &ts,
-		Message: proto.String(fmt.Sprintf(abandonedMessage, agent.Value, c.cfg.UninstallAgentTimeout))}
+		Message: proto.String(fmt.Sprintf(abandonedMessage, agent.Value, c.cfg.UninstallAgentTimeout))})
 	c.put(d, &next)
 }
 
@@ -207,9 +206,9 @@ func (c *Core) abandonTask(d *Decisions, t *task, now time.Time) {
 func (c *Core) hostOf(id string) string {
 	for _, name := range slices.Sorted(maps.Keys(c.tasks)) {
 		t := c.tasks[name]
-		for _, r := range offer.ResourceIDs(&t.info) {
+		for _, r := range t.resourceIDs() {
 			if r == id {
-				return label(&t.info, offer.LabelHostname)
+				return t.head.hostname
 			}
 		}
 	}

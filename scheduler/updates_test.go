@@ -115,7 +115,7 @@ func TestUpdatesTogetherAsOneByOne(t *testing.T) {
 			}
 			for name, want := range one.tasks {
 				g := together.tasks[name]
-				if g == nil || g.state() != want.state() || string(g.record().Status) != string(want.record().Status) {
+				if g == nil || g.state() != want.state() || string(storedRecord(g).Status) != string(storedRecord(want).Status) {
 					t.Errorf("task %s differs from one by one", name)
 				}
 			}

@@ -3,10 +3,7 @@ package scheduler
 import (
 	"sort"
 
-	"github.com/gogo/protobuf/proto"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
-
-	"github.com/kennel-sdk/kennel/scheduler/offer"
 )
 
 // TaskView is a stored task as the API shows it. It owns copies of the
@@ -39,13 +36,8 @@ func (c *Core) TaskViews() []TaskView {
 	out := make([]TaskView, 0, len(c.tasks))
 	for _, t := range c.tasks {
 		v := TaskView{Name: t.name, PodType: t.pod(), Instance: t.instance(), Goal: t.goal, Live: t.live(),
-			Info: proto.Clone(&t.info).(*mesos.TaskInfo)}
-		if t.status != nil {
-			v.Status = proto.Clone(t.status).(*mesos.TaskStatus)
-		}
-		if cmd := t.info.GetCommand(); cmd != nil && cmd.GetValue() == offer.PauseCommand {
-			v.PausedLaunch = true
-		}
+			Info: t.decodeInfo(), PausedLaunch: t.head.pausedLaunch}
+		v.Status = t.decodeStatus()
 		out = append(out, v)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })

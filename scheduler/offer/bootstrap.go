@@ -30,8 +30,17 @@ func BootstrapCommand(cmd string) string { return bootstrapLine + cmd }
 // says only "Command exited with status N"; the task's stderr holds the
 // bootstrap's errors.
 func ExplainStatus(info *mesos.TaskInfo, message string) string {
-	if message != fmt.Sprintf("Command exited with status %d", BootstrapExitCode) ||
-		!strings.HasPrefix(info.GetCommand().GetValue(), bootstrapLine) {
+	return ExplainBootstrapStatus(RunsBootstrap(info.GetCommand().GetValue()), message)
+}
+
+// RunsBootstrap reports whether a task's shell command cmd is a
+// BootstrapCommand.
+func RunsBootstrap(cmd string) bool { return strings.HasPrefix(cmd, bootstrapLine) }
+
+// ExplainBootstrapStatus is ExplainStatus of a task whose command runs
+// `kennel bootstrap` or not (RunsBootstrap).
+func ExplainBootstrapStatus(bootstraps bool, message string) string {
+	if !bootstraps || message != fmt.Sprintf("Command exited with status %d", BootstrapExitCode) {
 		return message
 	}
 	return fmt.Sprintf("%s: its config templates failed to render (see the task's stderr)", message)

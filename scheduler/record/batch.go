@@ -39,12 +39,18 @@ type Batch struct {
 	err error
 }
 
+// put adds a write of a copy of value: the caller may reuse value.
 func (b *Batch) put(dir, name string, value []byte) {
+	b.own(dir, name, append([]byte(nil), value...))
+}
+
+// own adds a write of value, which the batch takes as it is: nobody may
+// modify it afterwards.
+func (b *Batch) own(dir, name string, value []byte) {
 	if b.err == nil {
 		b.err = checkName(dir, name)
 	}
-	// The batch keeps its own copy: the caller may reuse value.
-	b.ops = append(b.ops, Op{Key: dir + "/" + name, Value: append([]byte(nil), value...)})
+	b.ops = append(b.ops, Op{Key: dir + "/" + name, Value: value})
 }
 
 func (b *Batch) del(dir, name string) {
@@ -74,8 +80,17 @@ func (b *Batch) PutConfig(id string, data []byte) { b.put(DirConfigs, id, data) 
 // DeleteConfig removes a configuration.
 func (b *Batch) DeleteConfig(id string) { b.del(DirConfigs, id) }
 
-// PutTask stores a task record.
-func (b *Batch) PutTask(name string, r Task) { b.put(DirTasks, name, EncodeTask(r)) }
+// PutTask stores a task record. It returns the record as written: its
+// Info and Status are sub-slices of the encoded value the batch holds,
+// which a store keeps as it is (the state store's cache holds it until the
+// task is written again). A caller that keeps the returned slices thus
+// shares that one allocation with the store instead of holding a second
+// copy; neither it nor anyone else may modify them.
+func (b *Batch) PutTask(name string, r Task) Task {
+	value, stored := encodeTask(r)
+	b.own(DirTasks, name, value)
+	return stored
+}
 
 // DeleteTask forgets a task.
 func (b *Batch) DeleteTask(name string) { b.del(DirTasks, name) }

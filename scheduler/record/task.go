@@ -23,13 +23,29 @@ const taskVersion = 1
 // EncodeTask frames a record as it is stored: version byte, then Info,
 // Status and Goal, each as a uvarint length followed by the bytes.
 func EncodeTask(r Task) []byte {
-	out := make([]byte, 0, 1+3*binary.MaxVarintLen32+len(r.Info)+len(r.Status)+len(r.Goal))
-	out = append(out, taskVersion)
-	for _, part := range [][]byte{r.Info, r.Status, []byte(r.Goal)} {
-		out = binary.AppendUvarint(out, uint64(len(part)))
-		out = append(out, part...)
-	}
+	out, _ := encodeTask(r)
 	return out
+}
+
+// encodeTask is EncodeTask, and the record as DecodeTask reads it from
+// the encoded bytes: Info and Status are sub-slices of out.
+func encodeTask(r Task) (out []byte, stored Task) {
+	out = make([]byte, 0, 1+3*binary.MaxVarintLen32+len(r.Info)+len(r.Status)+len(r.Goal))
+	out = append(out, taskVersion)
+	var parts [2][]byte
+	for i, part := range [][]byte{r.Info, r.Status} {
+		out = binary.AppendUvarint(out, uint64(len(part)))
+		start := len(out)
+		out = append(out, part...)
+		parts[i] = out[start:len(out):len(out)]
+	}
+	out = binary.AppendUvarint(out, uint64(len(r.Goal)))
+	out = append(out, r.Goal...)
+	stored = Task{Info: parts[0], Status: parts[1], Goal: r.Goal}
+	if len(stored.Status) == 0 {
+		stored.Status = nil
+	}
+	return out, stored
 }
 
 var errBadRecord = errors.New("malformed task record")
