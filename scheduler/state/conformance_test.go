@@ -44,7 +44,14 @@ var ctx = context.Background()
 // open opens, locks and loads the store at url for service "svc".
 func open(t *testing.T, url string) *Store {
 	t.Helper()
-	s, err := Open(ctx, url, "svc", Options{SessionTimeout: 4 * time.Second})
+	return openWith(t, url, Options{SessionTimeout: 4 * time.Second})
+}
+
+// openWith opens the store of service svc at url with opts, takes its lock
+// and loads it; the store is closed when the test ends.
+func openWith(t *testing.T, url string, opts Options) *Store {
+	t.Helper()
+	s, err := Open(ctx, url, "svc", opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -124,17 +124,7 @@ func TestWritesAreFencedByTheServer(t *testing.T) {
 // by their creator only.
 func TestDigestACL(t *testing.T) {
 	srv := zktest.Start(t)
-	s, err := Open(ctx, "zk://"+srv.Addr+"/acl", "svc", Options{Auth: "kennel:secret"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Lock(ctx, LockOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := openWith(t, "zk://"+srv.Addr+"/acl", Options{Auth: "kennel:secret"})
 	mustApply(t, s, func(b *record.Batch) { b.PutProperty("p", []byte("v")) })
 	raw := rawClient(t, srv.Addr)
 	if v, _, err := raw.Get("/acl/svc/Properties/p"); err != nil || string(v) != "v" {

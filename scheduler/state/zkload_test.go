@@ -79,17 +79,7 @@ func TestLoadSession(t *testing.T) {
 	for _, auth := range []string{"", "kennel:secret"} {
 		t.Run(fmt.Sprintf("auth %q", auth), func(t *testing.T) {
 			url := fmt.Sprintf("zk://%s/session-%d", srv.Addr, len(auth))
-			s, err := Open(ctx, url, "svc", Options{Auth: auth})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			if _, err := s.Lock(ctx, LockOptions{}); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Load(ctx); err != nil {
-				t.Fatal(err)
-			}
+			s := openWith(t, url, Options{Auth: auth})
 			mustApply(t, s, func(b *record.Batch) { b.PutProperty("p", []byte("v")) })
 			z := s.b.(*zkBackend)
 			conn, err := z.loadSession(ctx, make(chan struct{}))
