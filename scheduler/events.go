@@ -155,10 +155,13 @@ func (c *Core) update(d *Decisions, st mesos.TaskStatus, now time.Time) (changed
 // repeats reports whether st is the master's reconciliation answer (no
 // acknowledgement, REASON_RECONCILIATION) for t's recorded launch that
 // only repeats its record: the same state, on the same agent, of a launch
-// already confirmed, and a health and check result that are either absent
-// or the recorded ones. A restarted scheduler's reconciliation of
+// already confirmed, and an unreachable time, health, check result,
+// container status (the task's addresses) and labels that are either
+// absent or the recorded ones. A restarted scheduler's reconciliation of
 // thousands of running tasks then writes nothing and leaves the plans
-// alone.
+// alone; an answer that says anything new (an agent lost again since the
+// record, with a later unreachable time, which the permanent failure timer
+// counts from) is stored.
 func repeats(t *task, st *mesos.TaskStatus) bool {
 	rec := &t.stat
 	switch {
@@ -168,10 +171,21 @@ func repeats(t *task, st *mesos.TaskStatus) bool {
 		return false
 	case st.AgentID != nil && st.AgentID.Value != t.head.agent:
 		return false
+	case st.UnreachableTime != nil && (!rec.hasUnreachable || st.UnreachableTime.Nanoseconds != rec.unreachable):
+		return false
 	case st.Healthy != nil && (!rec.hasHealthy || *st.Healthy != rec.healthy):
 		return false
+	case st.CheckStatus != nil && !st.CheckStatus.Equal(rec.check):
+		return false
+	case st.ContainerStatus == nil && st.Labels == nil:
+		return true
 	}
-	return st.CheckStatus == nil || st.CheckStatus.Equal(rec.check)
+	// The core keeps neither of these decoded: Mesos's answers carry the
+	// container status of the task's latest update, so this decodes the
+	// record once per answer.
+	full := t.decodeStatus()
+	return (st.ContainerStatus == nil || st.ContainerStatus.Equal(full.ContainerStatus)) &&
+		(st.Labels == nil || st.Labels.Equal(full.Labels))
 }
 
 // record stores a status of a known task.
