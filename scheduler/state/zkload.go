@@ -30,7 +30,9 @@ import (
 // leader committed before, the lock taken and any write of an earlier
 // holder (fenced by that holder's lock node, which is gone) included.
 // Each load session only reads; one that cannot connect, sync or read
-// leaves its keys to the store's own session.
+// leaves its keys to the store's own session. So does one whose session
+// changed while it read: a client whose session expired goes on in a new
+// one, not synced, whose server may be behind.
 const (
 	loadSessions = 4
 	// loadConcurrency is how many reads are in flight, over all the
@@ -56,9 +58,18 @@ func (z *zkBackend) load(ctx context.Context) (map[string][]byte, error) {
 	return z.getAll(ctx, keys, z.loadSession)
 }
 
-// sessionOpener opens one of the load's extra sessions; it gives up with
-// an error once fed is closed.
-type sessionOpener func(ctx context.Context, fed <-chan struct{}) (*zk.Conn, error)
+// loadConn is a ZooKeeper connection a load reads with.
+type loadConn interface {
+	Get(path string) ([]byte, *zk.Stat, error)
+	// SessionID is the connection's current session.
+	SessionID() int64
+	Close()
+}
+
+// sessionOpener opens one of the load's extra sessions, synced: synced
+// is the id of the session the sync was made in. It gives up with an
+// error once fed is closed.
+type sessionOpener func(ctx context.Context, fed <-chan struct{}) (conn loadConn, synced int64, err error)
 
 // loader is one load's shared work: the keys to read and what was read.
 type loader struct {
@@ -92,7 +103,7 @@ func (z *zkBackend) getAll(ctx context.Context, keys []string, open sessionOpene
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		l.read(z.conn, perSession, true)
+		l.read(z.conn, perSession, nil)
 	}()
 	if len(keys) > perSession { // a small store is read by one session
 		// Not waited for until they read: a session still connecting or
@@ -123,24 +134,24 @@ feed:
 		return nil, err
 	}
 	for _, k := range l.left {
-		l.get(z.conn, k, true)
+		l.get(z.conn, k, nil)
 	}
 	z.log.Debug("state: loaded", "nodes", len(l.out), "sessions", 1+l.sessions, "left", len(l.left))
 	return l.out, l.firstErr
 }
 
 // read reads keys from work with n requests in flight on conn until work
-// is closed. The store's own session (own) records its errors as the
-// load's; a load session hands the key it failed on back (left), and that
-// reader stops.
-func (l *loader) read(conn *zk.Conn, n int, own bool) {
+// is closed. The store's own session (read nil) records its errors as the
+// load's; a load session records the keys it read in read, and hands the
+// key it failed on back (left), and that reader stops.
+func (l *loader) read(conn loadConn, n int, read *[]string) {
 	var wg sync.WaitGroup
 	for range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for k := range l.work {
-				if !l.get(conn, k, own) {
+				if !l.get(conn, k, read) {
 					return
 				}
 			}
@@ -151,10 +162,11 @@ func (l *loader) read(conn *zk.Conn, n int, own bool) {
 
 // get reads k on conn into out. It returns false if a load session failed
 // to read it: k is then left to the store's own session.
-func (l *loader) get(conn *zk.Conn, k string, own bool) bool {
+func (l *loader) get(conn loadConn, k string, read *[]string) bool {
 	data, _, err := conn.Get(l.z.nodePath(k))
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	own := read == nil
 	switch {
 	case err == nil:
 		l.out[k] = data
@@ -165,6 +177,9 @@ func (l *loader) get(conn *zk.Conn, k string, own bool) bool {
 	case l.firstErr == nil:
 		l.firstErr = fmt.Errorf("reading %s: %w", k, err)
 	}
+	if !own {
+		*read = append(*read, k)
+	}
 	return true
 }
 
@@ -172,7 +187,7 @@ func (l *loader) get(conn *zk.Conn, k string, own bool) bool {
 // quietly when the session is not ready before every key was handed out,
 // or when it fails.
 func (l *loader) readOwnSession(ctx context.Context, open sessionOpener, n int) {
-	conn, err := open(ctx, l.fed)
+	conn, synced, err := open(ctx, l.fed)
 	if err != nil {
 		l.z.log.Debug("state: a load session did not read", "err", err)
 		return
@@ -188,7 +203,17 @@ func (l *loader) readOwnSession(ctx context.Context, open sessionOpener, n int) 
 	l.mu.Unlock()
 	defer conn.Close() // after Done: a broken session's close may take a while
 	defer l.readers.Done()
-	l.read(conn, n, false)
+	var read []string
+	l.read(conn, n, &read)
+	if id := conn.SessionID(); id != synced {
+		l.z.log.Debug("state: a load session's session changed while it read; its keys are read again", "keys", len(read))
+		l.mu.Lock()
+		for _, k := range read {
+			delete(l.out, k)
+		}
+		l.left = append(l.left, read...)
+		l.mu.Unlock()
+	}
 }
 
 // errLoaded: every key was handed out before the load session was ready.
@@ -196,10 +221,10 @@ var errLoaded = errors.New("every key was handed out before the session was read
 
 // loadSession connects a session for the load, authenticated as the
 // store's, and syncs it with the leader.
-func (z *zkBackend) loadSession(ctx context.Context, fed <-chan struct{}) (*zk.Conn, error) {
+func (z *zkBackend) loadSession(ctx context.Context, fed <-chan struct{}) (loadConn, int64, error) {
 	conn, events, err := zk.Connect(z.servers, z.opts.SessionTimeout, zk.WithLogger(zkLogger{z.log}), zk.WithLogInfo(false))
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	for connected := false; !connected; {
 		select {
@@ -207,21 +232,24 @@ func (z *zkBackend) loadSession(ctx context.Context, fed <-chan struct{}) (*zk.C
 			connected = ev.State == zk.StateHasSession
 		case <-fed:
 			conn.Close()
-			return nil, errLoaded
+			return nil, 0, errLoaded
 		case <-ctx.Done():
 			conn.Close()
-			return nil, ctx.Err()
+			return nil, 0, ctx.Err()
 		}
 	}
 	if z.opts.Auth != "" {
 		if err := conn.AddAuth("digest", []byte(z.opts.Auth)); err != nil {
 			conn.Close()
-			return nil, fmt.Errorf("authentication: %w", err)
+			return nil, 0, fmt.Errorf("authentication: %w", err)
 		}
 	}
+	// The session before the sync: if it changes at any time before the
+	// reads end, what they read is read again (readOwnSession).
+	synced := conn.SessionID()
 	if _, err := conn.Sync(z.root); err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("sync: %w", err)
+		return nil, 0, fmt.Errorf("sync: %w", err)
 	}
-	return conn, nil
+	return conn, synced, nil
 }

@@ -49,7 +49,7 @@ func TestLoadReadsOverSessions(t *testing.T) {
 				keys = append(keys, dirTasks+"/"+name)
 			}
 			var opened atomic.Int32
-			got, err := z.getAll(ctx, keys, func(ctx context.Context, fed <-chan struct{}) (*zk.Conn, error) {
+			got, err := z.getAll(ctx, keys, func(ctx context.Context, fed <-chan struct{}) (loadConn, int64, error) {
 				opened.Add(1)
 				return z.loadSession(ctx, fed)
 			})
@@ -82,11 +82,14 @@ func TestLoadSession(t *testing.T) {
 			s := openWith(t, url, Options{Auth: auth})
 			mustApply(t, s, func(b *record.Batch) { b.PutProperty("p", []byte("v")) })
 			z := s.b.(*zkBackend)
-			conn, err := z.loadSession(ctx, make(chan struct{}))
+			conn, synced, err := z.loadSession(ctx, make(chan struct{}))
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer conn.Close()
+			if synced == 0 || synced != conn.SessionID() {
+				t.Errorf("synced in session %x; the connection's is %x", synced, conn.SessionID())
+			}
 			if v, _, err := conn.Get(z.nodePath(dirProperties + "/p")); err != nil || string(v) != "v" {
 				t.Errorf("read %q, %v", v, err)
 			}
@@ -112,16 +115,25 @@ func TestFailingLoadSessionLeavesItsKeys(t *testing.T) {
 	never := make(chan struct{})
 	defer close(never)
 	for name, opener := range map[string]sessionOpener{
-		"closed session": func(context.Context, <-chan struct{}) (*zk.Conn, error) {
-			return closed, nil
+		"closed session": func(context.Context, <-chan struct{}) (loadConn, int64, error) {
+			return closed, closed.SessionID(), nil
 		},
-		"no session": func(_ context.Context, fed <-chan struct{}) (*zk.Conn, error) {
+		"no session": func(_ context.Context, fed <-chan struct{}) (loadConn, int64, error) {
 			<-fed
-			return nil, errors.New("no server answers")
+			return nil, 0, errors.New("no server answers")
 		},
-		"a session that is never ready": func(context.Context, <-chan struct{}) (*zk.Conn, error) {
+		"a session that is never ready": func(context.Context, <-chan struct{}) (loadConn, int64, error) {
 			<-never // the load must not wait for it
-			return nil, errors.New("never")
+			return nil, 0, errors.New("never")
+		},
+		// A client whose session expired goes on in a new one, not synced,
+		// whose server may be behind: what it read is read again.
+		"a session that changes while it reads": func(ctx context.Context, fed <-chan struct{}) (loadConn, int64, error) {
+			conn, synced, err := z.loadSession(ctx, fed)
+			if err != nil {
+				return nil, 0, err
+			}
+			return &staleAfterExpiry{loadConn: conn}, synced, nil
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -141,4 +153,24 @@ func TestFailingLoadSessionLeavesItsKeys(t *testing.T) {
 			}
 		})
 	}
+}
+
+// staleAfterExpiry is a load session whose session expires at its first
+// read: the client goes on in a new session (another id) and reads from a
+// server that is behind (every value "stale").
+type staleAfterExpiry struct {
+	loadConn
+	expired atomic.Bool
+}
+
+func (c *staleAfterExpiry) Get(path string) ([]byte, *zk.Stat, error) {
+	c.expired.Store(true)
+	return []byte("stale"), &zk.Stat{}, nil
+}
+
+func (c *staleAfterExpiry) SessionID() int64 {
+	if c.expired.Load() {
+		return c.loadConn.SessionID() + 1
+	}
+	return c.loadConn.SessionID()
 }
