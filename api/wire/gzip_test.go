@@ -294,6 +294,17 @@ var bodyEncodings = []struct {
 	{"gzip", func(v *PlanView) (int64, error) { return v.WriteGzipTo(io.Discard) }},
 }
 
+// publishAndWrite returns a function that publishes p, as an event's end
+// does, and writes its body with write, as the first GET after it does.
+func publishAndWrite(b *testing.B, p *plans.Plan, write func(*PlanView) (int64, error)) func() {
+	var pub Publisher
+	return func() {
+		if _, err := write(pub.Snapshot("fw", []*plans.Plan{p}).Plans["deploy"]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkPublishAndServeGzip10k is BenchmarkPublishAndServe10k's
 // "after" in each encoding: a publication after one changed step and the
 // first read of its body, which encodes (and compresses) the changed
@@ -302,12 +313,7 @@ func BenchmarkPublishAndServeGzip10k(b *testing.B) {
 	for _, tt := range bodyEncodings {
 		b.Run(tt.name, func(b *testing.B) {
 			p := bigPlan(10000)
-			var pub Publisher
-			serve := func() {
-				if _, err := tt.write(pub.Snapshot("fw", []*plans.Plan{p}).Plans["deploy"]); err != nil {
-					b.Fatal(err)
-				}
-			}
+			serve := publishAndWrite(b, p, tt.write)
 			serve()
 			eachEvent(b, p, serve)
 		})
@@ -322,12 +328,7 @@ func BenchmarkChurnServe10k(b *testing.B) {
 	for _, tt := range bodyEncodings {
 		b.Run(tt.name, func(b *testing.B) {
 			p := bigPlan(10000)
-			var pub Publisher
-			serve := func() {
-				if _, err := tt.write(pub.Snapshot("fw", []*plans.Plan{p}).Plans["deploy"]); err != nil {
-					b.Fatal(err)
-				}
-			}
+			serve := publishAndWrite(b, p, tt.write)
 			serve()
 			b.ReportAllocs()
 			i := 0
